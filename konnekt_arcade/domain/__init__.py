@@ -1,0 +1,70 @@
+"""The pure lobby model: state, commands, events and the rules between them.
+
+No I/O, no clocks, no threads: ``decide`` (host only) turns a command into
+events, ``evolve`` (everyone) folds an event into state. Equal event sequences
+give equal state and an equal :func:`state_hash`.
+"""
+
+from __future__ import annotations
+
+from ._commands import AnyCommand, DomainCommand, SystemCommand, UserCommand
+from ._decide import MAX_CHAT_LENGTH, MAX_NAME_LENGTH, clean_name, decide
+from ._errors import DomainError
+from ._events import DelegationReason, DomainEvent, LeaveReason, LobbyDomainEvent
+from ._evolve import evolve
+from ._models import (
+    CHAT_HISTORY,
+    DEFAULT_MAX_PARTICIPANTS,
+    MAX_PARTICIPANTS_LIMIT,
+    ActivityConfig,
+    ActivityResult,
+    ActivityRun,
+    ChatMessage,
+    LeaderboardEntry,
+    Lobby,
+    Participant,
+    ParticipationMode,
+    Role,
+    RunStatus,
+    state_hash,
+)
+
+
+def fold(events: list[object], lobby: Lobby | None = None) -> Lobby | None:
+    """Apply events in order (convenience for tests and replay)."""
+    for event in events:
+        lobby = evolve(lobby, event)
+    return lobby
+
+
+__all__ = [
+    "CHAT_HISTORY",
+    "DEFAULT_MAX_PARTICIPANTS",
+    "MAX_CHAT_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_PARTICIPANTS_LIMIT",
+    "ActivityConfig",
+    "ActivityResult",
+    "ActivityRun",
+    "AnyCommand",
+    "ChatMessage",
+    "DelegationReason",
+    "DomainCommand",
+    "DomainError",
+    "DomainEvent",
+    "LeaderboardEntry",
+    "LeaveReason",
+    "Lobby",
+    "LobbyDomainEvent",
+    "Participant",
+    "ParticipationMode",
+    "Role",
+    "RunStatus",
+    "SystemCommand",
+    "UserCommand",
+    "clean_name",
+    "decide",
+    "evolve",
+    "fold",
+    "state_hash",
+]

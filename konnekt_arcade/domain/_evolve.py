@@ -1,0 +1,239 @@
+"""``evolve``: the single place where lobby state changes.
+
+Host and replicas run exactly this code on exactly the same events, which is
+what makes their states (and state hashes) equal. It never reads a clock and
+never generates an id: everything it needs is in the event.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from uuid import UUID
+
+from ._errors import DomainError
+from ._events import (
+    ActivityQueued,
+    ActivityRemoved,
+    ChatPosted,
+    GuestJoined,
+    GuestLeft,
+    HostDelegated,
+    LobbyCreated,
+    ParticipantDisconnected,
+    ParticipantReconnected,
+    ParticipationModeChanged,
+    ReadyChanged,
+    ResultSubmitted,
+    RunEnded,
+    RunStarted,
+    SubmitterRemoved,
+)
+from ._models import (
+    CHAT_HISTORY,
+    FINISHED_RUNS_KEPT,
+    ChatMessage,
+    LeaderboardEntry,
+    Lobby,
+    Participant,
+    Role,
+)
+
+
+def evolve(lobby: Lobby | None, event: object) -> Lobby:
+    """Apply one replicated event and return the new lobby.
+
+    Raises:
+        DomainError: the event does not fit this state (a replica that sees
+            this is out of sync and must fetch a snapshot).
+    """
+    if isinstance(event, LobbyCreated):
+        return _created(event)
+    if lobby is None:
+        raise DomainError(f"{type(event).__name__} before the lobby exists")
+    return _apply(event, lobby)
+
+
+def _created(e: LobbyCreated) -> Lobby:
+    host = e.host.model_copy(update={"role": Role.HOST})
+    return Lobby(
+        id=e.lobby_id,
+        name=e.name,
+        host_id=host.id,
+        participants=(host,),
+        leaderboard=(LeaderboardEntry(participant_id=host.id, name=host.name),),
+        max_participants=e.max_participants,
+        created_at=e.created_at,
+    )
+
+
+def _need(lobby: Lobby, pid: UUID) -> Participant:
+    p = lobby.participant(pid)
+    if p is None:
+        raise DomainError(f"unknown participant {pid}")
+    return p
+
+
+def _replace(lobby: Lobby, pid: UUID, **changes: object) -> Lobby:
+    _need(lobby, pid)
+    return lobby.model_copy(
+        update={
+            "participants": tuple(
+                p.model_copy(update=changes) if p.id == pid else p for p in lobby.participants
+            )
+        }
+    )
+
+
+@singledispatch
+def _apply(event: object, lobby: Lobby) -> Lobby:
+    raise DomainError(f"not a lobby event: {type(event).__name__}")
+
+
+@_apply.register
+def _(e: GuestJoined, lobby: Lobby) -> Lobby:
+    if lobby.participant(e.participant.id) is not None:
+        raise DomainError("participant already in the lobby")
+    guest = e.participant.model_copy(update={"role": Role.GUEST})
+    board = [b for b in lobby.leaderboard if b.participant_id != guest.id]
+    old = next((b for b in lobby.leaderboard if b.participant_id == guest.id), None)
+    entry = (old or LeaderboardEntry(participant_id=guest.id, name=guest.name)).model_copy(
+        update={"name": guest.name}
+    )
+    return lobby.model_copy(
+        update={
+            "participants": (*lobby.participants, guest),
+            "leaderboard": (*board, entry),
+        }
+    )
+
+
+@_apply.register
+def _(e: GuestLeft, lobby: Lobby) -> Lobby:
+    _need(lobby, e.participant_id)
+    run = lobby.current_run
+    if run is not None and e.participant_id in run.required_submitters:
+        run = run.model_copy(
+            update={
+                "required_submitters": tuple(
+                    p for p in run.required_submitters if p != e.participant_id
+                )
+            }
+        )
+    return lobby.model_copy(
+        update={
+            "participants": tuple(p for p in lobby.participants if p.id != e.participant_id),
+            "current_run": run,
+        }
+    )
+
+
+@_apply.register
+def _(e: ParticipantDisconnected, lobby: Lobby) -> Lobby:
+    return _replace(lobby, e.participant_id, connected=False)
+
+
+@_apply.register
+def _(e: ParticipantReconnected, lobby: Lobby) -> Lobby:
+    return _replace(lobby, e.participant_id, connected=True)
+
+
+@_apply.register
+def _(e: ParticipationModeChanged, lobby: Lobby) -> Lobby:
+    return _replace(lobby, e.participant_id, mode=e.mode)
+
+
+@_apply.register
+def _(e: ReadyChanged, lobby: Lobby) -> Lobby:
+    return _replace(lobby, e.participant_id, ready=e.ready)
+
+
+@_apply.register
+def _(e: HostDelegated, lobby: Lobby) -> Lobby:
+    _need(lobby, e.to_id)
+    participants = []
+    for p in lobby.participants:
+        if p.id == e.to_id:
+            p = p.model_copy(update={"role": Role.HOST})
+        elif p.role is Role.HOST:
+            p = p.model_copy(update={"role": Role.GUEST})
+        participants.append(p)
+    return lobby.model_copy(update={"participants": tuple(participants), "host_id": e.to_id})
+
+
+@_apply.register
+def _(e: ActivityQueued, lobby: Lobby) -> Lobby:
+    return lobby.model_copy(update={"activity_queue": (*lobby.activity_queue, e.activity)})
+
+
+@_apply.register
+def _(e: ActivityRemoved, lobby: Lobby) -> Lobby:
+    queue = tuple(a for a in lobby.activity_queue if a.id != e.activity_id)
+    if len(queue) == len(lobby.activity_queue):
+        raise DomainError("no such queued activity")
+    return lobby.model_copy(update={"activity_queue": queue})
+
+
+@_apply.register
+def _(e: RunStarted, lobby: Lobby) -> Lobby:
+    if lobby.current_run is not None:
+        raise DomainError("a run is already in progress")
+    queue = tuple(a for a in lobby.activity_queue if a.id != e.run.activity.id)
+    return lobby.model_copy(update={"current_run": e.run, "activity_queue": queue})
+
+
+@_apply.register
+def _(e: ResultSubmitted, lobby: Lobby) -> Lobby:
+    run = lobby.current_run
+    r = e.result
+    if run is None or run.id != r.run_id:
+        raise DomainError("result for a run that is not in progress")
+    run = run.model_copy(update={"results": (*run.results, r)})
+    board = tuple(
+        b.model_copy(update={"score": b.score + r.score}) if b.participant_id == r.participant_id
+        else b
+        for b in lobby.leaderboard
+    )
+    lobby = lobby.model_copy(update={"current_run": run, "leaderboard": board})
+    p = lobby.participant(r.participant_id)
+    if p is not None:
+        lobby = _replace(lobby, p.id, score=p.score + r.score)
+    return lobby
+
+
+@_apply.register
+def _(e: SubmitterRemoved, lobby: Lobby) -> Lobby:
+    run = lobby.current_run
+    if run is None or run.id != e.run_id:
+        raise DomainError("submitter removed from a run that is not in progress")
+    run = run.model_copy(
+        update={
+            "required_submitters": tuple(
+                p for p in run.required_submitters if p != e.participant_id
+            )
+        }
+    )
+    return lobby.model_copy(update={"current_run": run})
+
+
+@_apply.register
+def _(e: RunEnded, lobby: Lobby) -> Lobby:
+    run = lobby.current_run
+    if run is None or run.id != e.run_id:
+        raise DomainError("end of a run that is not in progress")
+    run = run.model_copy(update={"status": e.status, "end_reason": e.reason or None})
+    played = {r.participant_id for r in run.results}
+    board = tuple(
+        b.model_copy(update={"runs_played": b.runs_played + 1}) if b.participant_id in played else b
+        for b in lobby.leaderboard
+    )
+    finished = (*lobby.finished_runs, run)[-FINISHED_RUNS_KEPT:]
+    return lobby.model_copy(
+        update={"current_run": None, "finished_runs": finished, "leaderboard": board}
+    )
+
+
+@_apply.register
+def _(e: ChatPosted, lobby: Lobby) -> Lobby:
+    p = _need(lobby, e.participant_id)
+    msg = ChatMessage(participant_id=p.id, name=p.name, text=e.text, at=e.at)
+    return lobby.model_copy(update={"chat": (*lobby.chat, msg)[-CHAT_HISTORY:]})

@@ -1,0 +1,178 @@
+"""Lobby state: immutable pydantic models that every peer folds to the same value.
+
+Everything here is frozen and ordered (tuples, not sets) so that two peers that
+applied the same events produce byte-identical canonical JSON and therefore the
+same :func:`state_hash`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Default lobby size. 16 keeps a full WebRTC mesh (n*(n-1)/2 connections,
+#: 120 at 16) within what one laptop's aiortc can hold open.
+DEFAULT_MAX_PARTICIPANTS = 16
+#: Hard upper bound a host may configure; beyond it a full mesh is not practical.
+MAX_PARTICIPANTS_LIMIT = 64
+#: Chat lines kept in the lobby so a late joiner sees recent conversation.
+CHAT_HISTORY = 50
+#: Finished runs kept in state; the leaderboard keeps the totals of all runs.
+FINISHED_RUNS_KEPT = 20
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Role(enum.StrEnum):
+    HOST = "Host"
+    GUEST = "Guest"
+
+
+class ParticipationMode(enum.StrEnum):
+    ACTIVE = "Active"
+    SPECTATING = "Spectating"
+
+
+class RunStatus(enum.StrEnum):
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    CANCELLED = "Cancelled"
+
+
+class Participant(_Frozen):
+    id: UUID
+    name: str
+    role: Role = Role.GUEST
+    mode: ParticipationMode = ParticipationMode.ACTIVE
+    ready: bool = False
+    connected: bool = True
+    joined_at: float = 0.0
+    score: int = 0
+
+    @property
+    def is_host(self) -> bool:
+        return self.role is Role.HOST
+
+    @property
+    def is_active(self) -> bool:
+        return self.mode is ParticipationMode.ACTIVE
+
+
+class ActivityConfig(_Frozen):
+    id: UUID
+    activity_type: str
+    name: str
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActivityResult(_Frozen):
+    run_id: UUID
+    participant_id: UUID
+    data: dict[str, Any] = Field(default_factory=dict)
+    score: int = 0
+    time_taken_ms: int = 0
+
+
+class ActivityRun(_Frozen):
+    id: UUID
+    activity: ActivityConfig
+    required_submitters: tuple[UUID, ...]
+    results: tuple[ActivityResult, ...] = ()
+    status: RunStatus = RunStatus.IN_PROGRESS
+    started_at: float = 0.0
+    deadline: float | None = None
+    end_reason: str | None = None
+
+    def has_submitted(self, participant_id: UUID) -> bool:
+        return any(r.participant_id == participant_id for r in self.results)
+
+    def pending_submitters(self) -> tuple[UUID, ...]:
+        """Required submitters that have not submitted yet, in start order."""
+        done = {r.participant_id for r in self.results}
+        return tuple(p for p in self.required_submitters if p not in done)
+
+
+class LeaderboardEntry(_Frozen):
+    participant_id: UUID
+    name: str
+    score: int = 0
+    runs_played: int = 0
+
+
+class ChatMessage(_Frozen):
+    participant_id: UUID
+    name: str
+    text: str
+    at: float
+
+
+class Lobby(_Frozen):
+    id: UUID
+    name: str
+    host_id: UUID
+    participants: tuple[Participant, ...] = ()
+    activity_queue: tuple[ActivityConfig, ...] = ()
+    current_run: ActivityRun | None = None
+    finished_runs: tuple[ActivityRun, ...] = ()
+    leaderboard: tuple[LeaderboardEntry, ...] = ()
+    chat: tuple[ChatMessage, ...] = ()
+    max_participants: int = DEFAULT_MAX_PARTICIPANTS
+    created_at: float = 0.0
+
+    def participant(self, participant_id: UUID | None) -> Participant | None:
+        """The participant with this id, or None."""
+        for p in self.participants:
+            if p.id == participant_id:
+                return p
+        return None
+
+    @property
+    def host(self) -> Participant | None:
+        return self.participant(self.host_id)
+
+    def guests(self) -> tuple[Participant, ...]:
+        return tuple(p for p in self.participants if not p.is_host)
+
+    def active_participants(self) -> tuple[Participant, ...]:
+        return tuple(p for p in self.participants if p.is_active)
+
+    def sorted_leaderboard(self) -> list[LeaderboardEntry]:
+        """Leaderboard best first; ties by name so every peer shows the same order."""
+        return sorted(
+            self.leaderboard, key=lambda e: (-e.score, e.name.casefold(), str(e.participant_id))
+        )
+
+    def successor(self, excluding: UUID | None = None) -> Participant | None:
+        """Who becomes host if the current one is lost.
+
+        The rule must be computable by every survivor without talking to
+        anyone: the earliest-joined *connected* participant, ties broken by id.
+        """
+        candidates = [
+            p for p in self.participants if p.connected and p.id != excluding
+        ]
+        if not candidates:
+            return None
+        return min(candidates, key=lambda p: (p.joined_at, str(p.id)))
+
+    def canonical_json(self) -> str:
+        """Key-sorted JSON of the whole state: the input of :func:`state_hash`."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def state_hash(lobby: Lobby | None) -> str:
+    """A stable hash of the complete lobby state (hex sha256).
+
+    Peers that applied the same events in the same order get the same hash,
+    which is how tests and diagnostics prove convergence.
+    """
+    if lobby is None:
+        return "0" * 64
+    return hashlib.sha256(lobby.canonical_json().encode()).hexdigest()
