@@ -1,0 +1,203 @@
+"""One WebRTC link to one remote peer, negotiated the way matchbox_socket does it.
+
+Each link owns an ``RTCPeerConnection`` with matchbox's two pre-negotiated data channels. Signals
+for a link are handled strictly in order by one worker task, because an Offer must be applied
+before the candidates that follow it and the Answer must go out before anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.sdp import candidate_from_sdp
+
+from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
+from .signalling_messages import PeerSignal
+
+logger = logging.getLogger(__name__)
+
+#: How long we let aiortc's ``close()`` run before abandoning it (it can hang on dead peers).
+PC_CLOSE_TIMEOUT = 1.5
+
+
+class PeerLink:
+    """Connection state for one remote peer; lives entirely on the network thread."""
+
+    def __init__(
+        self,
+        remote_id: str,
+        config: RTCConfiguration,
+        *,
+        send_signal: Callable[[str, PeerSignal], Awaitable[bool]],
+        on_connected: Callable[[str], None],
+        on_message: Callable[[str, int, bytes], None],
+        on_closed: Callable[[str, str, bool], None],
+        connect_timeout: float,
+    ) -> None:
+        self.remote_id = remote_id
+        self.connected = False
+        self.closed = False
+        self._send_signal = send_signal
+        self._on_connected = on_connected
+        self._on_message = on_message
+        self._on_closed = on_closed
+        self._pending_candidates: list[dict[str, object]] = []
+        self._signals: asyncio.Queue[PeerSignal | None] = asyncio.Queue()
+        self.pc = RTCPeerConnection(config)
+        self.channels: list[RTCDataChannel] = [
+            self.pc.createDataChannel(
+                f"matchbox_socket_{CHANNEL_RELIABLE}",
+                negotiated=True,
+                id=CHANNEL_RELIABLE,
+                ordered=True,
+            ),
+            self.pc.createDataChannel(
+                f"matchbox_socket_{CHANNEL_UNRELIABLE}",
+                negotiated=True,
+                id=CHANNEL_UNRELIABLE,
+                ordered=False,
+                maxRetransmits=0,
+            ),
+        ]
+        for index, channel in enumerate(self.channels):
+            channel.on("open", self._check_open)
+            channel.on("message", self._message_handler(index))
+            channel.on("close", lambda: self.close("data channel closed"))
+        self.pc.on("connectionstatechange", self._on_state_change)
+        self.pc.on("iceconnectionstatechange", self._on_state_change)
+        loop = asyncio.get_running_loop()
+        self._timeout = loop.call_later(connect_timeout, self._on_connect_timeout, connect_timeout)
+        self._worker = asyncio.create_task(self._run_signals(), name=f"peer-{remote_id[:8]}")
+
+    # --- negotiation ----------------------------------------------------------------------------
+
+    def offer(self) -> None:
+        """We are the existing peer: start negotiation (queued behind nothing)."""
+        self._signals.put_nowait(PeerSignal("Offer", ""))  # empty value = "create our offer"
+
+    def handle_signal(self, signal: PeerSignal) -> None:
+        """Queue a signal from the remote peer for in-order processing."""
+        if not self.closed:
+            self._signals.put_nowait(signal)
+
+    async def _run_signals(self) -> None:
+        while True:
+            signal = await self._signals.get()
+            if signal is None or self.closed:
+                return
+            try:
+                await self._apply(signal)
+            except Exception as exc:  # a bad SDP must not kill the network thread
+                logger.warning("Negotiation with %s failed: %s", self.remote_id, exc)
+                self.close(f"negotiation failed: {exc}")
+                return
+
+    async def _apply(self, signal: PeerSignal) -> None:
+        pc = self.pc
+        if signal.kind == "Offer" and not signal.value:
+            await pc.setLocalDescription(await pc.createOffer())
+            await self._send_signal(self.remote_id, PeerSignal("Offer", pc.localDescription.sdp))
+        elif signal.kind == "Offer":
+            await pc.setRemoteDescription(RTCSessionDescription(signal.value, "offer"))
+            await self._flush_candidates()
+            await pc.setLocalDescription(await pc.createAnswer())
+            # aiortc embeds all local candidates in the SDP, so the Answer is all we send.
+            await self._send_signal(self.remote_id, PeerSignal("Answer", pc.localDescription.sdp))
+        elif signal.kind == "Answer":
+            await pc.setRemoteDescription(RTCSessionDescription(signal.value, "answer"))
+            await self._flush_candidates()
+        else:
+            init = json.loads(signal.value)
+            if not isinstance(init, dict):
+                raise ValueError("IceCandidate is not an RTCIceCandidateInit object")
+            if pc.remoteDescription is None:
+                self._pending_candidates.append(init)
+            else:
+                await self._add_candidate(init)
+
+    async def _flush_candidates(self) -> None:
+        pending, self._pending_candidates = self._pending_candidates, []
+        for init in pending:
+            await self._add_candidate(init)
+
+    async def _add_candidate(self, init: dict[str, object]) -> None:
+        text = init.get("candidate")
+        if not isinstance(text, str) or not text:
+            return  # end-of-candidates marker
+        candidate = candidate_from_sdp(text.split(":", 1)[1] if ":" in text else text)
+        mid = init.get("sdpMid")
+        index = init.get("sdpMLineIndex")
+        candidate.sdpMid = mid if isinstance(mid, str) else None
+        candidate.sdpMLineIndex = index if isinstance(index, int) else None
+        if candidate.sdpMid is None and candidate.sdpMLineIndex is None:
+            candidate.sdpMLineIndex = 0
+        await self.pc.addIceCandidate(candidate)
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def _message_handler(self, channel: int) -> Callable[[bytes | str], None]:
+        def handler(data: bytes | str) -> None:
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            self._on_message(self.remote_id, channel, data)
+
+        return handler
+
+    def _check_open(self) -> None:
+        if self.closed or self.connected:
+            return
+        if all(channel.readyState == "open" for channel in self.channels):
+            self.connected = True
+            self._timeout.cancel()
+            self._on_connected(self.remote_id)
+
+    def _on_state_change(self) -> None:
+        for state in (self.pc.connectionState, self.pc.iceConnectionState):
+            if state in ("failed", "closed"):
+                self.close(f"connection {state}")
+                return
+
+    def _on_connect_timeout(self, seconds: float) -> None:
+        if not self.connected:
+            self.close(f"not connected within {seconds:g} s")
+
+    def send(self, channel: int, data: bytes) -> bool:
+        """Send on a channel; False if the link or channel is not open."""
+        if self.closed or not self.connected:
+            return False
+        dc = self.channels[channel]
+        if dc.readyState != "open":
+            return False
+        try:
+            dc.send(data)
+        except Exception as exc:  # aiortc raises InvalidStateError on a closing channel
+            logger.debug("Send to %s failed: %s", self.remote_id, exc)
+            return False
+        return True
+
+    def close(self, reason: str) -> asyncio.Task[None] | None:
+        """Mark closed, report once, and close the pc in the background (bounded)."""
+        if self.closed:
+            return None
+        self.closed = True
+        self._timeout.cancel()
+        self._signals.put_nowait(None)
+        self._on_closed(self.remote_id, reason, self.connected)
+        return asyncio.get_running_loop().create_task(self._close_pc())
+
+    async def _close_pc(self) -> None:
+        try:
+            await asyncio.wait_for(self.pc.close(), PC_CLOSE_TIMEOUT)
+        except TimeoutError:
+            logger.warning("RTCPeerConnection.close() to %s hung; abandoned", self.remote_id)
+        except Exception as exc:
+            logger.debug("RTCPeerConnection.close() to %s raised %s", self.remote_id, exc)
+        if not self._worker.done():
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._worker
