@@ -1,0 +1,161 @@
+"""In-process checks of the signalling client and WebRtcTransport edge cases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from websockets.asyncio.client import connect
+
+from konnekt_arcade.net import (
+    CHANNEL_RELIABLE,
+    IdAssigned,
+    Message,
+    PeerConnected,
+    SignallingClient,
+    SignallingServer,
+    SignallingTimeout,
+    TransportError,
+    TransportEvent,
+    WebRtcTransport,
+)
+
+pytestmark = [pytest.mark.network, pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+def server() -> Iterator[SignallingServer]:
+    with SignallingServer("127.0.0.1", 0) as srv:
+        yield srv
+
+
+def poll_until(
+    transport: WebRtcTransport, predicate: Callable[[TransportEvent], bool], timeout: float
+) -> TransportEvent:
+    deadline = time.monotonic() + timeout
+    seen: list[TransportEvent] = []
+    while time.monotonic() < deadline:
+        for event in transport.poll():
+            seen.append(event)
+            if predicate(event):
+                return event
+        time.sleep(0.01)
+    raise AssertionError(f"condition not met in {timeout} s; events: {seen}")
+
+
+def test_client_times_out_without_id_assigned() -> None:
+    with socket.socket() as silent:  # accepts TCP, never answers the websocket handshake
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"ws://127.0.0.1:{silent.getsockname()[1]}/room"
+        client = SignallingClient(url, id_timeout=0.5)
+        with pytest.raises(SignallingTimeout, match=url):
+            asyncio.run(client.connect())
+
+
+def test_unreachable_server_is_a_fatal_transport_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    transport = WebRtcTransport(f"ws://127.0.0.1:{port}", "room", signalling_timeout=2.0)
+    transport.start()
+    try:
+        event = poll_until(transport, lambda e: isinstance(e, TransportError), 10)
+        assert isinstance(event, TransportError) and event.fatal
+        assert f"127.0.0.1:{port}" in event.message
+    finally:
+        transport.close()
+
+
+def test_peer_that_never_answers_is_dropped_after_connect_timeout(
+    server: SignallingServer,
+) -> None:
+    transport = WebRtcTransport(server.url, "slow", connect_timeout=1.0)
+    transport.start()
+
+    async def silent_peer() -> None:
+        async with connect(f"{server.url}/slow") as ws:
+            json.loads(await ws.recv())  # IdAssigned; then ignore the offer
+            await asyncio.to_thread(
+                poll_until,
+                transport,
+                lambda e: isinstance(e, TransportError) and "within 1 s" in e.message,
+                10,
+            )
+
+    try:
+        poll_until(transport, lambda e: isinstance(e, IdAssigned), 5)
+        asyncio.run(silent_peer())
+        assert transport.connected_peers() == []
+        transport.send("not-a-peer", CHANNEL_RELIABLE, b"x")
+    finally:
+        started = time.monotonic()
+        transport.close()
+        assert time.monotonic() - started < 2.0
+
+
+def test_answer_without_candidates_and_early_trickled_candidates(server: SignallingServer) -> None:
+    """A browser-like peer: trickles its candidates *before* an Answer that carries none."""
+    transport = WebRtcTransport(server.url, "trickle")
+    transport.start()
+    poll_until(transport, lambda e: isinstance(e, IdAssigned), 5)
+    transport_id = transport.local_peer_id
+
+    async def browser_like_peer() -> None:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        reliable = pc.createDataChannel("matchbox_socket_0", negotiated=True, id=0)
+        pc.createDataChannel(
+            "matchbox_socket_1", negotiated=True, id=1, ordered=False, maxRetransmits=0
+        )
+        received: asyncio.Queue[bytes] = asyncio.Queue()
+        reliable.on("message", received.put_nowait)
+        try:
+            async with connect(f"{server.url}/trickle") as ws:
+                json.loads(await ws.recv())  # IdAssigned
+                offer = json.loads(await ws.recv())["Signal"]
+                assert offer["sender"] == transport_id
+                await pc.setRemoteDescription(
+                    RTCSessionDescription(offer["data"]["Offer"], "offer")
+                )
+                await pc.setLocalDescription(await pc.createAnswer())
+                lines = pc.localDescription.sdp.splitlines()
+                mid = next(line[6:] for line in lines if line.startswith("a=mid:"))
+                candidates = [line[2:] for line in lines if line.startswith("a=candidate:")]
+                assert candidates
+                bare = [
+                    line
+                    for line in lines
+                    if not line.startswith(("a=candidate:", "a=end-of-candidates"))
+                ]
+
+                def signal(kind: str, value: str) -> str:
+                    return json.dumps({"Signal": {"receiver": transport_id, "data": {kind: value}}})
+
+                for cand in candidates:
+                    init = {"candidate": cand, "sdpMid": mid, "sdpMLineIndex": 0}
+                    await ws.send(signal("IceCandidate", json.dumps(init)))
+                await ws.send(signal("Answer", "\r\n".join(bare) + "\r\n"))
+                event = await asyncio.to_thread(
+                    poll_until, transport, lambda e: isinstance(e, PeerConnected), 15
+                )
+                assert isinstance(event, PeerConnected)
+                peer_id = event.peer_id
+                transport.send(peer_id, CHANNEL_RELIABLE, b"to-browser")
+                assert await asyncio.wait_for(received.get(), 10) == b"to-browser"
+                reliable.send("text from browser")  # str is delivered as utf-8 bytes
+                message = await asyncio.to_thread(
+                    poll_until, transport, lambda e: isinstance(e, Message), 10
+                )
+                assert message == Message(peer_id, CHANNEL_RELIABLE, b"text from browser")
+        finally:
+            await pc.close()
+
+    try:
+        asyncio.run(browser_like_peer())
+    finally:
+        transport.close()
