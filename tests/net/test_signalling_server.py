@@ -238,3 +238,5 @@ def test_cli_starts_and_logs_url() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
