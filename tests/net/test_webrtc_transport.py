@@ -159,3 +159,31 @@ def test_answer_without_candidates_and_early_trickled_candidates(server: Signall
         asyncio.run(browser_like_peer())
     finally:
         transport.close()
+
+
+def test_incoming_queue_bound_drops_newest_messages_only(server: SignallingServer) -> None:
+    a = WebRtcTransport(server.url, "bound")
+    b = WebRtcTransport(server.url, "bound", queue_size=3)
+    a.start()
+    b.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not (a.connected_peers() and b.connected_peers()):
+            assert time.monotonic() < deadline, "peers did not connect"
+            time.sleep(0.01)
+        assert [type(e) for e in b.poll()] == [IdAssigned, PeerConnected]
+        (b_id,) = a.connected_peers()
+        for i in range(10):
+            a.send(b_id, CHANNEL_RELIABLE, bytes([i]))
+        a.send("unknown-peer", CHANNEL_RELIABLE, b"dropped")
+        deadline = time.monotonic() + 10
+        while b.stats["messages_in"] < 10:
+            assert time.monotonic() < deadline, b.stats
+            time.sleep(0.01)
+        events = b.poll()
+        assert [e.data for e in events if isinstance(e, Message)] == [b"\x00", b"\x01", b"\x02"]
+        assert b.stats["dropped_incoming"] == 7
+        assert a.stats["dropped_outgoing"] == 1
+    finally:
+        a.close()
+        b.close()
