@@ -1,0 +1,313 @@
+"""``LobbySync``: one peer's side of lobby replication, sans-I/O.
+
+Fed with ``peer_connected``, ``peer_disconnected``, ``receive``, ``submit``
+and ``tick`` (all taking ``now``); yields ``data_to_send()`` pairs and
+``drain_events()``. It never sleeps, opens sockets or starts threads, which is
+what lets tests drive it through reordering, loss, partitions and host loss
+deterministically.
+
+Roles are not separate classes because they change at run time (delegation,
+migration, stepping down): the same object is host or replica depending on
+``is_host``. The host is the only sequencer; the election logic lives in
+``_election.py`` and the host's bookkeeping in ``_host.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel
+
+from ..domain import DomainCommand, DomainError, Lobby, evolve
+from ..domain._events import CommandFailed, HostDelegated
+from ._config import SyncConfig
+from ._log import EventLog
+from ._notices import HostChanged, LobbySynced, Welcomed
+from ._wire import (
+    END_OF_LOG,
+    Command,
+    CommandAccepted,
+    CommandRejected,
+    EventBroadcast,
+    FullSyncResponse,
+    Heartbeat,
+    LobbyEvent,
+    LobbySnapshot,
+    MissingEventsResponse,
+    Rejoin,
+    RequestFullSync,
+    RequestMissingEvents,
+    Roster,
+    RosterUpdate,
+    Welcome,
+    WireError,
+    decode,
+    encode,
+)
+
+log = logging.getLogger("konnekt_arcade.sync")
+
+#: Events per MissingEventsResponse, so one reply stays well under the
+#: message size limit; the requester asks again for the rest.
+MAX_EVENTS_PER_RESPONSE = 128
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SyncBase:
+    """State and plumbing shared by the replica, host and election parts."""
+
+    def __init__(
+        self,
+        local_peer: str,
+        config: SyncConfig | None = None,
+        *,
+        new_id: Callable[[], UUID] = uuid4,
+        new_token: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+    ) -> None:
+        self.local_peer = local_peer
+        self.config = config or SyncConfig()
+        self._new_id = new_id
+        self._new_token = new_token
+        self.lobby: Lobby | None = None
+        self.sequence = 0
+        self.epoch = 0
+        self.host_peer: str | None = None
+        self._is_host = False
+        self.local_participant_id: UUID | None = None
+        self.reconnect_token: str | None = None
+        self.roster = Roster()
+        self.stats: Counter[str] = Counter()
+        self._log = EventLog(self.config.max_log_events)
+        self._buffer: dict[int, LobbyEvent] = {}
+        self._out: list[tuple[str, bytes]] = []
+        self._events: list[object] = []
+        self._peers: dict[str, float] = {}
+        self._lost: set[str] = set()
+        self._last_heartbeat = float("-inf")
+        # replica bookkeeping
+        self._gap: tuple[int, float, int] | None = None
+        self._full_sync_at: float | None = None
+        self._pending: dict[int, tuple[str, float]] = {}
+        self._held: list[Command] = []
+        self._next_request = 1
+        self._resume: tuple[UUID, str] | None = None
+        self._ever_synced = False
+        # host bookkeeping
+        self._grace: dict[UUID, float] = {}
+        self._needs_host_setup = False
+        self._banned_peers: set[str] = set()
+        # election bookkeeping
+        self._host_lost_at: float | None = None
+        self._election_target: str | None = None
+        self._election_deadline = 0.0
+        self._collecting: dict[str, bool] | None = None
+        self._collect_deadline = 0.0
+
+    # --- outputs ----------------------------------------------------------
+
+    def data_to_send(self) -> list[tuple[str, bytes]]:
+        """Outgoing (peer, bytes) pairs queued since the last call."""
+        out, self._out = self._out, []
+        return out
+
+    def drain_events(self) -> list[object]:
+        """Applied domain events, CommandFailed and sync notices, in order."""
+        out, self._events = self._events, []
+        return out
+
+    # --- state ------------------------------------------------------------
+
+    @property
+    def is_host(self) -> bool:
+        return self._is_host
+
+    @property
+    def connected_peers(self) -> list[str]:
+        return sorted(self._peers)
+
+    def snapshot(self) -> LobbySnapshot | None:
+        """The complete replicated state, as a late joiner receives it."""
+        if self.lobby is None or self.host_peer is None:
+            return None
+        return LobbySnapshot(
+            lobby_id=self.lobby.id,
+            name=self.lobby.name,
+            host_id=self.lobby.host_id,
+            lobby=self.lobby,
+            as_of_sequence=self.sequence,
+            epoch=self.epoch,
+            host_peer=self.host_peer,
+            roster=self.roster,
+        )
+
+    def participant_of(self, peer: str) -> UUID | None:
+        for pid, entry in self.roster.entries.items():
+            if entry.peer_id == peer:
+                return UUID(pid)
+        return None
+
+    def peer_of(self, participant_id: UUID | None) -> str | None:
+        if participant_id is None:
+            return None
+        entry = self.roster.entries.get(str(participant_id))
+        return entry.peer_id if entry else None
+
+    # --- plumbing ---------------------------------------------------------
+
+    def _send(self, peer: str, msg: BaseModel) -> None:
+        self._out.append((peer, encode(msg)))
+        self.stats["sent"] += 1
+
+    def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
+        data = encode(msg)
+        for peer in self._peers:
+            if peer != exclude:
+                self._out.append((peer, data))
+                self.stats["sent"] += 1
+
+    def _drop(self, reason: str, peer: str, detail: Any = "") -> None:
+        self.stats[f"dropped:{reason}"] += 1
+        log.debug("dropped message from %s: %s %s", peer, reason, detail)
+
+    def _fail(self, command_type: str, reason: str, request_id: int | None) -> None:
+        self._events.append(
+            CommandFailed(command_type=command_type, reason=reason, request_id=request_id)
+        )
+
+    def _touch(self, peer: str, now: float) -> None:
+        if peer == self.local_peer:
+            return
+        if peer not in self._peers:
+            self._lost.discard(peer)
+        self._peers[peer] = now
+
+    def _last_epoch(self) -> int:
+        last = self._log.get(self.sequence)
+        return last.epoch if last else self.epoch
+
+    # --- applying events (everyone) ---------------------------------------
+
+    def _apply(self, le: LobbyEvent, now: float) -> bool:
+        """Fold one sequenced event; False (and a resync) if it doesn't fit."""
+        try:
+            lobby = evolve(self.lobby, le.event)
+        except DomainError as exc:
+            self.stats["apply_failed"] += 1
+            log.warning("event %d does not fit our state (%s); resyncing", le.sequence, exc)
+            self._request_full_sync(now)
+            return False
+        self.lobby = lobby
+        self.sequence = le.sequence
+        self._log.append(le)
+        self._events.append(le.event)
+        self._after_apply(le.event, now)
+        return True
+
+    def _after_apply(self, event: object, now: float) -> None:
+        if isinstance(event, HostDelegated):
+            was_host = self._is_host
+            if event.to_id == self.local_participant_id:
+                self._is_host, self.host_peer = True, self.local_peer
+                # Bookkeeping that decides new events must wait until this
+                # event is broadcast, or the wire order would break.
+                self._needs_host_setup = True
+            else:
+                self._is_host = False
+                self.host_peer = self.peer_of(event.to_id) or self.host_peer
+            self._host_lost_at = None
+            if was_host != self._is_host or event.reason.value == "migrated":
+                self._events.append(
+                    HostChanged(self.host_peer, self.epoch, self._is_host,
+                                event.reason.value == "migrated")
+                )
+
+    def _on_became_host(self, now: float) -> None:  # overridden by the host part
+        pass
+
+    def _request_full_sync(self, now: float) -> None:
+        if self._full_sync_at is not None and now - self._full_sync_at < self.config.retry_interval:
+            return
+        self._full_sync_at = now
+        self.stats["full_sync_requests"] += 1
+        msg = RequestFullSync(
+            lobby_id=self.lobby.id if self.lobby else None, last_known_sequence=self.sequence
+        )
+        if self.host_peer and self.host_peer != self.local_peer:
+            self._send(self.host_peer, msg)
+        else:
+            self._broadcast(msg)
+
+    def _apply_snapshot(self, peer: str, snap: LobbySnapshot, events: list[LobbyEvent],
+                        now: float) -> None:
+        first = not self._ever_synced
+        was_host = self._is_host
+        self.lobby = snap.lobby
+        self.sequence = snap.as_of_sequence
+        self.epoch = snap.epoch
+        self.host_peer = snap.host_peer
+        self._is_host = snap.host_peer == self.local_peer
+        self.roster = snap.roster
+        self._log.reset()
+        self._full_sync_at = None
+        self._gap = None
+        self._host_lost_at = None
+        self._collecting = None
+        self._ever_synced = True
+        self._buffer = {s: e for s, e in self._buffer.items() if s > self.sequence}
+        self.stats["snapshots_applied"] += 1
+        log.info("📥 GUEST: Received lobby snapshot via P2P: %s", snap.name)
+        self._events.append(LobbySynced(snap.name, self.sequence, first))
+        if was_host and not self._is_host:
+            self._events.append(HostChanged(self.host_peer, self.epoch, False, True))
+        for le in events:
+            self._on_event(peer, le, now, live=False)
+        self._drain_buffer(now)
+        if first and self._resume is not None:
+            self._send_rejoin()
+        self._flush_held()
+
+    # --- hooks implemented by the parts ------------------------------------
+
+    def _on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
+        raise NotImplementedError
+
+    def _drain_buffer(self, now: float) -> None:
+        raise NotImplementedError
+
+    def _send_rejoin(self) -> None:
+        raise NotImplementedError
+
+    def _flush_held(self) -> None:
+        raise NotImplementedError
+
+
+__all__ = [
+    "END_OF_LOG",
+    "MAX_EVENTS_PER_RESPONSE",
+    "Command",
+    "CommandAccepted",
+    "CommandRejected",
+    "DomainCommand",
+    "EventBroadcast",
+    "FullSyncResponse",
+    "Heartbeat",
+    "MissingEventsResponse",
+    "Rejoin",
+    "RequestMissingEvents",
+    "RosterUpdate",
+    "SyncBase",
+    "Welcome",
+    "Welcomed",
+    "WireError",
+    "decode",
+    "token_hash",
+]

@@ -1,0 +1,199 @@
+"""The host part: sequencing, authority checks, bindings, grace periods."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ..domain import DomainCommand, DomainError, decide
+from ..domain._events import GuestJoined, GuestLeft, LeaveReason
+from ._engine import log, token_hash
+from ._replica import ReplicaPart
+from ._wire import (
+    Command,
+    CommandAccepted,
+    CommandRejected,
+    EventBroadcast,
+    FullSyncResponse,
+    LobbyEvent,
+    Rejoin,
+    RequestFullSync,
+    Roster,
+    RosterEntry,
+    RosterUpdate,
+    Welcome,
+)
+
+
+class HostPart(ReplicaPart):
+    def _commit(self, events: list[object], now: float) -> None:
+        """Sequence, apply and broadcast events the host decided."""
+        assert self.lobby is not None or events
+        for event in events:
+            le = LobbyEvent(
+                sequence=self.sequence + 1,
+                epoch=self.epoch,
+                lobby_id=getattr(event, "lobby_id", None) or self.lobby.id,  # type: ignore[union-attr]
+                timestamp=now,
+                event=event,  # type: ignore[arg-type]
+            )
+            if not self._apply(le, now):  # cannot happen: decide checked it
+                log.error("host could not apply its own event %r", event)
+                return
+            self._broadcast(EventBroadcast(event=le))
+            self._host_bookkeeping(event, now)
+
+    def _host_bookkeeping(self, event: object, now: float) -> None:
+        if isinstance(event, GuestLeft):
+            self._grace.pop(event.participant_id, None)
+            entries = dict(self.roster.entries)
+            entry = entries.pop(str(event.participant_id), None)
+            banned = self.roster.banned
+            if event.reason is LeaveReason.KICKED:
+                banned = (*banned, str(event.participant_id))
+                if entry and entry.peer_id:
+                    self._banned_peers.add(entry.peer_id)
+            self._set_roster(Roster(entries=entries, banned=banned))
+
+    def _set_roster(self, roster: Roster) -> None:
+        self.roster = roster
+        if self._is_host:
+            self._broadcast(RosterUpdate(epoch=self.epoch, roster=roster))
+
+    def _bind(self, participant_id: UUID, peer: str, token_hash_: str) -> None:
+        entries = {
+            pid: (e.model_copy(update={"peer_id": None}) if e.peer_id == peer else e)
+            for pid, e in self.roster.entries.items()
+        }
+        entries[str(participant_id)] = RosterEntry(peer_id=peer, token_hash=token_hash_)
+        self._set_roster(Roster(entries=entries, banned=self.roster.banned))
+
+    def _decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
+        events = decide(self.lobby, command, actor, now, new_id=self._new_id)
+        self._commit(events, now)
+        return events
+
+    # --- local and remote commands ------------------------------------------
+
+    def _host_submit(self, command: object, now: float, request_id: int) -> None:
+        try:
+            self._decide_commit(command, self.local_participant_id, now)
+        except DomainError as exc:
+            self._fail(type(command).__name__, exc.reason, request_id)
+
+    def _on_command(self, peer: str, msg: Command, now: float) -> None:
+        cmd = msg.command
+        kind = type(cmd).__name__
+        if not self._is_host or self.lobby is None:
+            self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
+                                             reason="this peer is not the host"))
+            return
+        actor = self.participant_of(peer)
+        try:
+            if peer in self._banned_peers:
+                raise DomainError("you were removed from this lobby")
+            if isinstance(cmd, DomainCommand.CreateLobby):
+                raise DomainError("the lobby already exists")
+            events = decide(self.lobby, cmd, actor, now, new_id=self._new_id)
+        except DomainError as exc:
+            self.stats[f"rejected:{kind}"] += 1
+            self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
+                                             reason=exc.reason))
+            return
+        for event in events:
+            if isinstance(event, GuestJoined):
+                token = self._new_token()
+                self._bind(event.participant.id, peer, token_hash(token))
+                self._send(peer, Welcome(lobby_id=self.lobby.id,
+                                         participant_id=event.participant.id,
+                                         reconnect_token=token))
+                log.info("📥 Guest '%s' joining via P2P", event.participant.name)
+                log.info("📤 Broadcasting GuestJoined: %s", event.participant.name)
+        self._commit(events, now)
+        self._send(peer, CommandAccepted(request_id=msg.request_id))
+
+    def _on_rejoin(self, peer: str, msg: Rejoin, now: float) -> None:
+        def reject(reason: str) -> None:
+            self.stats["rejected:Rejoin"] += 1
+            self._send(peer, CommandRejected(request_id=msg.request_id, command_type="Rejoin",
+                                             reason=reason))
+
+        if not self._is_host or self.lobby is None:
+            reject("this peer is not the host")
+            return
+        pid = msg.participant_id
+        entry = self.roster.entries.get(str(pid))
+        if str(pid) in self.roster.banned:
+            reject("you were removed from this lobby")
+        elif msg.lobby_id != self.lobby.id:
+            reject("that is a different lobby")
+        elif self.lobby.participant(pid) is None or entry is None:
+            reject("your place in the lobby has expired; join again")
+        elif entry.token_hash != token_hash(msg.reconnect_token):
+            reject("invalid reconnect token")
+        else:
+            self._bind(pid, peer, entry.token_hash)
+            self._grace.pop(pid, None)
+            self._send(peer, Welcome(lobby_id=self.lobby.id, participant_id=pid,
+                                     reconnect_token=msg.reconnect_token))
+            self._decide_commit(DomainCommand.MarkReconnected(participant_id=pid), None, now)
+            self._send(peer, CommandAccepted(request_id=msg.request_id))
+            log.info("participant %s rejoined from peer %s", pid, peer)
+
+    def _on_full_sync_request(self, peer: str, msg: RequestFullSync, now: float) -> None:
+        if self._is_host:
+            self._send_full_sync(peer)
+
+    def _send_full_sync(self, peer: str) -> None:
+        snap = self.snapshot()
+        if snap is not None:
+            self._send(peer, FullSyncResponse(snapshot=snap))
+            log.info("✅ Sent full sync to %s", peer)
+
+    # --- liveness -----------------------------------------------------------
+
+    def _host_peer_lost(self, peer: str, now: float) -> None:
+        pid = self.participant_of(peer)
+        if pid is None or self.lobby is None:
+            return
+        p = self.lobby.participant(pid)
+        if p is not None and p.connected:
+            self._grace[pid] = now + self.config.grace_period
+            self._decide_commit(DomainCommand.MarkDisconnected(participant_id=pid), None, now)
+
+    def _host_tick(self, now: float) -> None:
+        if self.lobby is None:
+            return
+        for pid, deadline in sorted(self._grace.items(), key=lambda kv: kv[1]):
+            if now < deadline:
+                continue
+            self._grace.pop(pid, None)
+            p = self.lobby.participant(pid)
+            if p is not None and not p.connected:
+                try:
+                    self._decide_commit(DomainCommand.RemoveTimedOut(participant_id=pid), None, now)
+                except DomainError as exc:
+                    log.debug("not removing %s: %s", pid, exc)
+        run = self.lobby.current_run
+        if run is not None and run.deadline is not None and now >= run.deadline:
+            self._decide_commit(DomainCommand.ExpireRun(run_id=run.id), None, now)
+
+    def _on_became_host(self, now: float) -> None:
+        """After a delegation or migration: start grace timers for everyone
+        the new host cannot reach, so nobody is kept forever."""
+        if self.lobby is None:
+            return
+        entries = dict(self.roster.entries)
+        me = entries.get(str(self.local_participant_id))
+        if me is not None and me.peer_id != self.local_peer:
+            entries[str(self.local_participant_id)] = me.model_copy(
+                update={"peer_id": self.local_peer})
+        self._set_roster(Roster(entries=entries, banned=self.roster.banned))
+        for p in self.lobby.participants:
+            if p.id == self.local_participant_id:
+                continue
+            peer = self.peer_of(p.id)
+            if not p.connected:
+                self._grace.setdefault(p.id, now + self.config.grace_period)
+            elif peer is None or peer not in self._peers or peer in self._lost:
+                self._grace[p.id] = now + self.config.grace_period
+                self._decide_commit(DomainCommand.MarkDisconnected(participant_id=p.id), None, now)

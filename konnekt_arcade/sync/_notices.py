@@ -1,0 +1,45 @@
+"""Sync-level notices that come out of ``drain_events`` beside domain events.
+
+They tell the session layer about replication itself (a snapshot arrived,
+the host changed, this peer got its participant id) rather than lobby facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class LobbySynced:
+    """A snapshot was applied. ``first`` is True for the initial sync."""
+
+    lobby_name: str
+    sequence: int
+    first: bool
+
+
+@dataclass(frozen=True)
+class Welcomed:
+    """The host accepted our join or rejoin."""
+
+    participant_id: UUID
+    reconnect_token: str
+    rejoined: bool
+
+
+@dataclass(frozen=True)
+class HostChanged:
+    """Authority moved to ``host_peer`` in ``epoch``; ``is_local`` if that is us."""
+
+    host_peer: str | None
+    epoch: int
+    is_local: bool
+    migrated: bool
+
+
+@dataclass(frozen=True)
+class HostLost:
+    """The current host stopped answering; an election is under way."""
+
+    host_peer: str | None

@@ -1,0 +1,311 @@
+"""The replica part: ordered application, buffering, gap repair, authority."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ._engine import END_OF_LOG, SyncBase, log
+from ._notices import HostChanged, Welcomed
+from ._wire import (
+    Command,
+    CommandAccepted,
+    CommandRejected,
+    FullSyncResponse,
+    Heartbeat,
+    LobbyEvent,
+    MissingEventsResponse,
+    Rejoin,
+    RequestMissingEvents,
+    RosterUpdate,
+    Welcome,
+)
+
+
+class ReplicaPart(SyncBase):
+    # --- authority ----------------------------------------------------------
+
+    def _rank(self, peer: str | None) -> tuple[float, str]:
+        """Host precedence of a peer: earliest-joined participant wins ties."""
+        pid = self.local_participant_id if peer == self.local_peer else (
+            self.participant_of(peer) if peer else None)
+        p = self.lobby.participant(pid) if self.lobby and pid else None
+        return (p.joined_at, str(p.id)) if p else (float("inf"), peer or "")
+
+    def _consider_authority(self, claimed: str, epoch: int, via: str, now: float) -> bool:
+        """Whether to accept ``claimed`` as host at ``epoch`` (told by ``via``).
+
+        Higher epochs win; equal epochs with two hosts (split views during
+        an election) go to the earlier-joined one. A replica only follows a
+        higher epoch when its own host is gone, when its host itself points
+        there, or when the claimant is the successor it would pick itself —
+        so a random guest cannot take over by claiming a big epoch.
+        """
+        if self.lobby is None:
+            return False
+        if epoch == self.epoch and claimed == self.host_peer:
+            return True
+        if claimed != self.local_peer and self.participant_of(claimed) is None:
+            return False
+        if epoch > self.epoch:
+            ok = (
+                self._is_host
+                or self._host_lost_at is not None
+                or via == self.host_peer
+                or self.participant_of(claimed) == self._expected_successor()
+            )
+        elif epoch == self.epoch:
+            ok = self._rank(claimed) < self._rank(self.host_peer)
+        else:
+            ok = False
+        if not ok:
+            return False
+        was_host = self._is_host
+        log.info("host is now %s (epoch %d)", claimed, epoch)
+        self.epoch = epoch
+        self.host_peer = claimed
+        self._is_host = claimed == self.local_peer
+        self._host_lost_at = None
+        self._collecting = None
+        self._election_target = None
+        self._gap = None
+        self._fail_pending("the host changed before answering; please try again")
+        if was_host and not self._is_host:
+            self.stats["stepped_down"] += 1
+            self._request_full_sync(now)
+        self._events.append(HostChanged(claimed, epoch, self._is_host, True))
+        return True
+
+    def _expected_successor(self) -> UUID | None:
+        """The participant every survivor picks when the host is lost."""
+        if self.lobby is None:
+            return None
+        candidates = []
+        for p in self.lobby.participants:
+            if not p.connected or p.id == self.lobby.host_id:
+                continue
+            if p.id != self.local_participant_id:
+                peer = self.peer_of(p.id)
+                if peer is None or peer in self._lost or peer not in self._peers:
+                    continue
+            candidates.append(p)
+        if not candidates:
+            return None
+        return min(candidates, key=lambda p: (p.joined_at, str(p.id))).id
+
+    # --- events -------------------------------------------------------------
+
+    def _on_broadcast(self, peer: str, le: LobbyEvent, now: float) -> None:
+        self._on_event(peer, le, now, live=True)
+
+    def _on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
+        if self.lobby is None:
+            # Not synced yet: keep it for after the snapshot (bounded).
+            self._buffer_event(le, now)
+            return
+        if le.lobby_id != self.lobby.id:
+            self._drop("wrong_lobby", peer)
+            return
+        if peer != self.host_peer or le.epoch > self.epoch:
+            if not (le.epoch > self.epoch and self._consider_authority(peer, le.epoch, peer, now)):
+                self._drop("not_from_host", peer, le.sequence)
+                return
+        elif live and le.epoch < self.epoch:
+            self._drop("stale_epoch", peer, le.sequence)
+            return
+        if le.sequence <= self.sequence:
+            mine = self._log.get(le.sequence)
+            if mine is not None and mine.epoch != le.epoch:
+                log.warning("diverged at sequence %d; resyncing", le.sequence)
+                self.stats["diverged"] += 1
+                self._request_full_sync(now)
+            else:
+                self._drop("duplicate", peer, le.sequence)
+            return
+        if le.sequence == self.sequence + 1:
+            if self._apply(le, now):
+                self._drain_buffer(now)
+            return
+        self._buffer_event(le, now)
+        self._request_gap(le.sequence - 1, now)
+
+    def _buffer_event(self, le: LobbyEvent, now: float) -> None:
+        if le.sequence in self._buffer:
+            self.stats["dropped:duplicate"] += 1
+            return
+        if len(self._buffer) >= self.config.max_buffered_events:
+            self.stats["buffer_overflow"] += 1
+            self._buffer.clear()
+            self._request_full_sync(now)
+            return
+        self._buffer[le.sequence] = le
+
+    def _drain_buffer(self, now: float) -> None:
+        for s in [s for s in self._buffer if s <= self.sequence]:
+            del self._buffer[s]
+        while (nxt := self._buffer.pop(self.sequence + 1, None)) is not None:
+            if nxt.epoch > self.epoch or not self._apply(nxt, now):
+                self._buffer.clear()
+                self._request_full_sync(now)
+                return
+        if self._gap is not None and self.sequence >= self._gap[0]:
+            self._gap = None
+
+    def _request_gap(self, upto: int, now: float) -> None:
+        if self._gap is not None and self._gap[0] >= upto:
+            return
+        tries = self._gap[2] if self._gap else 0
+        self._gap = (upto, now, tries)
+        self._send_gap_request(upto)
+
+    def _send_gap_request(self, upto: int) -> None:
+        if self.lobby is None or self.host_peer is None or self._is_host:
+            return
+        self.stats["gap_requests"] += 1
+        self._send(self.host_peer, RequestMissingEvents(
+            lobby_id=self.lobby.id, from_sequence=self.sequence + 1, to_sequence=upto))
+
+    def _retry_gap(self, now: float) -> None:
+        if self._gap is None:
+            return
+        upto, sent, tries = self._gap
+        if self.sequence >= upto:
+            self._gap = None
+        elif now - sent >= self.config.retry_interval:
+            if tries + 1 > self.config.max_gap_retries:
+                self._gap = None
+                self._request_full_sync(now)
+            else:
+                self._gap = (upto, now, tries + 1)
+                self._send_gap_request(upto)
+
+    def _on_missing_response(self, peer: str, msg: MissingEventsResponse, now: float) -> None:
+        if self._collecting is not None and peer in self._collecting:
+            self._collect(peer, msg, now)
+            return
+        if peer != self.host_peer or self._is_host:
+            self._drop("not_from_host", peer)
+            return
+        for le in msg.events:
+            self._on_event(peer, le, now, live=False)
+        if msg.latest_sequence > self.sequence and msg.events:
+            self._gap = None
+            self._request_gap(msg.latest_sequence, now)
+
+    def _on_full_sync(self, peer: str, msg: FullSyncResponse, now: float) -> None:
+        snap = msg.snapshot
+        if snap.host_peer != peer:
+            self._drop("snapshot_not_from_host", peer)
+            return
+        if self.lobby is not None:
+            if snap.lobby_id != self.lobby.id:
+                self._drop("wrong_lobby", peer)
+                return
+            if not self._consider_authority(peer, snap.epoch, peer, now):
+                self._drop("not_from_host", peer)
+                return
+        self._apply_snapshot(peer, snap, msg.events, now)
+
+    # --- heartbeats ---------------------------------------------------------
+
+    def _on_heartbeat(self, peer: str, hb: Heartbeat, now: float) -> None:
+        if self.lobby is None or hb.lobby_id != self.lobby.id or hb.host_peer is None:
+            return
+        if hb.epoch > self.epoch or (hb.epoch == self.epoch and hb.host_peer != self.host_peer):
+            if hb.host_peer == peer or peer == self.host_peer:
+                self._consider_authority(hb.host_peer, hb.epoch, peer, now)
+            return
+        if peer != self.host_peer or hb.epoch != self.epoch or self._is_host:
+            return
+        # The host's latest sequence: an idle replica finds a lost tail here.
+        if hb.sequence > self.sequence:
+            self._request_gap(hb.sequence, now)
+            return
+        mine = self._last_epoch()
+        if (hb.sequence == self.sequence and hb.last_epoch != mine) or (
+            hb.sequence < self.sequence and mine < self.epoch
+        ):
+            # We hold events the current host never sequenced: they came
+            # from a deposed host. The snapshot replaces them.
+            self.stats["diverged"] += 1
+            self._request_full_sync(now)
+
+    # --- commands (guest side) ----------------------------------------------
+
+    def _send_command(self, cmd: Command) -> None:
+        if self.host_peer is None or self.lobby is None:
+            self._held.append(cmd)
+            return
+        self._send(self.host_peer, cmd)
+
+    def _flush_held(self) -> None:
+        held, self._held = self._held, []
+        for cmd in held:
+            self._send_command(cmd)
+
+    def _fail_pending(self, reason: str) -> None:
+        for rid, (kind, _) in sorted(self._pending.items()):
+            self._fail(kind, reason, rid)
+        self._pending.clear()
+
+    def _expire_pending(self, now: float) -> None:
+        for rid, (kind, deadline) in sorted(self._pending.items()):
+            if now >= deadline:
+                del self._pending[rid]
+                self._fail(kind, "the host did not answer in time", rid)
+
+    def _on_accepted(self, peer: str, msg: CommandAccepted, now: float) -> None:
+        if peer == self.host_peer:
+            self._pending.pop(msg.request_id, None)
+
+    def _on_rejected(self, peer: str, msg: CommandRejected, now: float) -> None:
+        if peer != self.host_peer:
+            self._drop("not_from_host", peer)
+            return
+        if self._pending.pop(msg.request_id, None) is not None:
+            self._fail(msg.command_type, msg.reason, msg.request_id)
+
+    def _on_welcome(self, peer: str, msg: Welcome, now: float) -> None:
+        if peer != self.host_peer or (self.lobby and msg.lobby_id != self.lobby.id):
+            self._drop("not_from_host", peer)
+            return
+        rejoined = self.local_participant_id == msg.participant_id
+        self.local_participant_id = msg.participant_id
+        self.reconnect_token = msg.reconnect_token
+        self._resume = (msg.participant_id, msg.reconnect_token)
+        self._events.append(Welcomed(msg.participant_id, msg.reconnect_token, rejoined))
+
+    def _send_rejoin(self) -> None:
+        if self._resume is None or self.lobby is None or self.host_peer is None:
+            return
+        pid, token = self._resume
+        rid = self._next_request
+        self._next_request += 1
+        self._pending[rid] = ("Rejoin", float("inf"))
+        self._send(self.host_peer, Rejoin(request_id=rid, lobby_id=self.lobby.id,
+                                          participant_id=pid, reconnect_token=token))
+
+    def _on_roster(self, peer: str, msg: RosterUpdate, now: float) -> None:
+        if peer != self.host_peer or msg.epoch != self.epoch:
+            self._drop("not_from_host", peer)
+            return
+        self.roster = msg.roster
+
+    def _serve_missing(self, peer: str, msg: RequestMissingEvents, now: float) -> None:
+        """Any peer answers from its log: the host for gap repair, survivors
+        for a successor collecting what the lost host had sent."""
+        if self.lobby is None or msg.lobby_id != self.lobby.id:
+            self._drop("wrong_lobby", peer)
+            return
+        if self._is_host and not self._log.covers(msg.from_sequence) and (
+            msg.from_sequence <= self.sequence
+        ):
+            snap = self.snapshot()
+            if snap is not None:
+                self._send(peer, FullSyncResponse(snapshot=snap))
+            return
+        to = min(msg.to_sequence, END_OF_LOG)
+        from ._engine import MAX_EVENTS_PER_RESPONSE
+
+        events = self._log.range(msg.from_sequence, to, MAX_EVENTS_PER_RESPONSE)
+        self._send(peer, MissingEventsResponse(
+            events=events, latest_sequence=self.sequence, epoch=self.epoch))

@@ -1,0 +1,225 @@
+"""The public sans-I/O sync object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel
+
+from ..domain import DomainCommand, DomainError, decide
+from ._config import SyncConfig
+from ._election import ElectionPart
+from ._engine import log, token_hash
+from ._wire import (
+    Command,
+    CommandAccepted,
+    CommandRejected,
+    EventBroadcast,
+    FullSyncResponse,
+    Heartbeat,
+    MissingEventsResponse,
+    Rejoin,
+    RequestFullSync,
+    RequestMissingEvents,
+    RosterEntry,
+    RosterUpdate,
+    Welcome,
+    WireError,
+    decode,
+)
+
+
+class LobbySync(ElectionPart):
+    """One peer's replication state machine (host or replica, which can change).
+
+    Create with :meth:`create_host` or :meth:`create_guest`, feed it inputs,
+    then collect ``data_to_send()`` and ``drain_events()``. No method raises
+    because of what a peer sent; bad input is dropped and counted in
+    ``stats``.
+    """
+
+    @classmethod
+    def create_host(
+        cls,
+        local_peer: str,
+        lobby_name: str,
+        host_name: str,
+        now: float,
+        *,
+        lobby_id: UUID | None = None,
+        max_participants: int | None = None,
+        config: SyncConfig | None = None,
+        new_id: Callable[[], UUID] = uuid4,
+        **kw: object,
+    ) -> LobbySync:
+        """A new lobby hosted here. Raises DomainError for bad names."""
+        self = cls(local_peer, config, new_id=new_id, **kw)  # type: ignore[arg-type]
+        cmd = DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
+                                        lobby_id=lobby_id,
+                                        **({"max_participants": max_participants}
+                                           if max_participants else {}))
+        events = decide(None, cmd, None, now, new_id=new_id)
+        self._is_host = True
+        self.host_peer = local_peer
+        self._ever_synced = True
+        self._commit(events, now)
+        assert self.lobby is not None
+        self.local_participant_id = self.lobby.host_id
+        self.reconnect_token = self._new_token()
+        self._set_roster(self.roster.model_copy(update={"entries": {
+            str(self.lobby.host_id): RosterEntry(peer_id=local_peer,
+                                                 token_hash=token_hash(self.reconnect_token))}}))
+        return self
+
+    @classmethod
+    def create_guest(
+        cls,
+        local_peer: str,
+        config: SyncConfig | None = None,
+        *,
+        resume: tuple[UUID, str] | None = None,
+        **kw: object,
+    ) -> LobbySync:
+        """A replica waiting for the host's snapshot.
+
+        ``resume`` is ``(participant_id, reconnect_token)`` saved from an
+        earlier session: after the snapshot it rejoins as that participant.
+        """
+        self = cls(local_peer, config, **kw)  # type: ignore[arg-type]
+        if resume is not None:
+            self._resume = resume
+            self.local_participant_id = resume[0]
+            self.reconnect_token = resume[1]
+        return self
+
+    # --- inputs -------------------------------------------------------------
+
+    def peer_connected(self, peer: str, now: float) -> None:
+        self._touch(peer, now)
+        if self._is_host:
+            log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
+            self._send_full_sync(peer)
+        elif self.lobby is not None:
+            self._send(peer, self._heartbeat())
+        self._settle(now)
+
+    def peer_disconnected(self, peer: str, now: float) -> None:
+        self._peer_lost(peer, now)
+        self._settle(now)
+
+    def receive(self, peer: str, data: bytes, now: float) -> None:
+        """Handle bytes from ``peer``. Never raises."""
+        self.stats["received"] += 1
+        try:
+            msg = decode(data, self.config.max_message_size)
+        except WireError as exc:
+            self._drop(exc.reason, peer, exc)
+            return
+        if peer in self._lost and peer not in self._peers:
+            # A peer we gave up on is talking again: a healed partition.
+            self._lost.discard(peer)
+        self._touch(peer, now)
+        handler = _HANDLERS.get(type(msg))
+        try:
+            if handler is not None:
+                handler(self, peer, msg, now)
+            self._settle(now)
+        except Exception:  # a bug must not take the game loop down
+            self.stats["internal_error"] += 1
+            log.exception("error handling %s from %s", type(msg).__name__, peer)
+
+    def submit(self, command: BaseModel, now: float) -> int:
+        """Submit a user command; returns its request id.
+
+        The host decides at once; a guest sends it to the host. A rejection
+        arrives later as a CommandFailed event with the same request id.
+
+        Raises:
+            TypeError: ``command`` is not a user command (local misuse).
+        """
+        if not isinstance(command, DomainCommand.USER_COMMANDS):
+            raise TypeError(f"not a user command: {type(command).__name__}")
+        rid = self._next_request
+        self._next_request += 1
+        if self._is_host:
+            self._host_submit(command, now, rid)
+        elif len(self._pending) + len(self._held) >= self.config.max_pending_commands:
+            self._fail(type(command).__name__, "too many commands waiting for the host", rid)
+        else:
+            self._pending[rid] = (type(command).__name__, now + self.config.command_timeout)
+            self._send_command(Command(request_id=rid, command=command))  # type: ignore[arg-type]
+        self._settle(now)
+        return rid
+
+    def tick(self, now: float) -> None:
+        """Timers: heartbeats, liveness, retries, grace periods, elections."""
+        try:
+            if now - self._last_heartbeat >= self.config.heartbeat_interval:
+                self._last_heartbeat = now
+                self._broadcast(self._heartbeat())
+            for peer, seen in list(self._peers.items()):
+                if now - seen > self.config.heartbeat_timeout:
+                    self._peer_lost(peer, now)
+            if self._is_host:
+                self._host_tick(now)
+            else:
+                self._retry_gap(now)
+                self._expire_pending(now)
+                if self.lobby is None or self._full_sync_at is not None:
+                    self._retry_full_sync(now)
+                self._election_tick(now)
+            self._settle(now)
+        except Exception:
+            self.stats["internal_error"] += 1
+            log.exception("error in sync tick")
+
+    def rejoin(self, local_peer: str | None = None) -> None:
+        """After reconnecting under a new peer id: forget the old mesh and
+        rejoin with our token once the host's snapshot arrives."""
+        if local_peer is not None:
+            self.local_peer = local_peer
+        if self.local_participant_id and self.reconnect_token:
+            self._resume = (self.local_participant_id, self.reconnect_token)
+        self._ever_synced = False
+        self._peers.clear()
+        self._lost.clear()
+        self.host_peer = None
+        self._is_host = False
+
+    # --- helpers ------------------------------------------------------------
+
+    def _heartbeat(self) -> Heartbeat:
+        return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
+                         sequence=self.sequence, last_epoch=self._last_epoch(),
+                         host_peer=self.host_peer)
+
+    def _retry_full_sync(self, now: float) -> None:
+        if self._peers and (self._full_sync_at is None
+                            or now - self._full_sync_at >= self.config.retry_interval):
+            self._full_sync_at = None
+            self._request_full_sync(now)
+
+    def _settle(self, now: float) -> None:
+        if self._needs_host_setup:
+            self._needs_host_setup = False
+            if self._is_host:
+                self._on_became_host(now)
+
+
+_HANDLERS = {
+    EventBroadcast: lambda s, p, m, now: s._on_broadcast(p, m.event, now),
+    RequestMissingEvents: LobbySync._serve_missing,
+    MissingEventsResponse: LobbySync._on_missing_response,
+    RequestFullSync: LobbySync._on_full_sync_request,
+    FullSyncResponse: LobbySync._on_full_sync,
+    Command: LobbySync._on_command,
+    CommandAccepted: LobbySync._on_accepted,
+    CommandRejected: LobbySync._on_rejected,
+    Welcome: LobbySync._on_welcome,
+    Rejoin: LobbySync._on_rejoin,
+    Heartbeat: LobbySync._on_heartbeat,
+    RosterUpdate: LobbySync._on_roster,
+}
+
+__all__ = ["DomainError", "LobbySync"]

@@ -1,0 +1,221 @@
+"""Wire messages of the lobby sync protocol (reliable channel, JSON).
+
+Every message is an :class:`Envelope` ``{"v": PROTOCOL_VERSION, "msg": {...}}``
+whose ``msg`` is a pydantic discriminated union on ``type``. The seed's five
+messages (EventBroadcast, RequestMissingEvents, MissingEventsResponse,
+RequestFullSync, FullSyncResponse) keep their names and fields; the rest are
+what correctness needs (commands with request ids, welcome/rejoin with a
+reconnect token, heartbeats carrying epoch and latest sequence, the roster of
+peer bindings that a successor host needs).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..domain import Lobby, LobbyDomainEvent, UserCommand
+
+#: Bumped on any incompatible change; peers drop messages of another version.
+PROTOCOL_VERSION = 1
+#: Refused before parsing. A 16-player snapshot with full history is ~40 KiB;
+#: 256 KiB leaves room while keeping a hostile peer from making us parse
+#: megabytes (SCTP over aiortc handles messages of this size fine).
+MAX_MESSAGE_SIZE = 256 * 1024
+#: "To the end of the log" for RequestMissingEvents.
+END_OF_LOG = 2**63 - 1
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LobbyEvent(_Msg):
+    """A sequenced domain event. ``epoch`` names the host term that issued it."""
+
+    sequence: int = Field(ge=1)
+    epoch: int = Field(ge=0)
+    lobby_id: UUID
+    timestamp: float
+    event: LobbyDomainEvent
+
+
+class RosterEntry(_Msg):
+    peer_id: str | None
+    #: sha256 of the participant's reconnect token: any successor host can
+    #: check a rejoin without anyone but the participant knowing the token.
+    token_hash: str
+
+
+class Roster(_Msg):
+    """Which peer speaks for which participant; replicated so a successor
+    host can keep authority checks after a migration."""
+
+    entries: dict[str, RosterEntry] = Field(default_factory=dict)
+    banned: tuple[str, ...] = ()
+
+
+class LobbySnapshot(_Msg):
+    lobby_id: UUID
+    name: str
+    host_id: UUID
+    lobby: Lobby
+    as_of_sequence: int = Field(ge=0)
+    epoch: int = Field(ge=0)
+    host_peer: str
+    roster: Roster
+
+    @property
+    def participants(self) -> tuple:
+        return self.lobby.participants
+
+
+class EventBroadcast(_Msg):
+    type: Literal["EventBroadcast"] = "EventBroadcast"
+    event: LobbyEvent
+
+
+class RequestMissingEvents(_Msg):
+    type: Literal["RequestMissingEvents"] = "RequestMissingEvents"
+    lobby_id: UUID
+    from_sequence: int = Field(ge=1)
+    to_sequence: int = Field(ge=1)
+
+
+class MissingEventsResponse(_Msg):
+    type: Literal["MissingEventsResponse"] = "MissingEventsResponse"
+    events: list[LobbyEvent]
+    latest_sequence: int = Field(ge=0)
+    epoch: int = Field(ge=0)
+
+
+class RequestFullSync(_Msg):
+    type: Literal["RequestFullSync"] = "RequestFullSync"
+    lobby_id: UUID | None
+    last_known_sequence: int = Field(ge=0)
+
+
+class FullSyncResponse(_Msg):
+    type: Literal["FullSyncResponse"] = "FullSyncResponse"
+    snapshot: LobbySnapshot
+    events: list[LobbyEvent] = Field(default_factory=list)
+
+
+class Command(_Msg):
+    type: Literal["Command"] = "Command"
+    request_id: int = Field(ge=0)
+    command: UserCommand
+
+
+class CommandAccepted(_Msg):
+    type: Literal["CommandAccepted"] = "CommandAccepted"
+    request_id: int
+
+
+class CommandRejected(_Msg):
+    type: Literal["CommandRejected"] = "CommandRejected"
+    request_id: int
+    command_type: str
+    reason: str
+
+
+class Welcome(_Msg):
+    type: Literal["Welcome"] = "Welcome"
+    lobby_id: UUID
+    participant_id: UUID
+    reconnect_token: str
+
+
+class Rejoin(_Msg):
+    type: Literal["Rejoin"] = "Rejoin"
+    request_id: int = Field(ge=0)
+    lobby_id: UUID
+    participant_id: UUID
+    reconnect_token: str = Field(max_length=128)
+
+
+class Heartbeat(_Msg):
+    type: Literal["Heartbeat"] = "Heartbeat"
+    lobby_id: UUID | None
+    epoch: int = Field(ge=0)
+    sequence: int = Field(ge=0)
+    #: Epoch of the event at ``sequence``: equal sequences with different
+    #: epochs mean the receiver kept events of a deposed host.
+    last_epoch: int = Field(ge=0)
+    host_peer: str | None
+
+
+class RosterUpdate(_Msg):
+    type: Literal["RosterUpdate"] = "RosterUpdate"
+    epoch: int = Field(ge=0)
+    roster: Roster
+
+
+SyncMessage = Annotated[
+    EventBroadcast
+    | RequestMissingEvents
+    | MissingEventsResponse
+    | RequestFullSync
+    | FullSyncResponse
+    | Command
+    | CommandAccepted
+    | CommandRejected
+    | Welcome
+    | Rejoin
+    | Heartbeat
+    | RosterUpdate,
+    Field(discriminator="type"),
+]
+
+
+class Envelope(_Msg):
+    v: int
+    msg: SyncMessage
+
+
+class WireError(Exception):
+    """Bytes that are not a valid message. ``reason`` is a short counter key."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def encode(msg: BaseModel) -> bytes:
+    """Serialise one message into an envelope."""
+    return b'{"v":%d,"msg":%s}' % (PROTOCOL_VERSION, msg.model_dump_json().encode())
+
+
+def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
+    """Parse bytes into a message.
+
+    Raises:
+        WireError: with reason ``too_large`` (checked before parsing),
+            ``bad_version`` or ``malformed``.
+    """
+    if len(data) > max_size:
+        raise WireError("too_large", f"{len(data)} bytes > {max_size}")
+    try:
+        env = Envelope.model_validate_json(data)
+    except ValidationError as exc:
+        if _version_of(data) not in (None, PROTOCOL_VERSION):
+            raise WireError("bad_version") from exc
+        raise WireError("malformed", str(exc.errors()[:1])) from exc
+    except (ValueError, TypeError) as exc:
+        raise WireError("malformed", str(exc)) from exc
+    if env.v != PROTOCOL_VERSION:
+        raise WireError("bad_version", f"version {env.v}")
+    return env.msg
+
+
+def _version_of(data: bytes) -> int | None:
+    import json
+
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    v = obj.get("v") if isinstance(obj, dict) else None
+    return v if isinstance(v, int) else None
