@@ -47,6 +47,8 @@ def evolve(lobby: Lobby | None, event: object) -> Lobby:
             this is out of sync and must fetch a snapshot).
     """
     if isinstance(event, LobbyCreated):
+        if lobby is not None:
+            raise DomainError("the lobby already exists")
         return _created(event)
     if lobby is None:
         raise DomainError(f"{type(event).__name__} before the lobby exists")
@@ -110,6 +112,8 @@ def _(e: GuestJoined, lobby: Lobby) -> Lobby:
 @_apply.register
 def _(e: GuestLeft, lobby: Lobby) -> Lobby:
     _need(lobby, e.participant_id)
+    if e.participant_id == lobby.host_id:
+        raise DomainError("the host cannot leave without delegating first")
     run = lobby.current_run
     if run is not None and e.participant_id in run.required_submitters:
         run = run.model_copy(
@@ -187,6 +191,8 @@ def _(e: ResultSubmitted, lobby: Lobby) -> Lobby:
     r = e.result
     if run is None or run.id != r.run_id:
         raise DomainError("result for a run that is not in progress")
+    if run.has_submitted(r.participant_id) or r.participant_id not in run.required_submitters:
+        raise DomainError("result from a participant who may not submit")
     run = run.model_copy(update={"results": (*run.results, r)})
     board = tuple(
         b.model_copy(update={"score": b.score + r.score}) if b.participant_id == r.participant_id

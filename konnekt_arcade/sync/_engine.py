@@ -25,7 +25,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel
 
 from ..domain import DomainCommand, DomainError, Lobby, evolve
-from ..domain._events import CommandFailed, HostDelegated
+from ..domain._events import CommandFailed, HostDelegated, ParticipantDisconnected
 from ._config import SyncConfig
 from ._log import EventLog
 from ._notices import HostChanged, LobbySynced, Welcomed
@@ -213,6 +213,13 @@ class SyncBase:
         return True
 
     def _after_apply(self, event: object, now: float) -> None:
+        if (
+            isinstance(event, ParticipantDisconnected)
+            and event.participant_id == self.local_participant_id
+            and not self._is_host
+        ):
+            # The host thinks we are gone (a partition healed): prove we're back.
+            self._send_rejoin()
         if isinstance(event, HostDelegated):
             was_host = self._is_host
             if event.to_id == self.local_participant_id:
@@ -271,7 +278,10 @@ class SyncBase:
         for le in events:
             self._on_event(peer, le, now, live=False)
         self._drain_buffer(now)
-        if first and self._resume is not None:
+        me = self.lobby.participant(self.local_participant_id)
+        if self._resume is not None and not self._is_host and (
+            first or (me is not None and not me.connected)
+        ):
             self._send_rejoin()
         self._flush_held()
 

@@ -36,9 +36,10 @@ class ReplicaPart(SyncBase):
 
         Higher epochs win; equal epochs with two hosts (split views during
         an election) go to the earlier-joined one. A replica only follows a
-        higher epoch when its own host is gone, when its host itself points
-        there, or when the claimant is the successor it would pick itself —
-        so a random guest cannot take over by claiming a big epoch.
+        higher epoch when its own host is gone or its host itself points
+        there (a host that hears of a newer term steps down and then says
+        so in its heartbeats) — so a guest cannot take over a healthy lobby
+        by claiming a big epoch.
         """
         if self.lobby is None:
             return False
@@ -51,7 +52,6 @@ class ReplicaPart(SyncBase):
                 self._is_host
                 or self._host_lost_at is not None
                 or via == self.host_peer
-                or self.participant_of(claimed) == self._expected_successor()
             )
         elif epoch == self.epoch:
             ok = self._rank(claimed) < self._rank(self.host_peer)

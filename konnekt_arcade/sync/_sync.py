@@ -67,6 +67,7 @@ class LobbySync(ElectionPart):
         assert self.lobby is not None
         self.local_participant_id = self.lobby.host_id
         self.reconnect_token = self._new_token()
+        self._resume = (self.local_participant_id, self.reconnect_token)
         self._set_roster(self.roster.model_copy(update={"entries": {
             str(self.lobby.host_id): RosterEntry(peer_id=local_peer,
                                                  token_hash=token_hash(self.reconnect_token))}}))

@@ -148,10 +148,6 @@ def test_lobby_created_forces_host_role() -> None:
     assert lobby.host_id == host.id and lobby.max_participants == 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: evolve() applies LobbyCreated to an existing lobby by silently replacing the "
-    "whole state (_evolve.py evolve(): the LobbyCreated branch ignores `lobby`), instead of "
-    "raising DomainError like decide() does ('the lobby already exists')"))
 def test_lobby_created_on_existing_lobby_is_refused(trio) -> None:
     h, _, _ = trio
     before = state_hash(h.lobby)
@@ -173,24 +169,17 @@ def test_fold_of_nothing() -> None:
     assert state_hash(None) == "0" * 64
 
 
-# --- evolve accepts some events that decide can never produce --------------------------
-# decide() never emits these, so a correct host cannot trigger them; but evolve() is
-# documented to raise DomainError for an event that "does not fit this state" so that an
-# out-of-sync replica notices and fetches a snapshot. These silently corrupt state instead.
+# --- evolve refuses events that decide can never produce --------------------------------
+# decide() never emits these, so a correct host cannot trigger them; evolve() raises
+# DomainError for an event that does not fit so an out-of-sync replica fetches a snapshot.
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: evolve(GuestLeft) of the current host is accepted (_evolve.py GuestLeft handler "
-    "only checks membership), leaving lobby.host_id pointing at nobody and no Host role"))
 def test_guest_left_of_the_current_host_is_refused(trio) -> None:
     h, host, _ = trio
     with pytest.raises(DomainError):
         evolve(h.lobby, E.GuestLeft(participant_id=host))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: evolve(ResultSubmitted) accepts a second result from the same participant for "
-    "the same run (_evolve.py ResultSubmitted handler), double-counting leaderboard score"))
 def test_duplicate_result_is_refused_by_evolve(trio) -> None:
     h, _, (g1, _) = trio
     h.queue_and_start()
