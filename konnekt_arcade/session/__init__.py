@@ -1,0 +1,57 @@
+"""The seed's session API: ``P2PLoopBuilder``, ``SessionLoop``, ``P2PLoop`` and friends."""
+
+from __future__ import annotations
+
+from ._builder import P2PLoopBuilder, TransportFactory
+from ._errors import (
+    ConnectionFailed,
+    ConnectionTimeout,
+    InvalidSessionId,
+    P2PError,
+    P2PTimeout,
+    PeerIdTimeout,
+    SendFailed,
+    Serialization,
+    SyncTimeout,
+)
+from ._ice import DEFAULT_STUN_URLS, IceProbe, IceServer, clear_probe_cache, probe_url
+from ._p2p_loop import GAME_DATA_PREFIX, MAX_GAME_DATA, GameData, P2PLoop
+from ._session_id import SessionId
+from ._session_loop import (
+    ConnectionStage,
+    DomainView,
+    SessionLoop,
+    StageChanged,
+    Timeouts,
+    TransportNotice,
+)
+
+__all__ = [
+    "DEFAULT_STUN_URLS",
+    "GAME_DATA_PREFIX",
+    "MAX_GAME_DATA",
+    "ConnectionFailed",
+    "ConnectionStage",
+    "ConnectionTimeout",
+    "DomainView",
+    "GameData",
+    "IceProbe",
+    "IceServer",
+    "InvalidSessionId",
+    "P2PError",
+    "P2PLoop",
+    "P2PLoopBuilder",
+    "P2PTimeout",
+    "PeerIdTimeout",
+    "SendFailed",
+    "Serialization",
+    "SessionId",
+    "SessionLoop",
+    "StageChanged",
+    "SyncTimeout",
+    "Timeouts",
+    "TransportFactory",
+    "TransportNotice",
+    "clear_probe_cache",
+    "probe_url",
+]

@@ -1,0 +1,228 @@
+"""``P2PLoopBuilder``: the seed's entry point — blocking, awaitable and non-blocking starts.
+
+``build_session_*`` block until the session is usable (host: peer id assigned and lobby
+created; guest: lobby snapshot applied) and raise the matching ``P2PError`` otherwise, with the
+transport already closed. ``*_async`` variants poll on the running event loop. ``start_session_*``
+return at once; the ``SessionLoop``'s ``stage`` then moves signalling -> peer_id -> connected ->
+synced (or failed, with ``error``) as the game polls it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from uuid import UUID
+
+from ..domain import DomainCommand, DomainError, decide
+from ..net import IceServerConfig, Transport, WebRtcTransport
+from ..sync import LobbySync, SyncConfig
+from ._errors import P2PError
+from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
+from ._p2p_loop import P2PLoop
+from ._session_id import SessionId
+from ._session_loop import ConnectionStage, SessionLoop, Timeouts
+
+#: ``(room, ice_servers, queue_size) -> Transport`` (not started); for the in-memory transport.
+TransportFactory = Callable[[str, list[IceServerConfig], int], Transport]
+#: Sleep between polls while a blocking builder waits (it is that API's job to wait).
+WAIT_STEP = 0.005
+
+
+@dataclass(frozen=True)
+class _Settings:
+    batch_size: int = 64
+    queue_size: int = 1024
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    ice_probe_timeout: float = DEFAULT_PROBE_TIMEOUT
+    sync_config: SyncConfig | None = None
+    transport_factory: TransportFactory | None = None
+
+
+class P2PLoopBuilder:
+    """``P2PLoopBuilder().batch_size(64).queue_size(1000).build_session_host(...)``.
+
+    Each setter returns a new builder, so a configured builder can be reused.
+    """
+
+    def __init__(self, settings: _Settings | None = None) -> None:
+        self._s = settings or _Settings()
+
+    def _with(self, **changes: object) -> P2PLoopBuilder:
+        return P2PLoopBuilder(replace(self._s, **changes))  # type: ignore[arg-type]
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def batch_size(self, size: int) -> P2PLoopBuilder:
+        """Network events handled per ``poll()`` (default 64)."""
+        if size < 1:
+            raise ValueError("batch_size must be at least 1")
+        return self._with(batch_size=size)
+
+    def queue_size(self, size: int) -> P2PLoopBuilder:
+        """Bound of every queue: transport in/out, domain events, notices, game data."""
+        if size < 1:
+            raise ValueError("queue_size must be at least 1")
+        return self._with(queue_size=size)
+
+    def peer_id_timeout(self, seconds: float) -> P2PLoopBuilder:
+        return self._with(timeouts=replace(self._s.timeouts, peer_id=seconds))
+
+    def connection_timeout(self, seconds: float) -> P2PLoopBuilder:
+        return self._with(timeouts=replace(self._s.timeouts, connection=seconds))
+
+    def sync_timeout(self, seconds: float) -> P2PLoopBuilder:
+        return self._with(timeouts=replace(self._s.timeouts, sync=seconds))
+
+    def ice_probe_timeout(self, seconds: float) -> P2PLoopBuilder:
+        """Budget for probing STUN/TURN servers before connecting (default 0.3 s)."""
+        return self._with(ice_probe_timeout=seconds)
+
+    def sync_config(self, config: SyncConfig) -> P2PLoopBuilder:
+        return self._with(sync_config=config)
+
+    def transport_factory(self, factory: TransportFactory) -> P2PLoopBuilder:
+        """Use another transport (e.g. ``InMemoryNetwork``) instead of WebRTC."""
+        return self._with(transport_factory=factory)
+
+    # --- non-blocking starts ------------------------------------------------------------------
+
+    def start_session_host(
+        self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
+        host_name: str, *, max_participants: int | None = None,
+    ) -> tuple[SessionLoop, SessionId]:
+        """Start hosting a new session; returns at once (stage ``signalling``)."""
+        try:  # refuse bad names here, not later inside poll()
+            decide(None, DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
+                                                   **({"max_participants": max_participants}
+                                                      if max_participants else {})), None, 0.0)
+        except DomainError as exc:
+            raise ValueError(exc.reason) from exc
+        session_id = SessionId.new()
+        config = self._s.sync_config
+
+        def make_sync(peer: str, now: float) -> LobbySync:
+            return LobbySync.create_host(peer, lobby_name, host_name, now,
+                                         lobby_id=session_id.uuid,
+                                         max_participants=max_participants, config=config)
+
+        return self._start("host", signalling_url, session_id, ice_servers, make_sync), session_id
+
+    def start_session_guest(
+        self, signalling_url: str, session_id: SessionId | str | UUID,
+        ice_servers: Sequence[IceServer], *, resume: tuple[UUID, str] | None = None,
+    ) -> SessionLoop:
+        """Start joining ``session_id``; returns at once (stage ``signalling``).
+
+        ``resume=(participant_id, reconnect_token)`` rejoins as an earlier participant.
+        Raises InvalidSessionId for a malformed id.
+        """
+        sid = SessionId.parse(session_id)  # type: ignore[arg-type]
+        config = self._s.sync_config
+
+        def make_sync(peer: str, now: float) -> LobbySync:
+            return LobbySync.create_guest(peer, config, resume=resume)
+
+        return self._start("guest", signalling_url, sid, ice_servers, make_sync)
+
+    def _start(self, role: str, url: str, sid: SessionId, ice_servers: Sequence[IceServer],
+               make_sync: Callable[[str, float], LobbySync]) -> SessionLoop:
+        s = self._s
+        servers = [IceServer.stun(x) if isinstance(x, str) else x for x in ice_servers]
+        probe = IceProbe(servers, s.ice_probe_timeout) if servers else None
+        factory = s.transport_factory
+
+        def make_transport(ice: list[IceServerConfig]) -> Transport:
+            if factory is not None:
+                return factory(sid.room, ice, s.queue_size)
+            return WebRtcTransport(url, sid.room, ice, queue_size=s.queue_size,
+                                   connect_timeout=max(15.0, s.timeouts.connection),
+                                   signalling_timeout=s.timeouts.peer_id)
+
+        p2p = P2PLoop(make_transport, make_sync, ice_probe=probe, batch_size=s.batch_size,
+                      queue_size=s.queue_size)
+        return SessionLoop(p2p, role=role, session_id=sid, signalling_url=url,
+                           timeouts=s.timeouts, queue_size=s.queue_size)
+
+    # --- blocking -----------------------------------------------------------------------------
+
+    def build_session_host(
+        self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
+        host_name: str, *, max_participants: int | None = None,
+    ) -> tuple[SessionLoop, SessionId]:
+        """Host a new session; blocks until it has a peer id (timeout: peer id, 5 s)."""
+        session, sid = self.start_session_host(signalling_url, ice_servers, lobby_name,
+                                               host_name, max_participants=max_participants)
+        _wait(session)
+        return session, sid
+
+    def build_session_guest(
+        self, signalling_url: str, session_id: SessionId | str | UUID,
+        ice_servers: Sequence[IceServer], *, resume: tuple[UUID, str] | None = None,
+    ) -> tuple[SessionLoop, UUID]:
+        """Join ``session_id``; blocks until the host's lobby snapshot is applied.
+
+        Raises PeerIdTimeout / ConnectionFailed (signalling), ConnectionTimeout (no peer
+        connected; a SyncTimeout), SyncTimeout (no snapshot), InvalidSessionId.
+        """
+        session = self.start_session_guest(signalling_url, session_id, ice_servers,
+                                           resume=resume)
+        _wait(session)
+        return session, session.lobby_id()
+
+    # --- async --------------------------------------------------------------------------------
+
+    async def build_session_host_async(
+        self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
+        host_name: str, *, max_participants: int | None = None,
+    ) -> tuple[SessionLoop, SessionId]:
+        session, sid = self.start_session_host(signalling_url, ice_servers, lobby_name,
+                                               host_name, max_participants=max_participants)
+        await _wait_async(session)
+        return session, sid
+
+    async def build_session_guest_async(
+        self, signalling_url: str, session_id: SessionId | str | UUID,
+        ice_servers: Sequence[IceServer], *, resume: tuple[UUID, str] | None = None,
+    ) -> tuple[SessionLoop, UUID]:
+        session = self.start_session_guest(signalling_url, session_id, ice_servers,
+                                           resume=resume)
+        await _wait_async(session)
+        return session, session.lobby_id()
+
+
+def _check(session: SessionLoop) -> bool:
+    if session.stage is ConnectionStage.SYNCED:
+        return True
+    if session.stage is ConnectionStage.FAILED:
+        assert session.error is not None
+        raise session.error
+    if session.stage is ConnectionStage.CLOSED:
+        raise P2PError("the session was closed while connecting")
+    return False
+
+
+def _wait(session: SessionLoop) -> None:
+    """Poll until synced; the session's own stage deadlines bound this loop."""
+    try:
+        while True:
+            session.poll()
+            if _check(session):
+                return
+            time.sleep(WAIT_STEP)
+    except BaseException:
+        session.close()
+        raise
+
+
+async def _wait_async(session: SessionLoop) -> None:
+    try:
+        while True:
+            session.poll()
+            if _check(session):
+                return
+            await asyncio.sleep(WAIT_STEP)
+    except BaseException:
+        session.close()
+        raise

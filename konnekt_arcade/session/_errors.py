@@ -1,0 +1,87 @@
+"""``P2PError`` and its kinds, mirroring the seed's Rust enum plus the timeouts.
+
+Every timeout is both a ``P2PError`` and a built-in ``TimeoutError``. ``ConnectionTimeout``
+is a kind of ``SyncTimeout``: "no peer ever connected" is the most common reason a lobby
+does not sync, so ``except SyncTimeout`` catches both (an empty session fails that way).
+"""
+
+from __future__ import annotations
+
+_CHECK = (
+    "Check:\n"
+    "  - Host is running (and polling) in session {session}\n"
+    "  - Firewall allows WebRTC (UDP)\n"
+    "  - ICE servers reachable"
+)
+
+
+class P2PError(Exception):
+    """Base of every error the session layer raises."""
+
+
+class ConnectionFailed(P2PError):
+    """The signalling server or the WebRTC connection could not be established."""
+
+
+class InvalidSessionId(P2PError):
+    """A session id that is not a UUID; the message names the bad text."""
+
+    def __init__(self, text: object) -> None:
+        super().__init__(f"Invalid session id {text!r}: expected a UUID like "
+                         "'123e4567-e89b-12d3-a456-426614174000'")
+        self.text = text
+
+
+class SendFailed(P2PError):
+    """A message could not be handed to the transport (closed session, unknown peer)."""
+
+
+class Serialization(P2PError):
+    """A message could not be encoded."""
+
+
+class P2PTimeout(P2PError, TimeoutError):
+    """Base of the connection-stage timeouts."""
+
+
+class PeerIdTimeout(P2PTimeout):
+    """The signalling server did not assign a peer id in time."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(
+            f"Timeout waiting for peer ID from {url} after {seconds:g} s. Check:\n"
+            "  - The signalling server is running at that address\n"
+            "  - The URL (ws:// or wss://, host and port) is right\n"
+            "  - A firewall or proxy is not blocking WebSockets"
+        )
+
+
+class SyncTimeout(P2PTimeout):
+    """The host's lobby snapshot did not arrive in time."""
+
+    def __init__(self, session: str, seconds: float, detail: str = "") -> None:
+        what = detail or f"Timeout waiting for lobby sync after {seconds:g} s"
+        super().__init__(f"{what}. " + _CHECK.format(session=session))
+
+
+class ConnectionTimeout(SyncTimeout):
+    """No peer connected in time (so the lobby could not sync either)."""
+
+    def __init__(self, session: str, seconds: float, detail: str = "") -> None:
+        what = f"Timeout waiting for connection after {seconds:g} s"
+        if detail:
+            what += f" ({detail})"
+        super().__init__(session, seconds, what)
+
+
+__all__ = [
+    "ConnectionFailed",
+    "ConnectionTimeout",
+    "InvalidSessionId",
+    "P2PError",
+    "P2PTimeout",
+    "PeerIdTimeout",
+    "SendFailed",
+    "Serialization",
+    "SyncTimeout",
+]

@@ -1,0 +1,290 @@
+"""``P2PLoop``: the lower layer of a session — one transport plus one ``LobbySync``.
+
+``poll()`` takes at most ``batch_size`` transport events (never blocks), feeds them to the
+sans-I/O sync engine with ``time.monotonic()``, ticks its timers and sends what it produced on
+the reliable channel. Whatever comes out (sync events, connection events) goes to the hooks of
+the ``SessionLoop`` that owns it, so polling either layer keeps the session consistent.
+
+Game data framing: lobby sync messages are JSON envelopes and always start with ``{``; game
+data is sent as ``GAME_DATA_PREFIX`` (one 0x00 byte) + payload, on channel 1 (unreliable) or
+channel 0 (reliable, ordered with the lobby traffic). A received message starting with the
+prefix is game data and never reaches the sync decoder; anything else on channel 1 is dropped
+and counted (``stats["dropped:bad_game_data"]``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..net import (
+    CHANNEL_RELIABLE,
+    CHANNEL_UNRELIABLE,
+    IceServerConfig,
+    Message,
+    Transport,
+    TransportEvent,
+)
+from ..sync import Command as WireCommand
+from ..sync import FullSyncResponse, LobbySnapshot, LobbySync, RequestFullSync, decode, encode
+from ._errors import P2PError, SendFailed, Serialization
+from ._ice import IceProbe
+from ._queues import DropOldestQueue
+
+logger = logging.getLogger("konnekt_arcade.session")
+
+GAME_DATA_PREFIX = b"\x00"
+#: Largest game-data payload accepted by ``send_game_data``.
+MAX_GAME_DATA = 64 * 1024
+_COMMAND_HEAD = b'{"v":1,"msg":{"type":"Command"'
+
+
+@dataclass(frozen=True, slots=True)
+class GameData:
+    """Game data received from ``peer_id`` (not sequenced; for positions and the like)."""
+
+    peer_id: str
+    data: bytes
+    reliable: bool
+
+
+class P2PLoop:
+    """Network events in, lobby sync and game data out. Usually reached via
+    ``SessionLoop.p2p()``; every method is non-blocking."""
+
+    def __init__(
+        self,
+        transport_factory: Callable[[list[IceServerConfig]], Transport],
+        sync_factory: Callable[[str, float], LobbySync],
+        *,
+        ice_probe: IceProbe | None = None,
+        batch_size: int = 64,
+        queue_size: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.batch_size = batch_size
+        self.queue_size = queue_size
+        self.clock = clock
+        self.sync: LobbySync | None = None
+        self.transport: Transport | None = None
+        self.stats: Counter[str] = Counter()
+        self._transport_factory = transport_factory
+        self._sync_factory = sync_factory
+        self._probe = ice_probe
+        self._game_data: DropOldestQueue[GameData] = DropOldestQueue(queue_size, "game data",
+                                                                     logger)
+        self._commands: DropOldestQueue[BaseModel] = DropOldestQueue(queue_size, "P2P command",
+                                                                     logger)
+        self._closed = False
+        # Hooks set by the owning SessionLoop.
+        self.on_transport_event: Callable[[TransportEvent, float], None] = lambda e, now: None
+        self.on_sync_events: Callable[[list[object], float], None] = lambda events, now: None
+
+    # --- driving ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Create and start the transport now if no ICE probe is outstanding."""
+        self._ensure_transport()
+
+    def poll(self) -> int:
+        """Handle at most ``batch_size`` transport events; returns how many. Never raises
+        because of network input (errors are logged and counted)."""
+        if self._closed:
+            return 0
+        handled = 0
+        now = self.clock()
+        try:
+            transport = self._ensure_transport()
+            if transport is not None:
+                for event in transport.poll(self.batch_size):
+                    handled += 1
+                    self._handle(event, now)
+            if self.sync is not None:
+                self.sync.tick(now)
+            self.flush(now)
+        except Exception:
+            self.stats["internal_error"] += 1
+            logger.exception("error while polling the P2P loop")
+        return handled
+
+    def flush(self, now: float | None = None) -> None:
+        """Send what the sync engine queued and hand its events to the session."""
+        sync, transport = self.sync, self.transport
+        if sync is None or transport is None:
+            return
+        for peer, data in sync.data_to_send():
+            transport.send(peer, CHANNEL_RELIABLE, data)
+        events = sync.drain_events()
+        if events:
+            self.on_sync_events(events, self.clock() if now is None else now)
+
+    def _ensure_transport(self) -> Transport | None:
+        if self.transport is None and not self._closed:
+            if self._probe is not None and not self._probe.done():
+                return None
+            servers = self._probe.result() if self._probe is not None else []
+            self.transport = self._transport_factory(servers)
+            self.transport.start()
+        return self.transport
+
+    def _handle(self, event: TransportEvent, now: float) -> None:
+        sync = self.sync
+        if isinstance(event, Message):
+            self._on_message(event, now)
+            return
+        name = type(event).__name__
+        if name == "IdAssigned" and sync is None:
+            self.sync = self._sync_factory(event.peer_id, now)  # type: ignore[union-attr]
+        elif name == "PeerConnected" and sync is not None:
+            sync.peer_connected(event.peer_id, now)  # type: ignore[union-attr]
+        elif name == "PeerDisconnected" and sync is not None:
+            sync.peer_disconnected(event.peer_id, now)  # type: ignore[union-attr]
+        self.on_transport_event(event, now)
+
+    def _on_message(self, msg: Message, now: float) -> None:
+        data = msg.data
+        if data[:1] == GAME_DATA_PREFIX:
+            self.stats["game_data_in"] += 1
+            self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE))
+        elif msg.channel != CHANNEL_RELIABLE:
+            self.stats["dropped:bad_game_data"] += 1
+        elif self.sync is None:
+            self.stats["dropped:before_id"] += 1
+        else:
+            if data.startswith(_COMMAND_HEAD):
+                self._peek_command(data)
+            self.sync.receive(msg.peer_id, data, now)
+
+    def _peek_command(self, data: bytes) -> None:
+        try:
+            wire = decode(data)
+        except Exception:
+            return  # the sync engine counts it
+        if isinstance(wire, WireCommand):
+            self._commands.put(wire.command)
+
+    # --- the seed's P2PLoop API ---------------------------------------------------------------
+
+    def request_full_sync(self) -> None:
+        """Ask the host (or, before we know it, every peer) for a full snapshot.
+
+        Raises:
+            P2PError: called on the host. SendFailed: no peer connected.
+        """
+        sync, transport = self._require()
+        if sync.is_host:
+            raise P2PError("request_full_sync is for guests; the host owns the lobby")
+        peers = transport.connected_peers()
+        if not peers:
+            raise SendFailed("no peer connected to ask for a full sync")
+        lobby_id = sync.lobby.id if sync.lobby is not None else None
+        data = encode(RequestFullSync(lobby_id=lobby_id, last_known_sequence=sync.sequence))
+        targets = [sync.host_peer] if sync.host_peer in peers else peers
+        for peer in targets:
+            transport.send(peer, CHANNEL_RELIABLE, data)  # type: ignore[arg-type]
+        sync.stats["full_sync_requests"] += 1
+
+    def send_full_sync_to_peer(self, peer_id: str, snapshot: LobbySnapshot | None = None) -> None:
+        """Send ``snapshot`` (default: the current one) to ``peer_id`` (host only).
+
+        Raises:
+            P2PError: not the host. SendFailed: peer not connected or nothing to send.
+            Serialization: the snapshot could not be encoded.
+        """
+        sync, transport = self._require()
+        if not sync.is_host:
+            raise P2PError("send_full_sync_to_peer is for the host")
+        snapshot = snapshot if snapshot is not None else sync.snapshot()
+        if snapshot is None:
+            raise SendFailed("no lobby to send yet")
+        if peer_id not in transport.connected_peers():
+            raise SendFailed(f"peer {peer_id} is not connected")
+        try:
+            data = encode(FullSyncResponse(snapshot=snapshot))
+        except Exception as exc:
+            raise Serialization(f"could not encode the snapshot: {exc}") from exc
+        transport.send(peer_id, CHANNEL_RELIABLE, data)
+        logger.info("✅ Sent full sync to %s", peer_id)
+
+    def drain_domain_commands(self) -> list[Any]:
+        """User commands that arrived from peers (as the host receives them, before its
+        authority checks), oldest first; bounded by ``queue_size`` (oldest dropped)."""
+        return self._commands.drain()
+
+    def current_sequence(self) -> int:
+        """Sequence number of the last event applied here (0 before the lobby exists)."""
+        return self.sync.sequence if self.sync is not None else 0
+
+    # --- game data ----------------------------------------------------------------------------
+
+    def send_game_data(self, data: bytes, to: str | Iterable[str] | None = None,
+                       reliable: bool = False) -> None:
+        """Send raw bytes beside the lobby: to everyone (``to=None``), one peer or several.
+
+        Raises:
+            TypeError: ``data`` is not bytes-like. SendFailed: closed, not connected, too
+            large, or a named peer is not connected.
+        """
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"game data must be bytes, not {type(data).__name__}")
+        if self._closed or self.transport is None:
+            raise SendFailed("the session is not connected")
+        if len(data) > MAX_GAME_DATA:
+            raise SendFailed(f"game data of {len(data)} bytes exceeds {MAX_GAME_DATA}")
+        payload = GAME_DATA_PREFIX + bytes(data)
+        channel = CHANNEL_RELIABLE if reliable else CHANNEL_UNRELIABLE
+        self.stats["game_data_out"] += 1
+        if to is None:
+            self.transport.broadcast(channel, payload)
+            return
+        peers = [to] if isinstance(to, str) else list(to)
+        connected = set(self.transport.connected_peers())
+        missing = [p for p in peers if p not in connected]
+        if missing:
+            raise SendFailed(f"peer(s) not connected: {', '.join(missing)}")
+        for peer in peers:
+            self.transport.send(peer, channel, payload)
+
+    def drain_game_data(self, max_items: int | None = None) -> list[GameData]:
+        """Received game data, oldest first (queue bounded by ``queue_size``; when full the
+        oldest item is dropped and counted in ``game_data_dropped``)."""
+        return self._game_data.drain(max_items)
+
+    @property
+    def game_data_dropped(self) -> int:
+        return self._game_data.dropped
+
+    # --- state --------------------------------------------------------------------------------
+
+    def local_peer_id(self) -> str | None:
+        return self.transport.local_peer_id if self.transport is not None else None
+
+    def connected_peers(self) -> list[str]:
+        if self.transport is None or self._closed:
+            return []
+        return self.transport.connected_peers()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Close the transport (idempotent; bounded by the transport's close deadline)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _require(self) -> tuple[LobbySync, Transport]:
+        if self._closed or self.sync is None or self.transport is None:
+            raise SendFailed("the session is not connected")
+        return self.sync, self.transport

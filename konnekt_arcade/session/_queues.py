@@ -1,0 +1,46 @@
+"""Bounded queues between the network and the game, with a counted overflow policy."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+WARNING_INTERVAL = 5.0
+
+
+class DropOldestQueue(Generic[T]):
+    """A FIFO of at most ``maxlen`` items. When full, the *oldest* item is dropped (newer game
+    data is worth more than stale), counted in ``dropped`` and reported by a warning at most
+    every ``WARNING_INTERVAL`` seconds. Memory never grows past ``maxlen`` items."""
+
+    def __init__(self, maxlen: int, name: str, logger: logging.Logger) -> None:
+        if maxlen < 1:
+            raise ValueError("queue size must be at least 1")
+        self.maxlen = maxlen
+        self.name = name
+        self.dropped = 0
+        self._items: collections.deque[T] = collections.deque()
+        self._log = logger
+        self._last_warning = float("-inf")
+
+    def put(self, item: T) -> None:
+        if len(self._items) >= self.maxlen:
+            self._items.popleft()
+            self.dropped += 1
+            now = time.monotonic()
+            if now - self._last_warning >= WARNING_INTERVAL:
+                self._last_warning = now
+                self._log.warning(
+                    "%s queue full (%d): dropped %d oldest item(s) so far; drain it more often "
+                    "or raise queue_size", self.name, self.maxlen, self.dropped)
+        self._items.append(item)
+
+    def drain(self, max_items: int | None = None) -> list[T]:
+        count = len(self._items) if max_items is None else min(max_items, len(self._items))
+        return [self._items.popleft() for _ in range(count)]
+
+    def __len__(self) -> int:
+        return len(self._items)

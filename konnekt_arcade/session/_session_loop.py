@@ -1,0 +1,319 @@
+"""``SessionLoop``: the seed's unified loop — P2P below, the lobby (domain) above.
+
+Call ``poll()`` from the game loop (every frame or every 100 ms). It never blocks and never
+raises because of network input. Domain events (and ``CommandFailed``) come out of
+``domain().drain_events()``; replication notices (``LobbySynced``, ``Welcomed``,
+``HostChanged``, ``HostLost``) and connection-stage changes out of ``drain_notices()``; game
+data out of ``drain_game_data()``.
+
+Queue policy: each queue holds at most ``queue_size`` items. Game data and notices drop the
+oldest item when full; domain events do too, but every drop is counted
+(``domain().dropped_events``, ``stats["dropped:domain_events"]``) and logged as a warning, and
+the lobby state itself (``get_lobby()``) is never affected — drain the events every frame.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from ..domain import Lobby, state_hash
+from ..net import TransportError, TransportEvent
+from ..sync import HostChanged, HostLost, LobbySynced, Welcomed
+from ._errors import (
+    ConnectionFailed,
+    ConnectionTimeout,
+    P2PError,
+    PeerIdTimeout,
+    SendFailed,
+    SyncTimeout,
+)
+from ._p2p_loop import GameData, P2PLoop
+from ._queues import DropOldestQueue
+from ._session_id import SessionId
+
+logger = logging.getLogger("konnekt_arcade.session")
+
+_NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost)
+
+
+class ConnectionStage(enum.StrEnum):
+    """Where a session is on its way up (a UI shows this while it waits)."""
+
+    SIGNALLING = "signalling"  # probing ICE servers, connecting to the signalling server
+    PEER_ID = "peer_id"  # peer id assigned; a guest now waits for a peer connection
+    CONNECTED = "connected"  # a guest has a peer connection and waits for the snapshot
+    SYNCED = "synced"  # the lobby is here (a host is synced as soon as it has a peer id)
+    FAILED = "failed"  # see ``SessionLoop.error``; the transport is closed
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class StageChanged:
+    """Notice: the connection stage changed (``error`` is set when it is FAILED)."""
+
+    stage: ConnectionStage
+    error: P2PError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransportNotice:
+    """Notice: something the transport reported (lost signalling, a peer that failed)."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """The seed's stage timeouts (seconds); each starts when the previous stage ends."""
+
+    peer_id: float = 5.0
+    connection: float = 10.0
+    sync: float = 10.0
+
+
+class DomainView:
+    """``session_loop.domain()``: the lobby side of the session."""
+
+    def __init__(self, session: SessionLoop) -> None:
+        self._session = session
+
+    def drain_events(self) -> list[Any]:
+        """Domain events as applied here, plus ``CommandFailed`` for our rejected commands."""
+        return self._session._domain_events.drain()
+
+    def get_lobby(self) -> Lobby | None:
+        return self._session.get_lobby()
+
+    def state_hash(self) -> str:
+        return state_hash(self._session.get_lobby())
+
+    @property
+    def dropped_events(self) -> int:
+        return self._session._domain_events.dropped
+
+
+class SessionLoop:
+    """One lobby session over one transport; built by ``P2PLoopBuilder``."""
+
+    def __init__(
+        self,
+        p2p: P2PLoop,
+        *,
+        role: str,
+        session_id: SessionId,
+        signalling_url: str,
+        timeouts: Timeouts | None = None,
+        queue_size: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._p2p = p2p
+        self.role = role
+        self.session_id = session_id
+        self.signalling_url = signalling_url
+        self.timeouts = timeouts or Timeouts()
+        self._clock = clock
+        self.stage = ConnectionStage.SIGNALLING
+        self.error: P2PError | None = None
+        self._domain_events: DropOldestQueue[Any] = DropOldestQueue(queue_size, "domain event",
+                                                                    logger)
+        self._notices: DropOldestQueue[Any] = DropOldestQueue(queue_size, "notice", logger)
+        self._deadline: float | None = clock() + self.timeouts.peer_id
+        self._last_peer_error = ""
+        self._domain = DomainView(self)
+        p2p.on_transport_event = self._on_transport_event
+        p2p.on_sync_events = self._on_sync_events
+        if role == "host":
+            logger.info("🎯 Creating host session...")
+        else:
+            logger.info("🎯 Joining session...")
+        p2p.start()
+        if role != "host":
+            logger.info("✅ Joined session: %s", session_id)
+            logger.info("⏳ Waiting for peer ID...")
+
+    # --- the seed's API -----------------------------------------------------------------------
+
+    def poll(self) -> int:
+        """Process at most ``batch_size`` network events; returns how many. Never blocks."""
+        if self.stage in (ConnectionStage.FAILED, ConnectionStage.CLOSED):
+            return 0
+        handled = self._p2p.poll()
+        if self._deadline is not None and self._clock() >= self._deadline:
+            self._fail(self._timeout_error())
+        return handled
+
+    def submit_command(self, command: BaseModel) -> int:
+        """Submit a user command; returns its request id. The host decides it at once; a guest
+        sends it to the host. A rejection comes back as ``CommandFailed`` from
+        ``domain().drain_events()`` with the same request id.
+
+        Raises:
+            TypeError: not a user command. SendFailed: the session is closed, failed, or has
+            no peer id yet.
+        """
+        sync = self._p2p.sync
+        if sync is None or self._p2p.closed:
+            raise SendFailed(f"cannot submit {type(command).__name__}: session is {self.stage}")
+        request_id = sync.submit(command, self._clock())
+        self._p2p.flush()
+        return request_id
+
+    def get_lobby(self) -> Lobby | None:
+        sync = self._p2p.sync
+        return sync.lobby if sync is not None else None
+
+    def lobby_id(self) -> UUID:
+        """The lobby id (equal to the session id)."""
+        lobby = self.get_lobby()
+        return lobby.id if lobby is not None else self.session_id.uuid
+
+    def local_peer_id(self) -> str | None:
+        return self._p2p.local_peer_id()
+
+    def connected_peers(self) -> list[str]:
+        return self._p2p.connected_peers()
+
+    def is_host(self) -> bool:
+        sync = self._p2p.sync
+        return sync.is_host if sync is not None else self.role == "host"
+
+    def local_participant_id(self) -> UUID | None:
+        """Our participant id (a guest gets it when the host welcomes its JoinLobby)."""
+        sync = self._p2p.sync
+        return sync.local_participant_id if sync is not None else None
+
+    def reconnect_token(self) -> str | None:
+        sync = self._p2p.sync
+        return sync.reconnect_token if sync is not None else None
+
+    def domain(self) -> DomainView:
+        return self._domain
+
+    def p2p(self) -> P2PLoop:
+        return self._p2p
+
+    def state_hash(self) -> str:
+        return state_hash(self.get_lobby())
+
+    def sequence(self) -> int:
+        return self._p2p.current_sequence()
+
+    # --- beside the lobby ---------------------------------------------------------------------
+
+    def send_game_data(self, data: bytes, to: str | Iterable[str] | None = None,
+                       reliable: bool = False) -> None:
+        """Unsequenced game data to everyone or to ``to``; see ``P2PLoop.send_game_data``."""
+        self._p2p.send_game_data(data, to, reliable)
+
+    def drain_game_data(self, max_items: int | None = None) -> list[GameData]:
+        return self._p2p.drain_game_data(max_items)
+
+    def drain_notices(self) -> list[Any]:
+        """Sync notices and ``StageChanged`` / ``TransportNotice`` values, oldest first."""
+        return self._notices.drain()
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters of this session, its sync engine and its transport."""
+        out: dict[str, int] = dict(self._p2p.stats)
+        sync, transport = self._p2p.sync, self._p2p.transport
+        if sync is not None:
+            out.update({f"sync:{k}": v for k, v in sync.stats.items()})
+        if transport is not None:
+            out.update({f"transport:{k}": v for k, v in getattr(transport, "stats", {}).items()})
+        out["dropped:domain_events"] = self._domain_events.dropped
+        out["dropped:notices"] = self._notices.dropped
+        out["dropped:game_data"] = self._p2p.game_data_dropped
+        return out
+
+    @property
+    def is_ready(self) -> bool:
+        return self.stage is ConnectionStage.SYNCED
+
+    def close(self) -> None:
+        """Close the transport; idempotent, returns within the transport's close deadline."""
+        if self.stage is ConnectionStage.CLOSED:
+            return
+        if self.stage is not ConnectionStage.FAILED:
+            self.stage = ConnectionStage.CLOSED
+        self._deadline = None
+        self._p2p.close()
+
+    def __enter__(self) -> SessionLoop:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<SessionLoop {self.role} {self.session_id} stage={self.stage} "
+                f"peer={self.local_peer_id()}>")
+
+    # --- stages -------------------------------------------------------------------------------
+
+    def _set_stage(self, stage: ConnectionStage, deadline: float | None) -> None:
+        self.stage = stage
+        self._deadline = deadline
+        self._notices.put(StageChanged(stage, self.error))
+
+    def _fail(self, error: P2PError) -> None:
+        if self.stage in (ConnectionStage.FAILED, ConnectionStage.CLOSED):
+            return
+        logger.error("%s", error)
+        self.error = error
+        self._set_stage(ConnectionStage.FAILED, None)
+        self._p2p.close()
+
+    def _timeout_error(self) -> P2PError:
+        t, session = self.timeouts, str(self.session_id)
+        if self.stage is ConnectionStage.SIGNALLING:
+            return PeerIdTimeout(self.signalling_url, t.peer_id)
+        if self.stage is ConnectionStage.PEER_ID:
+            return ConnectionTimeout(session, t.connection, self._last_peer_error)
+        return SyncTimeout(session, t.sync)
+
+    def _on_transport_event(self, event: TransportEvent, now: float) -> None:
+        name = type(event).__name__
+        if name == "IdAssigned" and self.stage is ConnectionStage.SIGNALLING:
+            if self.role == "host":
+                self._set_stage(ConnectionStage.PEER_ID, None)
+                logger.info("✅ Session created: %s", self.session_id)
+                self._set_stage(ConnectionStage.SYNCED, None)
+            else:
+                logger.info("✅ Peer ID assigned")
+                logger.info("⏳ Waiting for peer connection...")
+                self._set_stage(ConnectionStage.PEER_ID, now + self.timeouts.connection)
+        elif name == "PeerConnected" and self.stage is ConnectionStage.PEER_ID:
+            logger.info("✅ Connected to %d peer(s)", len(self.connected_peers()) or 1)
+            logger.info("⏳ Waiting for lobby sync from host...")
+            self._set_stage(ConnectionStage.CONNECTED, now + self.timeouts.sync)
+        elif isinstance(event, TransportError):
+            self._notices.put(TransportNotice("error", event.message))
+            if event.fatal and self.stage is ConnectionStage.SIGNALLING:
+                self._fail(ConnectionFailed(
+                    f"Could not connect to signalling server {self.signalling_url}: "
+                    f"{event.message}. Check: the server is running and the URL is right"))
+            elif not event.fatal:
+                self._last_peer_error = event.message
+        elif name in ("SignallingLost", "SignallingRestored"):
+            self._notices.put(TransportNotice(name, getattr(event, "reason", "")))
+
+    def _on_sync_events(self, events: list[object], now: float) -> None:
+        for event in events:
+            if isinstance(event, _NOTICES):
+                self._notices.put(event)
+                if isinstance(event, LobbySynced) and self.stage in (
+                        ConnectionStage.PEER_ID, ConnectionStage.CONNECTED):
+                    logger.info("✅ Lobby '%s' synced!", event.lobby_name)
+                    self._set_stage(ConnectionStage.SYNCED, None)
+            else:
+                self._domain_events.put(event)
