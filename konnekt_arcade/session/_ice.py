@@ -11,8 +11,9 @@ aiortc gets ``iceServers=[]`` and host candidates connect in milliseconds.
 
 Several servers: all are probed; aiortc then uses the first reachable STUN URL and the first
 reachable TURN URL in the order given (aiortc/aioice support one of each), so the list works as
-a failover list. Results are cached per URL for ``CACHE_SECONDS``. Probe threads are daemons:
-a DNS lookup that never returns cannot delay process exit.
+a failover list. Results (including "no answer within the budget") are cached per URL for
+``CACHE_SECONDS``, so a second session in the same process starts without waiting. Probe
+threads are daemons: a DNS lookup that never returns cannot delay process exit.
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ class IceProbe:
         """The reachable URLs, grouped per configured server, in the configured order."""
         with self._lock:
             results = dict(self._results)
+        now = time.monotonic()
+        # No answer within the budget: remember that too (a late answer overrides it).
+        with _cache_lock:
+            for url in {u for s in self.servers for u in s.urls} - results.keys():
+                _cache.setdefault(url, (now, None))
         configs = []
         for server in self.servers:
             urls = [r for u in server.urls if (r := results.get(u))]
