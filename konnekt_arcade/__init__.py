@@ -8,29 +8,56 @@ The public API lives here; submodules whose names start with ``_`` are private.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from .domain import DomainCommand, DomainError, DomainEvent, Lobby, Participant, state_hash
-from .session import (
-    ConnectionFailed,
-    ConnectionStage,
-    ConnectionTimeout,
-    GameData,
-    IceServer,
-    InvalidSessionId,
-    P2PError,
-    P2PLoop,
-    P2PLoopBuilder,
-    P2PTimeout,
-    PeerIdTimeout,
-    SendFailed,
-    Serialization,
-    SessionId,
-    SessionLoop,
-    StageChanged,
-    SyncTimeout,
-    TransportNotice,
-)
-from .sync import HostChanged, HostLost, LobbySnapshot, LobbySynced, Welcomed
+
+if TYPE_CHECKING:
+    from .session import (
+        ConnectionFailed,
+        ConnectionStage,
+        ConnectionTimeout,
+        GameData,
+        IceServer,
+        InvalidSessionId,
+        P2PError,
+        P2PLoop,
+        P2PLoopBuilder,
+        P2PTimeout,
+        PeerIdTimeout,
+        SendFailed,
+        Serialization,
+        SessionId,
+        SessionLoop,
+        StageChanged,
+        SyncTimeout,
+        TransportNotice,
+    )
+    from .sync import HostChanged, HostLost, LobbySnapshot, LobbySynced, Welcomed
+
+# The session layer pulls in aiortc; import it on first use so that the pure layers
+# (``konnekt_arcade.domain``, ``konnekt_arcade.sync``) stay light to import.
+_LAZY = {
+    **dict.fromkeys(
+        ("ConnectionFailed", "ConnectionStage", "ConnectionTimeout", "GameData", "IceServer",
+         "InvalidSessionId", "P2PError", "P2PLoop", "P2PLoopBuilder", "P2PTimeout",
+         "PeerIdTimeout", "SendFailed", "Serialization", "SessionId", "SessionLoop",
+         "StageChanged", "SyncTimeout", "TransportNotice"), "session"),
+    **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
+                    "sync"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
