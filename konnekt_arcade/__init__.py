@@ -33,6 +33,14 @@ if TYPE_CHECKING:
         SyncTimeout,
         TransportNotice,
     )
+    from .engine import (
+        Activity,
+        ActivityContext,
+        ActivityRegistry,
+        LobbyTheme,
+        LobbyView,
+        SessionHook,
+    )
     from .sync import HostChanged, HostLost, LobbySnapshot, LobbySynced, Welcomed
 
 # The session layer pulls in aiortc; import it on first use so that the pure layers
@@ -45,6 +53,8 @@ _LAZY = {
          "StageChanged", "SyncTimeout", "TransportNotice"), "session"),
     **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
                     "sync"),
+    **dict.fromkeys(("Activity", "ActivityContext", "ActivityRegistry", "LobbyTheme",
+                     "LobbyView", "SessionHook"), "engine"),
 }
 
 
@@ -64,6 +74,9 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "Activity",
+    "ActivityContext",
+    "ActivityRegistry",
     "ConnectionFailed",
     "ConnectionStage",
     "ConnectionTimeout",
@@ -78,6 +91,8 @@ __all__ = [
     "Lobby",
     "LobbySnapshot",
     "LobbySynced",
+    "LobbyTheme",
+    "LobbyView",
     "P2PError",
     "P2PLoop",
     "P2PLoopBuilder",
@@ -86,6 +101,7 @@ __all__ = [
     "PeerIdTimeout",
     "SendFailed",
     "Serialization",
+    "SessionHook",
     "SessionId",
     "SessionLoop",
     "StageChanged",
