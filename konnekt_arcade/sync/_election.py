@@ -83,8 +83,12 @@ class ElectionPart(HostPart):
                 lobby_id=self.lobby.id, from_sequence=self.sequence + 1, to_sequence=END_OF_LOG))
 
     def _take_over(self, now: float) -> None:
-        assert self.lobby is not None and self.local_participant_id is not None
+        assert self.lobby is not None
         self._collecting = None
+        if self.lobby.participant(self.local_participant_id) is None:
+            # The collected events removed us; the next successor will come.
+            return
+        assert self.local_participant_id is not None
         self._host_lost_at = None
         self.epoch += 1
         self._is_host = True

@@ -90,7 +90,12 @@ class SyncBase:
         self._buffer: dict[int, LobbyEvent] = {}
         self._out: list[tuple[str, bytes]] = []
         self._events: list[object] = []
+        # Peers the transport says we can reach, whether or not they answer:
+        # heartbeats keep going to them so a healed partition is noticed.
+        self._linked: set[str] = set()
+        # Peers we heard from recently (peer -> last seen); liveness.
         self._peers: dict[str, float] = {}
+        # Peers given up on (for the election), until they speak again.
         self._lost: set[str] = set()
         self._last_heartbeat = float("-inf")
         # replica bookkeeping
@@ -169,7 +174,7 @@ class SyncBase:
 
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
         data = encode(msg)
-        for peer in self._peers:
+        for peer in sorted(self._linked):
             if peer != exclude:
                 self._out.append((peer, data))
                 self.stats["sent"] += 1
@@ -189,6 +194,7 @@ class SyncBase:
         if peer not in self._peers:
             self._lost.discard(peer)
         self._peers[peer] = now
+        self._linked.add(peer)
 
     def _last_epoch(self) -> int:
         last = self._log.get(self.sequence)

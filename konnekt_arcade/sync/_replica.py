@@ -45,7 +45,11 @@ class ReplicaPart(SyncBase):
             return False
         if epoch == self.epoch and claimed == self.host_peer:
             return True
-        if claimed != self.local_peer and self.participant_of(claimed) is None:
+        if (claimed != self.local_peer and self.participant_of(claimed) is None
+                and self._host_lost_at is None):
+            # Unknown claimant while our host is fine: ignore. With our host
+            # gone our roster may simply be stale; the snapshot we then ask
+            # for settles who is who.
             return False
         if epoch > self.epoch:
             ok = (
@@ -71,6 +75,11 @@ class ReplicaPart(SyncBase):
         self._fail_pending("the host changed before answering; please try again")
         if was_host and not self._is_host:
             self.stats["stepped_down"] += 1
+        if not self._is_host:
+            # Two hosts may have sequenced the same numbers in one epoch (an
+            # election under a partition): only the new host's snapshot can
+            # tell which history is the lobby's.
+            self._full_sync_at = None
             self._request_full_sync(now)
         self._events.append(HostChanged(claimed, epoch, self._is_host, True))
         return True

@@ -106,6 +106,7 @@ class LobbySync(ElectionPart):
         self._settle(now)
 
     def peer_disconnected(self, peer: str, now: float) -> None:
+        self._linked.discard(peer)
         self._peer_lost(peer, now)
         self._settle(now)
 
@@ -184,6 +185,7 @@ class LobbySync(ElectionPart):
             self._resume = (self.local_participant_id, self.reconnect_token)
         self._ever_synced = False
         self._peers.clear()
+        self._linked.clear()
         self._lost.clear()
         self.host_peer = None
         self._is_host = False
@@ -196,8 +198,12 @@ class LobbySync(ElectionPart):
                          host_peer=self.host_peer)
 
     def _retry_full_sync(self, now: float) -> None:
-        if self._peers and (self._full_sync_at is None
-                            or now - self._full_sync_at >= self.config.retry_interval):
+        if not self._linked:
+            return
+        if self._full_sync_at is None:
+            # Give the host's unasked snapshot (the seed's flow) time to arrive.
+            self._full_sync_at = now
+        elif now - self._full_sync_at >= self.config.retry_interval:
             self._full_sync_at = None
             self._request_full_sync(now)
 
