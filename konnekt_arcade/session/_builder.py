@@ -22,7 +22,7 @@ from ._errors import P2PError
 from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
-from ._session_loop import ConnectionStage, SessionLoop, Timeouts
+from ._session_loop import ConnectionStage, ReconnectPolicy, SessionLoop, Timeouts
 
 #: ``(room, ice_servers, queue_size) -> Transport`` (not started); for the in-memory transport.
 TransportFactory = Callable[[str, list[IceServerConfig], int], Transport]
@@ -38,6 +38,9 @@ class _Settings:
     ice_probe_timeout: float = DEFAULT_PROBE_TIMEOUT
     sync_config: SyncConfig | None = None
     transport_factory: TransportFactory | None = None
+    reconnect: ReconnectPolicy = field(default_factory=ReconnectPolicy)
+    #: Per-peer WebRTC connect deadline; None = max(15 s, connection timeout).
+    peer_connect_timeout: float | None = None
 
 
 class P2PLoopBuilder:
@@ -74,6 +77,21 @@ class P2PLoopBuilder:
 
     def sync_timeout(self, seconds: float) -> P2PLoopBuilder:
         return self._with(timeouts=replace(self._s.timeouts, sync=seconds))
+
+    def peer_connect_timeout(self, seconds: float) -> P2PLoopBuilder:
+        """Give up on one peer whose WebRTC link is not open after ``seconds`` (default
+        max(15 s, connection timeout)). aiortc alone needs ~64 s to fail an unreachable pair
+        and never fails a relay-only link with a wrong TURN password; this bounds both. The
+        failure is a ``TransportNotice("error", ...)`` and, for a joining guest, the detail of
+        its ``ConnectionTimeout``."""
+        if seconds <= 0:
+            raise ValueError("peer_connect_timeout must be positive")
+        return self._with(peer_connect_timeout=seconds)
+
+    def reconnect_policy(self, policy: ReconnectPolicy) -> P2PLoopBuilder:
+        """How a guest that lost every peer rejoins by itself (``ReconnectPolicy(enabled=
+        False)`` turns it off)."""
+        return self._with(reconnect=policy)
 
     def ice_probe_timeout(self, seconds: float) -> P2PLoopBuilder:
         """Budget for probing STUN/TURN servers before connecting (default 0.3 s)."""
@@ -132,18 +150,20 @@ class P2PLoopBuilder:
         servers = [IceServer.stun(x) if isinstance(x, str) else x for x in ice_servers]
         probe = IceProbe(servers, s.ice_probe_timeout) if servers else None
         factory = s.transport_factory
+        peer_timeout = (s.peer_connect_timeout if s.peer_connect_timeout is not None
+                        else max(15.0, s.timeouts.connection))
 
         def make_transport(ice: list[IceServerConfig]) -> Transport:
             if factory is not None:
                 return factory(sid.room, ice, s.queue_size)
             return WebRtcTransport(url, sid.room, ice, queue_size=s.queue_size,
-                                   connect_timeout=max(15.0, s.timeouts.connection),
+                                   connect_timeout=peer_timeout,
                                    signalling_timeout=s.timeouts.peer_id)
 
         p2p = P2PLoop(make_transport, make_sync, ice_probe=probe, batch_size=s.batch_size,
                       queue_size=s.queue_size)
         return SessionLoop(p2p, role=role, session_id=sid, signalling_url=url,
-                           timeouts=s.timeouts, queue_size=s.queue_size)
+                           timeouts=s.timeouts, queue_size=s.queue_size, reconnect=s.reconnect)
 
     # --- blocking -----------------------------------------------------------------------------
 

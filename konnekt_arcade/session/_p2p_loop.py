@@ -15,6 +15,7 @@ and counted (``stats["dropped:bad_game_data"]``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -84,9 +85,16 @@ class P2PLoop:
         self._commands: DropOldestQueue[BaseModel] = DropOldestQueue(queue_size, "P2P command",
                                                                      logger)
         self._closed = False
+        # Reconnection: the transport can be dropped and replaced under the same sync engine.
+        self._suspended = False
+        self._rejoining = False
+        self._last_heard: dict[str, float] = {}
         # Hooks set by the owning SessionLoop.
         self.on_transport_event: Callable[[TransportEvent, float], None] = lambda e, now: None
         self.on_sync_events: Callable[[list[object], float], None] = lambda events, now: None
+        #: Asked before the sync engine hears that the last connected peer is gone; returning
+        #: True keeps it from the engine (the session reconnects instead of electing itself).
+        self.on_mesh_lost: Callable[[str, str, float], bool] = lambda peer, reason, now: False
 
     # --- driving ------------------------------------------------------------------------------
 
@@ -127,7 +135,7 @@ class P2PLoop:
             self.on_sync_events(events, self.clock() if now is None else now)
 
     def _ensure_transport(self) -> Transport | None:
-        if self.transport is None and not self._closed:
+        if self.transport is None and not self._closed and not self._suspended:
             if self._probe is not None and not self._probe.done():
                 return None
             servers = self._probe.result() if self._probe is not None else []
@@ -143,13 +151,23 @@ class P2PLoop:
         name = type(event).__name__
         if name == "IdAssigned" and sync is None:
             self.sync = self._sync_factory(event.peer_id, now)  # type: ignore[union-attr]
+        elif name == "IdAssigned" and sync is not None and self._rejoining:
+            self._rejoining = False
+            logger.info("🔁 Rejoining the lobby as peer %s", event.peer_id)  # type: ignore[union-attr]
+            sync.rejoin(event.peer_id)  # type: ignore[union-attr]
         elif name == "PeerConnected" and sync is not None:
+            self._last_heard[event.peer_id] = now  # type: ignore[union-attr]
             sync.peer_connected(event.peer_id, now)  # type: ignore[union-attr]
         elif name == "PeerDisconnected" and sync is not None:
-            sync.peer_disconnected(event.peer_id, now)  # type: ignore[union-attr]
+            peer, reason = event.peer_id, event.reason  # type: ignore[union-attr]
+            self._last_heard.pop(peer, None)
+            last = self.transport is not None and not self.transport.connected_peers()
+            if not (last and self.on_mesh_lost(peer, reason, now)):
+                sync.peer_disconnected(peer, now)
         self.on_transport_event(event, now)
 
     def _on_message(self, msg: Message, now: float) -> None:
+        self._last_heard[msg.peer_id] = now
         data = msg.data
         if data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
@@ -170,6 +188,35 @@ class P2PLoop:
             return  # the sync engine counts it
         if isinstance(wire, WireCommand):
             self._commands.put(wire.command)
+
+    # --- reconnection -------------------------------------------------------------------------
+
+    def heard_from_any(self, now: float, within: float) -> bool:
+        """True if a connected peer connected or sent something in the last ``within`` s."""
+        peers = self.connected_peers()
+        return any(now - self._last_heard.get(p, float("-inf")) <= within for p in peers)
+
+    def suspend_transport(self) -> None:
+        """Drop the transport (closed in the background, so this never blocks) and do not
+        create another until ``resume_transport()``. The sync engine and its lobby stay."""
+        old, self.transport = self.transport, None
+        self._suspended = True
+        self._rejoining = False
+        self._last_heard.clear()
+        if old is not None:
+            _close_in_background(old)
+
+    def resume_transport(self) -> None:
+        """Create a new transport (new signalling connection, new peer id) on the next poll;
+        when it gets its id the sync engine rejoins under it with our reconnect token."""
+        if self.transport is not None:
+            self.suspend_transport()
+        self._suspended = False
+        self._rejoining = self.sync is not None
+
+    @property
+    def suspended(self) -> bool:
+        return self._suspended
 
     # --- the seed's P2PLoop API ---------------------------------------------------------------
 
@@ -288,3 +335,11 @@ class P2PLoop:
         if self._closed or self.sync is None or self.transport is None:
             raise SendFailed("the session is not connected")
         return self.sync, self.transport
+
+
+def _close_in_background(transport: Transport) -> None:
+    """WebRTC close waits up to its close deadline; do that off the game thread."""
+    if type(transport).__name__ == "WebRtcTransport":
+        threading.Thread(target=transport.close, name="transport-close", daemon=True).start()
+    else:
+        transport.close()

@@ -51,6 +51,7 @@ class ConnectionStage(enum.StrEnum):
     PEER_ID = "peer_id"  # peer id assigned; a guest now waits for a peer connection
     CONNECTED = "connected"  # a guest has a peer connection and waits for the snapshot
     SYNCED = "synced"  # the lobby is here (a host is synced as soon as it has a peer id)
+    RECONNECTING = "reconnecting"  # a synced guest lost the mesh and is rejoining by itself
     FAILED = "failed"  # see ``SessionLoop.error``; the transport is closed
     CLOSED = "closed"
 
@@ -69,6 +70,43 @@ class TransportNotice:
 
     kind: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """Notice: we lost the lobby's peers (``reason``) and will try to rejoin; attempt
+    ``attempt`` starts in ``delay`` seconds. The lobby state stays readable meanwhile."""
+
+    attempt: int
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """Notice: the host's snapshot arrived again after ``attempts`` attempts and
+    ``seconds`` seconds; a ``Welcomed(rejoined=True)`` follows when our token is accepted."""
+
+    attempts: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """How a synced guest comes back after losing every peer.
+
+    It notices when no peer is connected, or when no connected peer said anything for
+    ``silence`` seconds (below the sync heartbeat timeout, so it acts before the engine would
+    elect itself host of an empty mesh). It then opens a new transport (new signalling
+    connection, new peer id) after ``backoff[0]`` s, then ``backoff[1]`` s, ... (the last value
+    repeats), and rejoins with its reconnect token. It gives up with ``ConnectionFailed`` when
+    ``give_up_after`` seconds (default: the lobby's grace period) have passed.
+    """
+
+    enabled: bool = True
+    backoff: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+    silence: float = 2.0
+    give_up_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,8 +152,15 @@ class SessionLoop:
         timeouts: Timeouts | None = None,
         queue_size: int = 1024,
         clock: Callable[[], float] = time.monotonic,
+        reconnect: ReconnectPolicy | None = None,
     ) -> None:
         self._p2p = p2p
+        self.reconnect_policy = reconnect or ReconnectPolicy()
+        self._rc_started: float | None = None
+        self._rc_attempt = 0
+        self._rc_next: float | None = None  # when the next attempt starts (suspended until then)
+        self._rc_deadline: float | None = None  # when the running attempt is given up
+        self._rc_reason = ""
         self.role = role
         self.session_id = session_id
         self.signalling_url = signalling_url
@@ -131,6 +176,7 @@ class SessionLoop:
         self._domain = DomainView(self)
         p2p.on_transport_event = self._on_transport_event
         p2p.on_sync_events = self._on_sync_events
+        p2p.on_mesh_lost = self._on_mesh_lost
         if role == "host":
             logger.info("🎯 Creating host session...")
         else:
@@ -147,8 +193,13 @@ class SessionLoop:
         if self.stage in (ConnectionStage.FAILED, ConnectionStage.CLOSED):
             return 0
         handled = self._p2p.poll()
-        if self._deadline is not None and self._clock() >= self._deadline:
+        now = self._clock()
+        if self._deadline is not None and now >= self._deadline:
             self._fail(self._timeout_error())
+        elif self.stage is ConnectionStage.SYNCED:
+            self._check_mesh(now)
+        elif self.stage is ConnectionStage.RECONNECTING:
+            self._reconnect_step(now)
         return handled
 
     def submit_command(self, command: BaseModel) -> int:
@@ -281,6 +332,78 @@ class SessionLoop:
             return ConnectionTimeout(session, t.connection, self._last_peer_error)
         return SyncTimeout(session, t.sync)
 
+    # --- reconnection -------------------------------------------------------------------------
+
+    def _may_reconnect(self) -> bool:
+        sync = self._p2p.sync
+        return (self.reconnect_policy.enabled and self.stage is ConnectionStage.SYNCED
+                and sync is not None and not sync.is_host and sync.lobby is not None
+                and sync.reconnect_token is not None)
+
+    def _on_mesh_lost(self, peer: str, reason: str, now: float) -> bool:
+        """The last connected peer went away. If the signalling server told us it left, it
+        really left and the sync engine elects a successor (maybe us); if the link failed,
+        it may be our own network, so we reconnect instead."""
+        if reason == "peer left" or not self._may_reconnect():
+            return False
+        self._start_reconnect(now, f"lost the last peer ({reason})")
+        return True
+
+    def _check_mesh(self, now: float) -> None:
+        if not self._may_reconnect() or self._p2p.suspended:
+            return
+        if not self._p2p.connected_peers():
+            self._start_reconnect(now, "no peer connected")
+        elif not self._p2p.heard_from_any(now, self.reconnect_policy.silence):
+            self._start_reconnect(
+                now, f"no peer answered for {self.reconnect_policy.silence:g} s")
+
+    def _backoff(self, attempt: int) -> float:
+        steps = self.reconnect_policy.backoff or (1.0,)
+        return steps[min(attempt, len(steps) - 1)]
+
+    def _give_up_after(self) -> float:
+        policy = self.reconnect_policy
+        if policy.give_up_after is not None:
+            return policy.give_up_after
+        sync = self._p2p.sync
+        return sync.config.grace_period if sync is not None else 30.0
+
+    def _start_reconnect(self, now: float, reason: str) -> None:
+        logger.warning("🔌 Lost the lobby (%s); reconnecting", reason)
+        self._rc_started, self._rc_attempt, self._rc_reason = now, 0, reason
+        self._schedule_attempt(now, reason)
+        self._set_stage(ConnectionStage.RECONNECTING, None)
+
+    def _schedule_attempt(self, now: float, reason: str) -> None:
+        self._p2p.suspend_transport()
+        delay = self._backoff(self._rc_attempt)
+        self._rc_next, self._rc_deadline, self._rc_reason = now + delay, None, reason
+        self._notices.put(Reconnecting(self._rc_attempt + 1, delay, reason))
+
+    def _reconnect_step(self, now: float) -> None:
+        assert self._rc_started is not None
+        budget = self._give_up_after()
+        if now - self._rc_started >= budget:
+            self._fail(ConnectionFailed(
+                f"Could not rejoin session {self.session_id} within {budget:g} s "
+                f"({self._rc_attempt} attempt(s); last: {self._rc_reason}). The lobby has "
+                "given our place away; join again"))
+            return
+        if self._rc_next is not None and now >= self._rc_next:
+            self._rc_attempt += 1
+            self._rc_next = None
+            t = self.timeouts
+            self._rc_deadline = now + t.peer_id + t.connection + t.sync
+            logger.info("🔁 Reconnect attempt %d to %s", self._rc_attempt, self.signalling_url)
+            self._p2p.resume_transport()
+        elif self._rc_deadline is not None and now >= self._rc_deadline:
+            self._schedule_attempt(now, "the lobby did not answer in time")
+
+    def _reconnect_failed(self, now: float, reason: str) -> None:
+        if self.stage is ConnectionStage.RECONNECTING and self._rc_deadline is not None:
+            self._schedule_attempt(now, reason)
+
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
         name = type(event).__name__
         if name == "IdAssigned" and self.stage is ConnectionStage.SIGNALLING:
@@ -298,6 +421,8 @@ class SessionLoop:
             self._set_stage(ConnectionStage.CONNECTED, now + self.timeouts.sync)
         elif isinstance(event, TransportError):
             self._notices.put(TransportNotice("error", event.message))
+            if event.fatal:
+                self._reconnect_failed(now, event.message)
             if event.fatal and self.stage is ConnectionStage.SIGNALLING:
                 self._fail(ConnectionFailed(
                     f"Could not connect to signalling server {self.signalling_url}: "
@@ -315,5 +440,13 @@ class SessionLoop:
                         ConnectionStage.PEER_ID, ConnectionStage.CONNECTED):
                     logger.info("✅ Lobby '%s' synced!", event.lobby_name)
                     self._set_stage(ConnectionStage.SYNCED, None)
+                elif (isinstance(event, LobbySynced)
+                      and self.stage is ConnectionStage.RECONNECTING
+                      and self._rc_started is not None):
+                    seconds = now - self._rc_started
+                    logger.info("✅ Back in lobby '%s' after %.1f s", event.lobby_name, seconds)
+                    self._set_stage(ConnectionStage.SYNCED, None)
+                    self._notices.put(Reconnected(self._rc_attempt, seconds))
+                    self._rc_started = self._rc_next = self._rc_deadline = None
             else:
                 self._domain_events.put(event)
