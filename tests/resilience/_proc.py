@@ -1,0 +1,157 @@
+"""A SessionLoop in its own process for the fault tests, driven over stdin/stdout JSON lines.
+
+Commands: {"cmd": "host", "url", "lobby", "name", "grace"?}, {"cmd": "guest", "url", "session",
+"resume"?: [participant_id, token], "grace"?}, {"cmd": "join", "name"}, {"cmd": "chat",
+"text", "count"?}, {"cmd": "queue", "name"}, {"cmd": "start"}, {"cmd": "submit_result",
+"score"}, {"cmd": "cut"} (close the transport under the session: a network loss),
+{"cmd": "state"}, {"cmd": "exit"}. Every applied event is recorded as (sequence, epoch, digest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import sys
+import threading
+import time
+from typing import Any
+
+from konnekt_arcade import DomainCommand, P2PError, P2PLoopBuilder, SessionLoop
+from konnekt_arcade.sync import SyncConfig
+
+applied: list[tuple[int, int, str]] = []
+_last_seq = 0
+
+
+def emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def builder(cmd: dict[str, Any]) -> P2PLoopBuilder:
+    b = P2PLoopBuilder()
+    if "grace" in cmd:
+        b = b.sync_config(SyncConfig(grace_period=float(cmd["grace"])))
+    return b
+
+
+def record(session: SessionLoop) -> None:
+    """Note every event applied since the last poll (a snapshot restarts the count)."""
+    global _last_seq
+    sync = session.p2p().sync
+    if sync is None:
+        return
+    seq = sync.sequence
+    if seq < _last_seq or (seq > _last_seq and sync._log.get(_last_seq + 1) is None):
+        _last_seq = seq  # a snapshot replaced the log: nothing was applied one by one
+        return
+    for n in range(_last_seq + 1, seq + 1):
+        le = sync._log.get(n)
+        if le is not None:
+            digest = hashlib.sha256(le.event.model_dump_json().encode()).hexdigest()[:16]
+            applied.append((n, le.epoch, digest))
+    _last_seq = seq
+
+
+def state(session: SessionLoop) -> dict[str, Any]:
+    lobby = session.get_lobby()
+    me = session.local_participant_id()
+    mine = lobby.participant(me) if lobby is not None and me is not None else None
+    return {"event": "state", "hash": session.state_hash(), "sequence": session.sequence(),
+            "stage": str(session.stage), "is_host": session.is_host(), "participant": me,
+            "token": session.reconnect_token(), "score": mine.score if mine else None,
+            "peer": session.local_peer_id(),
+            "participants": {str(p.id): p.connected for p in lobby.participants} if lobby
+            else {}, "chat": [m.text for m in lobby.chat] if lobby else [],
+            "run": lobby.current_run.id if lobby and lobby.current_run else None,
+            "applied": applied}
+
+
+def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
+    kind = cmd["cmd"]
+    if kind == "host":
+        session, sid = builder(cmd).build_session_host(cmd["url"], [], cmd["lobby"], cmd["name"])
+        emit({"event": "ready", "session": str(sid), "participant": session.local_participant_id()})
+        return session
+    if kind == "guest":
+        resume = tuple(cmd["resume"]) if cmd.get("resume") else None
+        session, lobby_id = builder(cmd).build_session_guest(
+            cmd["url"], cmd["session"], [], resume=resume)  # type: ignore[arg-type]
+        emit({"event": "ready", "lobby": lobby_id})
+        return session
+    assert session is not None
+    lobby = session.get_lobby()
+    assert lobby is not None
+    me = session.local_participant_id()
+    if kind == "join":
+        session.submit_command(DomainCommand.JoinLobby(lobby_id=lobby.id, guest_name=cmd["name"]))
+    elif kind == "chat":
+        for i in range(int(cmd.get("count", 1))):
+            session.submit_command(DomainCommand.SendChat(
+                lobby_id=lobby.id, participant_id=me, text=f"{cmd['text']}{i}"))
+    elif kind == "queue":
+        session.submit_command(DomainCommand.QueueActivity(
+            lobby_id=lobby.id, host_id=me, activity_type="quiz", name=cmd["name"]))
+    elif kind == "start":
+        session.submit_command(DomainCommand.StartNextRun(lobby_id=lobby.id, host_id=me))
+    elif kind == "submit_result":
+        assert lobby.current_run is not None
+        session.submit_command(DomainCommand.SubmitResult(
+            lobby_id=lobby.id, run_id=lobby.current_run.id, participant_id=me,
+            score=cmd["score"]))
+    elif kind == "cut":
+        transport = session.p2p().transport
+        assert transport is not None
+        transport.close()
+    elif kind == "state":
+        emit(state(session))
+    return session
+
+
+def notice_fields(notice: object) -> dict[str, Any]:
+    fields = getattr(notice, "__dataclass_fields__", {})
+    return {k: getattr(notice, k) for k in fields if k != "error"}
+
+
+def main() -> None:
+    commands: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            commands.put(json.loads(line))
+        commands.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    session: SessionLoop | None = None
+    emit({"event": "started"})
+    try:
+        while True:
+            try:
+                cmd = commands.get_nowait()
+            except queue.Empty:
+                cmd = {}
+            if cmd is None or cmd.get("cmd") == "exit":
+                break
+            if cmd:
+                try:
+                    session = run(session, cmd)
+                except (P2PError, TypeError, AssertionError) as exc:
+                    emit({"event": "error", "type": type(exc).__name__, "message": str(exc)})
+            if session is not None:
+                session.poll()
+                record(session)
+                for event in session.domain().drain_events():
+                    emit({"event": "domain", "type": type(event).__name__,
+                          **event.model_dump(mode="json")})
+                for notice in session.drain_notices():
+                    emit({"event": "notice", "type": type(notice).__name__,
+                          "t": time.monotonic(), **notice_fields(notice)})
+            time.sleep(0.005)
+    finally:
+        if session is not None:
+            session.close()
+
+
+if __name__ == "__main__":
+    main()
