@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from . import _headless  # noqa: F401  (first: makes arcade.gui importable when headless)
 from ._commands import LobbyCommands
+from ._embedded import embedded_signalling_url
+from ._friendly import friendly_error
 from ._hook import EVENT_TYPES, SessionHook
+from ._lobby_view import LobbyView
 from ._registry import Activity, ActivityContext, ActivityRegistry
+from ._theme import LobbyTheme
 
 __all__ = [
     "EVENT_TYPES",
@@ -13,5 +18,9 @@ __all__ = [
     "ActivityContext",
     "ActivityRegistry",
     "LobbyCommands",
+    "LobbyTheme",
+    "LobbyView",
     "SessionHook",
+    "embedded_signalling_url",
+    "friendly_error",
 ]

@@ -21,6 +21,7 @@ they are bugs in the game, not network input.
 from __future__ import annotations
 
 import logging
+import types
 from typing import Any
 from uuid import UUID
 
@@ -125,17 +126,20 @@ class SessionHook(LobbyCommands, EventDispatcher):
             self._targets.append((target, None))
         else:
             original = target.on_update
+            hook = self
 
-            def on_update(delta_time: float) -> Any:
-                self.on_update(delta_time)
+            def on_update(view: Any, delta_time: float) -> Any:
+                hook.on_update(delta_time)
                 return original(delta_time)
 
-            target.on_update = on_update
+            # A bound method, as pyglet's push/remove_handlers(view) expect one.
+            target.on_update = types.MethodType(on_update, target)
             self._targets.append((target, original))
         return self
 
     def detach(self) -> None:
-        """Undo every ``attach``."""
+        """Undo every ``attach`` (detach from a view after it is hidden, so the window removes
+        the same handlers it pushed)."""
         for target, original in reversed(self._targets):
             if original is None:
                 target.remove_handlers(on_update=self.on_update)

@@ -11,6 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import arcade
+from pyglet.event import EventDispatcher
+
+
+def _dispatch(window: Any, event: str, *args: Any) -> None:
+    # pyglet windows queue events dispatched outside their own event loop; deliver them now.
+    EventDispatcher.dispatch_event(window, event, *args)
 
 
 def _layout(window: Any) -> None:
@@ -24,9 +30,9 @@ def click(window: Any, widget: Any) -> None:
     """Click the centre of ``widget`` (after laying the UI out, as a frame would)."""
     _layout(window)
     x, y = widget.rect.center
-    window.dispatch_event("on_mouse_motion", int(x), int(y), 0, 0)
-    window.dispatch_event("on_mouse_press", int(x), int(y), arcade.MOUSE_BUTTON_LEFT, 0)
-    window.dispatch_event("on_mouse_release", int(x), int(y), arcade.MOUSE_BUTTON_LEFT, 0)
+    _dispatch(window, "on_mouse_motion", int(x), int(y), 0, 0)
+    _dispatch(window, "on_mouse_press", int(x), int(y), arcade.MOUSE_BUTTON_LEFT, 0)
+    _dispatch(window, "on_mouse_release", int(x), int(y), arcade.MOUSE_BUTTON_LEFT, 0)
 
 
 def type_text(window: Any, field: Any, text: str, *, replace: bool = True) -> None:
@@ -34,9 +40,9 @@ def type_text(window: Any, field: Any, text: str, *, replace: bool = True) -> No
     click(window, field)
     if replace:
         field.text = ""
-    window.dispatch_event("on_text", text)
+    _dispatch(window, "on_text", text)
 
 
 def press_key(window: Any, symbol: int, modifiers: int = 0) -> None:
-    window.dispatch_event("on_key_press", symbol, modifiers)
-    window.dispatch_event("on_key_release", symbol, modifiers)
+    _dispatch(window, "on_key_press", symbol, modifiers)
+    _dispatch(window, "on_key_release", symbol, modifiers)

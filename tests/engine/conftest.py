@@ -7,3 +7,16 @@ import os
 os.environ.setdefault("ARCADE_HEADLESS", "1")
 
 pytest_plugins = ["konnekt_arcade.testing"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def window():  # type: ignore[no-untyped-def]
+    """One real arcade window for the whole run (headless: EGL, no display)."""
+    import arcade
+
+    win = arcade.Window(1024, 720, "konnekt-arcade tests")
+    yield win
+    win.close()

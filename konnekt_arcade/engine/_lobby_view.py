@@ -1,0 +1,313 @@
+"""``LobbyView``: a ready-made lobby screen (an ``arcade.View`` built with ``arcade.gui``).
+
+    window.show_view(LobbyView(registry=activities))      # start screen: name, Host / Join
+    window.show_view(LobbyView(session))                  # the lobby of a running session
+
+Connection work happens through the non-blocking ``start_session_*`` builders and the view's
+``SessionHook``, polled from ``on_update``: no frame ever waits for the network. When a run
+starts, the activity's View from the registry is shown (the hook keeps polling while it is),
+and this view comes back after ``RunEnded``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+from uuid import UUID
+
+import arcade
+from arcade.gui import UIManager
+
+from ..domain import MAX_NAME_LENGTH, DomainEvent
+from ..session import ConnectionStage, IceServer, P2PError, P2PLoopBuilder, SessionId
+from ._embedded import embedded_signalling_url
+from ._friendly import friendly_error, friendly_failure
+from ._hook import SessionHook
+from ._registry import Activity, ActivityRegistry
+from ._screens import ConnectingScreen, LobbyScreen, Screen, StartScreen
+from ._theme import DEFAULT_THEME, LobbyTheme
+
+logger = logging.getLogger("konnekt_arcade.engine")
+
+#: Name used when the player leaves the name field empty.
+DEFAULT_PLAYER_NAME = "Player"
+
+
+class LobbyView(arcade.View):
+    """The lobby screen; see the module docstring.
+
+    Args:
+        session: a running ``SessionLoop`` to show, or None for the start screen.
+        registry: the game's activities (what the host can queue, which View a run shows).
+        theme: colours and fonts.
+        builder: the ``P2PLoopBuilder`` used by Host / Join (tests pass an in-memory one).
+        ice_servers: STUN/TURN servers (default: the seed's public STUN list).
+        signalling_url: used when the URL field is empty; empty means the built-in server.
+        player_name: prefills the name field.
+        title: the start screen's heading.
+    """
+
+    #: Copy/paste fallback where the platform has no clipboard (headless, some Linux setups).
+    clipboard: ClassVar[str] = ""
+
+    def __init__(self, session: Any = None, *, registry: ActivityRegistry | None = None,
+                 theme: LobbyTheme | None = None, builder: P2PLoopBuilder | None = None,
+                 ice_servers: list[IceServer] | None = None, signalling_url: str = "",
+                 player_name: str = "", title: str = "Multiplayer lobby") -> None:
+        super().__init__()
+        self.theme = theme or DEFAULT_THEME
+        self.background_color = self.theme.color("background")
+        self.registry = registry if registry is not None else ActivityRegistry()
+        self.builder = builder or P2PLoopBuilder()
+        self.ice_servers = (IceServer.default_stun_servers() if ice_servers is None
+                            else ice_servers)
+        self.default_url = signalling_url
+        self.title = title
+        self.form: dict[str, str] = {"name": player_name, "session_id": "",
+                                     "signalling_url": "", "chat": ""}
+        self.message = ""
+        self.copied = False
+        self.role: str | None = None
+        self.activity_view: arcade.View | None = None
+        self._join_sent = False
+        self._dirty = False
+        self.ui = UIManager()
+        self.hook = SessionHook()
+        self.hook.push_handlers(self)
+        self.screen: Screen
+        if session is None:
+            self.show_screen(StartScreen)
+        else:
+            self._use_session(session, session.role)
+
+    # --- arcade.View --------------------------------------------------------------------------
+
+    def on_show_view(self) -> None:
+        self.ui.enable()
+        self.rebuild()
+
+    def on_hide_view(self) -> None:
+        self.ui.disable()
+
+    def on_draw(self) -> None:
+        self.clear()
+        self.ui.draw()
+
+    def on_update(self, delta_time: float) -> None:
+        self.hook.on_update(delta_time)
+        session = self.hook.session
+        if session is not None and session.stage is ConnectionStage.SYNCED:
+            if session.local_participant_id() is None and not self._join_sent:
+                self._join_sent = True  # a guest asks to join once the lobby has synced
+                self._try(lambda: self.hook.join(self.player_name))
+            elif (session.local_participant_id() is not None
+                  and isinstance(self.screen, ConnectingScreen)):
+                self.show_screen(LobbyScreen)
+        if self._dirty:
+            self.rebuild()
+
+    def on_resize(self, width: int, height: int) -> None:
+        self.rebuild()
+
+    def on_key_press(self, symbol: int, modifiers: int) -> None:
+        active = self.screen.active_field()
+        if active is None:
+            return
+        if symbol == arcade.key.V and modifiers & (arcade.key.MOD_CTRL | arcade.key.MOD_COMMAND):
+            field = self.screen.widgets[active]
+            field.text = field.text + self._paste().strip()  # type: ignore[attr-defined]
+        elif symbol in (arcade.key.ENTER, arcade.key.RETURN) and active == "chat":
+            self.send_chat()
+
+    # --- screens ------------------------------------------------------------------------------
+
+    @property
+    def player_name(self) -> str:
+        return self.form["name"].strip()[:MAX_NAME_LENGTH] or DEFAULT_PLAYER_NAME
+
+    def show_screen(self, screen_type: type[Screen]) -> None:
+        self.screen = screen_type(self)
+        self.ui.clear()
+        self.ui.add(self.screen.root)
+        self._dirty = False
+
+    def rebuild(self) -> None:
+        """Rebuild the current screen from the current state (keeps the field being typed in)."""
+        active = self.screen.active_field()
+        self.show_screen(type(self.screen))
+        if active is not None and active in self.screen.widgets:
+            self.screen.widgets[active].activate()  # type: ignore[attr-defined]
+
+    # --- start screen actions -----------------------------------------------------------------
+
+    @property
+    def signalling_url(self) -> str:
+        return (self.form["signalling_url"].strip() or self.default_url
+                or embedded_signalling_url())
+
+    def host_lobby(self) -> None:
+        name = self.player_name
+        try:
+            session, _ = self.builder.start_session_host(
+                self.signalling_url, self.ice_servers, f"{name}'s lobby"[:MAX_NAME_LENGTH], name)
+        except (ValueError, P2PError, OSError) as exc:
+            self._fail_on_start(exc)
+            return
+        self._use_session(session, "host")
+
+    def join_lobby(self) -> None:
+        try:
+            sid = SessionId.parse(self.form["session_id"].strip())
+            session = self.builder.start_session_guest(self.signalling_url, sid,
+                                                       self.ice_servers)
+        except (ValueError, P2PError, OSError) as exc:
+            self._fail_on_start(exc)
+            return
+        self._use_session(session, "guest")
+
+    def _fail_on_start(self, exc: BaseException) -> None:
+        logger.info("could not start: %s", exc)
+        self.message = friendly_error(exc, self.form["signalling_url"])
+        self.show_screen(StartScreen)
+
+    def _use_session(self, session: Any, role: str) -> None:
+        self.hook.session = session
+        self.role, self.message, self.copied, self._join_sent = role, "", False, False
+        ready = (session.stage is ConnectionStage.SYNCED
+                 and session.local_participant_id() is not None)
+        self.show_screen(LobbyScreen if ready else ConnectingScreen)
+
+    def back_to_start(self, message: str = "") -> None:
+        """Close the session (if any) and show the start screen."""
+        self._close_activity()
+        session, self.hook.session = self.hook.session, None
+        if session is not None:
+            session.close()
+        self.role, self.message = None, message
+        self.show_screen(StartScreen)
+
+    # --- lobby screen actions -----------------------------------------------------------------
+
+    def _try(self, action: Any) -> None:
+        try:
+            action()
+        except P2PError as exc:
+            self.message = friendly_error(exc)
+            self._dirty = True
+
+    def copy_session_id(self) -> None:
+        session = self.hook.session
+        if session is None:
+            return
+        text = str(session.session_id)
+        LobbyView.clipboard = text
+        try:
+            self.window.set_clipboard_text(text)
+        except Exception:  # no system clipboard here (headless); the fallback has it
+            logger.debug("no system clipboard; kept the session id in LobbyView.clipboard")
+        self.copied = True
+        self._dirty = True
+
+    def _paste(self) -> str:
+        try:
+            text = self.window.get_clipboard_text()
+        except Exception:
+            text = ""
+        return text or LobbyView.clipboard
+
+    def toggle_ready(self) -> None:
+        me = self.hook.local_participant
+        self._try(lambda: self.hook.set_ready(not (me is not None and me.ready)))
+
+    def toggle_spectating(self) -> None:
+        self._try(self.hook.toggle_spectating)
+
+    def send_chat(self) -> None:
+        text = self.form.get("chat", "").strip()
+        if not text:
+            return
+        self._try(lambda: self.hook.chat(text))
+        self.form["chat"] = ""
+        self._dirty = True
+
+    def kick(self, participant_id: UUID) -> None:
+        self._try(lambda: self.hook.kick(participant_id))
+
+    def make_host(self, participant_id: UUID) -> None:
+        self._try(lambda: self.hook.make_host(participant_id))
+
+    def queue_activity(self, activity: Activity) -> None:
+        self._try(lambda: self.hook.queue_activity(activity.activity_type,
+                                                   activity.display_name, activity.config))
+
+    def start_next(self) -> None:
+        self._try(self.hook.start_next_run)
+
+    def cancel_run(self) -> None:
+        self._try(self.hook.cancel_run)
+
+    def leave(self) -> None:
+        if self.hook.session is not None and self.hook.local_participant is not None:
+            self._try(self.hook.leave)
+        self.back_to_start("You left the lobby.")
+
+    # --- hook callbacks -----------------------------------------------------------------------
+
+    def on_connection_stage(self, stage: ConnectionStage, error: P2PError | None) -> None:
+        if stage is ConnectionStage.FAILED:
+            self.message = friendly_error(error, self.signalling_url_shown)
+        self._dirty = True
+
+    @property
+    def signalling_url_shown(self) -> str:
+        session = self.hook.session
+        return session.signalling_url if session is not None else ""
+
+    def on_lobby_event(self, event: Any) -> None:
+        self._dirty = True
+
+    def on_guest_left(self, participant_id: UUID, reason: Any) -> None:
+        session = self.hook.session
+        if session is not None and participant_id == session.local_participant_id():
+            self.back_to_start("The host removed you from the lobby."
+                               if reason == "kicked" else "You left the lobby.")
+
+    def on_became_host(self) -> None:
+        self.message = "You are the host now."
+        self._dirty = True
+
+    def on_command_failed(self, command_type: str, reason: str, request_id: Any) -> None:
+        self.message = friendly_failure(command_type, reason)
+        self._dirty = True
+
+    def on_error(self, error: Exception) -> None:
+        self.message = friendly_error(error, self.signalling_url_shown)
+        self._dirty = True
+
+    def on_run_started(self, run: Any) -> None:
+        view = self.registry.build_view(run, self.hook, self)
+        if view is None:
+            self.message = f"{run.activity.name} started, but this game doesn't have it."
+            return
+        self.activity_view = view
+        self.hook.attach(view)  # keep polling the session while the activity plays
+        self.window.show_view(view)
+
+    def on_run_ended(self, run_id: UUID, status: Any, reason: str) -> None:
+        if self.activity_view is not None:
+            self.window.show_view(self)
+            self._close_activity()
+        self._dirty = True
+
+    def _close_activity(self) -> None:
+        if self.activity_view is not None:
+            self.hook.detach()
+            self.activity_view = None
+
+    def close(self) -> None:
+        """Close the session (the game calls this when it quits)."""
+        if self.hook.session is not None:
+            self.hook.session.close()
+
+
+_ = DomainEvent

@@ -1,0 +1,75 @@
+"""``LobbyTheme``: the colours and fonts of ``LobbyView``, and the widget helpers that use it.
+
+    LobbyView(theme=LobbyTheme(accent=(230, 120, 40), font_name=("Kenney Future", "arial")))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from arcade.gui import UIFlatButton, UIInputText, UILabel
+from arcade.types import Color
+
+
+@dataclass(frozen=True)
+class LobbyTheme:
+    """Every colour is an RGB(A) tuple; ``font_name`` is tried in order like arcade does."""
+
+    background: tuple[int, ...] = (22, 24, 36)
+    panel: tuple[int, ...] = (36, 40, 60)
+    text: tuple[int, ...] = (236, 236, 242)
+    muted: tuple[int, ...] = (150, 156, 180)
+    accent: tuple[int, ...] = (66, 128, 236)
+    accent_hover: tuple[int, ...] = (96, 152, 250)
+    button_bg: tuple[int, ...] = (58, 64, 92)
+    danger: tuple[int, ...] = (210, 70, 66)
+    ok: tuple[int, ...] = (84, 198, 120)
+    warning: tuple[int, ...] = (240, 182, 64)
+    input_bg: tuple[int, ...] = (16, 18, 28)
+    font_name: tuple[str, ...] = ("calibri", "arial")
+    font_size: int = 13
+    title_size: int = 28
+    button_height: int = 36
+    spacing: int = 10
+
+    # --- widget helpers (used by the screens; handy for a game's own lobby screens too) -------
+
+    def label(self, text: str, *, size: int | None = None, color: tuple[int, ...] | None = None,
+              width: float | None = None, multiline: bool = False, bold: bool = False) -> UILabel:
+        kwargs: dict[str, Any] = {}
+        if width is not None:
+            kwargs["width"] = width
+        return UILabel(text=text, font_name=self.font_name, font_size=size or self.font_size,
+                       text_color=Color.from_iterable(color or self.text), multiline=multiline,
+                       bold=bold, **kwargs)
+
+    def button(self, text: str, *, width: float = 140, kind: str = "normal") -> UIFlatButton:
+        """A flat button; ``kind`` is "normal", "accent" or "danger"."""
+        bg = {"accent": self.accent, "danger": self.danger}.get(kind, self.button_bg)
+        style = UIFlatButton.UIStyle
+        font = {"font_name": self.font_name, "font_size": self.font_size}
+        return UIFlatButton(text=text, width=width, height=self.button_height, style={
+            "normal": style(bg=Color.from_iterable(bg), font_color=Color.from_iterable(self.text),
+                            **font),
+            "hover": style(bg=Color.from_iterable(self.accent_hover), border=self.text,
+                           border_width=1, font_color=Color.from_iterable(self.text), **font),
+            "press": style(bg=Color.from_iterable(self.text),
+                           font_color=Color.from_iterable(self.background), **font),
+            "disabled": style(bg=Color.from_iterable(self.panel),
+                              font_color=Color.from_iterable(self.muted), **font),
+        })
+
+    def input(self, text: str = "", *, width: float = 320) -> UIInputText:
+        field = UIInputText(text=text, width=width, height=self.button_height - 4,
+                            font_name=self.font_name, font_size=self.font_size,
+                            text_color=Color.from_iterable(self.text),
+                            caret_color=Color.from_iterable(self.text))
+        return field.with_background(color=Color.from_iterable(self.input_bg))
+
+    def color(self, name: str) -> Color:
+        return Color.from_iterable(getattr(self, name))
+
+
+DEFAULT_THEME = LobbyTheme()
+

@@ -1,0 +1,141 @@
+"""LobbyView flows driven by simulated clicks and typing in a real headless window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import arcade
+import pytest
+from pyglet.event import EventDispatcher
+
+from konnekt_arcade import ActivityRegistry, LobbyTheme, LobbyView
+from konnekt_arcade.testing import click, press_key, type_text
+
+from ._lobby_helpers import host, join, make_view, memory_builder, pump
+
+
+class DiceView(arcade.View):
+    """A stand-in activity: records its context so the test can submit results."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__()
+        self.context = context
+
+
+@pytest.fixture
+def registry() -> ActivityRegistry:
+    registry = ActivityRegistry()
+    registry.register("dice", "Dice Duel", DiceView, config={"sides": 6})
+    return registry
+
+
+def names(view: LobbyView) -> list[str]:
+    lobby = view.hook.lobby
+    return [p.name for p in lobby.participants] if lobby else []
+
+
+def test_host_join_ready_chat_kick_make_host_activity_leave(window: arcade.Window,
+                                                            registry: ActivityRegistry) -> None:
+    builder = memory_builder()
+    alice = host(window, builder, registry=registry)
+    click(window, alice.screen.widgets["copy"])
+    session_id = str(alice.hook.session.session_id)
+    assert LobbyView.clipboard == session_id
+
+    # Bob pastes the id with Ctrl+V.
+    bob = make_view(window, builder, registry=registry)
+    type_text(window, bob.screen.widgets["name"], "Bob")
+    click(window, bob.screen.widgets["session_id"])
+    press_key(window, arcade.key.V, arcade.key.MOD_CTRL)
+    assert bob.screen.widgets["session_id"].text == session_id
+    click(window, bob.screen.widgets["join"])
+    pump(lambda: bob.screen.name == "lobby", alice, bob, what="Bob in the lobby")
+    carol = join(window, builder, session_id, "Carol", alice, bob, registry=registry)
+    pump(lambda: names(alice) == ["Alice", "Bob", "Carol"], alice, bob, carol)
+
+    window.show_view(bob)
+    click(window, bob.screen.widgets["ready"])
+    pump(lambda: alice.hook.lobby.participants[1].ready, alice, bob, carol, what="Bob ready")
+    click(window, bob.screen.widgets["spectate"])
+    pump(lambda: not alice.hook.lobby.participants[1].is_active, alice, bob, carol)
+    click(window, bob.screen.widgets["spectate"])
+    type_text(window, bob.screen.widgets["chat"], "hello all")
+    press_key(window, arcade.key.ENTER)
+    pump(lambda: [m.text for m in carol.hook.lobby.chat] == ["hello all"], alice, bob, carol)
+
+    # A guest has no host controls; the host kicks Carol.
+    assert "kick:Carol" not in bob.screen.widgets
+    window.show_view(alice)
+    click(window, alice.screen.widgets["kick:Carol"])
+    pump(lambda: carol.screen.name == "start", alice, bob, carol, what="Carol kicked")
+    assert "removed you" in carol.message and names(alice) == ["Alice", "Bob"]
+
+    # Queue and start an activity: the activity View is shown, and the lobby comes back.
+    click(window, alice.screen.widgets["queue:dice"])
+    pump(lambda: alice.hook.lobby.activity_queue, alice, bob)
+    pump(lambda: bob.hook.lobby.participants[1].is_active, alice, bob)
+    click(window, alice.screen.widgets["start"])
+    pump(lambda: alice.activity_view and bob.activity_view, alice, bob, what="run started")
+    assert isinstance(window.current_view, DiceView)
+    assert bob.activity_view.context.config == {"sides": 6}
+    alice.activity_view.context.submit_result(score=3)
+    bob.activity_view.context.submit_result(score=9)
+    pump(lambda: alice.activity_view is None and bob.activity_view is None, alice, bob,
+         what="run ended")
+    assert isinstance(window.current_view, LobbyView)
+    scores = {e.name: e.score for e in alice.hook.lobby.leaderboard}
+    assert scores["Alice"] == 3 and scores["Bob"] == 9
+
+    # Make Bob host, then Alice leaves.
+    window.show_view(alice)
+    click(window, alice.screen.widgets["make_host:Bob"])
+    pump(lambda: bob.hook.is_host(), alice, bob, what=f"Bob is host ({alice.message!r})")
+    pump(lambda: "kick:Alice" in bob.screen.widgets, alice, bob, what="Bob's host controls")
+    alice_session = alice.hook.session
+    click(window, alice.screen.widgets["leave"])
+    print("DEBUG", alice_session.stats, bob.hook.lobby.participants)
+    assert alice.screen.name == "start"
+    pump(lambda: names(bob) == ["Bob"], bob, what="Alice gone")
+    bob.close()
+
+
+def test_bad_session_id_and_unreachable_host(window: arcade.Window) -> None:
+    builder = memory_builder().connection_timeout(0.2)
+    view = make_view(window, builder)
+    type_text(window, view.screen.widgets["session_id"], "not-an-id")
+    click(window, view.screen.widgets["join"])
+    assert view.screen.name == "start" and "doesn't look right" in view.message
+
+    type_text(window, view.screen.widgets["session_id"], "123e4567-e89b-12d3-a456-426614174000")
+    click(window, view.screen.widgets["join"])
+    assert view.screen.name == "connecting"
+    pump(lambda: "Couldn't reach the host" in view.message, view, what="friendly error")
+    assert "back" in view.screen.widgets
+    click(window, view.screen.widgets["back"])
+    assert view.screen.name == "start" and view.hook.session is None
+
+
+def test_resize_and_theme(window: arcade.Window, monkeypatch: pytest.MonkeyPatch) -> None:
+    theme = LobbyTheme(background=(90, 20, 20), accent=(20, 160, 60))
+    view = make_view(window, memory_builder(), theme=theme)
+    assert view.background_color[:3] == (90, 20, 20)
+    assert view.screen.widgets["host"].get_current_style().bg[:3] == (20, 160, 60)
+    # A headless window cannot change size, so pretend it did, as the OS would report it.
+    monkeypatch.setattr(type(window), "width", property(lambda self: 520))
+    monkeypatch.setattr(type(window), "height", property(lambda self: 560))
+    monkeypatch.setattr(window, "get_size", lambda: (520, 560))
+    EventDispatcher.dispatch_event(window, "on_resize", 520, 560)
+    view.ui.execute_layout()
+    panel = view.screen.root.children[0]
+    assert panel.left >= 0 and panel.right <= 520 and panel.bottom >= 0 and panel.top <= 560
+    assert abs(panel.center_x - 260) <= 2
+    assert view.screen.widgets["name"].width < 460  # the fields shrank with the window
+    monkeypatch.undo()
+    EventDispatcher.dispatch_event(window, "on_resize", 1024, 720)
+
+
+def test_lobby_view_of_a_running_session(window: arcade.Window, memory_sessions: Any) -> None:
+    view = LobbyView(memory_sessions.guest)
+    window.show_view(view)
+    assert view.screen.name == "lobby" and view.role == "guest"
+    assert "kick:Host" not in view.screen.widgets
