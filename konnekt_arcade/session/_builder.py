@@ -138,6 +138,8 @@ class P2PLoopBuilder:
         """
         sid = SessionId.parse(session_id)  # type: ignore[arg-type]
         config = self._s.sync_config
+        if resume is not None:  # a token saved as JSON comes back with the id as text
+            resume = (UUID(str(resume[0])), str(resume[1]))
 
         def make_sync(peer: str, now: float) -> LobbySync:
             return LobbySync.create_guest(peer, config, resume=resume)

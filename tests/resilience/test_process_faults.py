@@ -81,7 +81,7 @@ def test_guest_restarts_with_saved_token_and_absent_guest_times_out(
     ben.kill()
     ann2.command(cmd="guest", url=signalling.url, session=session,
                  resume=[saved["participant"], saved["token"]], grace=5.0)
-    ann2.notice("Welcomed", participant_id=ids["Ann"])
+    ann2.notice("Welcomed", participant_id=ids["Ann"], rejoined=True)
     back = ann2.state()
     assert back["participant"] == ids["Ann"] and back["score"] == 42
     left = host.wait_for(lambda e: e.get("type") == "GuestLeft", timeout=12, after=mark)
@@ -122,7 +122,7 @@ def test_guest_that_loses_its_network_reconnects_as_itself(
     ann.command(cmd="cut")
     ann.notice("Reconnecting", after=mark, timeout=5)
     ann.notice("Reconnected", after=mark, timeout=15)
-    ann.notice("Welcomed", after=mark, participant_id=ids["Ann"], timeout=10)
+    ann.notice("Welcomed", after=mark, participant_id=ids["Ann"], rejoined=True, timeout=10)
     state = ann.state()
     assert state["participant"] == ids["Ann"] and state["peer"] != old_peer
     assert state["stage"] == "synced"
