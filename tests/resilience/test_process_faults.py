@@ -46,7 +46,6 @@ def test_host_killed_mid_activity_migrates_without_losing_events(
         p.command(cmd="chat", text=f"p{i}-", count=15)
     time.sleep(0.05)
     marks = [g.mark() for g in guests]
-    before = {id(g): applied_set(g.state()) for g in guests}  # noqa: F841 - a lower bound
     host.kill()
     killed_at = time.monotonic()
     new_host = new_host_after_kill(guests, marks, killed_at)
