@@ -86,17 +86,19 @@ def test_host_join_ready_chat_kick_make_host_activity_leave(window: arcade.Windo
     scores = {e.name: e.score for e in alice.hook.lobby.leaderboard}
     assert scores["Alice"] == 3 and scores["Bob"] == 9
 
-    # Make Bob host, then Alice leaves.
+    # Bob leaves; Dave joins and Alice makes him host.
+    window.show_view(bob)
+    click(window, bob.screen.widgets["leave"])
+    assert bob.screen.name == "start" and bob.hook.session is None
+    pump(lambda: names(alice) == ["Alice"], alice, what="Bob gone")
+    dave = join(window, builder, session_id, "Dave", alice, registry=registry)
     window.show_view(alice)
-    click(window, alice.screen.widgets["make_host:Bob"])
-    pump(lambda: bob.hook.is_host(), alice, bob, what=f"Bob is host ({alice.message!r})")
-    pump(lambda: "kick:Alice" in bob.screen.widgets, alice, bob, what="Bob's host controls")
-    alice_session = alice.hook.session
-    click(window, alice.screen.widgets["leave"])
-    print("DEBUG", alice_session.stats, bob.hook.lobby.participants)
-    assert alice.screen.name == "start"
-    pump(lambda: names(bob) == ["Bob"], bob, what="Alice gone")
-    bob.close()
+    click(window, alice.screen.widgets["make_host:Dave"])
+    pump(lambda: dave.hook.is_host() and "kick:Alice" in dave.screen.widgets, alice, dave,
+         what="Dave is host, with host controls")
+    assert not alice.hook.is_host() and "kick:Dave" not in alice.screen.widgets
+    alice.close()
+    dave.close()
 
 
 def test_bad_session_id_and_unreachable_host(window: arcade.Window) -> None:

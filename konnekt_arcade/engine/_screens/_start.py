@@ -16,14 +16,15 @@ class StartScreen(Screen):
         box = UIBoxLayout(vertical=True, space_between=t.spacing, align="left")
         box.add(t.label(view.title, size=t.title_size, bold=True))
         box.add(t.label("Play together: host a lobby, or join one with its session id.",
-                        color=t.muted))
+                        color=t.muted, width=width, multiline=True))
         box.add(t.label("Your name"))
         box.add(self.field("name", width=width))
         box.add(self.button("host", "Host a lobby", view.host_lobby, width=width, kind="accent"))
         box.add(t.label("Session id (paste it here, Ctrl+V)"))
         box.add(self.field("session_id", width=width))
         box.add(self.button("join", "Join", view.join_lobby, width=width))
-        box.add(t.label("Signalling server — leave empty for the built-in one", color=t.muted))
+        box.add(t.label("Signalling server — leave empty for the built-in one", color=t.muted,
+                        width=width, multiline=True))
         box.add(self.field("signalling_url", width=width))
         self.message = t.label(view.message, color=t.danger, width=width, multiline=True)
         box.add(self.message)
