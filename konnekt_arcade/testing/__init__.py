@@ -11,10 +11,13 @@ Registered through the ``pytest11`` entry point (or ``pytest_plugins =
   ``run_until()`` drive the shown view's and attached hooks' ``on_update``.
 
 Helpers for arcade.gui on a real headless window: ``click``, ``type_text``, ``press_key``.
+On Linux without a display the plugin sets ``ARCADE_HEADLESS=1`` before arcade is imported.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +40,13 @@ __all__ = [
     "wait_until",
     "webrtc_sessions",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On a Linux machine with no display (CI), run arcade headless unless told otherwise."""
+    if ("arcade" not in sys.modules and sys.platform.startswith("linux")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("ARCADE_HEADLESS", "1")
 
 
 @pytest.fixture

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import arcade
 from pyglet.event import EventDispatcher
+
+#: pyglet's left mouse button (``MOUSE_BUTTON_LEFT``); arcade itself is not imported
+#: here, so that loading the plugin never decides arcade's headless mode.
+MOUSE_BUTTON_LEFT = 1
 
 
 def _dispatch(window: Any, event: str, *args: Any) -> None:
@@ -31,8 +34,8 @@ def click(window: Any, widget: Any) -> None:
     _layout(window)
     x, y = widget.rect.center
     _dispatch(window, "on_mouse_motion", int(x), int(y), 0, 0)
-    _dispatch(window, "on_mouse_press", int(x), int(y), arcade.MOUSE_BUTTON_LEFT, 0)
-    _dispatch(window, "on_mouse_release", int(x), int(y), arcade.MOUSE_BUTTON_LEFT, 0)
+    _dispatch(window, "on_mouse_press", int(x), int(y), MOUSE_BUTTON_LEFT, 0)
+    _dispatch(window, "on_mouse_release", int(x), int(y), MOUSE_BUTTON_LEFT, 0)
 
 
 def type_text(window: Any, field: Any, text: str, *, replace: bool = True) -> None:

@@ -6,10 +6,16 @@ import os
 
 os.environ.setdefault("ARCADE_HEADLESS", "1")
 
-pytest_plugins = ["konnekt_arcade.testing"]
+import pytest
 
-
-import pytest  # noqa: E402
+# Until pyproject registers the plugin (pytest11 entry point), take its fixtures from here:
+# pytest only allows ``pytest_plugins`` in the top-level conftest.
+from konnekt_arcade.testing import (  # noqa: F401
+    memory_sessions,
+    mock_window,
+    signalling_server,
+    webrtc_sessions,
+)
 
 
 @pytest.fixture(scope="session")
