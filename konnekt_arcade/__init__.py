@@ -13,6 +13,14 @@ from typing import TYPE_CHECKING, Any
 from .domain import DomainCommand, DomainError, DomainEvent, Lobby, Participant, state_hash
 
 if TYPE_CHECKING:
+    from .engine import (
+        Activity,
+        ActivityContext,
+        ActivityRegistry,
+        LobbyTheme,
+        LobbyView,
+        SessionHook,
+    )
     from .session import (
         ConnectionFailed,
         ConnectionStage,
@@ -25,6 +33,9 @@ if TYPE_CHECKING:
         P2PLoopBuilder,
         P2PTimeout,
         PeerIdTimeout,
+        Reconnected,
+        Reconnecting,
+        ReconnectPolicy,
         SendFailed,
         Serialization,
         SessionId,
@@ -32,14 +43,6 @@ if TYPE_CHECKING:
         StageChanged,
         SyncTimeout,
         TransportNotice,
-    )
-    from .engine import (
-        Activity,
-        ActivityContext,
-        ActivityRegistry,
-        LobbyTheme,
-        LobbyView,
-        SessionHook,
     )
     from .sync import HostChanged, HostLost, LobbySnapshot, LobbySynced, Welcomed
 
@@ -49,7 +52,7 @@ _LAZY = {
     **dict.fromkeys(
         ("ConnectionFailed", "ConnectionStage", "ConnectionTimeout", "GameData", "IceServer",
          "InvalidSessionId", "P2PError", "P2PLoop", "P2PLoopBuilder", "P2PTimeout",
-         "PeerIdTimeout", "SendFailed", "Serialization", "SessionId", "SessionLoop",
+         "PeerIdTimeout", "ReconnectPolicy", "Reconnected", "Reconnecting", "SendFailed", "Serialization", "SessionId", "SessionLoop",
          "StageChanged", "SyncTimeout", "TransportNotice"), "session"),
     **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
                     "sync"),
@@ -99,6 +102,9 @@ __all__ = [
     "P2PTimeout",
     "Participant",
     "PeerIdTimeout",
+    "ReconnectPolicy",
+    "Reconnected",
+    "Reconnecting",
     "SendFailed",
     "Serialization",
     "SessionHook",

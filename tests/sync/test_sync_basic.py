@@ -196,3 +196,26 @@ def test_garbage_never_raises_and_is_counted():
     assert host.stats["dropped:too_large"] == 1
     assert host.stats["dropped:bad_version"] == 1
     assert host.stats["dropped:malformed"] == 6
+
+
+def test_host_leaving_hands_over_then_leaves_through_the_new_host():
+    net, host, a, b = lobby3()
+    hid = host.local_participant_id
+    host_cmd(net, host, DomainCommand.LeaveLobby, participant_id=hid)
+    assert net.run_until(lambda: a.is_host and b.lobby.participant(hid) is None, 3)
+    assert net.run_until(net.converged, 3)
+    assert host.lobby.participant(hid) is None
+    left = [e for e in b.drain_events() if isinstance(e, DomainEvent.GuestLeft)]
+    assert [e.reason.value for e in left] == ["left"]
+
+
+def test_stale_heartbeat_of_a_delegating_host_does_not_revert_delegation():
+    net, host, a, b = lobby3()
+    stale = encode(host._heartbeat())
+    host_cmd(net, host, DomainCommand.DelegateHost, current_host_id=host.local_participant_id,
+             new_host_id=a.local_participant_id)
+    assert net.run_until(lambda: a.is_host and b.host_peer == "a", 3)
+    a.receive("host", stale, net.now)
+    b.receive("host", stale, net.now)
+    net.advance(1.0)
+    assert a.is_host and not host.is_host and b.host_peer == "a"

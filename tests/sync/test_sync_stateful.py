@@ -34,7 +34,14 @@ class LobbyUnderFaults(RuleBasedStateMachine):
     # --- helpers ------------------------------------------------------------
 
     def _live_members(self) -> list[str]:
-        return [n for n in self.net.live() if self.net.nodes[n].local_participant_id]
+        """Live peers that are participants in their own view of the lobby
+        (a peer whose join was lost with a dead host can never take over)."""
+        out = []
+        for n in self.net.live():
+            node = self.net.nodes[n]
+            if node.lobby is not None and node.lobby.participant(node.local_participant_id):
+                out.append(n)
+        return out
 
     def _record(self) -> None:
         """Remember every (sequence -> epoch) each live peer has applied."""
