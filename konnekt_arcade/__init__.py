@@ -52,7 +52,8 @@ _LAZY = {
     **dict.fromkeys(
         ("ConnectionFailed", "ConnectionStage", "ConnectionTimeout", "GameData", "IceServer",
          "InvalidSessionId", "P2PError", "P2PLoop", "P2PLoopBuilder", "P2PTimeout",
-         "PeerIdTimeout", "ReconnectPolicy", "Reconnected", "Reconnecting", "SendFailed", "Serialization", "SessionId", "SessionLoop",
+         "PeerIdTimeout", "ReconnectPolicy", "Reconnected", "Reconnecting", "SendFailed",
+         "Serialization", "SessionId", "SessionLoop",
          "StageChanged", "SyncTimeout", "TransportNotice"), "session"),
     **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
                     "sync"),

@@ -215,10 +215,10 @@ class SyncBase:
         self.sequence = le.sequence
         self._log.append(le)
         self._events.append(le.event)
-        self._after_apply(le.event, now)
+        self._after_apply(le.event, now, le.epoch)
         return True
 
-    def _after_apply(self, event: object, now: float) -> None:
+    def _after_apply(self, event: object, now: float, epoch: int) -> None:
         if (
             isinstance(event, ParticipantDisconnected)
             and event.participant_id == self.local_participant_id
@@ -227,8 +227,17 @@ class SyncBase:
             # The host thinks we are gone (a partition healed): prove we're back.
             self._send_rejoin()
         if isinstance(event, HostDelegated):
+            # Every hand-over starts a new term, on every peer alike (it is
+            # part of the folded log): a deposed host's late messages are
+            # then stale by epoch, not a rival claim at the same epoch.
+            # A migration's announcement already carries the new term.
+            if event.reason.value != "migrated":
+                self.epoch = max(self.epoch, epoch + 1)
             was_host = self._is_host
-            if event.to_id == self.local_participant_id:
+            if event.to_id == self.local_participant_id or (
+                self.peer_of(event.to_id) == self.local_peer
+            ):
+                self.local_participant_id = event.to_id
                 self._is_host, self.host_peer = True, self.local_peer
                 # Bookkeeping that decides new events must wait until this
                 # event is broadcast, or the wire order would break.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from ..domain import DomainCommand, DomainError, decide
-from ..domain._events import GuestJoined, GuestLeft, LeaveReason
+from ..domain._events import GuestJoined, GuestLeft, HostDelegated, LeaveReason
 from ._engine import log, token_hash
 from ._replica import ReplicaPart
 from ._wire import (
@@ -25,22 +25,32 @@ from ._wire import (
 
 
 class HostPart(ReplicaPart):
-    def _commit(self, events: list[object], now: float) -> None:
-        """Sequence, apply and broadcast events the host decided."""
+    def _commit(self, events: list[object], now: float) -> list[object]:
+        """Sequence, apply and broadcast events the host decided.
+
+        Returns the events *not* committed: once a HostDelegated hands the
+        role over, the rest of the batch belongs to the new host's term (the
+        caller re-sends the command there), or two peers would sequence the
+        same numbers.
+        """
         assert self.lobby is not None or events
-        for event in events:
+        epoch = self.epoch
+        for i, event in enumerate(events):
             le = LobbyEvent(
                 sequence=self.sequence + 1,
-                epoch=self.epoch,
+                epoch=epoch,
                 lobby_id=getattr(event, "lobby_id", None) or self.lobby.id,  # type: ignore[union-attr]
                 timestamp=now,
                 event=event,  # type: ignore[arg-type]
             )
             if not self._apply(le, now):  # cannot happen: decide checked it
                 log.error("host could not apply its own event %r", event)
-                return
+                return []
             self._broadcast(EventBroadcast(event=le))
             self._host_bookkeeping(event, now)
+            if isinstance(event, HostDelegated) and not self._is_host:
+                return events[i + 1:]
+        return []
 
     def _host_bookkeeping(self, event: object, now: float) -> None:
         if isinstance(event, GuestLeft):
@@ -75,10 +85,18 @@ class HostPart(ReplicaPart):
     # --- local and remote commands ------------------------------------------
 
     def _host_submit(self, command: object, now: float, request_id: int) -> None:
+        kind = type(command).__name__
         try:
-            self._decide_commit(command, self.local_participant_id, now)
+            events = decide(self.lobby, command, self.local_participant_id, now,
+                            new_id=self._new_id)
         except DomainError as exc:
-            self._fail(type(command).__name__, exc.reason, request_id)
+            self._fail(kind, exc.reason, request_id)
+            return
+        if self._commit(events, now):
+            # e.g. the host leaving: the hand-over is done, the new host
+            # finishes the command with us as a guest.
+            self._pending[request_id] = (kind, now + self.config.command_timeout)
+            self._send_command(Command(request_id=request_id, command=command))  # type: ignore[arg-type]
 
     def _on_command(self, peer: str, msg: Command, now: float) -> None:
         cmd = msg.command

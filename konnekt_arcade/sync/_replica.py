@@ -298,6 +298,9 @@ class ReplicaPart(SyncBase):
             self._drop("not_from_host", peer)
             return
         self.roster = msg.roster
+        if self.local_participant_id is None:
+            # Our Welcome may have been lost; the roster still says who we are.
+            self.local_participant_id = self.participant_of(self.local_peer)
 
     def _serve_missing(self, peer: str, msg: RequestMissingEvents, now: float) -> None:
         """Any peer answers from its log: the host for gap repair, survivors

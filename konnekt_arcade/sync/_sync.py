@@ -184,6 +184,9 @@ class LobbySync(ElectionPart):
         if self.local_participant_id and self.reconnect_token:
             self._resume = (self.local_participant_id, self.reconnect_token)
         self._ever_synced = False
+        self._host_lost_at = None
+        self._collecting = None
+        self._election_target = None
         self._peers.clear()
         self._linked.clear()
         self._lost.clear()
