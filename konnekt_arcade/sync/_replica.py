@@ -58,7 +58,8 @@ class ReplicaPart(SyncBase):
                 or via == self.host_peer
             )
         elif epoch == self.epoch:
-            ok = self._rank(claimed) < self._rank(self.host_peer)
+            ok = (self._host_lost_at is not None
+                  or self._rank(claimed) < self._rank(self.host_peer))
         else:
             ok = False
         if not ok:
