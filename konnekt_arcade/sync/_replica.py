@@ -65,6 +65,7 @@ class ReplicaPart(SyncBase):
         if not ok:
             return False
         was_host = self._is_host
+        previous = self.host_peer
         log.info("host is now %s (epoch %d)", claimed, epoch)
         self.epoch = epoch
         self.host_peer = claimed
@@ -76,7 +77,7 @@ class ReplicaPart(SyncBase):
         self._fail_pending("the host changed before answering; please try again")
         if was_host and not self._is_host:
             self.stats["stepped_down"] += 1
-        if not self._is_host:
+        if not self._is_host and previous is not None:
             # Two hosts may have sequenced the same numbers in one epoch (an
             # election under a partition): only the new host's snapshot can
             # tell which history is the lobby's.
