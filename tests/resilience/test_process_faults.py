@@ -129,4 +129,6 @@ def test_guest_that_loses_its_network_reconnects_as_itself(
     assert all(states[0]["participants"].values())
     ann.command(cmd="chat", text="back-", count=1)
     final = converge([host, ann, ben])
-    assert "back-0" in final[0]["chat"], [e for e in ann.events if e.get("type") in ("CommandFailed", "HostChanged", "LobbySynced")][-8:]
+    notices = [e for e in ann.events
+               if e.get("type") in ("CommandFailed", "HostChanged", "LobbySynced")]
+    assert "back-0" in final[0]["chat"], notices[-8:]
