@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -26,13 +26,9 @@ def wait_until(condition: Callable[[], object], timeout: float, *sessions: Sessi
 
 
 @pytest.fixture
-def signalling() -> Iterator[SignallingServer]:
-    server = SignallingServer(port=0)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def signalling(signalling_server: SignallingServer) -> SignallingServer:
+    """The konnekt_arcade.testing plugin's embedded server, under this suite's short name."""
+    return signalling_server
 
 
 @pytest.fixture
