@@ -11,10 +11,10 @@ a bounded time for the expected successor and pass over it if it is silent.
 from __future__ import annotations
 
 from ..domain import DomainCommand
-from ._engine import END_OF_LOG, log
+from ._engine import log
 from ._host import HostPart
 from ._notices import HostLost
-from ._wire import MissingEventsResponse, RequestMissingEvents
+from ._wire import END_OF_LOG, MissingEventsResponse, RequestMissingEvents
 
 
 class ElectionPart(HostPart):

@@ -24,30 +24,17 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from ..domain import DomainCommand, DomainError, Lobby, evolve
-from ..domain._events import CommandFailed, HostDelegated, ParticipantDisconnected
+from ..domain import DomainError, Lobby, evolve
+from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
 from ._config import SyncConfig
 from ._log import EventLog
-from ._notices import HostChanged, LobbySynced, Welcomed
+from ._notices import HostChanged, LobbySynced
 from ._wire import (
-    END_OF_LOG,
     Command,
-    CommandAccepted,
-    CommandRejected,
-    EventBroadcast,
-    FullSyncResponse,
-    Heartbeat,
     LobbyEvent,
     LobbySnapshot,
-    MissingEventsResponse,
-    Rejoin,
     RequestFullSync,
-    RequestMissingEvents,
     Roster,
-    RosterUpdate,
-    Welcome,
-    WireError,
-    decode,
     encode,
 )
 
@@ -231,7 +218,7 @@ class SyncBase:
             # part of the folded log): a deposed host's late messages are
             # then stale by epoch, not a rival claim at the same epoch.
             # A migration's announcement already carries the new term.
-            if event.reason.value != "migrated":
+            if event.reason is not DelegationReason.MIGRATED:
                 self.epoch = max(self.epoch, epoch + 1)
             was_host = self._is_host
             if event.to_id == self.local_participant_id or (
@@ -246,10 +233,10 @@ class SyncBase:
                 self._is_host = False
                 self.host_peer = self.peer_of(event.to_id) or self.host_peer
             self._host_lost_at = None
-            if was_host != self._is_host or event.reason.value == "migrated":
+            if was_host != self._is_host or event.reason is DelegationReason.MIGRATED:
                 self._events.append(
                     HostChanged(self.host_peer, self.epoch, self._is_host,
-                                event.reason.value == "migrated")
+                                event.reason is DelegationReason.MIGRATED)
                 )
 
     def _on_became_host(self, now: float) -> None:  # overridden by the host part
@@ -315,24 +302,4 @@ class SyncBase:
         raise NotImplementedError
 
 
-__all__ = [
-    "END_OF_LOG",
-    "MAX_EVENTS_PER_RESPONSE",
-    "Command",
-    "CommandAccepted",
-    "CommandRejected",
-    "DomainCommand",
-    "EventBroadcast",
-    "FullSyncResponse",
-    "Heartbeat",
-    "MissingEventsResponse",
-    "Rejoin",
-    "RequestMissingEvents",
-    "RosterUpdate",
-    "SyncBase",
-    "Welcome",
-    "Welcomed",
-    "WireError",
-    "decode",
-    "token_hash",
-]
+__all__ = ["MAX_EVENTS_PER_RESPONSE", "SyncBase", "log", "token_hash"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ._engine import END_OF_LOG, SyncBase, log
+from ._engine import MAX_EVENTS_PER_RESPONSE, SyncBase, log
 from ._notices import HostChanged, Welcomed
 from ._wire import (
+    END_OF_LOG,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -318,8 +319,6 @@ class ReplicaPart(SyncBase):
                 self._send(peer, FullSyncResponse(snapshot=snap))
             return
         to = min(msg.to_sequence, END_OF_LOG)
-        from ._engine import MAX_EVENTS_PER_RESPONSE
-
         events = self._log.range(msg.from_sequence, to, MAX_EVENTS_PER_RESPONSE)
         self._send(peer, MissingEventsResponse(
             events=events, latest_sequence=self.sequence, epoch=self.epoch))

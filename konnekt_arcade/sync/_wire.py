@@ -11,6 +11,7 @@ peer bindings that a successor host needs).
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -211,8 +212,6 @@ def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
 
 
 def _version_of(data: bytes) -> int | None:
-    import json
-
     try:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError):
