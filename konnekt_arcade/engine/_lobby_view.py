@@ -67,6 +67,8 @@ class LobbyView(arcade.View):
                                      "signalling_url": "", "chat": ""}
         self.message = ""
         self.copied = False
+        #: First participant row shown; the list scrolls when the lobby outgrows the window.
+        self.participant_offset = 0
         self.role: str | None = None
         self.activity_view: arcade.View | None = None
         self._join_sent = False
@@ -108,6 +110,10 @@ class LobbyView(arcade.View):
 
     def on_resize(self, width: int, height: int) -> None:
         self.rebuild()
+
+    def on_mouse_scroll(self, x: int, y: int, scroll_x: float, scroll_y: float) -> None:
+        if isinstance(self.screen, LobbyScreen) and scroll_y:
+            self.scroll_participants(-1 if scroll_y > 0 else 1)
 
     def on_key_press(self, symbol: int, modifiers: int) -> None:
         active = self.screen.active_field()
@@ -228,6 +234,11 @@ class LobbyView(arcade.View):
             return
         self._try(lambda: self.hook.chat(text))
         self.form["chat"] = ""
+        self._dirty = True
+
+    def scroll_participants(self, rows: int) -> None:
+        """Move the participant list by ``rows`` (the screen clamps it to what exists)."""
+        self.participant_offset = max(0, self.participant_offset + rows)
         self._dirty = True
 
     def kick(self, participant_id: UUID) -> None:

@@ -141,3 +141,36 @@ def test_lobby_view_of_a_running_session(window: arcade.Window, memory_sessions:
     window.show_view(view)
     assert view.screen.name == "lobby" and view.role == "guest"
     assert "kick:Host" not in view.screen.widgets
+
+
+def test_participant_list_scrolls_when_the_lobby_outgrows_the_window(
+        window: arcade.Window, registry: ActivityRegistry) -> None:
+    builder = memory_builder()
+    alice = host(window, builder, registry=registry)
+    sid = str(alice.hook.session.session_id)
+    guests: list[LobbyView] = []
+    for n in range(11):
+        guests.append(join(window, builder, sid, f"G{n}", alice, *guests, registry=registry))
+    pump(lambda: len(names(alice)) == 12, alice, *guests, what="12 participants")
+    window.show_view(alice)
+    alice.on_update(0)
+    widgets = alice.screen.widgets
+    assert "players_down" in widgets and "players_up" not in widgets
+    assert "kick:G0" in widgets and "kick:G10" not in widgets
+    alice.ui.execute_layout()
+    for key in ("start", "leave", "ready", "players_down"):  # nothing pushed off-screen
+        rect = widgets[key].rect
+        assert rect.bottom >= 0 and rect.top <= window.height, key
+
+    for _ in range(20):  # the wheel scrolls; it stops at the end of the list
+        alice.on_mouse_scroll(100, 300, 0, -1)
+        alice.on_update(0)
+    widgets = alice.screen.widgets
+    assert "kick:G10" in widgets and "kick:G0" not in widgets
+    assert "players_up" in widgets and "players_down" not in widgets
+    click(window, widgets["players_up"])
+    alice.on_update(0)
+    assert alice.participant_offset == 12 - 1 - len(
+        [k for k in alice.screen.widgets if k.startswith("kick:")])
+    for view in (*reversed(guests), alice):
+        view.close()

@@ -1,26 +1,46 @@
-"""Writes PNG screenshots of the LobbyView screens to docs/screenshots/ (used by the README)."""
+"""Renders the LobbyView screens to PNG and checks they show something.
+
+The README's screenshots under docs/screenshots/ come from this test: run it with
+``KONNEKT_UPDATE_SCREENSHOTS=1`` to rewrite them. Otherwise it renders into a temporary
+directory, so a test run never dirties the working tree.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import arcade
+import pytest
 
 from konnekt_arcade import ActivityRegistry, LobbyView
 from konnekt_arcade.testing import click, type_text
 
 from ._lobby_helpers import host, join, make_view, memory_builder, pump
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+NAMES = ("start", "connecting", "host-lobby", "guest-lobby")
 
 
-def shoot(window: arcade.Window, view: LobbyView, name: str) -> Path:
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    return DOCS if os.environ.get("KONNEKT_UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+
+def test_readme_screenshots_exist() -> None:
+    readme = (DOCS.parents[1] / "README.md").read_text()
+    for name in NAMES:
+        assert (DOCS / f"{name}.png").stat().st_size > 1000
+        assert f"docs/screenshots/{name}.png" in readme
+
+
+def shoot(window: arcade.Window, view: LobbyView, name: str, folder: Path) -> Path:
     window.show_view(view)
     view.ui.execute_layout()
     view.on_draw()
     image = arcade.get_image()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     image.save(path)
     assert path.stat().st_size > 1000
     colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
@@ -28,7 +48,7 @@ def shoot(window: arcade.Window, view: LobbyView, name: str) -> Path:
     return path
 
 
-def test_screenshots(window: arcade.Window) -> None:
+def test_screenshots(window: arcade.Window, screenshots: Path) -> None:
     registry = ActivityRegistry()
     registry.register("dice", "Dice Duel", lambda context: arcade.View())
     registry.register("race", "Space Race", lambda context: arcade.View())
@@ -36,14 +56,14 @@ def test_screenshots(window: arcade.Window) -> None:
 
     start = make_view(window, builder, title="Space Party")
     type_text(window, start.screen.widgets["name"], "Alice")
-    shoot(window, start, "start")
+    shoot(window, start, "start", screenshots)
 
     connecting = make_view(window, memory_builder())
     type_text(window, connecting.screen.widgets["session_id"],
               "123e4567-e89b-12d3-a456-426614174000")
     click(window, connecting.screen.widgets["join"])
     pump(lambda: connecting.hook.session.stage == "peer_id", connecting)
-    shoot(window, connecting, "connecting")
+    shoot(window, connecting, "connecting", screenshots)
     connecting.close()
 
     alice = host(window, builder, registry=registry)
@@ -59,7 +79,8 @@ def test_screenshots(window: arcade.Window) -> None:
          and not bob.hook.lobby.participants[2].is_active, alice, bob, carol)
     for view in (alice, bob, carol):
         view.on_update(0)
-    shoot(window, alice, "host-lobby")
-    shoot(window, bob, "guest-lobby")
+    shoot(window, alice, "host-lobby", screenshots)
+    shoot(window, bob, "guest-lobby", screenshots)
     for view in (carol, bob, alice):
         view.close()
+    assert sorted(p.stem for p in screenshots.glob("*.png")) >= sorted(NAMES)

@@ -11,6 +11,14 @@ from ._base import Screen
 
 #: Chat lines shown (the lobby keeps more; see ``CHAT_HISTORY``).
 CHAT_LINES = 10
+#: Height of one participant row, and the room the rest of the lobby screen needs.
+ROW_HEIGHT = 34
+RESERVED_HEIGHT = 400
+
+
+def visible_rows(window_height: int) -> int:
+    """How many participant rows fit: the list scrolls instead of pushing controls off-screen."""
+    return max(3, (window_height - RESERVED_HEIGHT) // ROW_HEIGHT)
 
 
 def describe(participant: Participant, me: Any) -> str:
@@ -74,7 +82,13 @@ class LobbyScreen(Screen):
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
         box.add(t.label(f"Players ({len(lobby.participants)}/{lobby.max_participants})",
                         bold=True))
-        for p in lobby.participants:
+        rows = visible_rows(self.height)
+        last_offset = max(0, len(lobby.participants) - rows)
+        view.participant_offset = offset = min(view.participant_offset, last_offset)
+        if offset:
+            box.add(self.button("players_up", f"{offset} more above",
+                                lambda: view.scroll_participants(-1), width=width - 24))
+        for p in lobby.participants[offset:offset + rows]:
             row = UIBoxLayout(vertical=False, space_between=6)
             color = t.text if p.connected else t.muted
             row.add(t.label(describe(p, me), color=color))
@@ -84,6 +98,10 @@ class LobbyScreen(Screen):
                 row.add(self.button(f"make_host:{p.name}", "Make host",
                                     lambda pid=p.id: view.make_host(pid), width=100))
             box.add(row)
+        below = len(lobby.participants) - offset - rows
+        if below > 0:
+            box.add(self.button("players_down", f"{below} more below",
+                                lambda: view.scroll_participants(1), width=width - 24))
         return box.with_padding(all=12).with_background(color=t.color("panel"))
 
     def _chat(self, lobby: Lobby, width: int) -> UIBoxLayout:
