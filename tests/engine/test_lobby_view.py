@@ -97,6 +97,10 @@ def test_host_join_ready_chat_kick_make_host_activity_leave(window: arcade.Windo
     pump(lambda: dave.hook.is_host() and "kick:Alice" in dave.screen.widgets, alice, dave,
          what="Dave is host, with host controls")
     assert not alice.hook.is_host() and "kick:Dave" not in alice.screen.widgets
+    # The old host leaves: the new host sequences her departure.
+    window.show_view(alice)
+    click(window, alice.screen.widgets["leave"])
+    pump(lambda: names(dave) == ["Dave"], dave, what="Alice gone from Dave's lobby")
     alice.close()
     dave.close()
 
