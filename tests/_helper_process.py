@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,9 +22,11 @@ Event = dict[str, object]
 
 
 class HelperProcess:
-    def __init__(self, helper: Path) -> None:
+    def __init__(self, helper: Path, prefix: Sequence[str] = ()) -> None:
+        """``prefix`` wraps the command, e.g. ``["ip", "netns", "exec", NS]`` (which execs, so
+        ``proc.pid`` is still the helper's)."""
         env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, str(helper)], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([*prefix, sys.executable, str(helper)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
         self.events: list[Event] = []
         self._cond = threading.Condition()

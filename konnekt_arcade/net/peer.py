@@ -12,10 +12,12 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
+from ._gather import install_all_servers
 from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from .signalling_messages import PeerSignal
 
@@ -23,6 +25,24 @@ logger = logging.getLogger(__name__)
 
 #: How long we let aiortc's ``close()`` run before abandoning it (it can hang on dead peers).
 PC_CLOSE_TIMEOUT = 1.5
+
+
+@dataclass(frozen=True)
+class SelectedPair:
+    """The ICE candidate pair a link's data flows over (``type`` is host/srflx/prflx/relay).
+
+    For diagnostics and tests: a ``"relay"`` on either side means the traffic goes through a
+    TURN server.
+    """
+
+    local_type: str
+    local_address: tuple[str, int]
+    remote_type: str
+    remote_address: tuple[str, int]
+
+    @property
+    def relayed(self) -> bool:
+        return "relay" in (self.local_type, self.remote_type)
 
 
 class PeerLink:
@@ -68,6 +88,8 @@ class PeerLink:
             channel.on("open", self._check_open)
             channel.on("message", self._message_handler(index))
             channel.on("close", lambda: self.close("data channel closed"))
+        # aiortc alone would use only the first STUN and the first TURN server.
+        install_all_servers(self.pc, config.iceServers or [])
         self.pc.on("connectionstatechange", self._on_state_change)
         self.pc.on("iceconnectionstatechange", self._on_state_change)
         loop = asyncio.get_running_loop()
@@ -139,6 +161,23 @@ class PeerLink:
         await self.pc.addIceCandidate(candidate)
 
     # --- state ----------------------------------------------------------------------------------
+
+    def selected_pair(self) -> SelectedPair | None:
+        """The nominated candidate pair, or None before ICE has nominated one.
+
+        aiortc has no public API for it (``getStats`` lacks candidate pairs), so this reads
+        aioice's nominated pair for component 1; any change there yields None, not an error.
+        """
+        try:
+            connection = self.pc.sctp.transport.transport._connection  # type: ignore[union-attr]
+            pair = connection._nominated.get(1)
+            if pair is None:
+                return None
+            local, remote = pair.local_candidate, pair.remote_candidate
+            return SelectedPair(local.type, (local.host, local.port),
+                                remote.type, (remote.host, remote.port))
+        except AttributeError:
+            return None
 
     def _message_handler(self, channel: int) -> Callable[[bytes | str], None]:
         def handler(data: bytes | str) -> None:

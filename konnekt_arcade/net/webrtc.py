@@ -28,7 +28,7 @@ from .events import (
     TransportEvent,
 )
 from .loop_thread import NetworkThread, get_network_thread
-from .peer import PeerLink
+from .peer import PeerLink, SelectedPair
 from .signalling_client import SignallingClient, SignallingError
 from .signalling_messages import NewPeerMessage, PeerLeftMessage, SignalFromPeer
 
@@ -135,6 +135,29 @@ class WebRtcTransport:
     def connected_peers(self) -> list[str]:
         with self._lock:
             return sorted(self._connected)
+
+    def selected_candidate_pairs(self, timeout: float = 1.0) -> dict[str, SelectedPair]:
+        """Diagnostics: per connected peer, the ICE candidate pair in use (e.g. to tell a
+        direct link from one relayed by TURN). Asks the network thread; {} if it does not
+        answer within ``timeout``."""
+        net = self._net
+        if net is None or self._closed:
+            return {}
+
+        def pairs() -> dict[str, SelectedPair]:  # network thread: it owns self._links
+            return {peer: pair for peer, link in list(self._links.items())
+                    if link.connected and (pair := link.selected_pair()) is not None}
+
+        async def read() -> dict[str, SelectedPair]:
+            return pairs()
+
+        if net.is_current():
+            return pairs()
+        try:
+            return net.submit(read()).result(timeout=timeout)
+        except Exception as exc:
+            logger.debug("selected_candidate_pairs: %s", exc)
+            return {}
 
     def close(self) -> None:
         """Close every link and the signalling socket; returns within ``CLOSE_DEADLINE``."""

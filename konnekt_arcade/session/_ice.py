@@ -9,11 +9,14 @@ answered in time are handed to aiortc, with the resolved address in place of the
 aiortc never repeats a DNS lookup that might hang. With none reachable (offline LAN, loopback)
 aiortc gets ``iceServers=[]`` and host candidates connect in milliseconds.
 
-Several servers: all are probed; aiortc then uses the first reachable STUN URL and the first
-reachable TURN URL in the order given (aiortc/aioice support one of each), so the list works as
-a failover list. Results (including "no answer within the budget") are cached per URL for
-``CACHE_SECONDS``, so a second session in the same process starts without waiting. Probe
-threads are daemons: a DNS lookup that never returns cannot delay process exit.
+Several servers: all are probed, and every reachable one is used. aiortc alone would take only
+the first STUN and the first TURN URL; ``konnekt_arcade.net._gather`` makes each peer
+connection gather a server-reflexive candidate from every reachable STUN server and a relayed
+candidate from every reachable TURN server, in parallel (so a TURN server that refuses our
+credentials does not hide the next one). Probe results (including "no answer within the
+budget") are cached per URL for ``CACHE_SECONDS``, so a second session in the same process
+starts without waiting. Probe threads are daemons: a DNS lookup that never returns cannot
+delay process exit.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from ..domain import Lobby, state_hash
 from ..net import TransportError, TransportEvent
+from ..net.peer import SelectedPair
 from ..sync import HostChanged, HostLost, LobbySynced, Welcomed
 from ._errors import (
     ConnectionFailed,
@@ -285,6 +286,14 @@ class SessionLoop:
         out["dropped:notices"] = self._notices.dropped
         out["dropped:game_data"] = self._p2p.game_data_dropped
         return out
+
+    def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
+        """Diagnostics: per connected peer id, the ICE candidate pair in use (a
+        ``SelectedPair`` with local/remote candidate types and addresses; ``.relayed`` tells a
+        TURN-relayed link). Empty for transports without ICE (in-memory). May wait up to 1 s
+        for the network thread: not for every frame."""
+        pairs = getattr(self._p2p.transport, "selected_candidate_pairs", None)
+        return dict(pairs()) if callable(pairs) else {}
 
     @property
     def is_ready(self) -> bool:

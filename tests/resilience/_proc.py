@@ -4,7 +4,9 @@ Commands: {"cmd": "host", "url", "lobby", "name", "grace"?}, {"cmd": "guest", "u
 "resume"?: [participant_id, token], "grace"?}, {"cmd": "join", "name"}, {"cmd": "chat",
 "text", "count"?}, {"cmd": "queue", "name"}, {"cmd": "start"}, {"cmd": "submit_result",
 "score"}, {"cmd": "cut"} (close the transport under the session: a network loss),
-{"cmd": "state"}, {"cmd": "exit"}. Every applied event is recorded as (sequence, epoch, digest).
+{"cmd": "state"}, {"cmd": "pairs"} (selected ICE candidate pairs), {"cmd": "exit"}. host and
+guest also take "ice" (see ``ice()``) and "probe_timeout". Every applied event is recorded
+as (sequence, epoch, digest).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import queue
 import sys
 import threading
 import time
+from dataclasses import asdict
 from typing import Any
 
-from konnekt_arcade import DomainCommand, P2PError, P2PLoopBuilder, SessionLoop
+from konnekt_arcade import DomainCommand, IceServer, P2PError, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.sync import SyncConfig
 
 applied: list[tuple[int, int, str]] = []
@@ -33,7 +36,15 @@ def builder(cmd: dict[str, Any]) -> P2PLoopBuilder:
     b = P2PLoopBuilder()
     if "grace" in cmd:
         b = b.sync_config(SyncConfig(grace_period=float(cmd["grace"])))
+    if "probe_timeout" in cmd:
+        b = b.ice_probe_timeout(float(cmd["probe_timeout"]))
     return b
+
+
+def ice(cmd: dict[str, Any]) -> list[IceServer]:
+    """``"ice": [[url], [url, username, credential], ...]``; none by default (loopback)."""
+    return [IceServer.stun(s[0]) if len(s) == 1 else IceServer.turn(*s)
+            for s in cmd.get("ice", [])]
 
 
 def record(session: SessionLoop) -> None:
@@ -71,13 +82,14 @@ def state(session: SessionLoop) -> dict[str, Any]:
 def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
     kind = cmd["cmd"]
     if kind == "host":
-        session, sid = builder(cmd).build_session_host(cmd["url"], [], cmd["lobby"], cmd["name"])
+        session, sid = builder(cmd).build_session_host(cmd["url"], ice(cmd), cmd["lobby"],
+                                                       cmd["name"])
         emit({"event": "ready", "session": str(sid), "participant": session.local_participant_id()})
         return session
     if kind == "guest":
         resume = tuple(cmd["resume"]) if cmd.get("resume") else None
         session, lobby_id = builder(cmd).build_session_guest(
-            cmd["url"], cmd["session"], [], resume=resume)  # type: ignore[arg-type]
+            cmd["url"], cmd["session"], ice(cmd), resume=resume)  # type: ignore[arg-type]
         emit({"event": "ready", "lobby": lobby_id})
         return session
     assert session is not None
@@ -106,6 +118,9 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
         transport.close()
     elif kind == "state":
         emit(state(session))
+    elif kind == "pairs":
+        emit({"event": "pairs", "pairs": {peer: asdict(pair) for peer, pair
+                                          in session.selected_candidate_pairs().items()}})
     return session
 
 
