@@ -65,7 +65,12 @@ class SignallingLost:
 
 @dataclass(frozen=True, slots=True)
 class SignallingRestored:
-    """The signalling socket is back (reserved for reconnection support)."""
+    """The transport re-registered with the signalling server: new peers can join again.
+
+    ``signalling_id`` is the id the server assigned this time; the transport's
+    ``local_peer_id`` (and the id linked peers know us by) does not change."""
+
+    signalling_id: str = ""
 
 
 TransportEvent = (

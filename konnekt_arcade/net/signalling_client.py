@@ -1,16 +1,27 @@
 """Asyncio client for the Matchbox signalling protocol (runs on the network thread).
 
-It hides the websocket: callers get ``IdAssigned`` once from ``connect()`` and then iterate the
+It hides the websocket: callers get ``IdAssigned`` from ``connect()`` and then iterate the
 server's messages; a keep-alive task stops proxies from closing an idle socket (matchbox does
-the same with its "KeepAlive" message).
+the same with its "KeepAlive" message). ``connect()`` may be called again after the socket
+closed (the transport does so with ``backoff_delays``) and yields a *new* peer id: a Matchbox
+server never gives an id back.
+
+Re-registering under a new id would make every peer that already has a WebRTC link to us offer
+a second one. So konnekt peers tag the SDP of their offers and answers with their *stable* peer
+id (the first one the server assigned, ``a=x-konnekt-peer:<id>``, a session-level attribute
+that browsers and aiortc ignore), and decline an offer from a peer they are already linked to
+with a ``same_as_signal`` (an ``IceCandidate`` signal no real candidate looks like, sent only to
+peers whose offer carried the tag). ``sdp_peer_tag``/``same_as_peer`` read both back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Iterator
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -27,6 +38,70 @@ from .signalling_messages import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: First wait before re-registering after the signalling socket closed. Half a second lets a
+#: restarting server come back without the client hammering it (websockets' own reconnecting
+#: client starts at a few seconds; a lobby wants new players in sooner).
+BACKOFF_INITIAL = 0.5
+#: Longest wait between attempts: a server that is down for minutes costs one attempt per
+#: this many seconds per client, and a player who joins after it is back waits at most this.
+BACKOFF_MAX = 8.0
+#: Random spread (fraction of each delay) so clients of a restarted server do not reconnect in
+#: lock-step (the thundering-herd advice of websockets and AWS' backoff write-up).
+BACKOFF_JITTER = 0.2
+
+#: SDP session attribute carrying a konnekt peer's stable peer id.
+PEER_TAG_ATTRIBUTE = "x-konnekt-peer"
+_SAME_AS_KEY = "konnektSameAs"
+
+
+def backoff_delays(initial: float = BACKOFF_INITIAL, maximum: float = BACKOFF_MAX,
+                   jitter: float = BACKOFF_JITTER) -> Iterator[float]:
+    """Delays before each re-registration attempt: doubling from ``initial`` up to
+    ``maximum``, each spread by +-``jitter``. Endless: the caller stops when it is closed."""
+    delay = initial
+    while True:
+        yield max(0.0, delay * (1.0 + random.uniform(-jitter, jitter)))
+        delay = min(maximum, delay * 2)
+
+
+def tag_sdp(sdp: str, peer_id: str) -> str:
+    """``sdp`` with ``a=x-konnekt-peer:<peer_id>`` added at session level (after ``t=``)."""
+    lines = sdp.split("\r\n")
+    for i, line in enumerate(lines):
+        if line.startswith("t="):
+            lines.insert(i + 1, f"a={PEER_TAG_ATTRIBUTE}:{peer_id}")
+            return "\r\n".join(lines)
+    return sdp
+
+
+def sdp_peer_tag(sdp: str) -> str | None:
+    """The stable peer id a konnekt peer put into ``sdp``, or None (browsers, old peers)."""
+    prefix = f"a={PEER_TAG_ATTRIBUTE}:"
+    for line in sdp.split("\r\n"):
+        if line.startswith("m="):
+            return None  # session-level only
+        if line.startswith(prefix):
+            tag = line[len(prefix):].strip()
+            return tag or None
+    return None
+
+
+def same_as_signal(peer_id: str) -> PeerSignal:
+    """Reply to an offer from a peer we already have a link to: "I am ``peer_id``"."""
+    return PeerSignal("IceCandidate", json.dumps({_SAME_AS_KEY: peer_id}))
+
+
+def same_as_peer(signal: PeerSignal) -> str | None:
+    """The stable id in a ``same_as_signal``, or None for any other signal."""
+    if signal.kind != "IceCandidate" or _SAME_AS_KEY not in signal.value:
+        return None
+    try:
+        value = json.loads(signal.value)
+    except ValueError:
+        return None
+    peer = value.get(_SAME_AS_KEY) if isinstance(value, dict) else None
+    return peer if isinstance(peer, str) and peer else None
 
 
 class SignallingError(Exception):
@@ -58,7 +133,12 @@ class SignallingClient:
         self._keepalive: asyncio.Task[None] | None = None
 
     async def connect(self) -> str:
-        """Open the socket and wait for ``IdAssigned``; returns our peer id."""
+        """Open the socket and wait for ``IdAssigned``; returns our peer id.
+
+        May be called again once the socket has closed: it then re-registers and returns the
+        new id the server assigned (also in ``peer_id``).
+        """
+        await self.close()
         try:
             async with asyncio.timeout(self.id_timeout):
                 self._ws = await connect(
@@ -106,6 +186,19 @@ class SignallingClient:
                 message = self._decode(frame)
                 if message is not None:
                     yield message
+
+    @property
+    def connected(self) -> bool:
+        """True while the socket is open (the server may still be about to close it)."""
+        ws = self._ws
+        return ws is not None and ws.close_code is None
+
+    async def drop(self) -> None:
+        """Close the socket so that ``messages()`` ends and the owner re-registers."""
+        ws = self._ws
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()
 
     @property
     def close_reason(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import threading
 import time
@@ -24,19 +25,33 @@ from .events import (
     PeerConnected,
     PeerDisconnected,
     SignallingLost,
+    SignallingRestored,
     TransportError,
     TransportEvent,
 )
 from .loop_thread import NetworkThread, get_network_thread
 from .peer import PeerLink, SelectedPair
-from .signalling_client import SignallingClient, SignallingError
-from .signalling_messages import NewPeerMessage, PeerLeftMessage, SignalFromPeer
+from .signalling_client import (
+    SignallingClient,
+    SignallingError,
+    backoff_delays,
+    same_as_peer,
+    same_as_signal,
+    sdp_peer_tag,
+    tag_sdp,
+)
+from .signalling_messages import NewPeerMessage, PeerLeftMessage, PeerSignal, SignalFromPeer
 
 logger = logging.getLogger(__name__)
 
 #: ``close()`` never takes longer than this, even when aiortc's own close hangs.
 CLOSE_DEADLINE = 2.0
 _DROP_WARNING_INTERVAL = 5.0
+#: A link that delivered something this recently is healthy: an offer from the same peer
+#: under a new signalling id (it re-registered) is declined. Above the sync heartbeat
+#: interval (1 s), below its loss timeout (3 s) plus slack; an older link may be a dead one
+#: that ICE has not failed yet (~30 s), so the new offer is taken and replaces it.
+LINK_HEALTHY_WITHIN = 5.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,15 @@ class WebRtcTransport:
 
     ``signalling_url`` is the server base (``ws://host:port``); ``room`` is appended as the path
     and may carry matchbox's ``?next=N``.
+
+    Signalling restarts: when the signalling socket closes, existing links stay up
+    (``SignallingLost``) and the transport re-registers with ``backoff_delays`` until it is
+    back (``SignallingRestored``; ``reconnect_signalling=False`` turns this off). The server
+    assigns a new id, but ``local_peer_id`` stays the first one for the transport's life, and
+    remote peers are always reported under *their* first id (learned from the SDP tag, see
+    ``signalling_client``), so the layers above never see an id change. A linked peer that
+    re-registers offers again; a healthy link declines that offer, a silent one is replaced
+    by the new link without a PeerDisconnected/PeerConnected pair.
     """
 
     def __init__(
@@ -76,7 +100,9 @@ class WebRtcTransport:
         connect_timeout: float = 15.0,
         signalling_timeout: float = 5.0,
         keepalive_interval: float = 10.0,
+        reconnect_signalling: bool = True,
     ) -> None:
+        self.reconnect_signalling = reconnect_signalling
         self.url = f"{signalling_url.rstrip('/')}/{room.lstrip('/')}"
         self.queue_size = queue_size
         self.connect_timeout = connect_timeout
@@ -89,6 +115,9 @@ class WebRtcTransport:
             "dropped_outgoing": 0,
             "messages_in": 0,
             "messages_out": 0,
+            "signalling_reconnects": 0,
+            "offers_declined": 0,
+            "links_replaced": 0,
         }
         self._local_peer_id: str | None = None
         self._lock = threading.Lock()
@@ -96,7 +125,14 @@ class WebRtcTransport:
         self._connected: set[str] = set()
         self._pending_sends = 0
         self._last_drop_warning = 0.0
-        self._links: dict[str, PeerLink] = {}  # network thread only
+        self._links: dict[str, PeerLink] = {}  # network thread only, by signalling id
+        # Network thread only: a remote signalling id -> that peer's first (stable) id; stable
+        # id -> its latest signalling id; links being retired without events; last receive.
+        self._stable_ids: dict[str, str] = {}
+        self._latest_ids: dict[str, str] = {}
+        self._silent: set[str] = set()
+        self._last_rx: dict[str, float] = {}
+        self._signalling_id: str | None = None
         self._net: NetworkThread | None = None
         self._main: asyncio.Task[None] | None = None
         self._closed = False
@@ -158,6 +194,23 @@ class WebRtcTransport:
         except Exception as exc:
             logger.debug("selected_candidate_pairs: %s", exc)
             return {}
+
+    def refresh_signalling(self) -> None:
+        """Re-register with the signalling server now (new signalling id, same
+        ``local_peer_id``), so that every peer in the room offers to us again. For a peer that
+        lost all its links to its own network failure while its signalling socket survived.
+        Non-blocking; ignored while closed or before the first registration."""
+        net = self._net
+        if net is None or self._closed or not self.reconnect_signalling:
+            return
+
+        def drop() -> None:
+            if self._signalling_id is not None and self._client.connected:
+                logger.info("Re-registering with %s to find our peers again", self.url)
+                asyncio.get_running_loop().create_task(self._client.drop())
+
+        with contextlib.suppress(RuntimeError):  # loop closed at interpreter exit
+            net.call_soon(drop)
 
     def close(self) -> None:
         """Close every link and the signalling socket; returns within ``CLOSE_DEADLINE``."""
@@ -232,9 +285,9 @@ class WebRtcTransport:
     def _send_on_loop(self, peers: tuple[str, ...] | None, channel: int, data: bytes) -> None:
         with self._lock:
             self._pending_sends -= 1
-        targets = list(self._links) if peers is None else peers
+        targets = {self._stable(k) for k in self._links} if peers is None else peers
         for peer_id in targets:
-            link = self._links.get(peer_id)
+            link = self._link_for(peer_id)
             if link is not None and link.send(channel, data):
                 self.stats["messages_out"] += 1
             elif peers is not None:
@@ -247,57 +300,168 @@ class WebRtcTransport:
             logger.error("%s", exc)
             self._emit(TransportError(str(exc), fatal=True))
             return
-        self._local_peer_id = peer_id
+        self._local_peer_id = self._signalling_id = peer_id
         logger.info("Joined %s as peer %s", self.url, peer_id)
         self._emit(IdAssigned(peer_id))
+        while not self._closed:
+            await self._pump_signalling()
+            if self._closed:
+                return
+            reason = self._client.close_reason
+            self._signalling_id = None
+            logger.warning("%s: %s; existing peers stay connected", self.url, reason)
+            self._emit(SignallingLost(reason))
+            if not self.reconnect_signalling or not await self._reregister():
+                return
+
+    async def _reregister(self) -> bool:
+        """Reconnect to the signalling server with backoff until it answers or we close."""
+        for attempt, delay in enumerate(backoff_delays(), start=1):
+            await asyncio.sleep(delay)
+            if self._closed:
+                return False
+            try:
+                new_id = await self._client.connect()
+            except SignallingError as exc:
+                logger.info("Signalling reconnect %d to %s failed: %s", attempt, self.url, exc)
+                continue
+            self._signalling_id = new_id
+            self.stats["signalling_reconnects"] += 1
+            logger.info("Signalling restored after %d attempt(s): %s as peer %s (linked peers "
+                        "still know us as %s)", attempt, self.url, new_id, self._local_peer_id)
+            self._emit(SignallingRestored(new_id))
+            return True
+        return False  # unreachable: backoff_delays is endless
+
+    async def _pump_signalling(self) -> None:
         async for message in self._client.messages():
             if isinstance(message, NewPeerMessage):
                 link = self._new_link(message.peer_id)
                 if link is not None:
                     link.offer()
             elif isinstance(message, PeerLeftMessage):
-                link = self._links.get(message.peer_id)
-                if link is not None:
-                    link.close("peer left")
+                self._on_peer_left(message.peer_id)
             elif isinstance(message, SignalFromPeer):
-                link = self._links.get(message.sender)
-                if link is None and message.data.kind == "Offer":
-                    link = self._new_link(message.sender)
-                if link is None:
-                    logger.debug("Dropping %s from unknown peer", message.data.kind)
-                    continue
-                link.handle_signal(message.data)
-        if not self._closed:
-            reason = self._client.close_reason
-            logger.warning("%s: %s; existing peers stay connected", self.url, reason)
-            self._emit(SignallingLost(reason))
+                self._on_signal(message.sender, message.data)
+
+    def _on_signal(self, sender: str, data: PeerSignal) -> None:
+        same = same_as_peer(data)
+        if same is not None:  # our offer reached a peer we already have a link to
+            self._learn(sender, same)
+            link = self._links.get(sender)
+            if link is not None and not link.connected:
+                self._silent.add(sender)
+                link.close("already linked")
+            return
+        tag = sdp_peer_tag(data.value) if data.kind in ("Offer", "Answer") else None
+        if tag is not None:
+            self._learn(sender, tag)
+        link = self._links.get(sender)
+        if link is None and data.kind == "Offer":
+            if tag is not None and self._healthy_link(tag) is not None:
+                logger.info("Peer %s re-registered as %s; keeping our link", tag, sender)
+                self.stats["offers_declined"] += 1
+                if self._local_peer_id is not None:
+                    asyncio.get_running_loop().create_task(
+                        self._client.send_signal(sender, same_as_signal(self._local_peer_id)))
+                return
+            link = self._new_link(sender)
+        if link is None:
+            logger.debug("Dropping %s from unknown peer", data.kind)
+            return
+        link.handle_signal(data)
+
+    def _on_peer_left(self, sender: str) -> None:
+        stable = self._stable(sender)
+        if self._latest_ids.get(stable, sender) != sender:
+            logger.debug("Ignoring PeerLeft of %s: %s re-registered since", sender, stable)
+            return
+        for key, link in list(self._links.items()):
+            if key == sender or self._stable(key) == stable:
+                link.close("peer left")
+
+    # --- stable peer ids (network thread) -----------------------------------------------------
+
+    def _stable(self, signalling_id: str) -> str:
+        return self._stable_ids.get(signalling_id, signalling_id)
+
+    def _learn(self, signalling_id: str, stable: str) -> None:
+        self._stable_ids[signalling_id] = stable
+        self._latest_ids[stable] = signalling_id
+
+    def _link_for(self, stable: str) -> PeerLink | None:
+        """The link to send to ``stable`` on: a connected one if there is one."""
+        found = None
+        for key, link in self._links.items():
+            if self._stable(key) == stable:
+                if link.connected:
+                    return link
+                found = found or link
+        return found
+
+    def _healthy_link(self, stable: str) -> PeerLink | None:
+        now = time.monotonic()
+        for key, link in self._links.items():
+            if (self._stable(key) == stable and link.connected
+                    and now - self._last_rx.get(key, float("-inf")) <= LINK_HEALTHY_WITHIN):
+                return link
+        return None
+
+    async def _send_signal(self, receiver: str, signal: PeerSignal) -> bool:
+        """Send through the current signalling socket, tagging our SDP with our stable id."""
+        if signal.kind in ("Offer", "Answer") and self._local_peer_id is not None:
+            signal = PeerSignal(signal.kind, tag_sdp(signal.value, self._local_peer_id))
+        return await self._client.send_signal(receiver, signal)
 
     def _new_link(self, remote_id: str) -> PeerLink | None:
-        if remote_id in self._links or remote_id == self._local_peer_id:
+        if remote_id in self._links or remote_id in (self._local_peer_id, self._signalling_id):
             return None
         link = PeerLink(
             remote_id,
             self._config,
-            send_signal=self._client.send_signal,
+            send_signal=self._send_signal,
             on_connected=self._on_connected,
             on_message=self._on_message,
             on_closed=self._on_closed,
             connect_timeout=self.connect_timeout,
         )
         self._links[remote_id] = link
+        self._last_rx[remote_id] = time.monotonic()
         return link
 
-    def _on_connected(self, peer_id: str) -> None:
+    def _on_connected(self, key: str) -> None:
+        peer_id = self._stable(key)
+        for other, link in list(self._links.items()):
+            if other != key and self._stable(other) == peer_id:
+                self._silent.add(other)  # the new link replaces it without any event
+                self.stats["links_replaced"] += 1
+                link.close("replaced by a new link")
+        self._last_rx[key] = time.monotonic()
+        with self._lock:
+            renewed = peer_id in self._connected
+        if renewed:
+            logger.info("Link to peer %s renewed (via %s)", peer_id, key)
+            return
         logger.info("Peer %s connected", peer_id)
         self._emit(PeerConnected(peer_id))
 
-    def _on_message(self, peer_id: str, channel: int, data: bytes) -> None:
+    def _on_message(self, key: str, channel: int, data: bytes) -> None:
         self.stats["messages_in"] += 1
-        self._emit(Message(peer_id, channel, data))
+        self._last_rx[key] = time.monotonic()
+        self._emit(Message(self._stable(key), channel, data))
 
-    def _on_closed(self, peer_id: str, reason: str, was_connected: bool) -> None:
-        self._links.pop(peer_id, None)
+    def _on_closed(self, key: str, reason: str, was_connected: bool) -> None:
+        self._links.pop(key, None)
+        self._last_rx.pop(key, None)
         if self._closed:
+            return
+        peer_id = self._stable(key)
+        others = [link for k, link in self._links.items() if self._stable(k) == peer_id]
+        if key in self._silent or (others and not was_connected) or any(
+                link.connected for link in others):
+            self._silent.discard(key)
+            logger.debug("Link %s to peer %s closed (%s); another link remains", key, peer_id,
+                         reason)
             return
         logger.info("Peer %s disconnected: %s", peer_id, reason)
         if was_connected:

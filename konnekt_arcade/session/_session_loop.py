@@ -353,7 +353,17 @@ class SessionLoop:
         """The last connected peer went away. If the signalling server told us it left, it
         really left and the sync engine elects a successor (maybe us); if the link failed,
         it may be our own network, so we reconnect instead."""
-        if reason == "peer left" or not self._may_reconnect():
+        if reason == "peer left":
+            return False
+        if not self._may_reconnect():
+            # A host (or a guest that may not reconnect) keeps its session; it re-registers
+            # with the signalling server so that, once its network is back, the peers it lost
+            # offer new links to it (sync then heals the partition: the higher epoch wins).
+            refresh = getattr(self._p2p.transport, "refresh_signalling", None)
+            if callable(refresh):
+                logger.warning("🔌 Lost every peer (%s); re-registering so they find us again",
+                               reason)
+                refresh()
             return False
         self._start_reconnect(now, f"lost the last peer ({reason})")
         return True
@@ -438,8 +448,14 @@ class SessionLoop:
                     f"{event.message}. Check: the server is running and the URL is right"))
             elif not event.fatal:
                 self._last_peer_error = event.message
-        elif name in ("SignallingLost", "SignallingRestored"):
-            self._notices.put(TransportNotice(name, getattr(event, "reason", "")))
+        elif name == "SignallingLost":
+            reason = getattr(event, "reason", "")
+            logger.warning("📡 Signalling server lost (%s); connected peers stay, "
+                           "reconnecting to it", reason)
+            self._notices.put(TransportNotice(name, reason))
+        elif name == "SignallingRestored":
+            logger.info("📡 Signalling server back; new players can join again")
+            self._notices.put(TransportNotice(name, getattr(event, "signalling_id", "")))
 
     def _on_sync_events(self, events: list[object], now: float) -> None:
         for event in events:
