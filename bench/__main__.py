@@ -1,0 +1,123 @@
+"""``python -m bench [--quick | --core-only] [--out DIR] [--no-plots] [--only a,b]``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import _report
+
+log = logging.getLogger("bench")
+
+SECTIONS = ("core", "poll", "latency", "join", "throughput", "scaling")
+
+#: Sizes of each mode. Quick stays under a minute on a 2-core machine.
+PARAMS: dict[str, dict[str, Any]] = {
+    "full": {"poll_idle": 500, "poll_reps": 15, "latency_samples": 400, "joins": 30,
+             "tp_events": 1000, "tp_rounds": 3, "scaling": [1, 2, 4, 8, 15], "chats": 60,
+             "idle_s": 2.0},
+    "quick": {"poll_idle": 200, "poll_reps": 5, "latency_samples": 100, "joins": 6,
+              "tp_events": 300, "tp_rounds": 2, "scaling": [1, 2, 4], "chats": 20,
+              "idle_s": 0.5},
+}
+
+
+def _sections(args: argparse.Namespace) -> list[str]:
+    if args.core_only:
+        return ["core"]
+    if args.only:
+        wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in SECTIONS]
+        if unknown:
+            raise SystemExit(f"unknown section(s) {unknown}; choose from {SECTIONS}")
+        return wanted
+    return list(SECTIONS)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    mode = "core" if args.core_only else ("quick" if args.quick else "full")
+    p = PARAMS["quick" if mode != "full" else "full"]
+    sections = _sections(args)
+    started = dt.datetime.now().astimezone()
+    load_before = _report.load_average()
+    t_start = time.monotonic()
+    results: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+
+    def measure(name: str, fn: Callable[[], Any]) -> None:
+        if name not in sections:
+            return
+        log.info("running %s ...", name)
+        t0 = time.monotonic()
+        try:
+            results[name] = fn()
+        except Exception as exc:  # one broken section must not lose the others
+            log.exception("section %s failed", name)
+            errors[name] = f"{type(exc).__name__}: {exc}"[:1000]
+            results[name] = {"error": errors[name]}
+        log.info("%s done in %.1f s", name, time.monotonic() - t0)
+
+    from . import _core
+
+    measure("core", lambda: _core.run_core(quick=mode != "full", tiny=args.tiny))
+    network = [s for s in sections if s != "core"]
+    if network:
+        from . import _inproc, _mesh
+        from ._procs import start_signalling
+
+        signal, url = start_signalling()
+        try:
+            measure("poll", lambda: _inproc.bench_poll(url, p["poll_idle"], p["poll_reps"]))
+            measure("latency", lambda: _inproc.bench_latency(url, p["latency_samples"]))
+            measure("join", lambda: _mesh.bench_join(url, p["joins"]))
+            measure("throughput", lambda: _inproc.bench_throughput(url, p["tp_events"],
+                                                                   p["tp_rounds"]))
+            measure("scaling", lambda: _mesh.bench_scaling(url, p["scaling"], p["chats"],
+                                                           idle_s=p["idle_s"]))
+        finally:
+            signal.stop()
+    params = {k: v for k, v in p.items()} if network else {"tiny": args.tiny}
+    params["sections"] = sections
+    return _report.build_report(results, mode, started, time.monotonic() - t_start,
+                                load_before, errors, params)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller run, under 60 s")
+    parser.add_argument("--core-only", action="store_true",
+                        help="only the sans-I/O core (no network)")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")
+    parser.add_argument("--out", type=Path, default=_report.RESULTS_DIR,
+                        help="directory for the JSON and PNG files (default bench/results)")
+    parser.add_argument("--no-plots", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    logging.getLogger("konnekt_arcade").setLevel(logging.WARNING)
+    logging.getLogger("aioice").setLevel(logging.WARNING)
+    report = run(args)
+    problems = _report.validate(report)
+    if problems:
+        log.error("report does not match its schema: %s", problems)
+    path = _report.write_report(report, args.out)
+    print(_report.format_table(report))
+    print(f"\nload average before {report['load']['before']} after {report['load']['after']}; "
+          f"{report['duration_s']} s; wrote {path}")
+    if not args.no_plots:
+        from . import _plots
+
+        for png in _plots.draw(report, args.out):
+            print(f"wrote {png}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""The sans-I/O core alone (``konnekt_arcade.sync`` + ``domain``): no sockets, no threads.
+
+``LobbySync`` objects are wired to each other in memory with zero delay and a frozen clock
+(no ``tick``, so no heartbeats), which isolates the CPU cost of the replication protocol:
+deciding, encoding, decoding and folding events. The workload mixes what a lobby really sees
+(activity runs with every player's result, chat, ready toggles) rather than one event type.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from typing import Any
+
+from konnekt_arcade.domain import DomainCommand, evolve
+from konnekt_arcade.sync import (
+    EventBroadcast,
+    FullSyncResponse,
+    LobbySync,
+    decode,
+    encode,
+)
+
+from ._stats import summary
+
+HOST = "host"
+#: The lobby size the issue asks for (and the library's default maximum).
+SNAPSHOT_PARTICIPANTS = 16
+#: Simulated seconds between two commands of the workload (5 a second in the whole lobby),
+#: so no peer runs into the host's per-peer command and chat rate limits.
+COMMAND_SPACING = 0.2
+
+
+class CoreMesh:
+    """Host and replicas delivering to each other synchronously, in order."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.nodes: dict[str, LobbySync] = {}
+        #: Inbound messages of these peers are recorded instead of delivered.
+        self.captured: dict[str, list[tuple[str, bytes]]] = {}
+
+    @property
+    def host(self) -> LobbySync:
+        return self.nodes[HOST]
+
+    def add_host(self) -> LobbySync:
+        node = LobbySync.create_host(HOST, "Bench lobby", "Host", self.now)
+        self._attach(HOST, node)
+        return node
+
+    def add_guest(self, name: str, *, join: bool = True, capture: bool = False) -> LobbySync:
+        node = LobbySync.create_guest(name)
+        if capture:
+            self.captured[name] = []
+        self._attach(name, node)
+        if join:
+            assert node.lobby is not None, "guest did not get the snapshot"
+            node.submit(DomainCommand.JoinLobby(lobby_id=node.lobby.id, guest_name=name),
+                        self.now)
+            self.flush()
+        return node
+
+    def _attach(self, name: str, node: LobbySync) -> None:
+        self.nodes[name] = node
+        for other, peer in self.nodes.items():
+            if other != name:
+                node.peer_connected(other, self.now)
+                peer.peer_connected(name, self.now)
+        self.flush()
+
+    def flush(self, max_rounds: int = 10_000) -> None:
+        """Deliver until nobody has anything to send (bounded)."""
+        for _ in range(max_rounds):
+            moved = False
+            for name, node in list(self.nodes.items()):
+                for dst, data in node.data_to_send():
+                    moved = True
+                    if dst in self.captured:
+                        self.captured[dst].append((name, data))
+                    elif dst in self.nodes:
+                        self.nodes[dst].receive(name, data, self.now)
+                node.drain_events()
+            if not moved:
+                return
+        raise RuntimeError("core mesh did not settle")
+
+    def submit(self, who: str, command: Any) -> None:
+        # Players act at human speed: the host rate-limits each peer's commands and chat.
+        self.now += COMMAND_SPACING
+        self.nodes[who].submit(command, self.now)
+        self.flush()
+
+
+def build_lobby(participants: int, *, observer: bool = False) -> tuple[CoreMesh, dict[str, Any]]:
+    """A host plus ``participants - 1`` joined guests (and an optional capturing observer)."""
+    mesh = CoreMesh()
+    mesh.add_host()
+    for i in range(1, participants):
+        mesh.add_guest(f"guest{i:02d}")
+    if observer:
+        mesh.add_guest("observer", join=False, capture=True)
+    ids = {name: node.local_participant_id for name, node in mesh.nodes.items()
+           if node.local_participant_id is not None}
+    return mesh, ids
+
+
+def run_workload(mesh: CoreMesh, ids: dict[str, Any], events: int) -> int:
+    """Drive a mixed lobby workload until the host has sequenced ``events`` more events.
+
+    One round: queue an activity, start it, every player submits a result (the run ends),
+    then half the players chat and toggle ready. Returns the number of events sequenced.
+    """
+    host = mesh.host
+    start = host.sequence
+    target = start + events
+    players = sorted(ids)
+    host_pid = ids[HOST]
+    rounds = 0
+    while host.sequence < target:
+        rounds += 1
+        lobby = host.lobby
+        assert lobby is not None
+        steps = [
+            DomainCommand.QueueActivity(lobby_id=lobby.id, host_id=host_pid,
+                                        activity_type="dice", name="Dice"),
+            DomainCommand.StartNextRun(lobby_id=lobby.id, host_id=host_pid),
+        ]
+        for command in steps:
+            mesh.submit(HOST, command)
+            if host.sequence >= target:
+                break
+        run = host.lobby.current_run if host.lobby else None
+        for who in players:
+            if host.sequence >= target or run is None:
+                break
+            mesh.submit(who, DomainCommand.SubmitResult(
+                lobby_id=lobby.id, run_id=run.id, participant_id=ids[who],
+                score=(rounds * 7 + len(who)) % 13))
+        for i, who in enumerate(players[::2]):
+            if host.sequence >= target:
+                break
+            mesh.submit(who, DomainCommand.SendChat(
+                lobby_id=lobby.id, participant_id=ids[who], text=f"round {rounds} gg {i}"))
+            if host.sequence >= target:
+                break
+            mesh.submit(who, DomainCommand.SetReady(
+                lobby_id=lobby.id, participant_id=ids[who], ready=rounds % 2 == 1))
+        run = host.lobby.current_run if host.lobby else None
+        if run is not None and host.sequence < target:  # ran out of players: end it
+            mesh.submit(HOST, DomainCommand.CancelRun(lobby_id=lobby.id, host_id=host_pid,
+                                                      run_id=run.id))
+    return host.sequence - start
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def bench_throughput(events: int) -> dict[str, Any]:
+    """Events per second for: the domain fold alone, wire decode, a replica applying the
+    host's bytes (decode + order + fold + log), and the host sequencing a command."""
+    mesh, ids = build_lobby(SNAPSHOT_PARTICIPANTS, observer=True)
+    mesh.captured["observer"].clear()
+    observer_snapshot = mesh.host.snapshot()
+    assert observer_snapshot is not None
+    produced = run_workload(mesh, ids, events)
+    inbound = mesh.captured["observer"]
+
+    # Wire decode of everything the observer would have received.
+    t0 = time.perf_counter()
+    decoded = [decode(data) for _, data in inbound]
+    t_decode = time.perf_counter() - t0
+    lobby_events = [m.event.event for m in decoded if isinstance(m, EventBroadcast)]
+
+    # Domain fold alone.
+    lobby = observer_snapshot.lobby
+    t0 = time.perf_counter()
+    for event in lobby_events:
+        lobby = evolve(lobby, event)
+    t_fold = time.perf_counter() - t0
+    folded_ok = lobby == mesh.host.lobby
+
+    # A replica applying the host's bytes (seeded with the snapshot, as after a join).
+    replica = LobbySync.create_guest("observer")
+    replica.peer_connected(HOST, mesh.now)
+    replica.receive(HOST, encode(FullSyncResponse(snapshot=observer_snapshot)), mesh.now)
+    replica.data_to_send()
+    replica.drain_events()
+    t0 = time.perf_counter()
+    for sender, data in inbound:
+        replica.receive(sender, data, mesh.now)
+    t_replica = time.perf_counter() - t0
+    replica_ok = replica.lobby == mesh.host.lobby
+
+    # The host deciding, folding and encoding one broadcast for 16 linked peers.
+    host, host_pid, lobby_id = mesh.host, ids[HOST], mesh.host.lobby.id  # type: ignore[union-attr]
+    n_host = max(100, events // 2)
+    t0 = time.perf_counter()
+    for i in range(n_host):
+        host.submit(DomainCommand.SendChat(lobby_id=lobby_id, participant_id=host_pid,
+                                           text=f"host line {i}"), mesh.now)
+        host.data_to_send()
+        host.drain_events()
+    t_host = time.perf_counter() - t0
+
+    return {
+        "events": produced,
+        "messages": len(inbound),
+        "evolve_per_s": _rate(len(lobby_events), t_fold),
+        "decode_msgs_per_s": _rate(len(inbound), t_decode),
+        "replica_apply_per_s": _rate(len(lobby_events), t_replica),
+        "host_commit_per_s": _rate(n_host, t_host),
+        "replica_us_per_event": round(t_replica / max(1, len(lobby_events)) * 1e6, 2),
+        "host_us_per_event": round(t_host / n_host * 1e6, 2),
+        "converged": bool(folded_ok and replica_ok),
+    }
+
+
+def bench_snapshot(events: int, reps: int) -> dict[str, Any]:
+    """Size and encode/decode time of the full-sync message of a 16-player lobby."""
+    mesh, ids = build_lobby(SNAPSHOT_PARTICIPANTS)
+    produced = run_workload(mesh, ids, events)
+    snap = mesh.host.snapshot()
+    assert snap is not None
+    msg = FullSyncResponse(snapshot=snap)
+    enc, dec = [], []
+    data = b""
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        data = encode(msg)
+        t1 = time.perf_counter()
+        back = decode(data)
+        t2 = time.perf_counter()
+        enc.append(t1 - t0)
+        dec.append(t2 - t1)
+    assert isinstance(back, FullSyncResponse) and back.snapshot.lobby == snap.lobby
+    lobby = snap.lobby
+    return {
+        "participants": len(lobby.participants),
+        "events": produced,
+        "bytes": len(data),
+        "encode_ms": summary(enc, 1e3, 4),
+        "decode_ms": summary(dec, 1e3, 4),
+        "chat_lines": len(lobby.chat),
+        "finished_runs": len(lobby.finished_runs),
+    }
+
+
+def bench_memory(small: int, large: int, participants: int = 4) -> dict[str, Any]:
+    """tracemalloc after ``small`` and after ``large`` events of the same session: the
+    event log, chat and finished runs are bounded, so the two should be about equal."""
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        mesh, ids = build_lobby(participants)
+        run_workload(mesh, ids, small)
+        gc.collect()
+        at_small = tracemalloc.get_traced_memory()[0]
+        run_workload(mesh, ids, large - small)
+        gc.collect()
+        at_large, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    growth = at_large - at_small
+    return {
+        "participants": participants,
+        "events_small": small,
+        "events_large": large,
+        "bytes_small": at_small,
+        "bytes_large": at_large,
+        "peak_bytes": peak,
+        "growth_bytes": growth,
+        "growth_ratio": round(at_large / at_small, 3) if at_small else None,
+        # Bounded: not more than 25% (+64 KiB of allocator noise) above the 1k level.
+        "bounded": at_large <= at_small * 1.25 + 64 * 1024,
+    }
+
+
+def run_core(quick: bool = False, *, tiny: bool = False) -> dict[str, Any]:
+    """The whole core section. ``tiny`` is for the smoke test (a few seconds)."""
+    if tiny:
+        n_events, snap_events, reps, mem = 200, 200, 3, (100, 400)
+    elif quick:
+        n_events, snap_events, reps, mem = 1_000, 1_000, 10, (1_000, 10_000)
+    else:
+        n_events, snap_events, reps, mem = 3_000, 1_000, 30, (1_000, 10_000)
+    return {
+        "throughput": bench_throughput(n_events),
+        "snapshot": bench_snapshot(snap_events, reps),
+        "memory": bench_memory(*mem),
+    }

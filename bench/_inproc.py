@@ -1,0 +1,361 @@
+"""Network measurements with every peer in this process: poll cost, latency, throughput.
+
+Our side: a host ``SessionLoop`` and guest ``SessionLoop`` s over real WebRTC on loopback
+(the library's one network thread). The baseline: ``RawFanout`` pairs on their own network
+thread, sent to and read from this thread the same way. Samples of the two are taken in
+alternating blocks, so a burst of load from other processes hits both alike.
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import threading
+import time
+from typing import Any
+
+from konnekt_arcade import DomainCommand, DomainEvent, P2PLoopBuilder, SessionLoop
+from konnekt_arcade.net.loop_thread import NetworkThread
+from konnekt_arcade.session import ConnectionStage
+from konnekt_arcade.sync import EventBroadcast, LobbyEvent, encode
+
+from ._raw import RawFanout
+from ._stats import summary
+
+#: Sleep of a waiting receiver between checks, for ours and raw alike (releases the GIL).
+SPIN_SLEEP = 0.0001
+FRAME_US = 1e6 / 60
+SYNC_DEADLINE = 30.0
+SAMPLE_DEADLINE = 5.0
+
+
+class InProcessLobby:
+    """A host and ``guests`` guests in this process, all synced."""
+
+    def __init__(self, url: str, guests: int) -> None:
+        builder = P2PLoopBuilder()
+        self.host, sid = builder.start_session_host(url, [], "Bench", "Host")
+        self.guests: list[SessionLoop] = []
+        try:
+            self.guests = [builder.start_session_guest(url, sid, []) for _ in range(guests)]
+            deadline = time.monotonic() + SYNC_DEADLINE
+            while not all(s.stage is ConnectionStage.SYNCED for s in self.sessions):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"lobby not synced: {[str(s.stage) for s in self.sessions]}")
+                for s in self.sessions:
+                    if s.stage is ConnectionStage.FAILED:
+                        raise RuntimeError(f"session failed: {s.error}")
+                self.poll_all()
+                time.sleep(0.002)
+            # Let the full mesh (guest <-> guest links) finish too, so later samples are quiet.
+            while any(len(s.connected_peers()) < guests for s in self.sessions):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("mesh not complete")
+                self.poll_all()
+                time.sleep(0.002)
+        except BaseException:
+            self.close()
+            raise
+        lobby = self.host.get_lobby()
+        assert lobby is not None
+        self.lobby_id = lobby.id
+        self.host_pid = self.host.local_participant_id()
+        self._n = 0
+
+    @property
+    def sessions(self) -> list[SessionLoop]:
+        return [self.host, *self.guests]
+
+    def poll_all(self) -> None:
+        for s in self.sessions:
+            s.poll()
+            s.domain().drain_events()
+            s.drain_notices()
+
+    def chat(self, text: str) -> None:
+        self.host.submit_command(DomainCommand.SendChat(
+            lobby_id=self.lobby_id, participant_id=self.host_pid, text=text))
+
+    def next_text(self) -> str:
+        self._n += 1
+        return f"bench line {self._n}"
+
+    def sample_payload(self) -> bytes:
+        """Bytes of one of our chat events on the wire, so the raw channel carries as much."""
+        event = DomainEvent.ChatPosted(participant_id=self.host_pid, text="bench line 1000",
+                                       at=time.monotonic())
+        le = LobbyEvent(sequence=1000, epoch=0, lobby_id=self.lobby_id,
+                        timestamp=time.monotonic(), event=event)
+        return encode(EventBroadcast(event=le))
+
+    def close(self) -> None:
+        for s in self.sessions:
+            s.close()
+
+
+def _chat_count(session: SessionLoop, texts: set[str] | None = None) -> int:
+    n = 0
+    for event in session.domain().drain_events():
+        if isinstance(event, DomainEvent.ChatPosted) and (texts is None or event.text in texts):
+            n += 1
+    return n
+
+
+# --- poll cost --------------------------------------------------------------------------------
+
+
+def _idle_warm(session: SessionLoop, batches: int, per_batch: int = 100) -> list[float]:
+    """Per-call µs of ``per_batch`` back-to-back polls, one value per batch: the CPU cost."""
+    out = []
+    for _ in range(batches):
+        t0 = time.perf_counter_ns()
+        for _ in range(per_batch):
+            session.poll()
+        out.append((time.perf_counter_ns() - t0) / per_batch / 1e3)
+        session.domain().drain_events()
+        session.drain_notices()
+        time.sleep(0.001)
+    return out
+
+
+def _idle_cold(poll: Any, samples: int) -> list[float]:
+    """µs of one call right after a 1 ms sleep, as once per frame (caches gone cold)."""
+    out = []
+    for _ in range(samples):
+        time.sleep(0.001)
+        t0 = time.perf_counter_ns()
+        poll()
+        out.append((time.perf_counter_ns() - t0) / 1e3)
+    return out
+
+
+def _pending(lobby: InProcessLobby, reps: int, pending: int) -> tuple[list[float], list[float],
+                                                                         int]:
+    """Fill the guest's queue with ``pending`` events, then time the polls that drain them."""
+    guest = lobby.guests[0]
+    stats = guest.p2p().transport.stats  # type: ignore[union-attr]
+    totals, first_calls, most_calls = [], [], 0
+    for _ in range(reps):
+        lobby.poll_all()
+        base = stats["messages_in"]
+        texts = set()
+        for _ in range(pending):
+            text = lobby.next_text()
+            texts.add(text)
+            lobby.chat(text)
+        deadline = time.monotonic() + SAMPLE_DEADLINE
+        while stats["messages_in"] < base + pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError("events did not reach the guest's queue")
+            time.sleep(0.001)
+        handled, calls = 0, []
+        while handled < pending and len(calls) < 20:
+            t0 = time.perf_counter_ns()
+            handled += guest.poll()
+            calls.append((time.perf_counter_ns() - t0) / 1e3)
+        if _chat_count(guest, texts) != pending:
+            raise RuntimeError("the guest did not apply every pending event")
+        totals.append(sum(calls))
+        first_calls.append(calls[0])
+        most_calls = max(most_calls, len(calls))
+    return totals, first_calls, most_calls
+
+
+def bench_poll(url: str, idle_samples: int, pending_reps: int, pending: int = 100
+               ) -> dict[str, Any]:
+    """``poll()`` cost idle (host and guest) and with ``pending`` events waiting (guest).
+
+    Idle is measured warm (back-to-back calls: what the code costs) and cold (one call after
+    a 1 ms sleep: what a game pays once per frame on a busy machine), beside the cold cost of
+    draining an empty locked deque, which is all a bare transport's poll would do.
+    """
+    lobby = InProcessLobby(url, 1)
+    try:
+        host, guest = lobby.host, lobby.guests[0]
+        batches = max(10, idle_samples // 10)
+        warm_host, warm_guest = _idle_warm(host, batches), _idle_warm(guest, batches)
+        cold_host = _idle_cold(host.poll, idle_samples)
+        cold_guest = _idle_cold(guest.poll, idle_samples)
+        floor_lock, floor_deque = threading.Lock(), collections.deque[object]()
+
+        def bare_poll() -> list[object]:
+            with floor_lock:
+                return [floor_deque.popleft() for _ in range(len(floor_deque))]
+
+        cold_floor = _idle_cold(bare_poll, idle_samples)
+        totals, first_calls, calls = _pending(lobby, pending_reps, pending)
+        # The same with every object alive now moved out of the collector's reach, as a game
+        # can do after loading (gc.freeze()); most of the per-event cost is the cyclic GC.
+        gc.collect()
+        gc.freeze()
+        try:
+            frozen, _, _ = _pending(lobby, pending_reps, pending)
+        finally:
+            gc.unfreeze()
+        p50_total = summary(totals)["p50"]
+        return {
+            "idle_host_us": summary(warm_host, digits=2),
+            "idle_guest_us": summary(warm_guest, digits=2),
+            "cold_host_us": summary(cold_host, digits=2),
+            "cold_guest_us": summary(cold_guest, digits=2),
+            "cold_floor_us": summary(cold_floor, digits=2),
+            "pending_events": pending,
+            "batch_size": guest.p2p().batch_size,
+            "pending_total_us": summary(totals, digits=1),
+            "pending_first_call_us": summary(first_calls, digits=1),
+            "pending_calls": calls,
+            "pending_us_per_event": round(p50_total / pending, 2),
+            "frozen_total_us": summary(frozen, digits=1),
+            "frame_share_idle": round(max(summary(warm_host)["p50"],
+                                          summary(warm_guest)["p50"]) / FRAME_US, 5),
+            "frame_share_pending": round(p50_total / FRAME_US, 4),
+        }
+    finally:
+        lobby.close()
+
+
+# --- latency ----------------------------------------------------------------------------------
+
+
+def _ours_latency(lobby: InProcessLobby) -> float:
+    guest = lobby.guests[0]
+    text = lobby.next_text()
+    t0 = time.perf_counter()
+    lobby.chat(text)
+    deadline = t0 + SAMPLE_DEADLINE
+    while True:
+        guest.poll()
+        if _chat_count(guest, {text}):
+            return time.perf_counter() - t0
+        if time.perf_counter() > deadline:
+            raise TimeoutError("event never reached the guest")
+        time.sleep(SPIN_SLEEP)
+
+
+def _raw_latency(fan: RawFanout, payload: bytes) -> float:
+    inbox = fan.inboxes[0]
+    t0 = time.perf_counter()
+    fan.send(0, payload)
+    deadline = t0 + SAMPLE_DEADLINE
+    while not len(inbox):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("raw message never arrived")
+        time.sleep(SPIN_SLEEP)
+    inbox.drain()
+    return time.perf_counter() - t0
+
+
+def bench_latency(url: str, samples: int, block: int = 20) -> dict[str, Any]:
+    """Host-to-guest latency of one event, ours vs raw, in alternating blocks."""
+    net = NetworkThread("bench-raw")
+    fan = RawFanout(net, 1)
+    lobby = InProcessLobby(url, 1)
+    try:
+        fan.connect()
+        payload = lobby.sample_payload()
+        ours: list[float] = []
+        raw: list[float] = []
+        for _ in range(3):  # warm-up
+            _raw_latency(fan, payload)
+            _ours_latency(lobby)
+        while len(ours) < samples:
+            for _ in range(min(block, samples - len(ours))):
+                lobby.poll_all()
+                time.sleep(0.002)
+                ours.append(_ours_latency(lobby))
+            lobby.poll_all()
+            for _ in range(min(block, samples - len(raw))):
+                time.sleep(0.002)
+                raw.append(_raw_latency(fan, payload))
+        o, r = summary(ours, 1e3, 4), summary(raw, 1e3, 4)
+        return {
+            "payload_bytes": len(payload),
+            "ours_ms": o,
+            "raw_ms": r,
+            "ratio_p50": round(o["p50"] / r["p50"], 3),
+            "ratio_p99": round(o["p99"] / r["p99"], 3),
+            "spin_sleep_s": SPIN_SLEEP,
+        }
+    finally:
+        lobby.close()
+        fan.close()
+        net.stop()
+
+
+# --- throughput -------------------------------------------------------------------------------
+
+
+def _ours_throughput(lobby: InProcessLobby, events: int, window: int) -> float:
+    applied = [0] * len(lobby.guests)
+    sent = 0
+    deadline = time.monotonic() + 60.0
+    t0 = time.perf_counter()
+    while min(applied) < events:
+        while sent < events and sent - min(applied) < window:
+            lobby.chat(lobby.next_text())
+            sent += 1
+        lobby.host.poll()
+        lobby.host.domain().drain_events()
+        busy = False
+        for i, g in enumerate(lobby.guests):
+            if g.poll():
+                busy = True
+            applied[i] += _chat_count(g)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"throughput run stalled at {applied} of {events}")
+        if not busy:
+            time.sleep(SPIN_SLEEP)
+    return events / (time.perf_counter() - t0)
+
+
+def _raw_throughput(fan: RawFanout, payload: bytes, events: int, window: int) -> float:
+    got = [0] * fan.receivers
+    sent = 0
+    deadline = time.monotonic() + 60.0
+    t0 = time.perf_counter()
+    while min(got) < events:
+        while sent < events and sent - min(got) < window:
+            fan.send_all(payload)
+            sent += 1
+        busy = False
+        for i, inbox in enumerate(fan.inboxes):
+            n = len(inbox.drain())
+            got[i] += n
+            busy = busy or n > 0
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"raw throughput run stalled at {got} of {events}")
+        if not busy:
+            time.sleep(SPIN_SLEEP)
+    return events / (time.perf_counter() - t0)
+
+
+def bench_throughput(url: str, events: int, rounds: int, guests: int = 4,
+                     window: int = 32) -> dict[str, Any]:
+    """Sequenced events/s from the host to ``guests`` guests (each must apply every one),
+    with at most ``window`` events in flight; raw: same-size messages, same window."""
+    net = NetworkThread("bench-raw")
+    fan = RawFanout(net, guests)
+    lobby = InProcessLobby(url, guests)
+    try:
+        fan.connect()
+        payload = lobby.sample_payload()
+        ours: list[float] = []
+        raw: list[float] = []
+        for _ in range(rounds):
+            lobby.poll_all()
+            ours.append(_ours_throughput(lobby, events, window))
+            raw.append(_raw_throughput(fan, payload, events, window))
+        o, r = summary(ours, digits=1), summary(raw, digits=1)
+        return {
+            "guests": guests,
+            "events_per_round": events,
+            "window": window,
+            "payload_bytes": len(payload),
+            "ours_events_per_s": o,
+            "raw_events_per_s": r,
+            "ratio_p50": round(o["p50"] / r["p50"], 3),
+        }
+    finally:
+        lobby.close()
+        fan.close()
+        net.stop()

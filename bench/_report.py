@@ -1,0 +1,354 @@
+"""Machine description, goals and verdicts, the printed table, the JSON file and its schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import SCHEMA_VERSION
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+FRAME_MS = 1000 / 60
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5, cwd=RESULTS_DIR.parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def machine() -> dict[str, Any]:
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_mb": mem,
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "aiortc": _version("aiortc"),
+        "aioice": _version("aioice"),
+        "pydantic": _version("pydantic"),
+        "websockets": _version("websockets"),
+        "konnekt_arcade": _version("konnekt-arcade"),
+        "git_commit": _git_commit(),
+    }
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _goal(name: str, target: str, value: Any, ok: bool | None, detail: str = "") -> dict[str, Any]:
+    verdict = "n/a" if ok is None or value is None else ("met" if ok else "missed")
+    return {"name": name, "goal": target, "value": value, "verdict": verdict, "detail": detail}
+
+
+def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
+    """The issue's goals against this run's numbers (ratios are within this run)."""
+    goals = []
+    ratio = _get(results, "latency", "ratio_p50")
+    goals.append(_goal("latency p50 vs raw", "<= 1.5x raw", ratio,
+                       None if ratio is None else ratio <= 1.5,
+                       f"ours {_get(results, 'latency', 'ours_ms', 'p50')} ms, raw "
+                       f"{_get(results, 'latency', 'raw_ms', 'p50')} ms"))
+    ratio = _get(results, "throughput", "ratio_p50")
+    goals.append(_goal("throughput to 4 guests vs raw", ">= 0.5x raw", ratio,
+                       None if ratio is None else ratio >= 0.5,
+                       f"ours {_get(results, 'throughput', 'ours_events_per_s', 'p50')} ev/s, "
+                       f"raw {_get(results, 'throughput', 'raw_events_per_s', 'p50')} msg/s"))
+    host = _get(results, "poll", "idle_host_us", "p50")
+    guest = _get(results, "poll", "idle_guest_us", "p50")
+    idle = None if host is None or guest is None else max(host, guest)
+    goals.append(_goal("poll() idle (µs)", "<= 10 µs", idle, None if idle is None else idle <= 10,
+                       "back-to-back calls; after a 1 ms sleep (cold caches): host "
+                       f"{_get(results, 'poll', 'cold_host_us', 'p50')} µs, guest "
+                       f"{_get(results, 'poll', 'cold_guest_us', 'p50')} µs"))
+    pend = _get(results, "poll", "pending_total_us", "p50")
+    goals.append(_goal("poll() with 100 events (µs)", "<= 1000 µs", pend,
+                       None if pend is None else pend <= 1000,
+                       f"{_get(results, 'poll', 'pending_us_per_event')} µs/event; with "
+                       f"gc.freeze(): {_get(results, 'poll', 'frozen_total_us', 'p50')} µs"))
+    join = _get(results, "join", "ours_ms", "p50")
+    goals.append(_goal("join-to-synced p50 (ms)", "<= 250 ms", join,
+                       None if join is None else join <= 250,
+                       f"p90 {_get(results, 'join', 'ours_ms', 'p90')} ms over "
+                       f"{_get(results, 'join', 'joins')} joins"))
+    runs = _get(results, "scaling", "runs") or []
+    fifteen = [r for r in runs if r.get("guests") == 15]
+    if fifteen:
+        goals.append(_goal("15 guests converge", "same state hash everywhere",
+                           fifteen[0].get("converged"), bool(fifteen[0].get("converged")),
+                           fifteen[0].get("error", "")))
+    else:
+        largest = max(runs, key=lambda r: r.get("guests", 0)) if runs else None
+        goals.append(_goal("15 guests converge", "same state hash everywhere", None, None,
+                           f"{mode} run: largest lobby {largest.get('guests')} guests, converged "
+                           f"{largest.get('converged')}" if largest else "not run"))
+    bounded = _get(results, "core", "memory", "bounded")
+    goals.append(_goal("memory bounded (1k vs 10k events)", "<= 1.25x (+64 KiB)",
+                       _get(results, "core", "memory", "growth_ratio"), bounded))
+    return goals
+
+
+# --- table ----------------------------------------------------------------------------------
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "-"
+        return f"{v:,.3g}" if abs(v) < 100 else f"{v:,.0f}"
+    return str(v)
+
+
+def rows(report: dict[str, Any]) -> list[list[str]]:
+    """metric | ours | raw | ratio | goal | verdict."""
+    r = report["results"]
+    goals = {g["name"]: g for g in report["goals"]}
+
+    def verdict(name: str) -> tuple[str, str]:
+        g = goals.get(name)
+        return (g["goal"], g["verdict"]) if g else ("", "")
+
+    out: list[list[str]] = []
+    if "poll" in r and "error" not in r["poll"]:
+        p = r["poll"]
+        out.append(["poll() idle, host / guest (µs)",
+                    f"{_fmt(p['idle_host_us']['p50'])} / {_fmt(p['idle_guest_us']['p50'])}",
+                    "", "", *verdict("poll() idle (µs)")])
+        out.append(["poll() idle after 1 ms sleep (µs)",
+                    f"{_fmt(p['cold_host_us']['p50'])} / {_fmt(p['cold_guest_us']['p50'])}",
+                    f"{_fmt(p['cold_floor_us']['p50'])}", "", "", "info"])
+        out.append(["poll() 100 pending events (µs)", _fmt(p["pending_total_us"]["p50"]), "",
+                    "", *verdict("poll() with 100 events (µs)")])
+        out.append(["  same with gc.freeze() (µs)", _fmt(p["frozen_total_us"]["p50"]), "", "",
+                    "", "info"])
+        out.append(["  share of a 16.7 ms frame", f"{100 * p['frame_share_pending']:.1f} %", "",
+                    "", "", "info"])
+    if "latency" in r and "error" not in r["latency"]:
+        lat = r["latency"]
+        out.append(["latency host->guest p50 (ms)", _fmt(lat["ours_ms"]["p50"]),
+                    _fmt(lat["raw_ms"]["p50"]), _fmt(lat["ratio_p50"]),
+                    *verdict("latency p50 vs raw")])
+        out.append(["latency host->guest p99 (ms)", _fmt(lat["ours_ms"]["p99"]),
+                    _fmt(lat["raw_ms"]["p99"]), _fmt(lat["ratio_p99"]), "", "info"])
+    if "join" in r and "error" not in r["join"]:
+        j = r["join"]
+        out.append(["join-to-synced p50 (ms)", _fmt(j["ours_ms"].get("p50")),
+                    _fmt(j["raw_pc_connect_ms"].get("p50")), "",
+                    *verdict("join-to-synced p50 (ms)")])
+        out.append(["join-to-synced p90 (ms)", _fmt(j["ours_ms"].get("p90")),
+                    _fmt(j["raw_pc_connect_ms"].get("p90")), "", "", "info"])
+    if "throughput" in r and "error" not in r["throughput"]:
+        t = r["throughput"]
+        out.append(["throughput to 4 guests (events/s)", _fmt(t["ours_events_per_s"]["p50"]),
+                    _fmt(t["raw_events_per_s"]["p50"]), _fmt(t["ratio_p50"]),
+                    *verdict("throughput to 4 guests vs raw")])
+    for run in (r.get("scaling") or {}).get("runs", []):
+        n = run["guests"]
+        if "error" in run:
+            out.append([f"{n} guests", "error", "", "", "", run["error"][:60]])
+            continue
+        out.append([f"{n} guests: join p50 / latency p50 (ms)",
+                    f"{_fmt(run['join_ms']['p50'])} / {_fmt(run['latency_ms']['p50'])}",
+                    "", "", "", "info"])
+        out.append([f"{n} guests: host CPU idle / 20 ev/s (%)",
+                    f"{_fmt(run['host_cpu_idle_pct'])} / {_fmt(run['host_cpu_chat_pct'])}",
+                    "", "", "converge" if n == 15 else "",
+                    ("met" if run["converged"] else "missed") if n == 15
+                    else f"converged={run['converged']}"])
+    if "core" in r and "error" not in r["core"]:
+        c = r["core"]
+        tp = c["throughput"]
+        out.append(["core: replica applies (events/s)", _fmt(tp["replica_apply_per_s"]),
+                    "", "", "", "info"])
+        out.append(["core: host sequences (events/s)", _fmt(tp["host_commit_per_s"]),
+                    "", "", "", "info"])
+        out.append(["core: domain fold (events/s)", _fmt(tp["evolve_per_s"]),
+                    "", "", "", "info"])
+        s = c["snapshot"]
+        out.append(["core: 16-player snapshot (KiB)", f"{s['bytes'] / 1024:.1f}", "", "", "",
+                    "info"])
+        out.append(["core: snapshot encode / decode (ms)",
+                    f"{_fmt(s['encode_ms']['p50'])} / {_fmt(s['decode_ms']['p50'])}", "", "", "",
+                    "info"])
+        m = c["memory"]
+        out.append([f"core: memory {m['events_small']} -> {m['events_large']} events (KiB)",
+                    f"{m['bytes_small'] / 1024:,.0f} -> {m['bytes_large'] / 1024:,.0f}", "",
+                    _fmt(m["growth_ratio"]), *verdict("memory bounded (1k vs 10k events)")])
+    return out
+
+
+def format_table(report: dict[str, Any]) -> str:
+    header = ["metric", "ours", "raw", "ratio", "goal", "verdict"]
+    body = rows(report)
+    widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+              for row in body]
+    return "\n".join(lines)
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def build_report(results: dict[str, Any], mode: str, started: dt.datetime, seconds: float,
+                 load_before: list[float] | None, errors: dict[str, str],
+                 params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "date": started.date().isoformat(),
+        "started": started.isoformat(timespec="seconds"),
+        "mode": mode,
+        "duration_s": round(seconds, 1),
+        "machine": machine(),
+        "load": {"before": load_before, "after": load_average()},
+        "params": params,
+        "results": results,
+        "goals": evaluate(results, mode),
+        "errors": errors,
+    }
+
+
+def result_path(out_dir: Path, date: str, mode: str) -> Path:
+    """Full runs own ``<date>.json``; quick and core-only runs get a suffix so they never
+    overwrite the committed full result."""
+    suffix = "" if mode == "full" else f"-{mode}"
+    return out_dir / f"{date}{suffix}.json"
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = result_path(out_dir, report["date"], report["mode"])
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+_NUM = (int, float)
+_SUMMARY = {"n": int, "p50": _NUM, "p90": _NUM, "p99": _NUM, "mean": _NUM, "min": _NUM,
+            "max": _NUM}
+_SECTIONS: dict[str, dict[str, Any]] = {
+    "core": {
+        "throughput": {"events": int, "evolve_per_s": _NUM, "decode_msgs_per_s": _NUM,
+                       "replica_apply_per_s": _NUM, "host_commit_per_s": _NUM,
+                       "converged": bool},
+        "snapshot": {"participants": int, "events": int, "bytes": int, "encode_ms": _SUMMARY,
+                     "decode_ms": _SUMMARY},
+        "memory": {"events_small": int, "events_large": int, "bytes_small": int,
+                   "bytes_large": int, "growth_ratio": _NUM, "bounded": bool},
+    },
+    "poll": {"idle_host_us": _SUMMARY, "idle_guest_us": _SUMMARY, "cold_host_us": _SUMMARY,
+             "cold_guest_us": _SUMMARY, "cold_floor_us": _SUMMARY,
+             "pending_total_us": _SUMMARY, "frozen_total_us": _SUMMARY,
+             "pending_us_per_event": _NUM, "frame_share_pending": _NUM},
+    "latency": {"ours_ms": _SUMMARY, "raw_ms": _SUMMARY, "ratio_p50": _NUM, "ratio_p99": _NUM,
+                "payload_bytes": int},
+    "join": {"joins": int, "ours_ms": dict, "raw_pc_connect_ms": dict, "failures": list},
+    "throughput": {"ours_events_per_s": _SUMMARY, "raw_events_per_s": _SUMMARY,
+                   "ratio_p50": _NUM, "guests": int},
+    "scaling": {"runs": list, "chats": int},
+}
+_TOP = {"schema": int, "date": str, "mode": str, "duration_s": _NUM, "machine": dict,
+        "load": dict, "results": dict, "goals": list, "errors": dict}
+_MACHINE = {"cpu_count": int, "cpu_model": str, "python": str, "aiortc": str}
+
+
+def _check(node: Any, spec: Any, where: str, problems: list[str]) -> None:
+    if isinstance(spec, dict):
+        if not isinstance(node, dict):
+            problems.append(f"{where}: expected an object")
+            return
+        for key, sub in spec.items():
+            if key not in node:
+                problems.append(f"{where}.{key}: missing")
+            else:
+                _check(node[key], sub, f"{where}.{key}", problems)
+    elif spec is dict or spec is list:
+        if not isinstance(node, spec):
+            problems.append(f"{where}: expected {spec.__name__}")
+    else:
+        types = spec if isinstance(spec, tuple) else (spec,)
+        if isinstance(node, bool) and bool not in types:
+            problems.append(f"{where}: expected a number, got a bool")
+        elif not isinstance(node, types):
+            problems.append(f"{where}: expected {types}, got {type(node).__name__}")
+
+
+def validate(report: dict[str, Any]) -> list[str]:
+    """Problems with the report's layout ([] when it is valid). Sections that were not run
+    are absent; a section that failed carries only ``error`` and is listed in ``errors``."""
+    problems: list[str] = []
+    _check(report, _TOP, "report", problems)
+    if problems:
+        return problems
+    _check(report["machine"], _MACHINE, "machine", problems)
+    if report["schema"] != SCHEMA_VERSION:
+        problems.append(f"schema {report['schema']} != {SCHEMA_VERSION}")
+    for name, section in report["results"].items():
+        if name not in _SECTIONS:
+            problems.append(f"results.{name}: unknown section")
+        elif isinstance(section, dict) and "error" in section:
+            if name not in report["errors"]:
+                problems.append(f"results.{name}: error not listed in errors")
+        else:
+            _check(section, _SECTIONS[name], f"results.{name}", problems)
+    for i, goal in enumerate(report["goals"]):
+        _check(goal, {"name": str, "goal": str, "verdict": str}, f"goals[{i}]", problems)
+        if isinstance(goal, dict) and goal.get("verdict") not in ("met", "missed", "n/a"):
+            problems.append(f"goals[{i}].verdict: {goal.get('verdict')!r}")
+    return problems

@@ -1,0 +1,94 @@
+"""The benchmark's sans-I/O part on tiny sizes, so bench/ cannot rot unnoticed.
+
+The full bench (real WebRTC, many processes, minutes) never runs in the test suite; this
+runs the core-only mode in a few seconds and checks the JSON it writes against the schema
+that ``python -m bench`` promises (``bench._report.validate``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import SCHEMA_VERSION, _core, _report
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def core_report() -> dict:
+    results = {"core": _core.run_core(tiny=True)}
+    return _report.build_report(results, "core", dt.datetime.now().astimezone(), 1.0,
+                                _report.load_average(), {}, {"tiny": True})
+
+
+def test_core_numbers_are_real(core_report: dict) -> None:
+    core = core_report["results"]["core"]
+    tp = core["throughput"]
+    assert tp["converged"], "replica and fold must end in the host's state"
+    assert tp["events"] >= 200
+    for key in ("evolve_per_s", "decode_msgs_per_s", "replica_apply_per_s", "host_commit_per_s"):
+        assert tp[key] > 100, key
+    snap = core["snapshot"]
+    assert snap["participants"] == _core.SNAPSHOT_PARTICIPANTS
+    assert snap["bytes"] > 1000
+    assert 0 < snap["encode_ms"]["p50"] < 1000
+    mem = core["memory"]
+    assert mem["bytes_large"] > 0 and mem["bytes_small"] > 0
+
+
+def test_workload_reaches_its_event_count_without_rejections() -> None:
+    mesh, ids = _core.build_lobby(4)
+    start = mesh.host.sequence
+    produced = _core.run_workload(mesh, ids, 150)
+    assert produced >= 150
+    assert mesh.host.sequence - start == produced
+    rejected = {k: v for k, v in mesh.host.stats.items() if k.startswith("rejected")}
+    assert not rejected, f"the workload broke a rule or a rate limit: {rejected}"
+    hashes = {node.lobby.model_dump_json() for node in mesh.nodes.values()}
+    assert len(hashes) == 1, "every replica must converge"
+
+
+def test_report_matches_schema(core_report: dict, tmp_path: Path) -> None:
+    assert _report.validate(core_report) == []
+    path = _report.write_report(core_report, tmp_path)
+    assert path.name.endswith("-core.json")
+    loaded = json.loads(path.read_text())
+    assert loaded["schema"] == SCHEMA_VERSION
+    assert _report.validate(loaded) == []
+    machine = loaded["machine"]
+    assert machine["cpu_count"] >= 1 and machine["python"] and machine["aiortc"]
+    names = {g["name"] for g in loaded["goals"]}
+    assert "latency p50 vs raw" in names and "join-to-synced p50 (ms)" in names
+    assert "core: replica applies" in _report.format_table(loaded)
+
+
+def test_validate_catches_broken_reports(core_report: dict) -> None:
+    broken = copy.deepcopy(core_report)
+    del broken["results"]["core"]["snapshot"]["bytes"]
+    broken["results"]["core"]["throughput"]["evolve_per_s"] = "fast"
+    broken["goals"][0]["verdict"] = "great"
+    problems = _report.validate(broken)
+    assert any("snapshot.bytes" in p for p in problems)
+    assert any("evolve_per_s" in p for p in problems)
+    assert any("verdict" in p for p in problems)
+    failed = copy.deepcopy(core_report)
+    failed["results"]["latency"] = {"error": "boom"}
+    assert any("errors" in p for p in _report.validate(failed))
+
+
+def test_cli_core_only_writes_json(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "bench", "--core-only", "--tiny", "--no-plots",
+                          "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    files = list(tmp_path.glob("*-core.json"))
+    assert len(files) == 1
+    assert _report.validate(json.loads(files[0].read_text())) == []
+    assert "verdict" in out.stdout
