@@ -181,8 +181,10 @@ class WebRtcTransport:
             return {}
 
         def pairs() -> dict[str, SelectedPair]:  # network thread: it owns self._links
-            return {peer: pair for peer, link in list(self._links.items())
-                    if link.connected and (pair := link.selected_pair()) is not None}
+            # By stable peer id, from the link sends go to (as connected_peers() reports).
+            links = {peer: self._link_for(peer) for peer in map(self._stable, self._links)}
+            return {peer: pair for peer, link in links.items() if link is not None
+                    and link.connected and (pair := link.selected_pair()) is not None}
 
         async def read() -> dict[str, SelectedPair]:
             return pairs()
