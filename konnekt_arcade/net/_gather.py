@@ -151,7 +151,12 @@ def install_all_servers(pc: RTCPeerConnection, ice_servers: Sequence[RTCIceServe
                 "TURN server only", aioice.__version__, aiortc.__version__,
                 "/".join(SUPPORTED_AIOICE), "/".join(SUPPORTED_AIORTC))
         return False
-    connections = _ice_connections(pc)
+    try:
+        connections = _ice_connections(pc)
+    except AttributeError as exc:  # aiortc's object graph changed despite the same version
+        logger.warning("Cannot reach the ICE connection (%s); using aiortc's stock gathering",
+                       exc)
+        return False
     for connection in connections:
         # An instance attribute shadows the method for this connection only.
         connection.get_component_candidates = functools.partial(  # type: ignore[method-assign]
