@@ -135,8 +135,11 @@ def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
                            f"{mode} run: largest lobby {largest.get('guests')} guests, converged "
                            f"{largest.get('converged')}" if largest else "not run"))
     bounded = _get(results, "core", "memory", "bounded")
+    large = _get(results, "core", "memory", "events_large")
     goals.append(_goal("memory bounded (1k vs 10k events)", "<= 1.25x (+64 KiB)",
-                       _get(results, "core", "memory", "growth_ratio"), bounded))
+                       _get(results, "core", "memory", "growth_ratio"), bounded,
+                       f"tracemalloc after {_get(results, 'core', 'memory', 'events_small')} "
+                       f"and {large} events"))
     return goals
 
 
