@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from konnekt_arcade.net import SignallingServer
 
 from .._helper_process import Event, HelperProcess, converge
 
-__all__ = ["Event", "Proc", "Procs", "converge", "lobby"]
+__all__ = ["Event", "Proc", "Procs", "converge", "converge_on", "lobby"]
 
 HELPER = Path(__file__).with_name("_proc.py")
 
@@ -62,3 +63,17 @@ def lobby(url: str, host: Proc, guests: list[Proc], names: list[str],
         guest.command(cmd="join", name=name)
         ids[name] = str(guest.notice("Welcomed")["participant_id"])
     return session, ids
+
+
+def converge_on(procs: list[Proc], done: Callable[[Event], bool],
+                timeout: float = 20) -> list[Event]:
+    """``converge`` until the agreed state also satisfies ``done`` (commands sent to other
+    processes may not have reached the host yet when the states first agree)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = converge(procs, timeout=max(1.0, deadline - time.monotonic()))
+        if done(states[0]):
+            return states
+        if time.monotonic() > deadline:
+            raise AssertionError(f"converged, but not to the expected state: {states[0]}")
+        time.sleep(0.2)
