@@ -67,7 +67,9 @@ class Coturn:
         cmd += ["--listening-port", str(port), "--min-port", str(self.min_port),
                 "--max-port", str(self.max_port), "--lt-cred-mech", "--realm", "test.local",
                 "--fingerprint", "--no-tls", "--no-dtls", "--no-cli", "--simple-log",
-                "--log-file", str(self.log), "--pidfile", str(workdir / f"turn-{port}.pid")]
+                "--log-file", str(self.log), "--pidfile", str(workdir / f"turn-{port}.pid"),
+                # Its own (empty) user database, not the system one under /var.
+                "--userdb", str(workdir / f"turn-{port}.db")]
         for user in users:
             cmd += ["--user", user]
         cmd += list(extra)
