@@ -56,7 +56,8 @@ LINK_HEALTHY_WITHIN = 5.0
 
 @dataclass(frozen=True)
 class IceServerConfig:
-    """A STUN or TURN server. aiortc uses only the first STUN and the first TURN URL."""
+    """A STUN or TURN server. Every URL of every server is used for gathering (``_gather``);
+    aiortc alone would use only the first STUN and the first TURN URL."""
 
     urls: list[str] = field(default_factory=list)
     username: str | None = None

@@ -66,7 +66,7 @@ def test_unreachable_servers_are_dropped_within_budget(silent_udp: int) -> None:
     assert probe.result() == []
 
 
-def test_several_servers_failover_in_order(fake_stun: int, silent_udp: int) -> None:
+def test_reachable_servers_are_kept_in_configured_order(fake_stun: int, silent_udp: int) -> None:
     clear_probe_cache()
     probe = IceProbe([IceServer.stun(f"stun:127.0.0.1:{silent_udp}"),
                       IceServer.turn(f"turn:127.0.0.1:{fake_stun}", "user", "pass"),
