@@ -185,7 +185,7 @@ def bench_poll(url: str, idle_samples: int, pending_reps: int, pending: int = 10
         cold_floor = _idle_cold(bare_poll, idle_samples)
         totals, first_calls, calls = _pending(lobby, pending_reps, pending)
         # The same with every object alive now moved out of the collector's reach, as a game
-        # can do after loading (gc.freeze()); most of the per-event cost is the cyclic GC.
+        # can do after loading (gc.freeze()): shows how much of the cost is the cyclic GC.
         gc.collect()
         gc.freeze()
         try:

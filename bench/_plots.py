@@ -48,7 +48,7 @@ def draw(report: dict[str, Any], out_dir: Path) -> list[Path]:
         axes[0].plot(n, [x["join_ms"]["max"] for x in runs], "o--", color=OURS, alpha=0.5,
                      label="max")
         axes[0].axhline(250, color=GOAL, lw=1, ls=":", label="goal p50")
-        axes[0].set(title="join-to-synced", xlabel="guests in the lobby", ylabel="ms")
+        axes[0].set(title="join-to-synced (guests join one by one)", xlabel="guests", ylabel="ms")
         axes[1].plot(n, [x["latency_ms"]["p50"] for x in runs], "o-", color=OURS, label="p50")
         axes[1].plot(n, [x["latency_ms"]["p99"] for x in runs], "o--", color=OURS, alpha=0.5,
                      label="p99")
