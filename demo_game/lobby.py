@@ -1,0 +1,267 @@
+"""``PartyLobbyView``: konnekt-arcade's ``LobbyView``, dressed for the party.
+
+What the demo adds on top of the stock lobby, all through its public methods:
+
+- Hosting starts the embedded signalling server on the LAN (unless ``--signal`` was given) and
+  shows the invite friends paste into Join (``ws://<your ip>:3536/<session id>``).
+- Queued games get a fresh seed in their config, so each round is new but the same for all.
+- A results screen after each round, the leaderboard in the lobby, sounds, the backdrop.
+- ``--bots N``: bot processes join as soon as the lobby is up.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import arcade
+
+from konnekt_arcade import Activity, IceServer, LobbyView
+
+from . import style
+from .bots import BotFleet
+from .games import make_registry
+from .lan import DEFAULT_PORT, LanServer, invite, split_invite, start_lan_server
+from .play import COINS
+from .results import RESULTS_SECONDS, ResultsView
+from .rules import COINS_DURATION_MS, ECHO_LIMIT_MS, SEED_RANGE, TARGETS_LIMIT_MS
+from .sounds import Sounds
+
+logger = logging.getLogger("demo_game")
+
+#: The lobby's cards: what each game is about.
+HOW_TO_PLAY = (
+    ("echo", "Echo", "Everyone gets the same phrase. Type it exactly and press Enter — "
+                     "accuracy first, then speed."),
+    ("targets", "Targets", "Click the glowing targets one after another. Misses cost "
+                           "points, a fast clear earns a bonus."),
+    ("coins", "Coins", "20 seconds in one arena with everybody, live. Arrow keys or WASD; "
+                       "gold 25, silver 10, bronze 5."),
+)
+#: Extra time the host allows past a game's own limit before it ends the run for stragglers.
+GRACE_MS = 5_000
+
+
+@dataclass
+class Options:
+    name: str = ""
+    signal: str = ""
+    bind: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+    bots: int = 0
+    stun: bool = False
+    seed: int | None = None
+    coins_ms: int = COINS_DURATION_MS
+    results_seconds: float = RESULTS_SECONDS
+    autoplay: bool = False
+    sound: bool = True
+    join: str = ""
+    verbose: bool = False
+
+
+class PartyLobbyView(LobbyView):
+    def __init__(self, options: Options) -> None:
+        style.load_fonts()
+        ice: list[IceServer] = IceServer.default_stun_servers() if options.stun else []
+        super().__init__(registry=make_registry(), theme=style.THEME, ice_servers=ice,
+                         signalling_url=options.signal, player_name=options.name,
+                         title=style.TITLE)
+        self.options = options
+        self.autoplay = options.autoplay
+        self.sounds = Sounds(enabled=options.sound)
+        self.rng = random.Random(options.seed)
+        self.lan: LanServer | None = None
+        self.fleet = BotFleet()
+        self.bots_started = False
+        self.round_number = 0
+        self.results_view: ResultsView | None = None
+        self.clock = 0.0
+        self._coin: arcade.Texture | None = None
+        if options.join:
+            url, sid = split_invite(options.join)
+            self.form["session_id"] = sid
+            self.form["signalling_url"] = url
+            self.rebuild()
+
+    # --- hosting and joining ------------------------------------------------------------------
+
+    def host_lobby(self) -> None:
+        if not self.form["signalling_url"].strip() and not self.default_url:
+            if self.lan is None:
+                self.lan = start_lan_server(self.options.bind, self.options.port)
+                logger.info("signalling server for your LAN: %s", self.lan.lan_url)
+            self.default_url = self.lan.local_url
+        super().host_lobby()
+        session = self.hook.session
+        if session is not None:
+            logger.info("hosting session %s — friends join with %s", session.session_id,
+                        self.invite_text())
+
+    def join_lobby(self) -> None:
+        url, sid = split_invite(self.form["session_id"])
+        if url:
+            self.form["session_id"], self.form["signalling_url"] = sid, url
+        if not self.form["signalling_url"].strip() and not self.default_url:
+            # a host on this machine; across the LAN, paste the whole invite instead
+            self.form["signalling_url"] = f"ws://127.0.0.1:{DEFAULT_PORT}"
+        super().join_lobby()
+
+    def invite_text(self) -> str:
+        session = self.hook.session
+        if session is None:
+            return ""
+        url = self.lan.lan_url if self.lan is not None else session.signalling_url
+        return invite(url, session.session_id)
+
+    # --- host actions: seeds and time limits --------------------------------------------------
+
+    def game_config(self, activity_type: str) -> dict[str, Any]:
+        config: dict[str, Any] = {"seed": self.rng.randrange(SEED_RANGE)}
+        if activity_type == COINS:
+            config["duration_ms"] = self.options.coins_ms
+        return config
+
+    def queue_activity(self, activity: Activity) -> None:
+        config = {**activity.config, **self.game_config(activity.activity_type)}
+        self._try(lambda: self.hook.queue_activity(activity.activity_type,
+                                                   activity.display_name, config))
+
+    def start_next(self) -> None:
+        lobby = self.hook.lobby
+        limit = None
+        if lobby is not None and lobby.activity_queue:
+            limit = time_limit_ms(lobby.activity_queue[0].activity_type,
+                                  lobby.activity_queue[0].config)
+        self._try(lambda: self.hook.start_next_run(limit))
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def on_update(self, delta_time: float) -> None:
+        self.clock += delta_time
+        super().on_update(delta_time)
+        if (self.options.bots and not self.bots_started and self.role == "host"
+                and self.screen.name == "lobby" and self.hook.session is not None):
+            self.bots_started = True
+            session = self.hook.session
+            names = self.fleet.start(self.options.bots, session.signalling_url,
+                                     str(session.session_id), seed=self.rng.randrange(1000),
+                                     stun=self.options.stun, verbose=self.options.verbose)
+            logger.info("bots joining: %s", ", ".join(names))
+
+    def on_draw(self) -> None:
+        self.clear()
+        w, h = self.window.width, self.window.height
+        style.backdrop(w, h, self.clock)
+        self.ui.draw()
+        if self.screen.name == "lobby":
+            self.draw_lobby_extras(w, h)
+        elif self.screen.name == "start":
+            style.text(style.TAGLINE, w / 2, 40, size=15, colour=style.MUTED, anchor_x="center")
+
+    def draw_lobby_extras(self, w: int, h: int) -> None:
+        """The games on offer where there is room, the invite and the leaderboard below."""
+        lobby = self.hook.lobby
+        if lobby is None:
+            return
+        children = self.screen.root.children
+        top = children[0].rect.bottom - 24 if children else 0
+        if top - 120 >= 150:
+            self.draw_game_cards(24, 120, w - 48, min(220, top - 120))
+        style.panel(0, 0, w, 96, (16, 10, 32, 235))
+        arcade.draw_lrbt_rectangle_filled(0, w, 96, 99, style.ACCENT)
+        style.text("INVITE", 24, 62, size=12, heading=True, colour=style.ACCENT)
+        style.text(self.invite_text(), 24, 34, size=15, colour=style.TEXT)
+        style.text("Friends paste this into Join (same Wi-Fi / LAN)", 24, 12, size=11,
+                   colour=style.MUTED)
+        board = lobby.sorted_leaderboard()[:5]
+        x = w * 0.52
+        style.text("LEADERBOARD", x, 62, size=12, heading=True, colour=style.GOLD)
+        step = (w - x - 24) / max(1, len(board))
+        for i, entry in enumerate(board):
+            style.text(f"{i + 1}. {entry.name}", x + i * step, 34, size=14,
+                       colour=style.player_colour(self._index(entry.participant_id)))
+            style.text(f"{entry.score} pts", x + i * step, 12, size=12, colour=style.MUTED)
+
+    def draw_game_cards(self, left: float, bottom: float, width: float, height: float) -> None:
+        gap = 18
+        card = (width - 2 * gap) / 3
+        for i, (kind, name, text) in enumerate(HOW_TO_PLAY):
+            x = left + i * (card + gap)
+            colour = style.player_colour(i)
+            style.panel(x, bottom, card, height, style.PANEL)
+            arcade.draw_lbwh_rectangle_filled(x, bottom + height - 4, card, 4, colour)
+            icon_x, icon_y = x + 52, bottom + height - 56
+            if kind == "echo":
+                style.text("Aa", icon_x, icon_y, size=26, heading=True, colour=colour,
+                           anchor_x="center", anchor_y="center")
+            elif kind == "targets":
+                for ring, c in enumerate((colour, style.TEXT, colour)):
+                    arcade.draw_circle_filled(icon_x, icon_y, 24 - ring * 8, c)
+            else:
+                if self._coin is None:
+                    self._coin = arcade.load_texture(":resources:images/items/coinGold.png")
+                arcade.draw_texture_rect(self._coin, arcade.XYWH(icon_x, icon_y, 64, 64))
+            style.text(name.upper(), x + 96, icon_y, size=18, heading=True, colour=colour,
+                       anchor_y="center")
+            style.text(text, x + 20, bottom + height - 110, size=13, colour=style.TEXT,
+                       width=int(card - 40), anchor_y="top")
+
+    def _index(self, pid: UUID) -> int:
+        lobby = self.hook.lobby
+        for index, p in enumerate(lobby.participants if lobby else ()):
+            if p.id == pid:
+                return index
+        return 0
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def on_run_started(self, run: Any) -> None:
+        self.round_number += 1
+        logger.info("round %d: %s starts (%d players)", self.round_number, run.activity.name,
+                    len(run.required_submitters))
+        self.sounds.play("start")
+        super().on_run_started(run)
+
+    def on_run_ended(self, run_id: UUID, status: Any, reason: str) -> None:
+        super().on_run_ended(run_id, status, reason)
+        lobby = self.hook.lobby
+        run = next((r for r in reversed(lobby.finished_runs) if r.id == run_id), None) \
+            if lobby is not None else None
+        if run is not None:
+            scores = ", ".join(f"{self._name(r.participant_id)} {r.score}" for r in
+                               sorted(run.results, key=lambda r: -r.score))
+            logger.info("round %d: %s %s — %s", self.round_number, run.activity.name,
+                        str(status).lower(), scores or "no results")
+        self.results_view = ResultsView(self, run_id, round_number=self.round_number,
+                                        seconds=self.options.results_seconds)
+        self.window.show_view(self.results_view)
+
+    def show_final(self) -> ResultsView:
+        view = ResultsView(self, None, final=True)
+        self.window.show_view(view)
+        self.sounds.play("win")
+        return view
+
+    def _name(self, pid: UUID) -> str:
+        lobby = self.hook.lobby
+        p = lobby.participant(pid) if lobby is not None else None
+        return p.name if p is not None else "?"
+
+    def close(self) -> None:
+        super().close()
+        self.fleet.stop()
+        if self.lan is not None:
+            self.lan.stop()
+            self.lan = None
+
+
+def time_limit_ms(activity_type: str, config: dict[str, Any]) -> int:
+    """When the host ends a run for players who never finish (each game's limit + grace)."""
+    base = {"echo": ECHO_LIMIT_MS, "targets": TARGETS_LIMIT_MS}.get(activity_type)
+    if base is None:
+        duration = config.get("duration_ms")
+        base = duration if isinstance(duration, int) else COINS_DURATION_MS
+    return base + GRACE_MS
