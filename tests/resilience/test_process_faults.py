@@ -57,8 +57,7 @@ def test_host_killed_mid_activity_migrates_without_losing_events(
         assert not lost, f"{g}: events applied before the kill are gone: {sorted(lost)[:5]}"
     # The lobby carries on under the new host: its commands replicate.
     new_host.command(cmd="chat", text="after-", count=1)
-    states = converge(guests)
-    assert "after-0" in states[0]["chat"]
+    converge_on(guests, lambda s: "after-0" in s["chat"])
 
 
 def test_guest_restarts_with_saved_token_and_absent_guest_times_out(
@@ -111,9 +110,6 @@ def test_signalling_server_gone_lobby_keeps_working_and_migrates(
     assert sum(bool(s["is_host"]) for s in states) == 1
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "KNOWN BUG (issue 8 open): after the automatic reconnect the rejoined guest's first "
-    "command sometimes never reaches the host's lobby; under investigation"))
 def test_guest_that_loses_its_network_reconnects_as_itself(
         signalling: SignallingServer, procs: Procs) -> None:
     host, ann, ben = procs.new(3)
@@ -130,7 +126,7 @@ def test_guest_that_loses_its_network_reconnects_as_itself(
     states = converge([host, ann, ben])
     assert all(states[0]["participants"].values())
     ann.command(cmd="chat", text="back-", count=1)
-    final = converge([host, ann, ben])
-    notices = [e for e in ann.events
-               if e.get("type") in ("CommandFailed", "HostChanged", "LobbySynced")]
-    assert "back-0" in final[0]["chat"], notices[-8:]
+    # The command did always arrive; the old flake was converge() returning on states that
+    # agreed *before* the chat reached the host (a guest applies its own chat only once the
+    # host has sequenced it), so wait for the chat itself.
+    converge_on([host, ann, ben], lambda s: "back-0" in s["chat"])
