@@ -45,6 +45,11 @@ class PartyWindow(arcade.Window):
     def __init__(self) -> None:
         super().__init__(*style.WINDOW_SIZE, style.TITLE, resizable=True)
         self.lobby: PartyLobbyView | None = None
+        icon = Path(__file__).resolve().parents[1] / "assets" / "icon.png"
+        if icon.exists():  # a source checkout; an installed package has no assets/
+            import pyglet
+
+            self.set_icon(pyglet.image.load(str(icon)))
 
     def on_close(self) -> None:
         if self.lobby is not None:

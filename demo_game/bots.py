@@ -143,7 +143,8 @@ class Bot:
             for x, y in self.brain.clicks(rnd.model, t):
                 rnd.model.click(x, y, t)
         elif rnd.kind == COINS:
-            dx, dy = self.brain.direction(rnd.model, t)
+            rivals = [(o.x, o.y) for o in rnd.others.values()]
+            dx, dy = self.brain.direction(rnd.model, t, rivals)
             rnd.step_coins(dx, dy, TICK)
         rnd.tick()
         for data, reliable in rnd.outgoing():

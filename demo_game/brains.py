@@ -113,15 +113,20 @@ class CoinsBrain:
     rethink_ms: int = 0
     drift: tuple[float, float] = (0.0, 0.0)
 
-    def direction(self, model: CoinsModel, now_ms: int) -> tuple[float, float]:
+    def direction(self, model: CoinsModel, now_ms: int,
+                  rivals: list[tuple[float, float]] | None = None) -> tuple[float, float]:
+        """Where to go; ``rivals`` are the other players' positions (a coin someone else is
+        closer to is less tempting, like a person would judge it)."""
         coins = {c.id: c for c in model.visible(now_ms)}
+        others = rivals or []
         if self.target not in coins or now_ms >= self.rethink_ms:
             self.rethink_ms = now_ms + int(self.rng.uniform(250, 700) * (1.4 - self.skill.level))
             self.drift = (self.rng.gauss(0, 0.35), self.rng.gauss(0, 0.35))
             if coins:
                 def appeal(c: Coin) -> float:
                     d = math.dist((model.x, model.y), (c.x, c.y)) + 0.05
-                    return c.points / d + self.rng.uniform(0, 8)
+                    beaten = any(math.dist(o, (c.x, c.y)) + 0.05 < d for o in others)
+                    return (c.points / d) * (0.3 if beaten else 1.0) + self.rng.uniform(0, 8)
                 self.target = max(coins.values(), key=appeal).id
             else:
                 self.target = None

@@ -68,7 +68,7 @@ class PartyLobbyView(LobbyView):
         ice: list[IceServer] = IceServer.default_stun_servers() if options.stun else []
         super().__init__(registry=make_registry(), theme=style.THEME, ice_servers=ice,
                          signalling_url=options.signal, player_name=options.name,
-                         title=style.TITLE)
+                         title="Join the party")
         self.options = options
         self.autoplay = options.autoplay
         self.sounds = Sounds(enabled=options.sound)
@@ -158,8 +158,23 @@ class PartyLobbyView(LobbyView):
         self.ui.draw()
         if self.screen.name == "lobby":
             self.draw_lobby_extras(w, h)
-        elif self.screen.name == "start":
+            return
+        self.draw_logo(w, h)
+        if self.screen.name == "start":
             style.text(style.TAGLINE, w / 2, 40, size=15, colour=style.MUTED, anchor_x="center")
+
+    def draw_logo(self, w: int, h: int) -> None:
+        """The game's name above the start and connecting panels."""
+        children = self.screen.root.children
+        panel_top = children[0].rect.top if children else h - 160
+        if h - panel_top < 110:
+            return
+        y = (h + panel_top) / 2 + 10
+        style.text(style.TITLE.upper(), w / 2, y, size=44, heading=True, anchor_x="center",
+                   anchor_y="center")
+        for i in range(4):
+            x = w / 2 - 120 + i * 80
+            arcade.draw_lbwh_rectangle_filled(x, y - 44, 72, 6, style.player_colour(i))
 
     def draw_lobby_extras(self, w: int, h: int) -> None:
         """The games on offer where there is room, the invite and the leaderboard below."""

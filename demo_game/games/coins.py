@@ -48,7 +48,8 @@ class CoinsView(GameView):
         return CoinsBrain(rng)
 
     def autoplay(self, brain: CoinsBrain) -> None:
-        self.auto_dir = brain.direction(self.round.model, self.round.now_ms())
+        rivals = [(o.x, o.y) for o in self.round.others.values()]
+        self.auto_dir = brain.direction(self.round.model, self.round.now_ms(), rivals)
 
     def on_key_press(self, symbol: int, modifiers: int) -> None:
         self.held.add(symbol)
@@ -78,7 +79,7 @@ class CoinsView(GameView):
 
     def draw_arena(self) -> None:
         left, bottom, width, height = self.field()
-        style.panel(left, bottom, width, height, (20, 14, 36, 210), style.PANEL_LIGHT)
+        style.panel(left, bottom, width, height, (30, 22, 58), style.PANEL_LIGHT)
         unit = min(width, height)
         now = self.round.now_ms()
         for coin in self.round.model.visible(now):
@@ -109,7 +110,7 @@ class CoinsView(GameView):
         colour = self.colour(pid)
         arcade.draw_circle_filled(x, y - r * 0.9, r * 0.9, (*colour, 90 if ghost else 160))
         texture = self.characters[index % len(self.characters)]
-        arcade.draw_texture_rect(texture, arcade.XYWH(x, y, r * 1.6, r * 2.1),
+        arcade.draw_texture_rect(texture, arcade.XYWH(x, y, r * 2.0, r * 2.6),
                                  alpha=170 if ghost else 255)
-        style.text(self.name(pid), x, y + r * 1.25, size=12, colour=colour, anchor_x="center",
+        style.text(self.name(pid), x, y + r * 1.5, size=12, colour=colour, anchor_x="center",
                    bold=not ghost)

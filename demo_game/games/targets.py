@@ -55,7 +55,7 @@ class TargetsView(GameView):
 
     def draw_arena(self) -> None:
         left, bottom, side = self.square()
-        style.panel(left, bottom, side, side, (20, 14, 36, 200), style.PANEL_LIGHT)
+        style.panel(left, bottom, side, side, (30, 22, 58), style.PANEL_LIGHT)
         model = self.round.model
         scale = side
         for index, target in enumerate(model.targets):
