@@ -34,4 +34,27 @@ class SyncConfig:
     max_pending_commands: int = 64
     #: Commands without an answer fail after this long.
     command_timeout: float = 10.0
+    #: Refused before parsing (see ``MAX_MESSAGE_SIZE`` for the reason).
     max_message_size: int = MAX_MESSAGE_SIZE
+    #: Messages per second a peer other than our host may send (token
+    #: bucket; 0 turns it off), checked before parsing. An honest peer sends
+    #: 2 heartbeats a second plus what its player clicks; 200/s with a burst
+    #: of 400 leaves two orders of magnitude while capping what a flood costs.
+    message_rate: float = 200.0
+    message_burst: int = 400
+    #: Commands per second the host accepts from one peer (token bucket).
+    #: Ten a second is faster than anyone clicks; the burst covers a UI that
+    #: sends a few commands at once (ready + mode + chat).
+    command_rate: float = 10.0
+    command_burst: int = 20
+    #: Chat lines per second from one peer, on top of the command limit:
+    #: about what a fast typist manages, so spam stays readable for others.
+    chat_rate: float = 1.0
+    chat_burst: int = 5
+    #: Password attempts one peer gets before its Authenticate messages are
+    #: ignored (a new connection means a new peer id, new signalling round
+    #: trip and a new WebRTC handshake: slow enough to make guessing costly).
+    max_auth_attempts: int = 3
+    #: Seconds between two warnings of the same kind in the log (the rest is
+    #: counted in ``stats`` and summarised in the next warning).
+    warning_interval: float = 10.0

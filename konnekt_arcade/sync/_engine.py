@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from ..domain import DomainError, Lobby, evolve
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
 from ._config import SyncConfig
+from ._limits import PeerBuckets, QuietLog
 from ._log import EventLog
 from ._notices import HostChanged, LobbySynced
 from ._wire import (
@@ -39,6 +40,12 @@ from ._wire import (
 )
 
 log = logging.getLogger("konnekt_arcade.sync")
+
+#: Drops that happen on any healthy lossy link; logged at debug level only.
+_BENIGN_DROPS = frozenset({"duplicate", "stale_epoch", "stale_heartbeat", "wrong_lobby"})
+#: A hand-over raises the epoch by one, and even a long partition sees only a
+#: few; a claim this far ahead of ours is a forgery, not a missed election.
+MAX_EPOCH_JUMP = 1000
 
 #: Events per MissingEventsResponse, so one reply stays well under the
 #: message size limit; the requester asks again for the rest.
@@ -59,6 +66,7 @@ class SyncBase:
         *,
         new_id: Callable[[], UUID] = uuid4,
         new_token: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+        password: str | None = None,
     ) -> None:
         self.local_peer = local_peer
         self.config = config or SyncConfig()
@@ -73,8 +81,33 @@ class SyncBase:
         self.reconnect_token: str | None = None
         self.roster = Roster()
         self.stats: Counter[str] = Counter()
+        #: The lobby password: the host checks it, a guest proves it. Never
+        #: sent anywhere (see ``password_proof``).
+        self.password = password or None
+        self._now = 0.0
+        self._quiet = QuietLog(log, self.config.warning_interval)
+        cfg = self.config
+        self._msg_limit = PeerBuckets(cfg.message_rate, cfg.message_burst)
+        self._cmd_limit = PeerBuckets(cfg.command_rate, cfg.command_burst)
+        self._chat_limit = PeerBuckets(cfg.chat_rate, cfg.chat_burst)
+        # Authority votes: peer -> the host its latest heartbeat follows, and
+        # that heartbeat's counter (so reordered old ones are ignored).
+        self._votes: dict[str, str] = {}
+        self._beats: dict[str, int] = {}
+        self._beat = 0
+        # Epoch raising against rival hosts (see _consider_authority).
+        self._raises: dict[str, int] = {}
+        self._last_raise = float("-inf")
+        # Password: peers that proved it to us (host), attempts per peer,
+        # and hosts we sent a proof to (guest).
+        self._authed: set[str] = set()
+        self._auth_attempts: dict[str, int] = {}
+        self._proved_to: set[str] = set()
         self._log = EventLog(self.config.max_log_events)
         self._buffer: dict[int, LobbyEvent] = {}
+        # Events that arrived before our first snapshot, by sender: only the
+        # snapshot's host's are kept (anyone else's would be forgeries).
+        self._early: dict[tuple[str, int], LobbyEvent] = {}
         self._out: list[tuple[str, bytes]] = []
         self._events: list[object] = []
         # Peers the transport says we can reach, whether or not they answer:
@@ -162,13 +195,34 @@ class SyncBase:
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
         data = encode(msg)
         for peer in sorted(self._linked):
+            if self._is_host and not self._authorized(peer):
+                continue  # a password lobby shows nothing to strangers
             if peer != exclude:
                 self._out.append((peer, data))
                 self.stats["sent"] += 1
 
     def _drop(self, reason: str, peer: str, detail: Any = "") -> None:
+        """Count (and log, rate-limited) a message we did not act on."""
         self.stats[f"dropped:{reason}"] += 1
-        log.debug("dropped message from %s: %s %s", peer, reason, detail)
+        self.stats["dropped"] += 1
+        if reason in _BENIGN_DROPS:
+            log.debug("dropped message from %s: %s %s", peer, reason, detail)
+        else:
+            self._quiet.warning(f"dropped:{reason}", self._now,
+                                "dropped message from %s: %s %s", peer, reason, str(detail)[:200])
+
+    def _count_rejected(self, kind: str, peer: str, reason: str) -> None:
+        """Count (and log, rate-limited) a request the rules refused."""
+        self.stats[f"rejected:{kind}"] += 1
+        self.stats["rejected"] += 1
+        self._quiet.warning(f"rejected:{kind}", self._now, "refused %s from %s: %s",
+                            kind, peer, reason)
+
+    def _authorized(self, peer: str) -> bool:
+        """Whether ``peer`` may see the lobby: no password, or it proved the
+        password to us, or it is a participant (it proved it when joining)."""
+        return (self.password is None or peer in self._authed
+                or self.participant_of(peer) is not None)
 
     def _fail(self, command_type: str, reason: str, request_id: int | None) -> None:
         self._events.append(
@@ -272,6 +326,10 @@ class SyncBase:
         self._collecting = None
         self._ever_synced = True
         self._buffer = {s: e for s, e in self._buffer.items() if s > self.sequence}
+        early, self._early = self._early, {}
+        for (sender, seq), le in sorted(early.items(), key=lambda kv: kv[0][1]):
+            if sender == snap.host_peer and seq > self.sequence:
+                self._buffer.setdefault(seq, le)
         self.stats["snapshots_applied"] += 1
         log.info("📥 GUEST: Received lobby snapshot via P2P: %s", snap.name)
         self._events.append(LobbySynced(snap.name, self.sequence, first))

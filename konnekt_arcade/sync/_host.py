@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from uuid import UUID
 
 from ..domain import DomainCommand, DomainError, decide
@@ -9,6 +10,9 @@ from ..domain._events import GuestJoined, GuestLeft, HostDelegated, LeaveReason
 from ._engine import log, token_hash
 from ._replica import ReplicaPart
 from ._wire import (
+    Authenticate,
+    AuthFailed,
+    AuthRequired,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -21,7 +25,10 @@ from ._wire import (
     RosterEntry,
     RosterUpdate,
     Welcome,
+    password_proof,
 )
+
+_NEEDS_PASSWORD = "this lobby needs a password"
 
 
 class HostPart(ReplicaPart):
@@ -105,6 +112,18 @@ class HostPart(ReplicaPart):
             self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
                                              reason="this peer is not the host"))
             return
+        if not self._authorized(peer):
+            self._count_rejected(kind, peer, _NEEDS_PASSWORD)
+            self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
+                                             reason=_NEEDS_PASSWORD))
+            return
+        if not self._cmd_limit.take(peer, now) or (
+            isinstance(cmd, DomainCommand.SendChat) and not self._chat_limit.take(peer, now)
+        ):
+            self._count_rejected("rate_limited", peer, kind)
+            self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
+                                             reason="too many commands; slow down"))
+            return
         actor = self.participant_of(peer)
         try:
             if peer in self._banned_peers:
@@ -113,7 +132,7 @@ class HostPart(ReplicaPart):
                 raise DomainError("the lobby already exists")
             events = decide(self.lobby, cmd, actor, now, new_id=self._new_id)
         except DomainError as exc:
-            self.stats[f"rejected:{kind}"] += 1
+            self._count_rejected(kind, peer, exc.reason)
             self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
                                              reason=exc.reason))
             return
@@ -131,12 +150,15 @@ class HostPart(ReplicaPart):
 
     def _on_rejoin(self, peer: str, msg: Rejoin, now: float) -> None:
         def reject(reason: str) -> None:
-            self.stats["rejected:Rejoin"] += 1
+            self._count_rejected("Rejoin", peer, reason)
             self._send(peer, CommandRejected(request_id=msg.request_id, command_type="Rejoin",
                                              reason=reason))
 
         if not self._is_host or self.lobby is None:
             reject("this peer is not the host")
+            return
+        if not self._authorized(peer):
+            reject(_NEEDS_PASSWORD)
             return
         pid = msg.participant_id
         entry = self.roster.entries.get(str(pid))
@@ -158,8 +180,35 @@ class HostPart(ReplicaPart):
             log.info("participant %s rejoined from peer %s", pid, peer)
 
     def _on_full_sync_request(self, peer: str, msg: RequestFullSync, now: float) -> None:
-        if self._is_host:
+        if self._is_host and self.lobby is not None and not self._authorized(peer):
+            self._send(peer, AuthRequired(lobby_id=self.lobby.id))
+        elif self._is_host:
             self._send_full_sync(peer)
+
+    def _on_authenticate(self, peer: str, msg: Authenticate, now: float) -> None:
+        """Check a guest's password proof; a few tries per peer, then silence."""
+        if not self._is_host or self.lobby is None or msg.lobby_id != self.lobby.id:
+            self._drop("not_host", peer)
+            return
+        if self.password is None or self._authorized(peer):
+            self._send_full_sync(peer)
+            return
+        tries = self._auth_attempts.get(peer, 0) + 1
+        if tries > self.config.max_auth_attempts:
+            self._drop("auth_attempts", peer)
+            return
+        if len(self._auth_attempts) >= 1024:  # bounded: forget the oldest
+            self._auth_attempts.pop(next(iter(self._auth_attempts)))
+        self._auth_attempts[peer] = tries
+        expected = password_proof(self.password, self.lobby.id, self.local_peer, peer)
+        if hmac.compare_digest(expected, msg.proof):
+            self._authed.add(peer)
+            self._auth_attempts.pop(peer, None)
+            log.info("peer %s proved the lobby password", peer)
+            self._send_full_sync(peer)
+        else:
+            self._count_rejected("password", peer, "wrong password")
+            self._send(peer, AuthFailed(reason="wrong password"))
 
     def _send_full_sync(self, peer: str) -> None:
         snap = self.snapshot()

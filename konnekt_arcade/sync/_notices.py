@@ -43,3 +43,12 @@ class HostLost:
     """The current host stopped answering; an election is under way."""
 
     host_peer: str | None
+
+
+@dataclass(frozen=True)
+class AccessDenied:
+    """The host refused to let us in: ``reason`` says why (no or wrong
+    password). The session layer turns it into a ``WrongPassword`` error."""
+
+    host_peer: str
+    reason: str

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ._engine import MAX_EVENTS_PER_RESPONSE, SyncBase, log
-from ._notices import HostChanged, Welcomed
+from ._engine import MAX_EPOCH_JUMP, MAX_EVENTS_PER_RESPONSE, SyncBase, log
+from ._notices import AccessDenied, HostChanged, Welcomed
 from ._wire import (
     END_OF_LOG,
+    Authenticate,
+    AuthFailed,
+    AuthRequired,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -19,7 +22,16 @@ from ._wire import (
     RequestMissingEvents,
     RosterUpdate,
     Welcome,
+    password_proof,
 )
+
+#: Rounds of epoch raising against one rival before counting every live peer.
+RAISES_BEFORE_HEADCOUNT = 3
+
+
+def _invert(text: str) -> tuple[int, ...]:
+    """A key that sorts strings in reverse (lower id = better rank)."""
+    return (*tuple(-ord(ch) for ch in text), 1)
 
 
 class ReplicaPart(SyncBase):
@@ -32,43 +44,98 @@ class ReplicaPart(SyncBase):
         p = self.lobby.participant(pid) if self.lobby and pid else None
         return (p.joined_at, str(p.id)) if p else (float("inf"), peer or "")
 
+    def _supporters(self, host: str | None, headcount: bool = False) -> set[str]:
+        """Participants (and us) whose latest word is that ``host`` is host.
+
+        Only peers we hear from and that the roster binds to a participant
+        count, so neither silent nor unknown peers (a second connection of
+        an attacker) add weight — unless ``headcount``: then every live peer
+        counts (the fallback when two hosts' rosters disagree). A claimant
+        with no heartbeat on record yet counts for itself.
+        """
+        if host is None:
+            return set()
+        out = {self.local_peer} if self.host_peer == host else set()
+        for peer in self._peers:
+            if peer in self._lost or (not headcount and self.participant_of(peer) is None):
+                continue
+            vote = self._votes.get(peer, peer if peer == host else None)
+            if vote == host:
+                out.add(peer)
+        if host == self.local_peer and self._is_host:
+            out.add(host)
+        return out
+
+    def _claim_key(self, host: str | None, epoch: int,
+                   headcount: bool = False) -> tuple[int, tuple[float, tuple[int, ...]], int]:
+        """Total order of host claims: more supporters, then the
+        earlier-joined host, then the higher epoch. Every peer that sees the
+        same votes orders two claims the same way, so a split heals."""
+        rank = self._rank(host)
+        return (len(self._supporters(host, headcount)), (-rank[0], _invert(rank[1])), epoch)
+
     def _consider_authority(self, claimed: str, epoch: int, via: str, now: float) -> bool:
         """Whether to accept ``claimed`` as host at ``epoch`` (told by ``via``).
 
-        Higher epochs win; equal epochs with two hosts (split views during
-        an election) go to the earlier-joined one. A replica only follows a
-        higher epoch when its own host is gone or its host itself points
-        there (a host that hears of a newer term steps down and then says
-        so in its heartbeats) — so a guest cannot take over a healthy lobby
-        by claiming a big epoch.
+        The rule that keeps a lone guest from taking a lobby while still
+        letting partitions heal (see docs/security.md, "Who is host"):
+
+        * our own host may always move us on (a higher epoch it announces,
+          or a successor it names after stepping down);
+        * while our host is lost, we follow the successor our own election
+          rule expects (or an earlier-joined one), or a claim at least one
+          other participant already follows;
+        * otherwise a rival claim wins only by :meth:`_claim_key` — more
+          participants following it, ties to the earlier-joined host. A host
+          that wins against a rival's higher epoch raises its own epoch
+          above it, so the rival side (which orders the claims the same way)
+          steps down; epochs only ever grow.
         """
         if self.lobby is None:
             return False
         if epoch == self.epoch and claimed == self.host_peer:
             return True
-        if (claimed != self.local_peer and self.participant_of(claimed) is None
-                and self._host_lost_at is None):
-            # Unknown claimant while our host is fine: ignore. With our host
-            # gone our roster may simply be stale; the snapshot we then ask
-            # for settles who is who.
+        if epoch > self.epoch + MAX_EPOCH_JUMP:
+            self._count_rejected("host_claim", via, f"implausible epoch {epoch}")
             return False
-        if epoch > self.epoch:
-            ok = (
-                self._is_host
-                or self._host_lost_at is not None
-                or via == self.host_peer
-            )
-        elif epoch == self.epoch:
-            ok = (self._host_lost_at is not None
-                  or self._rank(claimed) < self._rank(self.host_peer))
+        known = claimed == self.local_peer or self.participant_of(claimed) is not None
+        if not self._is_host and via == self.host_peer and epoch > self.epoch:
+            ok = True  # our host moved on: a new term of its own, or it stepped down
+        elif claimed == self.local_peer:
+            ok = False  # only our host can hand us the role
+        elif not self._is_host and self._host_lost_at is not None:
+            ok = epoch >= self.epoch and self._election_accepts(claimed, known)
         else:
-            ok = False
+            # Two hosts whose rosters differ (each side of a partition let
+            # different guests join) may each count itself the winner; after
+            # a few rounds both fall back to counting every live peer, which
+            # they see alike once the mesh is whole again.
+            headcount = self._is_host and self._raises.get(claimed, 0) >= RAISES_BEFORE_HEADCOUNT
+            mine = self._claim_key(self.host_peer, self.epoch, headcount)
+            theirs = self._claim_key(claimed, epoch, headcount)
+            ok = (known or headcount) and epoch >= self.epoch and theirs > mine
+            if (not ok and self._is_host and epoch >= self.epoch and mine > theirs
+                    and now - self._last_raise >= self.config.heartbeat_interval):
+                # Out-voted rivals at our epoch or above: move our term past
+                # theirs so their side, ordering claims like we do, yields.
+                self._last_raise = now
+                self._raises[claimed] = self._raises.get(claimed, 0) + 1
+                self.epoch = epoch + 1
+                self.stats["epoch_raised"] += 1
+                log.info("rival host claim by %s refused; raising epoch to %d",
+                         claimed, self.epoch)
+                self._broadcast(self._heartbeat())
         if not ok:
+            if claimed == via and claimed != self.host_peer:
+                self._count_rejected("host_claim", via, f"{claimed} at epoch {epoch}")
             return False
         was_host = self._is_host
         previous = self.host_peer
-        log.info("host is now %s (epoch %d)", claimed, epoch)
         self.epoch = epoch
+        if claimed == previous:
+            return True  # same host, later term: nothing else changes
+        log.info("host is now %s (epoch %d)", claimed, epoch)
+        self._raises.clear()
         self.host_peer = claimed
         self._is_host = claimed == self.local_peer
         self._host_lost_at = None
@@ -86,6 +153,24 @@ class ReplicaPart(SyncBase):
             self._request_full_sync(now)
         self._events.append(HostChanged(claimed, epoch, self._is_host, True))
         return True
+
+    def _election_accepts(self, claimed: str, known: bool) -> bool:
+        """While our host is lost: is ``claimed`` a plausible successor?"""
+        pid = self._expected_successor()
+        expected = self.local_peer if pid is not None and pid == self.local_participant_id \
+            else self.peer_of(pid)
+        if known:
+            if expected is None or self._rank(claimed) <= self._rank(expected):
+                return True
+            if expected == self.local_peer:
+                return False  # our turn: we take over, then votes settle it
+        others = {p for p in self._peers if p not in self._lost} - {claimed}
+        if not others:
+            return True  # nobody else to ask: our roster must be stale
+        # Not whom we expect (or unknown to a roster that may be stale):
+        # believe it once another peer follows it.
+        backers = self._supporters(claimed, headcount=not known)
+        return len(backers - {claimed, self.local_peer}) >= 1
 
     def _expected_successor(self) -> UUID | None:
         """The participant every survivor picks when the host is lost."""
@@ -111,8 +196,12 @@ class ReplicaPart(SyncBase):
 
     def _on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
         if self.lobby is None:
-            # Not synced yet: keep it for after the snapshot (bounded).
-            self._buffer_event(le, now)
+            # Not synced yet: keep it for after the snapshot (bounded); who
+            # sent it decides then whether it counts.
+            if len(self._early) < self.config.max_buffered_events:
+                self._early.setdefault((peer, le.sequence), le)
+            else:
+                self._drop("buffer_full", peer)
             return
         if le.lobby_id != self.lobby.id:
             self._drop("wrong_lobby", peer)
@@ -220,10 +309,21 @@ class ReplicaPart(SyncBase):
     # --- heartbeats ---------------------------------------------------------
 
     def _on_heartbeat(self, peer: str, hb: Heartbeat, now: float) -> None:
+        if hb.beat:
+            if hb.beat <= self._beats.get(peer, 0):
+                self._drop("stale_heartbeat", peer, hb.beat)
+                return
+            if len(self._beats) >= 1024:
+                self._beats.pop(next(iter(self._beats)))
+            self._beats[peer] = hb.beat
         if self.lobby is None or hb.lobby_id != self.lobby.id or hb.host_peer is None:
             return
-        if hb.epoch > self.epoch or (hb.epoch == self.epoch and hb.host_peer != self.host_peer):
-            if hb.host_peer == peer or peer == self.host_peer:
+        self._votes[peer] = hb.host_peer
+        if len(self._votes) > 1024:
+            self._votes.pop(next(iter(self._votes)))
+        if hb.host_peer != self.host_peer or hb.epoch > self.epoch:
+            # A claim (the sender's own, or whom it follows): weigh it.
+            if hb.host_peer in self._peers or hb.host_peer == self.local_peer:
                 self._consider_authority(hb.host_peer, hb.epoch, peer, now)
             return
         if peer != self.host_peer or hb.epoch != self.epoch or self._is_host:
@@ -297,7 +397,7 @@ class ReplicaPart(SyncBase):
                                           participant_id=pid, reconnect_token=token))
 
     def _on_roster(self, peer: str, msg: RosterUpdate, now: float) -> None:
-        if peer != self.host_peer or msg.epoch != self.epoch:
+        if peer != self.host_peer or msg.epoch < self.epoch or self._is_host:
             self._drop("not_from_host", peer)
             return
         self.roster = msg.roster
@@ -311,6 +411,9 @@ class ReplicaPart(SyncBase):
         if self.lobby is None or msg.lobby_id != self.lobby.id:
             self._drop("wrong_lobby", peer)
             return
+        if not self._authorized(peer):
+            self._drop("not_authorized", peer)
+            return
         if self._is_host and not self._log.covers(msg.from_sequence) and (
             msg.from_sequence <= self.sequence
         ):
@@ -322,3 +425,25 @@ class ReplicaPart(SyncBase):
         events = self._log.range(msg.from_sequence, to, MAX_EVENTS_PER_RESPONSE)
         self._send(peer, MissingEventsResponse(
             events=events, latest_sequence=self.sequence, epoch=self.epoch))
+
+    # --- password (guest side) ----------------------------------------------
+
+    def _on_auth_required(self, peer: str, msg: AuthRequired, now: float) -> None:
+        """A host wants the password before showing us the lobby."""
+        if self._is_host or (self.lobby is not None and peer != self.host_peer):
+            self._drop("not_from_host", peer)
+            return
+        if self.password is None:
+            self._events.append(AccessDenied(peer, "this lobby needs a password"))
+            return
+        if peer in self._proved_to:
+            return  # answered already; a second proof would not be different
+        self._proved_to.add(peer)
+        self._send(peer, Authenticate(lobby_id=msg.lobby_id, proof=password_proof(
+            self.password, msg.lobby_id, peer, self.local_peer)))
+
+    def _on_auth_failed(self, peer: str, msg: AuthFailed, now: float) -> None:
+        if peer not in self._proved_to:
+            self._drop("unsolicited", peer)
+            return
+        self._events.append(AccessDenied(peer, msg.reason))

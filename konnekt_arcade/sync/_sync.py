@@ -12,6 +12,9 @@ from ._config import SyncConfig
 from ._election import ElectionPart
 from ._engine import log, token_hash
 from ._wire import (
+    Authenticate,
+    AuthFailed,
+    AuthRequired,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -51,10 +54,16 @@ class LobbySync(ElectionPart):
         max_participants: int | None = None,
         config: SyncConfig | None = None,
         new_id: Callable[[], UUID] = uuid4,
+        password: str | None = None,
         **kw: object,
     ) -> LobbySync:
-        """A new lobby hosted here. Raises DomainError for bad names."""
-        self = cls(local_peer, config, new_id=new_id, **kw)  # type: ignore[arg-type]
+        """A new lobby hosted here. Raises DomainError for bad names.
+
+        With ``password``, a peer sees nothing of the lobby (no snapshot, no
+        events) and cannot join or rejoin until it proves the password.
+        """
+        self = cls(local_peer, config, new_id=new_id, password=password,
+                   **kw)  # type: ignore[arg-type]
         cmd = DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
                                         lobby_id=lobby_id,
                                         **({"max_participants": max_participants}
@@ -80,14 +89,17 @@ class LobbySync(ElectionPart):
         config: SyncConfig | None = None,
         *,
         resume: tuple[UUID, str] | None = None,
+        password: str | None = None,
         **kw: object,
     ) -> LobbySync:
         """A replica waiting for the host's snapshot.
 
         ``resume`` is ``(participant_id, reconnect_token)`` saved from an
         earlier session: after the snapshot it rejoins as that participant.
+        ``password`` answers the host's ``AuthRequired``; a refusal comes out
+        of ``drain_events`` as an :class:`AccessDenied` notice.
         """
-        self = cls(local_peer, config, **kw)  # type: ignore[arg-type]
+        self = cls(local_peer, config, password=password, **kw)  # type: ignore[arg-type]
         if resume is not None:
             self._resume = resume
             self.local_participant_id = resume[0]
@@ -98,7 +110,10 @@ class LobbySync(ElectionPart):
 
     def peer_connected(self, peer: str, now: float) -> None:
         self._touch(peer, now)
-        if self._is_host:
+        if self._is_host and not self._authorized(peer):
+            assert self.lobby is not None
+            self._send(peer, AuthRequired(lobby_id=self.lobby.id))
+        elif self._is_host:
             log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
             self._send_full_sync(peer)
         elif self.lobby is not None:
@@ -107,12 +122,23 @@ class LobbySync(ElectionPart):
 
     def peer_disconnected(self, peer: str, now: float) -> None:
         self._linked.discard(peer)
+        self._authed.discard(peer)
+        self._forget_limits(peer)
         self._peer_lost(peer, now)
         self._settle(now)
 
     def receive(self, peer: str, data: bytes, now: float) -> None:
-        """Handle bytes from ``peer``. Never raises."""
+        """Handle bytes from ``peer``. Never raises.
+
+        Order of defences: the per-peer message budget (unless it is our
+        host) and the size limit are checked before any parsing; then the
+        decoder; then the authority rules of each handler.
+        """
         self.stats["received"] += 1
+        self._now = now
+        if peer != self.host_peer and not self._msg_limit.take(peer, now):
+            self._drop("rate_limited", peer)
+            return
         try:
             msg = decode(data, self.config.max_message_size)
         except WireError as exc:
@@ -156,6 +182,7 @@ class LobbySync(ElectionPart):
 
     def tick(self, now: float) -> None:
         """Timers: heartbeats, liveness, retries, grace periods, elections."""
+        self._now = now
         try:
             if now - self._last_heartbeat >= self.config.heartbeat_interval:
                 self._last_heartbeat = now
@@ -190,15 +217,23 @@ class LobbySync(ElectionPart):
         self._peers.clear()
         self._linked.clear()
         self._lost.clear()
+        self._votes.clear()
+        self._beats.clear()
+        self._proved_to.clear()
         self.host_peer = None
         self._is_host = False
 
     # --- helpers ------------------------------------------------------------
 
     def _heartbeat(self) -> Heartbeat:
+        self._beat += 1
         return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
                          sequence=self.sequence, last_epoch=self._last_epoch(),
-                         host_peer=self.host_peer)
+                         host_peer=self.host_peer, beat=self._beat)
+
+    def _forget_limits(self, peer: str) -> None:
+        for buckets in (self._msg_limit, self._cmd_limit, self._chat_limit):
+            buckets.forget(peer)
 
     def _retry_full_sync(self, now: float) -> None:
         if not self._linked:
@@ -230,6 +265,9 @@ _HANDLERS = {
     Rejoin: LobbySync._on_rejoin,
     Heartbeat: LobbySync._on_heartbeat,
     RosterUpdate: LobbySync._on_roster,
+    AuthRequired: LobbySync._on_auth_required,
+    Authenticate: LobbySync._on_authenticate,
+    AuthFailed: LobbySync._on_auth_failed,
 }
 
 __all__ = ["DomainError", "LobbySync"]

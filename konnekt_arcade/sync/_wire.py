@@ -11,6 +11,8 @@ peer bindings that a successor host needs).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from typing import Annotated, Literal
 from uuid import UUID
@@ -27,6 +29,8 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_SIZE = 256 * 1024
 #: "To the end of the log" for RequestMissingEvents.
 END_OF_LOG = 2**63 - 1
+#: Longest password proof / reconnect token we parse (hex sha256 is 64).
+MAX_SECRET_LENGTH = 128
 
 
 class _Msg(BaseModel):
@@ -134,7 +138,7 @@ class Rejoin(_Msg):
     request_id: int = Field(ge=0)
     lobby_id: UUID
     participant_id: UUID
-    reconnect_token: str = Field(max_length=128)
+    reconnect_token: str = Field(max_length=MAX_SECRET_LENGTH)
 
 
 class Heartbeat(_Msg):
@@ -146,6 +150,32 @@ class Heartbeat(_Msg):
     #: epochs mean the receiver kept events of a deposed host.
     last_epoch: int = Field(ge=0)
     host_peer: str | None
+    #: The sender's own heartbeat counter: a reordered older heartbeat
+    #: (lower ``beat``) must not overwrite who the sender says it follows.
+    beat: int = Field(default=0, ge=0)
+
+
+class AuthRequired(_Msg):
+    """Host to a peer that has not proved the lobby password yet: no
+    snapshot, events or roster reach it until it does."""
+
+    type: Literal["AuthRequired"] = "AuthRequired"
+    lobby_id: UUID
+
+
+class Authenticate(_Msg):
+    """Guest to host: ``proof = password_proof(password, lobby, host, guest)``.
+    The password itself never travels; the proof is bound to both peer ids,
+    so a peer posing as host cannot replay it to the real one."""
+
+    type: Literal["Authenticate"] = "Authenticate"
+    lobby_id: UUID
+    proof: str = Field(max_length=MAX_SECRET_LENGTH)
+
+
+class AuthFailed(_Msg):
+    type: Literal["AuthFailed"] = "AuthFailed"
+    reason: str = Field(max_length=200)
 
 
 class RosterUpdate(_Msg):
@@ -166,7 +196,10 @@ SyncMessage = Annotated[
     | Welcome
     | Rejoin
     | Heartbeat
-    | RosterUpdate,
+    | RosterUpdate
+    | AuthRequired
+    | Authenticate
+    | AuthFailed,
     Field(discriminator="type"),
 ]
 
@@ -182,6 +215,12 @@ class WireError(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+def password_proof(password: str, lobby_id: UUID, host_peer: str, guest_peer: str) -> str:
+    """HMAC-SHA256 of the lobby and both peer ids, keyed with the password."""
+    msg = f"{lobby_id}|{host_peer}|{guest_peer}".encode()
+    return hmac.new(password.encode(), msg, hashlib.sha256).hexdigest()
 
 
 def encode(msg: BaseModel) -> bytes:
