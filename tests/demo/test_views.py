@@ -1,0 +1,114 @@
+"""The party lobby and the game views in a headless window (in-memory transport): a host
+plays Coins while a guest who joined with an invite spectates and sees the host move live."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from konnekt_arcade.testing import memory_builder
+
+DT = 1 / 60
+
+
+def pump(condition: Any, *views: Any, timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        for view in views:
+            view.on_update(DT)
+        time.sleep(0.002)
+
+
+def party(window: Any, builder: Any, name: str, **options: Any) -> Any:
+    from demo_game.lobby import Options, PartyLobbyView
+
+    view = PartyLobbyView(Options(name=name, sound=False, **options))
+    view.builder = builder
+    view.default_url = "memory://"  # no LAN server: the in-memory network
+    window.show_view(view)
+    return view
+
+
+@pytest.fixture
+def host_and_spectator(window: Any) -> Any:
+    builder = memory_builder()
+    host = party(window, builder, "Hana")
+    host.host_lobby()
+    pump(lambda: host.screen.name == "lobby", host, what="host lobby")
+    sid = str(host.hook.session.session_id)
+    guest = party(window, builder, "Gil", join=f"ws://192.168.1.5:3536/{sid}")
+    assert guest.form["session_id"] == sid
+    guest.form["signalling_url"] = ""  # the invite's address is not reachable here
+    guest.join_lobby()
+    pump(lambda: guest.screen.name == "lobby", guest, host, what="guest lobby")
+    guest.toggle_spectating()
+    pump(lambda: not host.hook.lobby.participants[1].is_active, host, guest)
+    yield host, guest
+    guest.close()
+    host.close()
+
+
+def test_spectator_watches_the_host_collect_coins(window: Any, host_and_spectator: Any) -> None:
+    from demo_game.games import CoinsView
+    from demo_game.results import ResultsView
+
+    host, guest = host_and_spectator
+    host.options.coins_ms = 3000
+    host.queue_activity(host.registry.get("coins"))
+    pump(lambda: host.hook.lobby.activity_queue, host, guest)
+    config = host.hook.lobby.activity_queue[0].config
+    assert config["duration_ms"] == 3000 and isinstance(config["seed"], int)
+    host.start_next()
+    pump(lambda: host.activity_view is not None and guest.activity_view is not None,
+         host, guest, what="both in the game")
+    playing, watching = host.activity_view, guest.activity_view
+    assert isinstance(playing, CoinsView) and isinstance(watching, CoinsView)
+    assert playing.round.playing and not watching.round.playing
+    assert playing.round.model.coins == watching.round.model.coins  # same seeded round
+    me = playing.me
+    playing.on_key_press(65363, 0)  # arrow right: the host walks
+    pump(lambda: me in watching.round.others and watching.round.others[me].x > 0.5,
+         playing, watching, what="the spectator sees the host move")
+    window.show_view(watching)
+    watching.on_draw()  # the spectator's screen draws without error
+    window.show_view(playing)
+    playing.on_key_release(65363, 0)
+    # the run ends when the host (the only player) submits at the end of its 3 s
+    pump(lambda: host.hook.lobby.finished_runs, playing, watching, timeout=15,
+         what="run finished")
+    result = host.hook.lobby.finished_runs[-1].results
+    assert len(result) == 1 and result[0].data["coins"] == len(playing.round.model.collected)
+    pump(lambda: isinstance(window.current_view, ResultsView), host, guest,
+         what="results shown")
+    results = window.current_view  # (one window for both players: the last one shown)
+    results.on_draw()
+    results.on_mouse_press(0, 0, 1, 0)  # click: back to the lobby
+    assert window.current_view is results.lobby_view
+
+
+def test_echo_typed_by_hand(window: Any, host_and_spectator: Any) -> None:
+    """A person's keys go through on_text / on_key_press and the score follows the rules."""
+    from demo_game.games import EchoView
+    from demo_game.rules import echo_score
+
+    host, guest = host_and_spectator
+    host.queue_activity(host.registry.get("echo"))
+    pump(lambda: host.hook.lobby.activity_queue, host, guest)
+    host.start_next()
+    pump(lambda: isinstance(host.activity_view, EchoView), host, guest)
+    view = host.activity_view
+    phrase = view.round.model.phrase
+    view.on_text(phrase[:3] + "#")
+    view.on_key_press(65288, 0)  # backspace
+    view.on_text(phrase[3:])
+    view.on_key_press(65293, 0)  # enter
+    view.on_update(DT)
+    assert view.submitted
+    pump(lambda: host.hook.lobby.finished_runs, view, guest.activity_view or guest)
+    result = host.hook.lobby.finished_runs[-1].results[0]
+    assert result.data["typed"] == phrase
+    assert result.score == echo_score(phrase, phrase, result.time_taken_ms)
