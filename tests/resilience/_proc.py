@@ -4,9 +4,10 @@ Commands: {"cmd": "host", "url", "lobby", "name", "grace"?}, {"cmd": "guest", "u
 "resume"?: [participant_id, token], "grace"?}, {"cmd": "join", "name"}, {"cmd": "chat",
 "text", "count"?}, {"cmd": "queue", "name"}, {"cmd": "start"}, {"cmd": "submit_result",
 "score"}, {"cmd": "cut"} (close the transport under the session: a network loss),
-{"cmd": "state"}, {"cmd": "pairs"} (selected ICE candidate pairs), {"cmd": "exit"}. host and
-guest also take "ice" (see ``ice()``) and "probe_timeout". Every applied event is recorded
-as (sequence, epoch, digest).
+{"cmd": "ready", "value"}, {"cmd": "paced", ...} (see ``paced``), {"cmd": "state"},
+{"cmd": "pairs"} (selected ICE candidate pairs), {"cmd": "exit"}. host and guest also take
+"ice" (see ``ice()``), "probe_timeout" and stage deadlines ("connection_timeout", ...). Every
+applied event is recorded as (sequence, epoch, digest).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def builder(cmd: dict[str, Any]) -> P2PLoopBuilder:
         b = b.sync_config(SyncConfig(grace_period=float(cmd["grace"])))
     if "probe_timeout" in cmd:
         b = b.ice_probe_timeout(float(cmd["probe_timeout"]))
+    # Stage deadlines (seconds), raised by the lossy-network tests.
+    for key in ("peer_id_timeout", "connection_timeout", "sync_timeout",
+                "peer_connect_timeout"):
+        if key in cmd:
+            b = getattr(b, key)(float(cmd[key]))  # each setter returns a new builder
     return b
 
 
@@ -102,6 +108,9 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
         for i in range(int(cmd.get("count", 1))):
             session.submit_command(DomainCommand.SendChat(
                 lobby_id=lobby.id, participant_id=me, text=f"{cmd['text']}{i}"))
+    elif kind == "ready":
+        session.submit_command(DomainCommand.SetReady(
+            lobby_id=lobby.id, participant_id=me, ready=bool(cmd["value"])))
     elif kind == "queue":
         session.submit_command(DomainCommand.QueueActivity(
             lobby_id=lobby.id, host_id=me, activity_type="quiz", name=cmd["name"]))
@@ -124,6 +133,17 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
     return session
 
 
+def paced(cmd: dict[str, Any], now: float) -> list[tuple[float, dict[str, Any]]]:
+    """{"cmd": "paced", "text", "count", "interval"}: ``count`` submissions, one every
+    ``interval`` s, alternating a chat line ``<text><i>`` and a ready toggle (True first)."""
+    interval, out = float(cmd["interval"]), []
+    for i in range(int(cmd["count"])):
+        sub = ({"cmd": "chat", "text": f"{cmd['text']}{i}-", "count": 1} if i % 2 == 0
+               else {"cmd": "ready", "value": i % 4 == 1})
+        out.append((now + i * interval, sub))
+    return out
+
+
 def notice_fields(notice: object) -> dict[str, Any]:
     fields = getattr(notice, "__dataclass_fields__", {})
     return {k: getattr(notice, k) for k in fields if k != "error"}
@@ -139,6 +159,7 @@ def main() -> None:
 
     threading.Thread(target=read, daemon=True).start()
     session: SessionLoop | None = None
+    scheduled: list[tuple[float, dict[str, Any]]] = []  # (due, command), due order
     emit({"event": "started"})
     try:
         while True:
@@ -148,6 +169,11 @@ def main() -> None:
                 cmd = {}
             if cmd is None or cmd.get("cmd") == "exit":
                 break
+            if cmd.get("cmd") == "paced":
+                scheduled.extend(paced(cmd, time.monotonic()))
+                cmd = {}
+            if not cmd and scheduled and scheduled[0][0] <= time.monotonic():
+                cmd = scheduled.pop(0)[1]
             if cmd:
                 try:
                     session = run(session, cmd)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,8 @@ HELPER = Path(__file__).with_name("_proc.py")
 
 
 class Proc(HelperProcess):
-    def __init__(self) -> None:
-        super().__init__(HELPER)
+    def __init__(self, prefix: Sequence[str] = ()) -> None:
+        super().__init__(HELPER, prefix)
 
 
 class Procs:
@@ -27,7 +27,11 @@ class Procs:
         self.all: list[Proc] = []
 
     def new(self, n: int = 1) -> list[Proc]:
-        started = [Proc() for _ in range(n)]
+        return self.new_in([()] * n)
+
+    def new_in(self, prefixes: list[Sequence[str]]) -> list[Proc]:
+        """One process per command prefix (e.g. ``ip netns exec NS``)."""
+        started = [Proc(prefix) for prefix in prefixes]
         self.all.extend(started)
         for p in started:
             p.wait_for(lambda e: e["event"] == "started", timeout=30)
