@@ -40,6 +40,15 @@ class Serialization(P2PError):
     """A message could not be encoded."""
 
 
+class JoinRefused(P2PError):
+    """The host refused to let us into its lobby; the message says why."""
+
+
+class WrongPassword(JoinRefused):
+    """The lobby has a password and ours was missing or wrong
+    (``P2PLoopBuilder().password(...)``)."""
+
+
 class P2PTimeout(P2PError, TimeoutError):
     """Base of the connection-stage timeouts."""
 
@@ -78,10 +87,12 @@ __all__ = [
     "ConnectionFailed",
     "ConnectionTimeout",
     "InvalidSessionId",
+    "JoinRefused",
     "P2PError",
     "P2PTimeout",
     "PeerIdTimeout",
     "SendFailed",
     "Serialization",
     "SyncTimeout",
+    "WrongPassword",
 ]

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from ..domain import Lobby, state_hash
 from ..net import TransportError, TransportEvent
 from ..net.peer import SelectedPair
-from ..sync import HostChanged, HostLost, LobbySynced, Welcomed
+from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
 from ._errors import (
     ConnectionFailed,
     ConnectionTimeout,
@@ -35,6 +35,7 @@ from ._errors import (
     PeerIdTimeout,
     SendFailed,
     SyncTimeout,
+    WrongPassword,
 )
 from ._p2p_loop import GameData, P2PLoop
 from ._queues import DropOldestQueue
@@ -42,7 +43,24 @@ from ._session_id import SessionId
 
 logger = logging.getLogger("konnekt_arcade.session")
 
-_NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost)
+_NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied)
+
+
+class SessionStats(dict[str, int]):
+    """``session.stats()`` (or ``session.stats[...]``): a snapshot of the counters.
+
+    Totals ``received``, ``dropped`` and ``rejected`` (lobby messages from peers), then by
+    reason: ``sync:dropped:<reason>`` (e.g. ``too_large``, ``malformed``, ``bad_version``,
+    ``rate_limited``, ``not_from_host``, ``duplicate``), ``sync:rejected:<kind>`` (a command
+    type, ``password``, ``rate_limited``, ``host_claim``), ``transport:*`` and this session's
+    own queues (``dropped:domain_events``, ...). Reading it is cheap; nothing resets it.
+    """
+
+    def __call__(self) -> SessionStats:
+        return self
+
+    def __missing__(self, key: str) -> int:
+        return 0
 
 
 class ConnectionStage(enum.StrEnum):
@@ -274,12 +292,15 @@ class SessionLoop:
         return self._notices.drain()
 
     @property
-    def stats(self) -> dict[str, int]:
-        """Counters of this session, its sync engine and its transport."""
-        out: dict[str, int] = dict(self._p2p.stats)
+    def stats(self) -> SessionStats:
+        """Counters of this session, its sync engine and its transport; callable, so
+        ``session.stats()`` and ``session.stats["..."]`` both work (see ``SessionStats``)."""
+        out = SessionStats(self._p2p.stats)
         sync, transport = self._p2p.sync, self._p2p.transport
         if sync is not None:
             out.update({f"sync:{k}": v for k, v in sync.stats.items()})
+            for total in ("received", "dropped", "rejected"):
+                out[total] = sync.stats[total]
         if transport is not None:
             out.update({f"transport:{k}": v for k, v in getattr(transport, "stats", {}).items()})
         out["dropped:domain_events"] = self._domain_events.dropped
@@ -461,7 +482,11 @@ class SessionLoop:
         for event in events:
             if isinstance(event, _NOTICES):
                 self._notices.put(event)
-                if isinstance(event, LobbySynced) and self.stage in (
+                if isinstance(event, AccessDenied):
+                    self._fail(WrongPassword(
+                        f"The host of session {self.session_id} refused us: {event.reason}. "
+                        "Check: the lobby password (P2PLoopBuilder().password(...))"))
+                elif isinstance(event, LobbySynced) and self.stage in (
                         ConnectionStage.PEER_ID, ConnectionStage.CONNECTED):
                     logger.info("✅ Lobby '%s' synced!", event.lobby_name)
                     self._set_stage(ConnectionStage.SYNCED, None)

@@ -7,12 +7,15 @@ Nothing here touches sockets, threads or clocks; ``now`` is always passed in.
 from __future__ import annotations
 
 from ._config import SyncConfig
-from ._notices import HostChanged, HostLost, LobbySynced, Welcomed
+from ._notices import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
 from ._sync import LobbySync
 from ._wire import (
     END_OF_LOG,
     MAX_MESSAGE_SIZE,
     PROTOCOL_VERSION,
+    Authenticate,
+    AuthFailed,
+    AuthRequired,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -34,12 +37,17 @@ from ._wire import (
     WireError,
     decode,
     encode,
+    password_proof,
 )
 
 __all__ = [
     "END_OF_LOG",
     "MAX_MESSAGE_SIZE",
     "PROTOCOL_VERSION",
+    "AccessDenied",
+    "AuthFailed",
+    "AuthRequired",
+    "Authenticate",
     "Command",
     "CommandAccepted",
     "CommandRejected",
@@ -67,4 +75,5 @@ __all__ = [
     "WireError",
     "decode",
     "encode",
+    "password_proof",
 ]

@@ -99,12 +99,15 @@ class ReplicaPart(SyncBase):
             self._count_rejected("host_claim", via, f"implausible epoch {epoch}")
             return False
         known = claimed == self.local_peer or self.participant_of(claimed) is not None
-        if not self._is_host and via == self.host_peer and epoch > self.epoch:
-            ok = True  # our host moved on: a new term of its own, or it stepped down
+        if not self._is_host and via == self.host_peer and (
+                epoch > self.epoch or (epoch == self.epoch and claimed != via)):
+            # Our host moved on: a new term of its own, or it stepped down
+            # for someone (maybe us: two hosts that yielded to each other).
+            ok = True
         elif claimed == self.local_peer:
             ok = False  # only our host can hand us the role
         elif not self._is_host and self._host_lost_at is not None:
-            ok = epoch >= self.epoch and self._election_accepts(claimed, known)
+            ok = self._election_accepts(claimed, known, lower=epoch < self.epoch)
         else:
             # Two hosts whose rosters differ (each side of a partition let
             # different guests join) may each count itself the winner; after
@@ -154,22 +157,29 @@ class ReplicaPart(SyncBase):
         self._events.append(HostChanged(claimed, epoch, self._is_host, True))
         return True
 
-    def _election_accepts(self, claimed: str, known: bool) -> bool:
-        """While our host is lost: is ``claimed`` a plausible successor?"""
+    def _election_accepts(self, claimed: str, known: bool, lower: bool = False) -> bool:
+        """While our host is lost: is ``claimed`` a plausible successor?
+
+        ``lower``: the claim's epoch is below ours (we followed a host on the
+        losing side of a partition, and it died); we join the other side
+        only when someone else there vouches for its host.
+        """
         pid = self._expected_successor()
         expected = self.local_peer if pid is not None and pid == self.local_participant_id \
             else self.peer_of(pid)
-        if known:
-            if expected is None or self._rank(claimed) <= self._rank(expected):
+        if expected is None and not lower:
+            return True  # we have no candidate of our own to wait for
+        if known and not lower:
+            if self._rank(claimed) <= self._rank(expected):
                 return True
             if expected == self.local_peer:
                 return False  # our turn: we take over, then votes settle it
         others = {p for p in self._peers if p not in self._lost} - {claimed}
         if not others:
             return True  # nobody else to ask: our roster must be stale
-        # Not whom we expect (or unknown to a roster that may be stale):
-        # believe it once another peer follows it.
-        backers = self._supporters(claimed, headcount=not known)
+        # Not whom we expect (or unknown to a roster that may be stale — so
+        # every live peer counts here): believe it once another peer follows it.
+        backers = self._supporters(claimed, headcount=True)
         return len(backers - {claimed, self.local_peer}) >= 1
 
     def _expected_successor(self) -> UUID | None:
@@ -185,6 +195,17 @@ class ReplicaPart(SyncBase):
                 if peer is None or peer in self._lost or peer not in self._peers:
                     continue
             candidates.append(p)
+        if not candidates:
+            # Everyone left is marked disconnected (the lost host marked
+            # them while the mesh was torn): any participant we can still
+            # reach, or we ourselves, rather than nobody forever.
+            for p in self.lobby.participants:
+                if p.id == self.lobby.host_id:
+                    continue
+                peer = self.peer_of(p.id)
+                if p.id == self.local_participant_id or (
+                        peer in self._peers and peer not in self._lost):
+                    candidates.append(p)
         if not candidates:
             return None
         return min(candidates, key=lambda p: (p.joined_at, str(p.id))).id
