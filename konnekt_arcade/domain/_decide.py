@@ -9,6 +9,7 @@ so a peer can never act as someone else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from uuid import UUID, uuid4
 
@@ -51,6 +52,10 @@ MAX_NAME_LENGTH = 32
 MAX_CHAT_LENGTH = 280
 #: Activity type / display name limits (they are shown in the lobby UI).
 MAX_ACTIVITY_FIELD = 64
+#: Activity config and result data as JSON. They live in the replicated
+#: state and in every snapshot, so one peer must not be able to bloat them;
+#: 8 KiB is far more than a mini-game's settings or score details need.
+MAX_PAYLOAD_BYTES = 8 * 1024
 
 IdFactory = Callable[[], UUID]
 
@@ -65,6 +70,15 @@ def clean_name(raw: str, what: str = "name") -> str:
     if not name.isprintable():
         raise DomainError(f"{what} must contain only printable characters")
     return name
+
+
+def _check_payload(data: dict, what: str) -> None:
+    try:
+        size = len(json.dumps(data, separators=(",", ":"), default=str))
+    except (TypeError, ValueError) as exc:
+        raise DomainError(f"{what} must be plain JSON") from exc
+    if size > MAX_PAYLOAD_BYTES:
+        raise DomainError(f"{what} must be at most {MAX_PAYLOAD_BYTES} bytes of JSON")
 
 
 def decide(
@@ -245,6 +259,7 @@ def _queue(lobby: Lobby, cmd: c.QueueActivity, actor: UUID | None, now: float,
         raise DomainError("an activity needs a type and a name")
     if len(kind) > MAX_ACTIVITY_FIELD or len(name) > MAX_ACTIVITY_FIELD:
         raise DomainError(f"activity type and name must be at most {MAX_ACTIVITY_FIELD} characters")
+    _check_payload(cmd.config, "activity config")
     aid = cmd.activity_id or new_id()
     if any(a.id == aid for a in lobby.activity_queue):
         raise DomainError("that activity is already queued")
@@ -289,6 +304,7 @@ def _submit(lobby: Lobby, cmd: c.SubmitResult, actor: UUID | None, now: float,
         raise DomainError("you already submitted a result for this run")
     if cmd.participant_id not in run.required_submitters:
         raise DomainError("you are not taking part in this run")
+    _check_payload(cmd.data, "result data")
     result = ActivityResult(run_id=run.id, participant_id=cmd.participant_id, data=dict(cmd.data),
                             score=cmd.score, time_taken_ms=cmd.time_taken_ms)
     return [ResultSubmitted(result=result), *_completion(run, submitted=cmd.participant_id)]
