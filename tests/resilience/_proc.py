@@ -35,8 +35,11 @@ def emit(obj: dict[str, Any]) -> None:
 
 def builder(cmd: dict[str, Any]) -> P2PLoopBuilder:
     b = P2PLoopBuilder()
-    if "grace" in cmd:
-        b = b.sync_config(SyncConfig(grace_period=float(cmd["grace"])))
+    sync = {"grace_period": float(cmd["grace"])} if "grace" in cmd else {}
+    if "heartbeat_timeout" in cmd:
+        sync["heartbeat_timeout"] = float(cmd["heartbeat_timeout"])
+    if sync:
+        b = b.sync_config(SyncConfig(**sync))  # type: ignore[arg-type]
     if "probe_timeout" in cmd:
         b = b.ice_probe_timeout(float(cmd["probe_timeout"]))
     # Stage deadlines (seconds), raised by the lossy-network tests.

@@ -22,8 +22,13 @@ EVENTS_PER_PEER = 50  # 4 x 50 = 200; half chat lines, half ready toggles
 #: host rate-limits guests' chat), so the test measures loss, not the spam filter.
 INTERVAL = 0.5
 #: NETWORK_FACTS.md: with 10% loss each way a data channel opened after up to 16.5 s.
+#: The liveness deadline is sized for loss too: heartbeats share the ordered reliable channel,
+#: so one lost packet stalls everything behind it until SCTP retransmits (RTO >= 1 s, doubling);
+#: a lost retransmission (10% here) means >= 3 s of silence, and the default 2.5 s timeout then
+#: elects a new host for a host that never left (the lobby heals, but a command in flight
+#: fails with "the host changed"). A game for lossy networks raises it the same way.
 SLOW = {"peer_id_timeout": 30.0, "connection_timeout": 45.0, "sync_timeout": 45.0,
-        "peer_connect_timeout": 40.0}
+        "peer_connect_timeout": 40.0, "heartbeat_timeout": 8.0}
 
 
 @pytest.fixture
