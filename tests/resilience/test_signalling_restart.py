@@ -7,7 +7,7 @@ import pytest
 
 from konnekt_arcade.net import SignallingServer
 
-from .conftest import Proc, Procs, converge, lobby
+from .conftest import Proc, Procs, converge, converge_on, lobby
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(120)]
 
@@ -47,7 +47,9 @@ def test_signalling_restart_keeps_links_and_lets_a_new_guest_join(procs: Procs) 
         cid.command(cmd="join", name="Cid")
         cid_id = str(cid.notice("Welcomed", timeout=20)["participant_id"])
         cid.command(cmd="chat", text="newcomer-", count=2)
-        states = converge([*members, cid], timeout=30)
+        states = converge_on([*members, cid], lambda s: {"while-down-2", "restored-2",
+                                                         "newcomer-1"} <= set(s["chat"]),
+                             timeout=30)
     finally:
         server.stop()
     chat = states[0]["chat"]
