@@ -32,8 +32,16 @@ from ..net import (
     Transport,
     TransportEvent,
 )
+from ..sync import (
+    PROTOCOL_VERSION,
+    FullSyncResponse,
+    LobbySnapshot,
+    LobbySync,
+    RequestFullSync,
+    decode,
+    encode,
+)
 from ..sync import Command as WireCommand
-from ..sync import FullSyncResponse, LobbySnapshot, LobbySync, RequestFullSync, decode, encode
 from ._errors import P2PError, SendFailed, Serialization
 from ._ice import IceProbe
 from ._queues import DropOldestQueue
@@ -43,7 +51,17 @@ logger = logging.getLogger("konnekt_arcade.session")
 GAME_DATA_PREFIX = b"\x00"
 #: Largest game-data payload accepted by ``send_game_data``.
 MAX_GAME_DATA = 64 * 1024
-_COMMAND_HEAD = b'{"v":1,"msg":{"type":"Command"'
+_COMMAND_HEAD = b'{"v":%d,"msg":{"type":"Command"' % PROTOCOL_VERSION
+#: Heartbeats travel on the unreliable channel. On the ordered reliable channel one lost packet
+#: stalls everything behind it until SCTP retransmits (1 s, doubling), and under heavy loss that
+#: silence outlasted the heartbeat timeout: peers declared a live host lost. Heartbeats only
+#: need to arrive often, not all of them; a reordered older one is ignored by its beat counter.
+_HEARTBEAT_HEAD = b'{"v":%d,"msg":{"type":"Heartbeat"' % PROTOCOL_VERSION
+
+
+def channel_for(data: bytes) -> int:
+    """The data channel a sync message travels on (see ``_HEARTBEAT_HEAD``)."""
+    return CHANNEL_UNRELIABLE if data.startswith(_HEARTBEAT_HEAD) else CHANNEL_RELIABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +147,7 @@ class P2PLoop:
         if sync is None or transport is None:
             return
         for peer, data in sync.data_to_send():
-            transport.send(peer, CHANNEL_RELIABLE, data)
+            transport.send(peer, channel_for(data), data)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
@@ -172,14 +190,16 @@ class P2PLoop:
         if data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
             self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE))
-        elif msg.channel != CHANNEL_RELIABLE:
+        elif msg.channel != CHANNEL_RELIABLE and channel_for(data) == CHANNEL_RELIABLE:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:
             self.stats["dropped:before_id"] += 1
         else:
-            if data.startswith(_COMMAND_HEAD):
-                self._peek_command(data)
+            dropped = self.sync.stats["dropped"]
             self.sync.receive(msg.peer_id, data, now)
+            if data.startswith(_COMMAND_HEAD) and self.sync.stats["dropped"] == dropped:
+                # Only what passed the sync engine's rate and size limits is parsed again.
+                self._peek_command(data)
 
     def _peek_command(self, data: bytes) -> None:
         try:

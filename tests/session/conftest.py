@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from konnekt_arcade import P2PLoopBuilder, SessionLoop
-from konnekt_arcade.net import InMemoryNetwork, SignallingServer
+from konnekt_arcade.net import SignallingServer
+from konnekt_arcade.testing import memory_builder as testing_memory_builder
 
 
 def wait_until(condition: Callable[[], object], timeout: float, *sessions: SessionLoop,
@@ -34,13 +35,4 @@ def signalling(signalling_server: SignallingServer) -> SignallingServer:
 @pytest.fixture
 def memory_builder() -> P2PLoopBuilder:
     """A builder whose sessions live on one InMemoryNetwork (no threads, no sockets)."""
-    network = InMemoryNetwork()
-
-    def factory(room: str, ice: object, queue_size: int):  # type: ignore[no-untyped-def]
-        transport = network.create_transport(room=room, start=False)
-        transport.queue_size = queue_size
-        return transport
-
-    builder = P2PLoopBuilder().transport_factory(factory)
-    builder.network = network  # type: ignore[attr-defined]
-    return builder
+    return testing_memory_builder()

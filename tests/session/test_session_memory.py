@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -212,3 +213,32 @@ def test_session_id_parse() -> None:
         SessionId.parse("not-a-uuid")
     with pytest.raises(InvalidSessionId):
         P2PLoopBuilder().start_session_guest("ws://127.0.0.1:1", "1234", [])
+
+
+def test_heartbeats_outlive_a_stalled_reliable_channel(memory_builder: P2PLoopBuilder,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under packet loss the ordered reliable channel can go silent for seconds while SCTP
+    retransmits; heartbeats on the unreliable channel keep a live host from being declared
+    lost (the default heartbeat timeout is 2.5 s)."""
+    host, guest = host_and_guest(memory_builder)
+    network = memory_builder.network  # type: ignore[attr-defined]
+    deliver = network._deliver
+    sent: list[int] = []
+
+    def stalled(sender: str, receiver: str, channel: int, data: bytes) -> bool:
+        sent.append(channel)
+        return True if channel == CHANNEL_RELIABLE else deliver(sender, receiver, channel, data)
+
+    monkeypatch.setattr(network, "_deliver", stalled)
+    timeout = host.p2p().sync.config.heartbeat_timeout  # type: ignore[union-attr]
+    stall_ends = time.monotonic() + timeout * 1.6
+    wait_until(lambda: time.monotonic() >= stall_ends, timeout * 2, host, guest, what="stall")
+    assert CHANNEL_UNRELIABLE in sent
+    assert host.is_host() and not guest.is_host()
+    assert not any(isinstance(n, HostChanged) for n in guest.drain_notices())
+    monkeypatch.undo()
+    guest.submit_command(DomainCommand.SendChat(lobby_id=guest.lobby_id(),
+                                                participant_id=guest.local_participant_id(),
+                                                text="still here"))
+    wait_until(lambda: host.get_lobby().chat, 5, host, guest, what="chat after the stall")
+    assert host.state_hash() == guest.state_hash()
