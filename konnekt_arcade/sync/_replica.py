@@ -342,6 +342,14 @@ class ReplicaPart(SyncBase):
         self._votes[peer] = hb.host_peer
         if len(self._votes) > 1024:
             self._votes.pop(next(iter(self._votes)))
+        if (hb.host_peer == self.local_peer and peer == self.host_peer and not self._is_host
+                and hb.sequence > self.sequence):
+            # Our host handed us the role while the hand-over did not reach us (a partition):
+            # fetch the HostDelegated event, which promotes us with the log intact. Taking
+            # the role from the heartbeat alone would start our term without it and roll
+            # every peer back to our older state, the delegation included.
+            self._request_gap(hb.sequence, now)
+            return
         if hb.host_peer != self.host_peer or hb.epoch > self.epoch:
             # A claim (the sender's own, or whom it follows): weigh it.
             if hb.host_peer in self._peers or hb.host_peer == self.local_peer:
