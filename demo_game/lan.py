@@ -6,7 +6,7 @@ import logging
 import socket
 from dataclasses import dataclass
 
-from konnekt_arcade.net import SignallingServer
+from konnekt_arcade import SignallingServer
 
 logger = logging.getLogger("demo_game")
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         LobbyView,
         SessionHook,
     )
+    from .net import SignallingServer
     from .session import (
         ConnectionFailed,
         ConnectionStage,
@@ -61,6 +62,7 @@ _LAZY = {
          "SessionStats"), "session"),
     **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
                     "sync"),
+    "SignallingServer": "net",
     **dict.fromkeys(("Activity", "ActivityContext", "ActivityRegistry", "LobbyTheme",
                      "LobbyView", "SessionHook"), "engine"),
 }
@@ -117,6 +119,7 @@ __all__ = [
     "SessionId",
     "SessionLoop",
     "SessionStats",
+    "SignallingServer",
     "StageChanged",
     "SyncTimeout",
     "TransportNotice",
