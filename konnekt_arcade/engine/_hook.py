@@ -45,13 +45,20 @@ EVENT_TYPES: dict[str, str] = {
     "on_host_delegated": "(from_id: UUID, to_id: UUID, reason: DelegationReason)",
     "on_became_host": "()  — this peer is now the host (delegated or migrated)",
     "on_host_lost": "()  — the host stopped answering; an election is under way",
+    "on_reconnecting": "(attempt: int, delay: float, reason: str)  — we lost the lobby; "
+                       "rejoining by ourselves",
+    "on_reconnected": "(attempts: int, seconds: float)  — the lobby is back",
+    "on_signalling_lost": "(reason: str)  — peers stay connected; new players can't join yet",
+    "on_signalling_restored": "()  — new players can join again",
+    "on_transport_notice": "(kind: str, message: str)  — anything else the transport reported",
     "on_activity_queued": "(activity: ActivityConfig)",
     "on_run_started": "(run: ActivityRun)",
     "on_result_submitted": "(result: ActivityResult)",
     "on_run_ended": "(run_id: UUID, status: RunStatus, reason: str)",
     "on_chat": "(message: ChatMessage)",
     "on_command_failed": "(command_type: str, reason: str, request_id: int | None)",
-    "on_game_data": "(data: GameData)  — .peer_id, .data (bytes), .reliable",
+    "on_game_data": "(data: GameData)  — .participant_id, .peer_id, .data (bytes), "
+                    ".reliable",
     "on_lobby_event": "(event)  — every domain event, after its specific callback",
     "on_error": "(error: Exception)",
 }
@@ -181,7 +188,13 @@ class SessionHook(LobbyCommands, EventDispatcher):
             logger.error("unhandled session error: %s", exc)
 
     def _notice(self, session: Any, notice: Any) -> None:
-        from ..session import ConnectionStage, StageChanged
+        from ..session import (
+            ConnectionStage,
+            Reconnected,
+            Reconnecting,
+            StageChanged,
+            TransportNotice,
+        )
 
         if isinstance(notice, StageChanged):
             self._last_stage = notice.stage
@@ -199,6 +212,17 @@ class SessionHook(LobbyCommands, EventDispatcher):
                 self.dispatch_event("on_became_host")
         elif isinstance(notice, HostLost):
             self.dispatch_event("on_host_lost")
+        elif isinstance(notice, Reconnecting):
+            self.dispatch_event("on_reconnecting", notice.attempt, notice.delay, notice.reason)
+        elif isinstance(notice, Reconnected):
+            self.dispatch_event("on_reconnected", notice.attempts, notice.seconds)
+        elif isinstance(notice, TransportNotice):
+            if notice.kind == "SignallingLost":
+                self.dispatch_event("on_signalling_lost", notice.message)
+            elif notice.kind == "SignallingRestored":
+                self.dispatch_event("on_signalling_restored")
+            else:
+                self.dispatch_event("on_transport_notice", notice.kind, notice.message)
 
     def _domain_event(self, session: Any, event: Any) -> None:
         simple = _SIMPLE.get(type(event))

@@ -269,6 +269,23 @@ class LobbyView(arcade.View):
             self.message = friendly_error(error, self.signalling_url_shown)
         self._dirty = True
 
+    def on_reconnecting(self, attempt: int, delay: float, reason: str) -> None:
+        self.message = ("Connection lost — reconnecting" if attempt == 1
+                        else f"Still reconnecting (attempt {attempt})") + "…"
+        self._dirty = True
+
+    def on_reconnected(self, attempts: int, seconds: float) -> None:
+        self.message = "Reconnected."
+        self._dirty = True
+
+    def on_signalling_lost(self, reason: str) -> None:
+        self.message = "Lost the signalling server: the game goes on, but nobody new can join."
+        self._dirty = True
+
+    def on_signalling_restored(self) -> None:
+        self.message = "Signalling server back: friends can join again."
+        self._dirty = True
+
     @property
     def signalling_url_shown(self) -> str:
         session = self.hook.session

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -66,11 +67,17 @@ def channel_for(data: bytes) -> int:
 
 @dataclass(frozen=True, slots=True)
 class GameData:
-    """Game data received from ``peer_id`` (not sequenced; for positions and the like)."""
+    """Game data received from ``peer_id`` (not sequenced; for positions and the like).
+
+    ``participant_id`` is the lobby participant behind that peer (None before it joined), so a
+    game can key positions by player rather than by connection: a reconnecting player gets a
+    new peer id but keeps its participant id.
+    """
 
     peer_id: str
     data: bytes
     reliable: bool
+    participant_id: UUID | None = None
 
 
 class P2PLoop:
@@ -189,7 +196,9 @@ class P2PLoop:
         data = msg.data
         if data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
-            self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE))
+            who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
+            self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE,
+                                         who))
         elif msg.channel != CHANNEL_RELIABLE and channel_for(data) == CHANNEL_RELIABLE:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:

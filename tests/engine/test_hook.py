@@ -99,7 +99,9 @@ def test_each_callback_is_dispatched(memory_sessions: SessionGroup) -> None:
 
     memory_sessions.host.send_game_data(b"pos 1 2", reliable=True)
     pump(window, lambda: grec.args("on_game_data"), "game data")
-    assert grec.args("on_game_data")[0][0].data == b"pos 1 2"
+    data = grec.args("on_game_data")[0][0]
+    assert data.data == b"pos 1 2"
+    assert data.participant_id == memory_sessions.host.local_participant_id()
     assert "on_error" not in hrec.names() + grec.names()
 
 
@@ -108,15 +110,23 @@ def test_disconnect_and_reconnect_callbacks() -> None:
     group = SessionGroup(builder, "memory://")
     try:
         guest = group.add_guest("Bob")
-        hook = SessionHook(group.host)
-        rec = Recorder().listen(hook)
+        hook, guest_hook = SessionHook(group.host), SessionHook(guest)
+        rec, grec = Recorder().listen(hook), Recorder().listen(guest_hook)
         network = builder.network  # type: ignore[attr-defined]
         host_peer, guest_peer = group.host.local_peer_id(), guest.local_peer_id()
         network.disconnect(host_peer, guest_peer)
         window = MockWindow()
         hook.attach(window)
+        guest_hook.attach(window)
         pump(window, lambda: rec.args("on_participant_disconnected"), "disconnected")
         assert rec.args("on_participant_disconnected")[0] == (guest.local_participant_id(),)
+        # The guest lost every peer: it reconnects by itself, and says so.
+        window.run_until(lambda: rec.args("on_participant_reconnected"), timeout=10,
+                         what="reconnected")
+        attempt, delay, reason = grec.args("on_reconnecting")[0]
+        assert attempt == 1 and delay > 0 and reason
+        assert grec.args("on_reconnected") and grec.args("on_welcomed")[-1][1] is True
+        assert rec.args("on_participant_reconnected")[0] == (guest.local_participant_id(),)
     finally:
         group.close()
 
@@ -200,3 +210,39 @@ def test_no_session_is_a_no_op() -> None:
     assert hook.lobby is None and not hook.is_host()
     with pytest.raises(Exception, match="no session"):
         hook.set_ready(True)
+
+
+def test_signalling_and_transport_notices_become_callbacks() -> None:
+    from konnekt_arcade import TransportNotice
+
+    class Quiet:
+        stage = ConnectionStage.SYNCED
+        error = None
+
+        def __init__(self) -> None:
+            self.notices = [TransportNotice("SignallingLost", "server closed"),
+                            TransportNotice("SignallingRestored", "peer-9"),
+                            TransportNotice("error", "peer-2: ICE failed")]
+
+        def poll(self) -> int:
+            return 0
+
+        def drain_notices(self) -> list[Any]:
+            notices, self.notices = self.notices, []
+            return notices
+
+        def domain(self) -> Any:
+            return self
+
+        def drain_events(self) -> list[Any]:
+            return []
+
+        def drain_game_data(self) -> list[Any]:
+            return []
+
+    hook = SessionHook(Quiet())
+    rec = Recorder().listen(hook)
+    hook.on_update(0.016)
+    assert rec.args("on_signalling_lost") == [("server closed",)]
+    assert rec.args("on_signalling_restored") == [()]
+    assert rec.args("on_transport_notice") == [("error", "peer-2: ICE failed")]
