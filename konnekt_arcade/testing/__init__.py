@@ -25,7 +25,7 @@ import pytest
 
 from ._mock_window import MockWindow
 from ._sessions import SessionGroup, memory_builder, wait_until
-from ._ui import click, press_key, type_text
+from ._ui import click, press_key, run_views_until, type_text
 
 __all__ = [
     "MockWindow",
@@ -35,6 +35,7 @@ __all__ = [
     "memory_sessions",
     "mock_window",
     "press_key",
+    "run_views_until",
     "signalling_server",
     "type_text",
     "wait_until",

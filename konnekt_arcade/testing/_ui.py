@@ -8,6 +8,8 @@ field and types into it.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pyglet.event import EventDispatcher
@@ -49,3 +51,20 @@ def type_text(window: Any, field: Any, text: str, *, replace: bool = True) -> No
 def press_key(window: Any, symbol: int, modifiers: int = 0) -> None:
     _dispatch(window, "on_key_press", symbol, modifiers)
     _dispatch(window, "on_key_release", symbol, modifiers)
+
+
+def run_views_until(condition: Callable[[], object], *views: Any, timeout: float = 10.0,
+                    what: str = "condition", delta_time: float = 1 / 60) -> None:
+    """Run frames (``on_update``) of every view — shown or not — until ``condition()``.
+
+    Several players' views in one test each need their frames for their sessions to move
+    on; this drives them all. Raises ``AssertionError`` naming ``what`` after ``timeout``
+    seconds (a deadline, never a bare sleep).
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        for view in views:
+            view.on_update(delta_time)
+        time.sleep(0.001)

@@ -3,24 +3,17 @@ plays Coins while a guest who joined with an invite spectates and sees the host 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from konnekt_arcade.testing import memory_builder
+from konnekt_arcade.testing import memory_builder, run_views_until
 
 DT = 1 / 60
 
 
 def pump(condition: Any, *views: Any, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        for view in views:
-            view.on_update(DT)
-        time.sleep(0.002)
+    run_views_until(condition, *views, timeout=timeout, what=what, delta_time=DT)
 
 
 def party(window: Any, builder: Any, name: str, **options: Any) -> Any:

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import arcade
 
 from konnekt_arcade import LobbyView
-from konnekt_arcade.testing import click, memory_builder, type_text
+from konnekt_arcade.testing import click, memory_builder, run_views_until, type_text
 
 DT = 1 / 60
 
 
 def pump(condition: Any, *views: LobbyView, timeout: float = 5.0, what: str = "condition") -> None:
     """Run frames of every view (shown or not) until ``condition()``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        for view in views:
-            view.on_update(DT)
-        time.sleep(0.001)
+    run_views_until(condition, *views, timeout=timeout, what=what, delta_time=DT)
 
 
 def make_view(window: arcade.Window, builder: Any, **kwargs: Any) -> LobbyView:

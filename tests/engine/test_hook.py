@@ -160,27 +160,38 @@ def test_decorator_style_and_view_attach(memory_sessions: SessionGroup,
     assert view.on_update.__func__ is GameView.on_update  # type: ignore[attr-defined]
 
 
+class FakeSession:
+    """The part of a SessionLoop a hook reads, with notices to hand out and a poll that may
+    raise (which a real session never should)."""
+
+    stage = ConnectionStage.SYNCED
+    error = None
+
+    def __init__(self, notices: list[Any] | None = None, poll_error: str | None = None) -> None:
+        self.notices = notices or []
+        self.poll_error = poll_error
+
+    def poll(self) -> int:
+        if self.poll_error:
+            raise RuntimeError(self.poll_error)
+        return 0
+
+    def drain_notices(self) -> list[Any]:
+        notices, self.notices = self.notices, []
+        return notices
+
+    def domain(self) -> Any:
+        return self
+
+    def drain_events(self) -> list[Any]:
+        return []
+
+    def drain_game_data(self) -> list[Any]:
+        return []
+
+
 def test_poll_exception_becomes_on_error() -> None:
-    class Broken:
-        stage = ConnectionStage.SYNCED
-        error = None
-
-        def poll(self) -> int:
-            raise RuntimeError("boom")
-
-        def drain_notices(self) -> list[Any]:
-            return []
-
-        def domain(self) -> Any:
-            return self
-
-        def drain_events(self) -> list[Any]:
-            return []
-
-        def drain_game_data(self) -> list[Any]:
-            return []
-
-    hook = SessionHook(Broken())
+    hook = SessionHook(FakeSession(poll_error="boom"))
     errors: list[BaseException] = []
     hook.push_handlers(on_error=errors.append)
     hook.on_update(0.016)
@@ -215,32 +226,9 @@ def test_no_session_is_a_no_op() -> None:
 def test_signalling_and_transport_notices_become_callbacks() -> None:
     from konnekt_arcade import TransportNotice
 
-    class Quiet:
-        stage = ConnectionStage.SYNCED
-        error = None
-
-        def __init__(self) -> None:
-            self.notices = [TransportNotice("SignallingLost", "server closed"),
-                            TransportNotice("SignallingRestored", "peer-9"),
-                            TransportNotice("error", "peer-2: ICE failed")]
-
-        def poll(self) -> int:
-            return 0
-
-        def drain_notices(self) -> list[Any]:
-            notices, self.notices = self.notices, []
-            return notices
-
-        def domain(self) -> Any:
-            return self
-
-        def drain_events(self) -> list[Any]:
-            return []
-
-        def drain_game_data(self) -> list[Any]:
-            return []
-
-    hook = SessionHook(Quiet())
+    hook = SessionHook(FakeSession([TransportNotice("SignallingLost", "server closed"),
+                                    TransportNotice("SignallingRestored", "peer-9"),
+                                    TransportNotice("error", "peer-2: ICE failed")]))
     rec = Recorder().listen(hook)
     hook.on_update(0.016)
     assert rec.args("on_signalling_lost") == [("server closed",)]
