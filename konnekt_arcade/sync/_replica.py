@@ -70,7 +70,16 @@ class ReplicaPart(SyncBase):
                    headcount: bool = False) -> tuple[int, tuple[float, tuple[int, ...]], int]:
         """Total order of host claims: more supporters, then the
         earlier-joined host, then the higher epoch. Every peer that sees the
-        same votes orders two claims the same way, so a split heals."""
+        same votes orders two claims the same way, so a split heals.
+
+        ``headcount`` (two hosts that keep out-voting each other) also drops
+        the join-time rank for the peer id: each side ranks by its *own*
+        lobby, and two lobbies that drifted apart (each side's grace period
+        removed the other) rank their own host first forever. Peer ids are
+        the one order both sides see alike.
+        """
+        if headcount:
+            return (len(self._supporters(host, True)), (0.0, _invert(host or "")), epoch)
         rank = self._rank(host)
         return (len(self._supporters(host, headcount)), (-rank[0], _invert(rank[1])), epoch)
 
