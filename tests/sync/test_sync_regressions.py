@@ -1,0 +1,94 @@
+"""Fault sequences the stateful test found, replayed step by step so they stay fixed even when
+hypothesis explores elsewhere. Each drives ``LobbyUnderFaults`` exactly as the shrunk example
+did; ``teardown()`` asserts that every live peer converges on one host and one state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from .test_sync_stateful import LobbyUnderFaults
+
+
+class Draws:
+    """Stands in for hypothesis' ``data``: hands out the recorded draws in order; a callable
+    picks the first element of a ``sampled_from`` strategy it accepts."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values = list(values)
+
+    def draw(self, strategy: Any) -> Any:
+        value = self.values.pop(0)
+        if callable(value):
+            return next(e for e in strategy.elements if value(e))
+        return value
+
+
+def command(name: str, **fields: Any) -> Callable[[Any], bool]:
+    return lambda c: type(c).__name__ == name and all(
+        getattr(c, k) == v for k, v in fields.items())
+
+
+def machine(seed: int) -> LobbyUnderFaults:
+    state = LobbyUnderFaults()
+    state.start(seed=seed)
+    return state
+
+
+def pid(state: LobbyUnderFaults, name: str) -> UUID:
+    return state.net.nodes[name].local_participant_id  # type: ignore[return-value]
+
+
+def test_delegation_across_a_partition_keeps_the_hand_over() -> None:
+    """The host delegated to a guest it could not reach; the guest must fetch the
+    HostDelegated event rather than promote itself from a heartbeat (which rolled everyone
+    back past the delegation and left no host once it died)."""
+    state = machine(0)
+    state.add_guest()
+    state.add_guest()
+    state.partition(Draws({"g1"}))
+    state.random_command(Draws("g1", pid(state, "g1"), False, command("SetReady", ready=False)))
+    state.random_command(Draws("host", pid(state, "g1"), False, command("DelegateHost")))
+    state.heal()
+    state.add_guest()
+    state.kill(Draws("g1"), notify=False)
+    state.teardown()
+
+
+def test_two_drifted_lobbies_settle_on_one_host() -> None:
+    """Each side of a partition elected a host and their grace periods removed each other:
+    ranking by join time (each from its own lobby) made both win forever; the peer-id
+    tie-break ends the epoch war."""
+    state = machine(9295)
+    state.advance(dt=1.0)
+    state.set_faults(delay=0.25, drop=0.0, dup=0.0)
+    state.add_guest()
+    state.add_guest()
+    for _ in range(3):
+        state.advance(dt=1.0)
+    state.partition(Draws({"g1"}))
+    state.advance(dt=1.0)
+    state.kill(Draws("host"), notify=False)
+    state.add_guest()
+    state.advance(dt=1.0)
+    state.kill(Draws("g1"), notify=False)
+    state.teardown()
+
+
+def test_hand_over_to_a_peer_that_already_left_starts_an_election() -> None:
+    """The HostDelegated event arrived after the new host's departure: the follower must
+    elect at once (nothing would ever time that host out)."""
+    state = machine(0)
+    state.random_command(Draws("host", pid(state, "host"), False, command("SetReady")))
+    state.add_guest()
+    state.add_guest()
+    state.add_guest()
+    state.random_command(Draws("host", pid(state, "g1"), False, command("DelegateHost")))
+    state.kill(Draws("g3"), notify=False)
+    state.kill(Draws("g1"), notify=True)
+    state.random_command(Draws("g2", pid(state, "host"), False,
+                               command("SetReady", ready=False)))
+    state.add_guest()
+    state.kill(Draws("host"), notify=False)
+    state.teardown()
