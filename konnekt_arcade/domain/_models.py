@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,28 @@ FINISHED_RUNS_KEPT = 20
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Shallow copy with ``update`` applied, without re-validating (as pydantic's own).
+
+        ``evolve`` copies the lobby a few times per event, on every peer, inside the game's
+        frame: pydantic's generic copy (``copy.copy`` of every slot) was the largest single
+        cost of applying an event. These models are frozen, forbid extras and have no
+        private attributes, so a new ``__dict__`` is the whole copy.
+        """
+        if deep:
+            return super().model_copy(update=update, deep=True)
+        new = self.__class__.__new__(self.__class__)
+        values = self.__dict__.copy()
+        fields_set = set(self.__pydantic_fields_set__)
+        if update:
+            values.update(update)
+            fields_set.update(update)
+        object.__setattr__(new, "__dict__", values)
+        object.__setattr__(new, "__pydantic_fields_set__", fields_set)
+        object.__setattr__(new, "__pydantic_extra__", None)
+        object.__setattr__(new, "__pydantic_private__", None)
+        return new
 
 
 class Role(enum.StrEnum):
