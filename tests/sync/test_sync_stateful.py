@@ -18,6 +18,8 @@ from konnekt_arcade.sync import SyncConfig
 from .simnet import SimNet
 
 EXAMPLES = int(os.environ.get("KONNEKT_STATEFUL_EXAMPLES", "200"))
+#: Steps per example; longer runs (e.g. 60) reach deeper fault histories outside CI.
+STEPS = int(os.environ.get("KONNEKT_STATEFUL_STEPS", "25"))
 CONFIG = SyncConfig(grace_period=20.0)
 
 
@@ -171,7 +173,7 @@ class LobbyUnderFaults(RuleBasedStateMachine):
 
 LobbyUnderFaults.TestCase.settings = settings(
     max_examples=EXAMPLES,
-    stateful_step_count=25,
+    stateful_step_count=STEPS,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=bool(os.environ.get("CI")),
