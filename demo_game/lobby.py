@@ -70,6 +70,8 @@ class PartyLobbyView(LobbyView):
                          signalling_url=options.signal, player_name=options.name,
                          title="Join the party")
         self.options = options
+        # Keep the invite/leaderboard strip (drawn under the lobby) clear of player rows.
+        self.reserved_height += 110
         self.autoplay = options.autoplay
         self.sounds = Sounds(enabled=options.sound)
         self.rng = random.Random(options.seed)

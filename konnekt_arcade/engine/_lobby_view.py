@@ -25,6 +25,7 @@ from ._friendly import friendly_error, friendly_failure
 from ._hook import SessionHook
 from ._registry import Activity, ActivityRegistry
 from ._screens import ConnectingScreen, LobbyScreen, Screen, StartScreen
+from ._screens._lobby import RESERVED_HEIGHT
 from ._theme import DEFAULT_THEME, LobbyTheme
 
 logger = logging.getLogger("konnekt_arcade.engine")
@@ -69,6 +70,9 @@ class LobbyView(arcade.View):
         self.copied = False
         #: First participant row shown; the list scrolls when the lobby outgrows the window.
         self.participant_offset = 0
+        #: Window height kept free of participant rows for the rest of the lobby screen;
+        #: a game that draws its own panels under the lobby (see demo_game) raises it.
+        self.reserved_height = RESERVED_HEIGHT
         self.role: str | None = None
         self.activity_view: arcade.View | None = None
         self._join_sent = False

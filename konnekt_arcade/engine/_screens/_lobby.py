@@ -16,9 +16,12 @@ ROW_HEIGHT = 34
 RESERVED_HEIGHT = 400
 
 
-def visible_rows(window_height: int) -> int:
-    """How many participant rows fit: the list scrolls instead of pushing controls off-screen."""
-    return max(3, (window_height - RESERVED_HEIGHT) // ROW_HEIGHT)
+def visible_rows(window_height: int, reserved: int = RESERVED_HEIGHT) -> int:
+    """How many participant rows fit: the list scrolls instead of pushing controls off-screen.
+
+    ``reserved`` is the height the rest of the screen needs (``LobbyView.reserved_height``:
+    a game that draws its own strip under the lobby raises it)."""
+    return max(3, (window_height - reserved) // ROW_HEIGHT)
 
 
 def describe(participant: Participant, me: Any) -> str:
@@ -82,7 +85,7 @@ class LobbyScreen(Screen):
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
         box.add(t.label(f"Players ({len(lobby.participants)}/{lobby.max_participants})",
                         bold=True))
-        rows = visible_rows(self.height)
+        rows = visible_rows(self.height, view.reserved_height)
         last_offset = max(0, len(lobby.participants) - rows)
         view.participant_offset = offset = min(view.participant_offset, last_offset)
         if offset:
