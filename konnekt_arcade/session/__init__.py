@@ -19,13 +19,12 @@ from ._errors import (
 from ._ice import DEFAULT_STUN_URLS, IceProbe, IceServer, clear_probe_cache, probe_url
 from ._p2p_loop import GAME_DATA_PREFIX, MAX_GAME_DATA, GameData, P2PLoop
 from ._session_id import SessionId
-from ._session_loop import (
+from ._session_loop import DomainView, SessionLoop
+from ._types import (
     ConnectionStage,
-    DomainView,
     Reconnected,
     Reconnecting,
     ReconnectPolicy,
-    SessionLoop,
     SessionStats,
     StageChanged,
     Timeouts,

@@ -22,7 +22,8 @@ from ._errors import P2PError
 from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
-from ._session_loop import ConnectionStage, ReconnectPolicy, SessionLoop, Timeouts
+from ._session_loop import SessionLoop
+from ._types import ConnectionStage, ReconnectPolicy, Timeouts
 
 #: ``(room, ice_servers, queue_size) -> Transport`` (not started); for the in-memory transport.
 TransportFactory = Callable[[str, list[IceServerConfig], int], Transport]

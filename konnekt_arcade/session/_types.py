@@ -1,0 +1,100 @@
+"""The small value types a ``SessionLoop`` hands out: its stage, its notices, its policies and
+its counters. Kept apart from the loop itself so the loop's module stays about the loop."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from ._errors import P2PError
+
+
+class SessionStats(dict[str, int]):
+    """``session.stats()`` (or ``session.stats[...]``): a snapshot of the counters.
+
+    Totals ``received``, ``dropped`` and ``rejected`` (lobby messages from peers), then by
+    reason: ``sync:dropped:<reason>`` (e.g. ``too_large``, ``malformed``, ``bad_version``,
+    ``rate_limited``, ``not_from_host``, ``duplicate``), ``sync:rejected:<kind>`` (a command
+    type, ``password``, ``rate_limited``, ``host_claim``), ``transport:*`` and this session's
+    own queues (``dropped:domain_events``, ...). Reading it is cheap; nothing resets it.
+    """
+
+    def __call__(self) -> SessionStats:
+        return self
+
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
+class ConnectionStage(enum.StrEnum):
+    """Where a session is on its way up (a UI shows this while it waits)."""
+
+    SIGNALLING = "signalling"  # probing ICE servers, connecting to the signalling server
+    PEER_ID = "peer_id"  # peer id assigned; a guest now waits for a peer connection
+    CONNECTED = "connected"  # a guest has a peer connection and waits for the snapshot
+    SYNCED = "synced"  # the lobby is here (a host is synced as soon as it has a peer id)
+    RECONNECTING = "reconnecting"  # a synced guest lost the mesh and is rejoining by itself
+    FAILED = "failed"  # see ``SessionLoop.error``; the transport is closed
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class StageChanged:
+    """Notice: the connection stage changed (``error`` is set when it is FAILED)."""
+
+    stage: ConnectionStage
+    error: P2PError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransportNotice:
+    """Notice: something the transport reported (lost signalling, a peer that failed)."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """Notice: we lost the lobby's peers (``reason``) and will try to rejoin; attempt
+    ``attempt`` starts in ``delay`` seconds. The lobby state stays readable meanwhile."""
+
+    attempt: int
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """Notice: the host's snapshot arrived again after ``attempts`` attempts and
+    ``seconds`` seconds; a ``Welcomed(rejoined=True)`` follows when our token is accepted."""
+
+    attempts: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """How a synced guest comes back after losing every peer.
+
+    It notices when no peer is connected, or when no connected peer said anything for
+    ``silence`` seconds (below the sync heartbeat timeout, so it acts before the engine would
+    elect itself host of an empty mesh). It then opens a new transport (new signalling
+    connection, new peer id) after ``backoff[0]`` s, then ``backoff[1]`` s, ... (the last value
+    repeats), and rejoins with its reconnect token. It gives up with ``ConnectionFailed`` when
+    ``give_up_after`` seconds (default: the lobby's grace period) have passed.
+    """
+
+    enabled: bool = True
+    backoff: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+    silence: float = 2.0
+    give_up_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """The seed's stage timeouts (seconds); each starts when the previous stage ends."""
+
+    peer_id: float = 5.0
+    connection: float = 10.0
+    sync: float = 10.0
