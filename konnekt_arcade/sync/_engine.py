@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from ..domain import DomainError, Lobby, evolve
+from ..domain import DomainError, Lobby, evolve, state_hash
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
 from ._config import SyncConfig
 from ._limits import PeerBuckets, QuietLog
@@ -98,6 +98,12 @@ class SyncBase:
         # Epoch raising against rival hosts (see _consider_authority).
         self._raises: dict[str, int] = {}
         self._last_raise = float("-inf")
+        #: The highest epoch we sequenced in as host. A host that yields takes another
+        #: history (the winner's snapshot); should it be handed the role again, it must not
+        #: sequence in that epoch again, or its old followers would see one term with two
+        #: histories at the same sequence numbers and never notice.
+        self._held_epoch = -1
+        self._digest_cache: tuple[Lobby, str] | None = None
         # Password: peers that proved it to us (host), attempts per peer,
         # and hosts we sent a proof to (guest).
         self._authed: set[str] = set()
@@ -302,8 +308,22 @@ class SyncBase:
     def _on_became_host(self, now: float) -> None:  # overridden by the host part
         pass
 
+    def _state_digest(self) -> str | None:
+        """``state_hash`` of our lobby, shortened, computed once per lobby object (lobbies
+        are immutable: a new object on every change)."""
+        lobby = self.lobby
+        if lobby is None:
+            return None
+        cached = self._digest_cache
+        if cached is None or cached[0] is not lobby:
+            cached = self._digest_cache = (lobby, state_hash(lobby)[:16])
+        return cached[1]
+
     def _peer_lost(self, peer: str, now: float) -> None:  # overridden by the election part
         pass
+
+    def _decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
+        raise NotImplementedError  # the host part decides and sequences
 
     def _request_full_sync(self, now: float) -> None:
         if self._full_sync_at is not None and now - self._full_sync_at < self.config.retry_interval:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from ..domain import DomainCommand
 from ._engine import MAX_EPOCH_JUMP, MAX_EVENTS_PER_RESPONSE, SyncBase, log
 from ._notices import AccessDenied, HostChanged, Welcomed
 from ._wire import (
@@ -143,6 +144,7 @@ class ReplicaPart(SyncBase):
             return False
         was_host = self._is_host
         previous = self.host_peer
+        held = self.epoch
         self.epoch = epoch
         if claimed == previous:
             return True  # same host, later term: nothing else changes
@@ -150,6 +152,10 @@ class ReplicaPart(SyncBase):
         self._raises.clear()
         self.host_peer = claimed
         self._is_host = claimed == self.local_peer
+        if was_host and not self._is_host:
+            self._held_epoch = max(self._held_epoch, held)
+        elif self._is_host and not was_host and self.epoch <= self._held_epoch:
+            self.epoch = self._held_epoch + 1  # a term of ours had another history
         self._host_lost_at = None
         self._collecting = None
         self._election_target = None
@@ -164,6 +170,15 @@ class ReplicaPart(SyncBase):
             self._full_sync_at = None
             self._request_full_sync(now)
         self._events.append(HostChanged(claimed, epoch, self._is_host, True))
+        if (self._is_host and self.lobby is not None and self.local_participant_id is not None
+                and self.lobby.host_id != self.local_participant_id
+                and self.lobby.participant(self.local_participant_id) is not None):
+            # We were handed the role by a claim, holding a lobby that names someone else
+            # (two hosts that yielded to each other: we took their snapshot first). Put the
+            # hand-over in the log, as a migration does, or every peer would follow a host
+            # whose lobby says it is a guest.
+            self._decide_commit(DomainCommand.MigrateHost(
+                new_host_id=self.local_participant_id), None, now)
         return True
 
     def _election_accepts(self, claimed: str, known: bool, lower: bool = False) -> bool:
@@ -371,7 +386,9 @@ class ReplicaPart(SyncBase):
             self._request_gap(hb.sequence, now)
             return
         mine = self._last_epoch()
-        if (hb.sequence == self.sequence and hb.last_epoch != mine) or (
+        if (hb.sequence == self.sequence and (
+                hb.last_epoch != mine
+                or (hb.state is not None and hb.state != self._state_digest()))) or (
             hb.sequence < self.sequence and mine < self.epoch
         ):
             # We hold events the current host never sequenced: they came

@@ -229,7 +229,8 @@ class LobbySync(ElectionPart):
         self._beat += 1
         return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
                          sequence=self.sequence, last_epoch=self._last_epoch(),
-                         host_peer=self.host_peer, beat=self._beat)
+                         host_peer=self.host_peer, beat=self._beat,
+                         state=self._state_digest())
 
     def _forget_limits(self, peer: str) -> None:
         for buckets in (self._msg_limit, self._cmd_limit, self._chat_limit):

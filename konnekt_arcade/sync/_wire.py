@@ -153,6 +153,10 @@ class Heartbeat(_Msg):
     #: The sender's own heartbeat counter: a reordered older heartbeat
     #: (lower ``beat``) must not overwrite who the sender says it follows.
     beat: int = Field(default=0, ge=0)
+    #: Short digest of the sender's lobby at ``sequence``: two histories that share
+    #: sequence numbers and epochs (a host handed the role again after taking another
+    #: history) still differ here, and the replica resyncs.
+    state: str | None = Field(default=None, max_length=64)
 
 
 class AuthRequired(_Msg):

@@ -92,3 +92,35 @@ def test_hand_over_to_a_peer_that_already_left_starts_an_election() -> None:
     state.add_guest()
     state.kill(Draws("host"), notify=False)
     state.teardown()
+
+
+def test_a_host_handed_the_role_again_does_not_reuse_its_term() -> None:
+    """Partitions healing three ways: a host yielded (taking the winner's history), then was
+    handed the role back. Its old followers saw the same epoch and sequence numbers with
+    another history; the heartbeat's state digest catches that, a new term and a logged
+    hand-over keep host role and lobby consistent."""
+    state = machine(0)
+    state.advance(dt=0.125)
+    state.add_guest()
+    state.advance(dt=0.5)
+    for _ in range(4):
+        state.add_guest()
+    state.advance(dt=1.25)
+    state.advance(dt=1.0)
+    state.partition(Draws({"g1"}))
+    for dt in (2.0, 0.5, 0.05, 1.0, 2.0):
+        state.advance(dt=dt)
+    state.partition(Draws({"g1"}))
+    state.partition(Draws({"g2", "g1", "g3"}))
+    for dt in (1.0, 1.0, 0.125, 1.0):
+        state.advance(dt=dt)
+    state.partition(Draws({"g4", "g1"}))
+    state.advance(dt=0.25)
+    state.advance(dt=1.5)
+    state.partition(Draws({"g1"}))
+    state.advance(dt=2.0)
+    state.partition(Draws({"g1"}))
+    state.teardown()
+    for node in state.net.nodes.values():
+        if node.is_host and node.lobby is not None:
+            assert node.lobby.host_id == node.local_participant_id
