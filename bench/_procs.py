@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,20 @@ def _commands() -> queue.Queue[Event | None]:
     return q
 
 
+def _command_loop(commands: queue.Queue[Event | None]) -> Iterator[Event]:
+    """One item per turn of a helper's poll loop: the next command, or ``{}`` when none is
+    waiting (a turn that only polls). Ends on ``exit`` or end of input; paces the turns."""
+    while True:
+        try:
+            cmd = commands.get_nowait()
+        except queue.Empty:
+            cmd = {}
+        if cmd is None or cmd.get("cmd") == "exit":
+            return
+        yield cmd
+        time.sleep(POLL_INTERVAL)
+
+
 def _run_signal() -> None:
     from konnekt_arcade.net import SignallingServer
 
@@ -195,13 +209,7 @@ def _run_host() -> None:
     commands = _commands()
     session = None
     chat: dict[str, Any] | None = None
-    while True:
-        try:
-            cmd = commands.get_nowait()
-        except queue.Empty:
-            cmd = {}
-        if cmd is None or cmd.get("cmd") == "exit":
-            break
+    for cmd in _command_loop(commands):
         kind = cmd.get("cmd")
         if kind == "host":
             if session is not None:
@@ -237,7 +245,6 @@ def _run_host() -> None:
                            "cpu_s": time.process_time() - chat["cpu0"],
                            "wall_s": time.monotonic() - chat["wall0"]})
                     chat = None
-        time.sleep(POLL_INTERVAL)
     if session is not None:
         session.close()
 
@@ -250,13 +257,7 @@ def _run_guest() -> None:
     _emit({"event": "started"})
     session = None
     latencies: list[float] = []
-    while True:
-        try:
-            cmd = commands.get_nowait()
-        except queue.Empty:
-            cmd = {}
-        if cmd is None or cmd.get("cmd") == "exit":
-            break
+    for cmd in _command_loop(commands):
         kind = cmd.get("cmd")
         if kind == "join":
             t0 = time.perf_counter()
@@ -283,7 +284,6 @@ def _run_guest() -> None:
             for notice in session.drain_notices():
                 if isinstance(notice, Welcomed):
                     _emit({"event": "welcomed"})
-        time.sleep(POLL_INTERVAL)
     if session is not None:
         session.close()
 
