@@ -169,7 +169,7 @@ class ReplicaPart(SyncBase):
             # tell which history is the lobby's.
             self._full_sync_at = None
             self._request_full_sync(now)
-        self._events.append(HostChanged(claimed, epoch, self._is_host, True))
+        self._events.append(HostChanged(claimed, self.epoch, self._is_host, True))
         if (self._is_host and self.lobby is not None and self.local_participant_id is not None
                 and self.lobby.host_id != self.local_participant_id
                 and self.lobby.participant(self.local_participant_id) is not None):
