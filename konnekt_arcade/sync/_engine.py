@@ -293,17 +293,17 @@ class SyncBase:
                 self._is_host = False
                 self.host_peer = self.peer_of(event.to_id) or self.host_peer
             self._host_lost_at = None
+            if was_host != self._is_host or event.reason is DelegationReason.MIGRATED:
+                self._events.append(
+                    HostChanged(self.host_peer, self.epoch, self._is_host,
+                                event.reason is DelegationReason.MIGRATED)
+                )
             if not self._is_host and self.host_peer in self._lost \
                     and self.host_peer not in self._peers:
                 # The hand-over names a peer whose departure reached us first: nothing
                 # will ever time it out again, so its loss is handled now.
                 self._lost.discard(self.host_peer)
                 self._peer_lost(self.host_peer, now)
-            if was_host != self._is_host or event.reason is DelegationReason.MIGRATED:
-                self._events.append(
-                    HostChanged(self.host_peer, self.epoch, self._is_host,
-                                event.reason is DelegationReason.MIGRATED)
-                )
 
     def _on_became_host(self, now: float) -> None:  # overridden by the host part
         pass
