@@ -13,24 +13,16 @@ applied event is recorded as (sequence, epoch, digest).
 from __future__ import annotations
 
 import hashlib
-import json
-import queue
-import sys
-import threading
 import time
 from dataclasses import asdict
 from typing import Any
 
 from konnekt_arcade import DomainCommand, IceServer, P2PError, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.sync import SyncConfig
+from tests._helper_child import emit, next_command, read_commands
 
 applied: list[tuple[int, int, str]] = []
 _last_seq = 0
-
-
-def emit(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
-    sys.stdout.flush()
 
 
 def builder(cmd: dict[str, Any]) -> P2PLoopBuilder:
@@ -153,24 +145,14 @@ def notice_fields(notice: object) -> dict[str, Any]:
 
 
 def main() -> None:
-    commands: queue.Queue[dict[str, Any] | None] = queue.Queue()
-
-    def read() -> None:
-        for line in sys.stdin:
-            commands.put(json.loads(line))
-        commands.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
+    commands = read_commands()
     session: SessionLoop | None = None
     scheduled: list[tuple[float, dict[str, Any]]] = []  # (due, command), due order
     emit({"event": "started"})
     try:
         while True:
-            try:
-                cmd = commands.get_nowait()
-            except queue.Empty:
-                cmd = {}
-            if cmd is None or cmd.get("cmd") == "exit":
+            cmd = next_command(commands)
+            if cmd is None:
                 break
             if cmd.get("cmd") == "paced":
                 scheduled.extend(paced(cmd, time.monotonic()))

@@ -9,19 +9,11 @@ Commands: {"cmd": "host", "url", "lobby", "name"}, {"cmd": "guest", "url", "sess
 
 from __future__ import annotations
 
-import json
-import queue
-import sys
-import threading
 import time
 from typing import Any
 
 from konnekt_arcade import DomainCommand, P2PError, P2PLoopBuilder, SessionLoop
-
-
-def emit(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
-    sys.stdout.flush()
+from tests._helper_child import emit, next_command, read_commands
 
 
 def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
@@ -64,22 +56,12 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
 
 
 def main() -> None:
-    commands: queue.Queue[dict[str, Any] | None] = queue.Queue()
-
-    def read() -> None:
-        for line in sys.stdin:
-            commands.put(json.loads(line))
-        commands.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
+    commands = read_commands()
     session: SessionLoop | None = None
     try:
         while True:
-            try:
-                cmd = commands.get_nowait()
-            except queue.Empty:
-                cmd = {}
-            if cmd is None or cmd.get("cmd") == "exit":
+            cmd = next_command(commands)
+            if cmd is None:
                 break
             if cmd:
                 try:

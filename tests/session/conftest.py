@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 
-from konnekt_arcade import P2PLoopBuilder, SessionLoop
+from konnekt_arcade import P2PLoopBuilder
 from konnekt_arcade.net import SignallingServer
 from konnekt_arcade.testing import memory_builder as testing_memory_builder
+from konnekt_arcade.testing import wait_until
 
-
-def wait_until(condition: Callable[[], object], timeout: float, *sessions: SessionLoop,
-               what: str = "condition") -> None:
-    """Poll ``sessions`` until ``condition()`` is true, or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for session in sessions:
-            session.poll()
-        if condition():
-            return
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.005)
+__all__ = ["wait_until"]  # the session tests import it from here
 
 
 @pytest.fixture
