@@ -18,6 +18,7 @@ from uuid import UUID
 from ..domain import DomainCommand, DomainError, decide
 from ..net import IceServerConfig, Transport, WebRtcTransport
 from ..sync import LobbySync, SyncConfig
+from ._announce import AnnouncerFactory
 from ._errors import P2PError
 from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
 from ._p2p_loop import P2PLoop
@@ -44,6 +45,8 @@ class _Settings:
     peer_connect_timeout: float | None = None
     #: Lobby password: the host requires it, a guest proves it (see ``password()``).
     password: str | None = None
+    #: Announcers (LAN discovery, directory) the session starts; see ``_announce.py``.
+    announcers: tuple[AnnouncerFactory, ...] = ()
 
 
 class P2PLoopBuilder:
@@ -112,6 +115,11 @@ class P2PLoopBuilder:
     def sync_config(self, config: SyncConfig) -> P2PLoopBuilder:
         return self._with(sync_config=config)
 
+    def _with_announcer(self, factory: AnnouncerFactory) -> P2PLoopBuilder:
+        """A builder whose sessions also start ``factory``'s announcer (for options such as
+        ``advertise_lan()`` and ``publish()``)."""
+        return self._with(announcers=(*self._s.announcers, factory))
+
     def transport_factory(self, factory: TransportFactory) -> P2PLoopBuilder:
         """Use another transport (e.g. ``InMemoryNetwork``) instead of WebRTC."""
         return self._with(transport_factory=factory)
@@ -178,7 +186,8 @@ class P2PLoopBuilder:
         p2p = P2PLoop(make_transport, make_sync, ice_probe=probe, batch_size=s.batch_size,
                       queue_size=s.queue_size)
         return SessionLoop(p2p, role=role, session_id=sid, signalling_url=url,
-                           timeouts=s.timeouts, queue_size=s.queue_size, reconnect=s.reconnect)
+                           timeouts=s.timeouts, queue_size=s.queue_size, reconnect=s.reconnect,
+                           announcers=s.announcers, has_password=s.password is not None)
 
     # --- blocking -----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from ..domain import Lobby, state_hash
 from ..net import TransportError, TransportEvent
 from ..net.peer import SelectedPair
 from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
+from ._announce import ANNOUNCE_INTERVAL, Announcer, AnnouncerFactory, LobbyInfo
 from ._errors import (
     ConnectionFailed,
     ConnectionTimeout,
@@ -89,8 +90,11 @@ class SessionLoop:
         queue_size: int = 1024,
         clock: Callable[[], float] = time.monotonic,
         reconnect: ReconnectPolicy | None = None,
+        announcers: Sequence[AnnouncerFactory] = (),
+        has_password: bool = False,
     ) -> None:
         self._p2p = p2p
+        self.has_password = has_password
         self.reconnect_policy = reconnect or ReconnectPolicy()
         self._rc_started: float | None = None
         self._rc_attempt = 0
@@ -121,6 +125,14 @@ class SessionLoop:
         if role != "host":
             logger.info("✅ Joined session: %s", session_id)
             logger.info("⏳ Waiting for peer ID...")
+        self._announced: tuple[LobbyInfo | None, float] = (None, float("-inf"))
+        self._announcers: list[Announcer] = []
+        for make in announcers:
+            try:
+                self._announcers.append(make(self))
+            except Exception:  # a broken advertisement must not break the session
+                self._p2p.stats["announce_errors"] += 1
+                logger.exception("could not start an announcer")
 
     # --- the seed's API -----------------------------------------------------------------------
 
@@ -136,6 +148,8 @@ class SessionLoop:
             self._check_mesh(now)
         elif self.stage is ConnectionStage.RECONNECTING:
             self._reconnect_step(now)
+        if self._announcers:
+            self._announce(now)
         return handled
 
     def submit_command(self, command: BaseModel) -> int:
@@ -244,6 +258,13 @@ class SessionLoop:
         if self.stage is not ConnectionStage.FAILED:
             self.stage = ConnectionStage.CLOSED
         self._deadline = None
+        announcers, self._announcers = self._announcers, []
+        for announcer in announcers:
+            try:
+                announcer.close()
+            except Exception:
+                self._p2p.stats["announce_errors"] += 1
+                logger.exception("error while closing an announcer")
         self._p2p.close()
 
     def __enter__(self) -> SessionLoop:
@@ -255,6 +276,34 @@ class SessionLoop:
     def __repr__(self) -> str:
         return (f"<SessionLoop {self.role} {self.session_id} stage={self.stage} "
                 f"peer={self.local_peer_id()}>")
+
+    # --- announcers (LAN discovery, directory) ------------------------------------------------
+
+    def lobby_info(self) -> LobbyInfo:
+        """What announcers say about this lobby now (see ``_announce.py``)."""
+        lobby = self.get_lobby()
+        host = lobby.host if lobby is not None else None
+        return LobbyInfo(
+            session_id=str(self.session_id), signalling_url=self.signalling_url,
+            lobby_name=lobby.name if lobby is not None else "",
+            host_name=host.name if host is not None else "",
+            players=len(lobby.participants) if lobby is not None else 0,
+            max_players=lobby.max_participants if lobby is not None else 0,
+            has_password=self.has_password, is_host=self.is_host(),
+            ready=self.stage is ConnectionStage.SYNCED)
+
+    def _announce(self, now: float) -> None:
+        last, at = self._announced
+        info = self.lobby_info()
+        if info == last and now - at < ANNOUNCE_INTERVAL:
+            return
+        self._announced = (info, now)
+        for announcer in self._announcers:
+            try:
+                announcer.update(info, now)
+            except Exception:
+                self._p2p.stats["announce_errors"] += 1
+                logger.exception("an announcer failed; the session goes on")
 
     # --- stages -------------------------------------------------------------------------------
 
