@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -23,6 +25,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from .directory import DirectoryService, MemoryStore
 from .signalling_messages import (
     IdAssignedMessage,
     KeepAliveMessage,
@@ -66,7 +69,15 @@ class SignallingServer:
         ping_interval: float | None = 20.0,
         ping_timeout: float | None = 20.0,
         close_timeout: float = 1.0,
+        directory: DirectoryService | None = None,
+        with_directory: bool = True,
+        signalling: bool = True,
+        trust_forwarded_for: bool = False,
     ) -> None:
+        """``directory``: the lobby directory to serve (default: one in memory, unless
+        ``with_directory`` is False). ``signalling=False`` serves only the directory (beside a
+        real ``matchbox_server``). ``trust_forwarded_for``: behind a reverse proxy, rate-limit
+        by the last ``X-Forwarded-For`` address instead of the proxy's."""
         self.host = host
         self.port = port
         self.max_peers_per_room = max_peers_per_room
@@ -92,6 +103,11 @@ class SignallingServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._lock = threading.Lock()
+        if directory is None and with_directory:
+            directory = DirectoryService(MemoryStore(time.time), serves_signalling=signalling)
+        self.directory = directory
+        self.signalling = signalling
+        self.trust_forwarded_for = trust_forwarded_for
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -129,6 +145,9 @@ class SignallingServer:
             await asyncio.wait_for(server.wait_closed(), self.close_timeout + 1.0)
         except TimeoutError:
             logger.warning("Signalling server did not close all connections in time")
+        if self.directory is not None:
+            with contextlib.suppress(Exception):
+                await self.directory.store.close()
         logger.info("Signalling server on %s stopped", self.url)
 
     async def serve_forever(self) -> None:
@@ -206,11 +225,50 @@ class SignallingServer:
 
     # --- HTTP and rooms -----------------------------------------------------------------------
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Answer ``GET /health`` without a websocket upgrade, like matchbox_server."""
-        if urlsplit(request.path).path == "/health":
+    async def _process_request(self, connection: ServerConnection,
+                               request: Request) -> Response | None:
+        """Answer ``GET /health`` like matchbox_server, and the directory's plain HTTP GETs.
+
+        Websocket upgrades go on to a room (or the ``/_directory`` owner socket), so no room
+        name changes meaning: the directory only answers requests without ``Upgrade``.
+        """
+        path = urlsplit(request.path).path
+        if path == "/health":
             return Response(HTTPStatus.OK.value, "OK", Headers([("Content-Length", "0")]), b"")
+        upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+        if self.directory is not None and not upgrade and self.directory.handles(request.path):
+            reply = await self.directory.http("GET", request.path, self._client(connection))
+            headers = Headers([("Content-Type", reply.content_type),
+                               ("Content-Length", str(len(reply.body))),
+                               ("Cache-Control", "no-store"),
+                               ("Access-Control-Allow-Origin", "*"),
+                               ("X-Content-Type-Options", "nosniff"), *reply.headers])
+            return Response(reply.status, HTTPStatus(reply.status).phrase, headers, reply.body)
+        if upgrade and path != "/_directory" and not self.signalling:
+            body = b"this server runs only the lobby directory\n"
+            return Response(HTTPStatus.NOT_FOUND.value, "Not Found",
+                            Headers([("Content-Length", str(len(body)))]), body)
         return None
+
+    def _client(self, connection: ServerConnection) -> str:
+        """The address rate limits and per-client caps count against."""
+        if self.trust_forwarded_for and connection.request is not None:
+            forwarded = connection.request.headers.get("X-Forwarded-For", "")
+            last = forwarded.split(",")[-1].strip()
+            if last:
+                return last[:64]
+        address = connection.remote_address
+        return str(address[0]) if address else "?"
+
+    async def _serve_owner(self, ws: ServerConnection) -> None:
+        """A host's directory socket: one JSON reply per JSON request (docs/directory.md)."""
+        assert self.directory is not None
+        client = self._client(ws)
+        host = ws.request.headers.get("Host") if ws.request else None
+        with contextlib.suppress(ConnectionClosed):
+            async for frame in ws:
+                reply = await self.directory.owner_message(frame, client, host)
+                await ws.send(json.dumps(reply, separators=(",", ":")))
 
     def _choose_room(self, path: str) -> str | None:
         """Map a request path to a room key, or None when the room limit refuses it."""
@@ -239,6 +297,9 @@ class SignallingServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         path = ws.request.path if ws.request else "/"
+        if self.directory is not None and urlsplit(path).path == "/_directory":
+            await self._serve_owner(ws)
+            return
         room_key = self._choose_room(path)
         if room_key is None:
             self.stats["refused"] += 1
