@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 MIN_UPDATE_GAP = 1.0
 #: Seconds to wait for one directory reply, and for the removal on close.
 REPLY_TIMEOUT = 5.0
+#: Longest ``close()`` blocks the game thread for the removal (a loopback round trip is ~1 ms,
+#: an internet one < 0.3 s; a dead directory must not hang the game's exit).
+CLOSE_WAIT = 1.0
 #: Reconnect backoff bounds (s): quick after a blip, gentle on a dead directory.
 BACKOFF_MIN, BACKOFF_MAX = 1.0, 30.0
 
@@ -66,9 +69,13 @@ class DirectoryPublisher:
         self._net.call_soon(self._poke)
 
     def close(self) -> None:
-        """Ask the network thread to remove the entry; returns at once."""
+        """Remove the entry: waits up to ``CLOSE_WAIT`` for the removal to go out, because a
+        game usually exits right after closing and would otherwise leave its lobby listed
+        (joinable-looking but dead) until the TTL runs out."""
         self._closed = True
         self._net.call_soon(self._poke)
+        if not self._net.is_current():
+            self.wait_closed(CLOSE_WAIT)
 
     def wait_closed(self, timeout: float = REPLY_TIMEOUT + 1.0) -> None:
         """Block until the removal went out (tests, and programs about to exit)."""
