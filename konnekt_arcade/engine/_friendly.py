@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..session import (
     ConnectionFailed,
     ConnectionTimeout,
+    DirectoryUnavailable,
     InvalidSessionId,
+    LobbyNotFound,
     PeerIdTimeout,
     SendFailed,
     SyncTimeout,
@@ -20,6 +22,12 @@ def friendly_error(error: BaseException | None, signalling_url: str = "") -> str
     if isinstance(error, InvalidSessionId):
         return ("That session id doesn't look right — paste the whole id the host shared "
                 "(like 123e4567-e89b-12d3-a456-426614174000).")
+    if isinstance(error, LobbyNotFound):
+        return (f"No lobby has the code {error.code.strip().upper()!r} — check the code "
+                "(letters and digits 2-9) and that the host's lobby is still open.")
+    if isinstance(error, DirectoryUnavailable):
+        return ("Couldn't reach the lobby list — check the server address and your "
+                "connection, then try again.")
     if isinstance(error, ConnectionTimeout):
         return ("Couldn't reach the host — check the session id, and that the host "
                 "is still in the lobby.")

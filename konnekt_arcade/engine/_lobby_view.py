@@ -12,6 +12,7 @@ and this view comes back after ``RunEnded``.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -19,12 +20,23 @@ import arcade
 from arcade.gui import UIManager
 
 from ..domain import MAX_NAME_LENGTH, DomainEvent
-from ..session import ConnectionStage, IceServer, P2PError, P2PLoopBuilder, SessionId
+from ..net.directory import normalize_code
+from ..net.directory._codes import looks_like_code
+from ..session import (
+    ConnectionStage,
+    IceServer,
+    LobbyDirectory,
+    LobbyNotFound,
+    P2PError,
+    P2PLoopBuilder,
+    SessionId,
+)
+from ._directory_ui import Browser, off_thread
 from ._embedded import embedded_signalling_url
 from ._friendly import friendly_error, friendly_failure
 from ._hook import SessionHook
 from ._registry import Activity, ActivityRegistry
-from ._screens import ConnectingScreen, LobbyScreen, Screen, StartScreen
+from ._screens import BrowseScreen, ConnectingScreen, LobbyScreen, Screen, StartScreen
 from ._screens._lobby import RESERVED_HEIGHT
 from ._theme import DEFAULT_THEME, LobbyTheme
 
@@ -46,6 +58,8 @@ class LobbyView(arcade.View):
         signalling_url: used when the URL field is empty; empty means the built-in server.
         player_name: prefills the name field.
         title: the start screen's heading.
+        game: the game id "Browse lobbies" lists (``P2PLoopBuilder.publish(game=...)``);
+            None lists every game on the directory.
     """
 
     #: Copy/paste fallback where the platform has no clipboard (headless, some Linux setups).
@@ -54,7 +68,8 @@ class LobbyView(arcade.View):
     def __init__(self, session: Any = None, *, registry: ActivityRegistry | None = None,
                  theme: LobbyTheme | None = None, builder: P2PLoopBuilder | None = None,
                  ice_servers: list[IceServer] | None = None, signalling_url: str = "",
-                 player_name: str = "", title: str = "Multiplayer lobby") -> None:
+                 player_name: str = "", title: str = "Multiplayer lobby",
+                 game: str | None = None) -> None:
         super().__init__()
         self.theme = theme or DEFAULT_THEME
         self.background_color = self.theme.color("background")
@@ -65,7 +80,7 @@ class LobbyView(arcade.View):
         self.default_url = signalling_url
         self.title = title
         self.form: dict[str, str] = {"name": player_name, "session_id": "",
-                                     "signalling_url": "", "chat": ""}
+                                     "signalling_url": "", "chat": "", "join_code": ""}
         self.message = ""
         self.copied = False
         #: First participant row shown; the list scrolls when the lobby outgrows the window.
@@ -77,6 +92,11 @@ class LobbyView(arcade.View):
         self.activity_view: arcade.View | None = None
         self._join_sent = False
         self._dirty = False
+        self.directory_game = game
+        #: The "Browse lobbies" list; ``_resolving`` is a join code being looked up.
+        self.browser = Browser()
+        self._resolving: Any = None
+        self._shown_code: str | None = None
         self.ui = UIManager()
         self.hook = SessionHook()
         self.hook.push_handlers(self)
@@ -101,6 +121,7 @@ class LobbyView(arcade.View):
 
     def on_update(self, delta_time: float) -> None:
         self.hook.on_update(delta_time)
+        self._directory_update()
         session = self.hook.session
         if session is not None and session.stage is ConnectionStage.SYNCED:
             if session.local_participant_id() is None and not self._join_sent:
@@ -166,6 +187,9 @@ class LobbyView(arcade.View):
         self._use_session(session, "host")
 
     def join_lobby(self) -> None:
+        if looks_like_code(self.form["session_id"]):  # a join code typed into the id field
+            self.join_code(self.form["session_id"])
+            return
         try:
             sid = SessionId.parse(self.form["session_id"].strip())
             session = self.builder.start_session_guest(self.signalling_url, sid,
@@ -190,11 +214,55 @@ class LobbyView(arcade.View):
     def back_to_start(self, message: str = "") -> None:
         """Close the session (if any) and show the start screen."""
         self._close_activity()
+        self._resolving = None
         session, self.hook.session = self.hook.session, None
         if session is not None:
             session.close()
         self.role, self.message = None, message
         self.show_screen(StartScreen)
+
+    # --- the directory: browse lobbies, join by code -------------------------------------------
+
+    def browse_lobbies(self) -> None:
+        """Show the "Browse lobbies" screen (public lobbies of the signalling server's
+        directory, refreshed every few seconds) and fetch the list now."""
+        self.message = ""
+        self.browser.refresh(self.signalling_url, self.directory_game, time.monotonic())
+        self.show_screen(BrowseScreen)
+
+    def join_code(self, code: str) -> None:
+        """Join the lobby with this join code: the directory of the signalling URL resolves
+        it (off the game thread; the connecting screen shows meanwhile), then the guest
+        joins through the lobby's own signalling URL."""
+        normal = normalize_code(code)
+        if normal is None:
+            self._fail_on_start(LobbyNotFound(code.strip() or "(empty)"))
+            return
+        self.role, self.message = "guest", ""
+        self._resolving = off_thread(LobbyDirectory(self.signalling_url).resolve, normal)
+        self.show_screen(ConnectingScreen)
+
+    def _directory_update(self) -> None:
+        """Collect directory answers (a resolved code, a fresh browse list), never waiting."""
+        future = self._resolving
+        if future is not None and future.done():
+            self._resolving = None
+            try:
+                lobby = future.result()
+                session = self.builder.start_session_guest(
+                    lobby.signalling_url, lobby.session_id, self.ice_servers)
+            except (ValueError, P2PError, OSError) as exc:
+                self._fail_on_start(exc)
+            else:
+                self._use_session(session, "guest")
+        if isinstance(self.screen, BrowseScreen) and self.browser.poll(
+                self.signalling_url, self.directory_game, time.monotonic()):
+            self._dirty = True
+        session = self.hook.session
+        code = getattr(session, "join_code", lambda: None)() if session is not None else None
+        if code != self._shown_code:
+            self._shown_code = code
+            self._dirty = True
 
     # --- lobby screen actions -----------------------------------------------------------------
 

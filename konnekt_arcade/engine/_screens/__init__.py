@@ -1,8 +1,9 @@
-"""The three screens of ``LobbyView``: start, connecting, lobby."""
+"""The screens of ``LobbyView``: start, connecting, lobby, browse."""
 
 from ._base import Screen
+from ._browse import BrowseScreen
 from ._connecting import ConnectingScreen
 from ._lobby import LobbyScreen
 from ._start import StartScreen
 
-__all__ = ["ConnectingScreen", "LobbyScreen", "Screen", "StartScreen"]
+__all__ = ["BrowseScreen", "ConnectingScreen", "LobbyScreen", "Screen", "StartScreen"]
