@@ -20,6 +20,7 @@ from uuid import UUID
 import arcade
 
 from konnekt_arcade import Activity, IceServer, LobbyView
+from konnekt_arcade.net.directory import looks_like_code
 
 from . import style
 from .bots import BotFleet
@@ -41,6 +42,8 @@ HOW_TO_PLAY = (
     ("coins", "Coins", "20 seconds in one arena with everybody, live. Arrow keys or WASD; "
                        "gold 25, silver 10, bronze 5."),
 )
+#: How the demo's lobbies are listed in the directory (``--public``; Browse filters on it).
+DIRECTORY_GAME, DIRECTORY_VERSION = "konnekt-party", "1"
 #: Extra time the host allows past a game's own limit before it ends the run for stragglers.
 GRACE_MS = 5_000
 
@@ -60,6 +63,8 @@ class Options:
     sound: bool = True
     join: str = ""
     verbose: bool = False
+    #: List hosted lobbies in the directory and show their join code (``--public``).
+    public: bool = False
 
 
 class PartyLobbyView(LobbyView):
@@ -68,7 +73,9 @@ class PartyLobbyView(LobbyView):
         ice: list[IceServer] = IceServer.default_stun_servers() if options.stun else []
         super().__init__(registry=make_registry(), theme=style.THEME, ice_servers=ice,
                          signalling_url=options.signal, player_name=options.name,
-                         title="Join the party")
+                         title="Join the party", game=DIRECTORY_GAME)
+        if options.public:
+            self.builder = self.builder.publish(game=DIRECTORY_GAME, version=DIRECTORY_VERSION)
         self.options = options
         # Keep the invite/leaderboard strip (drawn under the lobby) clear of player rows.
         self.reserved_height += 110
@@ -82,7 +89,9 @@ class PartyLobbyView(LobbyView):
         self.results_view: ResultsView | None = None
         self.clock = 0.0
         self._coin: arcade.Texture | None = None
-        if options.join:
+        if options.join and looks_like_code(options.join):
+            self.join_code(options.join)
+        elif options.join:
             url, sid = split_invite(options.join)
             self.form["session_id"] = sid
             self.form["signalling_url"] = url
@@ -110,6 +119,11 @@ class PartyLobbyView(LobbyView):
             # a host on this machine; across the LAN, paste the whole invite instead
             self.form["signalling_url"] = f"ws://127.0.0.1:{DEFAULT_PORT}"
         super().join_lobby()
+
+    def join_code(self, code: str) -> None:
+        if not self.form["signalling_url"].strip() and not self.default_url:
+            self.form["signalling_url"] = f"ws://127.0.0.1:{DEFAULT_PORT}"  # as join_lobby
+        super().join_code(code)
 
     def invite_text(self) -> str:
         session = self.hook.session

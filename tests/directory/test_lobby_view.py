@@ -4,8 +4,6 @@ shows its join code large, "Browse lobbies" lists it, Join (list or code field) 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +12,6 @@ import pytest
 from konnekt_arcade.net import SignallingServer
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
-
-
-@pytest.fixture(scope="module")
-def window() -> Iterator[Any]:
-    os.environ.setdefault("ARCADE_HEADLESS", "1")
-    import arcade
-
-    win = arcade.Window(1024, 720, "konnekt-arcade directory tests")
-    yield win
-    win.close()
 
 
 def shoot(window: Any, view: Any, path: Path) -> None:

@@ -3,7 +3,14 @@
 See docs/directory.md for the HTTP API and the owner websocket.
 """
 
-from ._codes import ALPHABET, CODE_LENGTH, directory_base, normalize_code, owner_socket_url
+from ._codes import (
+    ALPHABET,
+    CODE_LENGTH,
+    directory_base,
+    looks_like_code,
+    normalize_code,
+    owner_socket_url,
+)
 from ._limits import HEARTBEAT_INTERVAL, DirectoryLimits, Rate
 from ._model import DirectoryRequestError, LobbyRecord
 from ._service import DirectoryService, HttpReply
@@ -23,6 +30,7 @@ __all__ = [
     "MemoryStore",
     "Rate",
     "directory_base",
+    "looks_like_code",
     "normalize_code",
     "owner_socket_url",
 ]
