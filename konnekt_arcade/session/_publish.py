@@ -11,7 +11,6 @@ they never reach the game.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -113,19 +112,33 @@ class DirectoryPublisher:
         info = self._info
         return info is not None and info.ready and info.is_host
 
-    async def _sleep(self, seconds: float | None) -> None:
-        """Wait for a poke (or ``seconds``); a poke that came while we were busy counts."""
+    async def _sleep(self, seconds: float | None,
+                     also: asyncio.Future[None] | None = None) -> None:
+        """Wait for a poke, ``seconds``, or ``also`` to finish; a poke that came while we were
+        busy counts."""
         assert self._wake is not None
-        if not self._wake.is_set() and not self._closed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), seconds)
+        if not self._wake.is_set() and not self._closed and not (also and also.done()):
+            poked = asyncio.ensure_future(self._wake.wait())
+            waits: set[asyncio.Future[Any]] = {poked, *([also] if also else [])}
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            poked.cancel()
         self._wake.clear()
 
     async def _talk(self, ws: ClientConnection) -> None:
         """One directory connection: (re-)register, then updates until closed or not host."""
+        # Notice a server that went away while we wait, not only at the next heartbeat.
+        lost = asyncio.ensure_future(ws.wait_closed())
+        try:
+            await self._talk_loop(ws, lost)
+        finally:
+            lost.cancel()
+
+    async def _talk_loop(self, ws: ClientConnection, lost: asyncio.Future[None]) -> None:
         heartbeat, sent, sent_at = HEARTBEAT_INTERVAL, None, float("-inf")
         registered = False
         while True:
+            if lost.done():
+                raise ConnectionError("the directory closed the connection")
             info = self._info
             if self._closed or not self._wants_entry() or info is None:
                 if registered and self._code and self._token:
@@ -158,7 +171,7 @@ class DirectoryPublisher:
                 continue
             wait = max(0.05, min(heartbeat - (now - sent_at),
                                  MIN_UPDATE_GAP - (now - sent_at) if changed else heartbeat))
-            await self._sleep(wait)
+            await self._sleep(wait, lost)
 
     def _refused(self, reply: dict[str, Any]) -> None:
         self.last_error = f"{reply.get('error')}: {reply.get('detail')}"

@@ -166,3 +166,26 @@ def test_private_publish_gives_a_code_without_listing(server: SignallingServer) 
 def test_guest_with_unknown_code_gets_lobby_not_found(server: SignallingServer) -> None:
     with pytest.raises(LobbyNotFound, match=r"K7QXB.*Check:"):
         P2PLoopBuilder().build_session_guest(server.url, "K7QXB", [])
+
+
+def test_host_re_registers_its_code_after_the_server_restarts() -> None:
+    """The directory lost everything (an in-memory server restarted): the host's publisher
+    reconnects and registers again under the same code, so a code already shared still works."""
+    first = SignallingServer().start()
+    port = first.port
+    host, _ = P2PLoopBuilder().publish("restart").build_session_host(first.url, [], "R", "A")
+    second = None
+    try:
+        wait_until(lambda: host.join_code() is not None, 20, host, what="join code")
+        code = host.join_code()
+        first.stop()
+        second = SignallingServer(port=port).start()
+        directory = LobbyDirectory(second.url)
+        wait_until(every(0.5, lambda: [x.code for x in directory.list()] == [code]), 30, host,
+                   what="the same code listed again after the restart")
+        assert directory.resolve(code or "").name == "R"
+    finally:
+        host.close()
+        if second is not None:
+            second.stop()
+        first.stop()
