@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import threading
 import time
@@ -26,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from .directory import DirectoryService, MemoryStore
+from .directory._glue import answer_http, is_owner_socket, serve_owner
 from .signalling_messages import (
     IdAssignedMessage,
     KeepAliveMessage,
@@ -227,48 +227,13 @@ class SignallingServer:
 
     async def _process_request(self, connection: ServerConnection,
                                request: Request) -> Response | None:
-        """Answer ``GET /health`` like matchbox_server, and the directory's plain HTTP GETs.
-
-        Websocket upgrades go on to a room (or the ``/_directory`` owner socket), so no room
-        name changes meaning: the directory only answers requests without ``Upgrade``.
-        """
-        path = urlsplit(request.path).path
-        if path == "/health":
+        """Answer ``GET /health`` like matchbox_server, and the directory's plain HTTP GETs
+        (``directory/_glue.py``); websocket upgrades go on to a room or the owner socket."""
+        if urlsplit(request.path).path == "/health":
             return Response(HTTPStatus.OK.value, "OK", Headers([("Content-Length", "0")]), b"")
-        upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
-        if self.directory is not None and not upgrade and self.directory.handles(request.path):
-            reply = await self.directory.http("GET", request.path, self._client(connection))
-            headers = Headers([("Content-Type", reply.content_type),
-                               ("Content-Length", str(len(reply.body))),
-                               ("Cache-Control", "no-store"),
-                               ("Access-Control-Allow-Origin", "*"),
-                               ("X-Content-Type-Options", "nosniff"), *reply.headers])
-            return Response(reply.status, HTTPStatus(reply.status).phrase, headers, reply.body)
-        if upgrade and path != "/_directory" and not self.signalling:
-            body = b"this server runs only the lobby directory\n"
-            return Response(HTTPStatus.NOT_FOUND.value, "Not Found",
-                            Headers([("Content-Length", str(len(body)))]), body)
-        return None
-
-    def _client(self, connection: ServerConnection) -> str:
-        """The address rate limits and per-client caps count against."""
-        if self.trust_forwarded_for and connection.request is not None:
-            forwarded = connection.request.headers.get("X-Forwarded-For", "")
-            last = forwarded.split(",")[-1].strip()
-            if last:
-                return last[:64]
-        address = connection.remote_address
-        return str(address[0]) if address else "?"
-
-    async def _serve_owner(self, ws: ServerConnection) -> None:
-        """A host's directory socket: one JSON reply per JSON request (docs/directory.md)."""
-        assert self.directory is not None
-        client = self._client(ws)
-        host = ws.request.headers.get("Host") if ws.request else None
-        with contextlib.suppress(ConnectionClosed):
-            async for frame in ws:
-                reply = await self.directory.owner_message(frame, client, host)
-                await ws.send(json.dumps(reply, separators=(",", ":")))
+        return await answer_http(self.directory, connection, request,
+                                 signalling=self.signalling,
+                                 trust_forwarded_for=self.trust_forwarded_for)
 
     def _choose_room(self, path: str) -> str | None:
         """Map a request path to a room key, or None when the room limit refuses it."""
@@ -297,8 +262,8 @@ class SignallingServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         path = ws.request.path if ws.request else "/"
-        if self.directory is not None and urlsplit(path).path == "/_directory":
-            await self._serve_owner(ws)
+        if self.directory is not None and is_owner_socket(path):
+            await serve_owner(self.directory, ws, self.trust_forwarded_for)
             return
         room_key = self._choose_room(path)
         if room_key is None:

@@ -91,9 +91,14 @@ def test_http_rate_limit_429() -> None:
             LobbyDirectory(srv.url).list()
 
 
-def test_oversize_url_refused(server: SignallingServer) -> None:
+def test_oversize_url_and_other_methods_refused(server: SignallingServer) -> None:
     base = server.url.replace("ws://", "http://")
     assert http(base + "/lobbies?game=" + "a" * 600)[0] == 414
+    for method in ("POST", "DELETE", "PUT"):
+        request = urllib.request.Request(base + "/lobbies/AAAAA", method=method)
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=10)
+        assert info.value.code == 405
 
 
 def test_unreachable_directory_says_what_to_check() -> None:
