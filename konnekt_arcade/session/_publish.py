@@ -183,7 +183,13 @@ class DirectoryPublisher:
         await ws.send(json.dumps(msg))
         text = await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT)
         reply = json.loads(text)
-        return reply if isinstance(reply, dict) else {}
+        if not isinstance(reply, dict) or "ok" not in reply:
+            # e.g. a matchbox_server (or konnekt-signal --no-directory) took /_directory for
+            # a room and sent IdAssigned: retry later with backoff, never spin.
+            raise ValueError(f"no lobby directory at {self.url}. Check: the server runs "
+                             "konnekt-signal with its directory, or pass publish("
+                             "directory_url=...) for one beside matchbox_server")
+        return reply
 
     def _payload(self, info: LobbyInfo) -> dict[str, Any]:
         return {"session_id": info.session_id, "signalling_url": info.signalling_url,

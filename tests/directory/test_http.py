@@ -194,3 +194,21 @@ def test_host_re_registers_its_code_after_the_server_restarts() -> None:
         if second is not None:
             second.stop()
         first.stop()
+
+
+def test_no_directory_on_the_server_never_breaks_the_session() -> None:
+    """A host publishing to a server without a directory (here konnekt-signal with none, where
+    /_directory is just a room) keeps its lobby working; the code stays None."""
+    with SignallingServer(with_directory=False) as srv:
+        host, sid = P2PLoopBuilder().publish("g").build_session_host(srv.url, [], "L", "A")
+        guest = P2PLoopBuilder().start_session_guest(srv.url, sid, [])
+        try:
+            wait_until(lambda: guest.is_ready, 30, host, guest, what="guest joins by id")
+            [publisher] = host._announcers
+            wait_until(lambda: publisher.last_error is not None, 20, host, guest,
+                       what="the publisher notices there is no directory")
+            assert "no lobby directory" in (publisher.last_error or "")
+            assert host.join_code() is None and host.stats()["announce_errors"] == 0
+        finally:
+            guest.close()
+            host.close()
