@@ -159,25 +159,30 @@ class DirectoryPublisher:
                 sent, sent_at = info, now
                 if reply.get("ok"):
                     registered = self._listed = True
-                    heartbeat = min(float(reply.get("heartbeat", heartbeat)), heartbeat)
+                    asked = float(reply.get("heartbeat", HEARTBEAT_INTERVAL))
+                    heartbeat = min(HEARTBEAT_INTERVAL, max(MIN_UPDATE_GAP, asked))
                     if reply.get("token"):
                         self._token = str(reply["token"])
                     if reply.get("code") and reply.get("code") != self._code:
                         self._code = str(reply["code"])
                         logger.info("Lobby published with join code %s", self._code)
-                else:
-                    self._refused(reply)
+                elif self._refused(reply):  # gone: register again now, same code if free
                     registered = self._listed = False
+                    sent, sent_at = None, float("-inf")
                 continue
             wait = max(0.05, min(heartbeat - (now - sent_at),
                                  MIN_UPDATE_GAP - (now - sent_at) if changed else heartbeat))
             await self._sleep(wait, lost)
 
-    def _refused(self, reply: dict[str, Any]) -> None:
+    def _refused(self, reply: dict[str, Any]) -> bool:
+        """Note a refusal; True when the entry is gone (register again), False when it stays
+        (rate limit, full: the next heartbeat tries again)."""
         self.last_error = f"{reply.get('error')}: {reply.get('detail')}"
         logger.warning("directory refused the lobby: %s", self.last_error)
-        if reply.get("status") == 403:  # someone else owns the code now: take a new one
+        status = reply.get("status")
+        if status == 403:  # someone else owns the code now: take a new one
             self._code = self._token = None
+        return status in (403, 404)
 
     async def _request(self, ws: ClientConnection, msg: dict[str, Any]) -> dict[str, Any]:
         await ws.send(json.dumps(msg))

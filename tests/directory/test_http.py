@@ -212,3 +212,28 @@ def test_no_directory_on_the_server_never_breaks_the_session() -> None:
         finally:
             guest.close()
             host.close()
+
+
+def test_entry_lost_on_the_server_is_registered_again_at_the_next_change(
+        server: SignallingServer) -> None:
+    """The entry vanished while the host's socket stayed up (expired in a shared store): the
+    next update gets 404 and the host registers again at once, under the same code."""
+    host, sid = P2PLoopBuilder().publish("lost").build_session_host(server.url, [], "L", "A")
+    guest = None
+    try:
+        wait_until(lambda: host.join_code() is not None, 20, host, what="join code")
+        code = host.join_code()
+        assert server.directory is not None
+        store = server.directory.store
+        server._loop.call_soon_threadsafe(store._entries.clear)  # type: ignore[union-attr]
+        directory = LobbyDirectory(server.url)
+        wait_until(every(0.5, lambda: directory.list() == []), 10, host, what="entry gone")
+        guest = P2PLoopBuilder().start_session_guest(server.url, sid, [])
+        wait_until(lambda: guest.is_ready, 30, host, guest, what="guest synced")
+        guest.submit_command(DomainCommand.JoinLobby(lobby_id=guest.lobby_id(), guest_name="B"))
+        wait_until(every(0.5, lambda: [(x.code, x.players) for x in directory.list()]
+                         == [(code, 2)]), 8, host, guest, what="listed again, same code")
+    finally:
+        if guest is not None:
+            guest.close()
+        host.close()
