@@ -19,6 +19,10 @@ import pytest
 from bench import SCHEMA_VERSION, _core, _report
 
 REPO = Path(__file__).resolve().parents[2]
+#: Every goal of the performance issue must appear in every report, measured or not.
+ISSUE_GOALS = {"latency p50 vs raw", "latency p99 vs raw", "throughput to 4 guests vs raw",
+               "replica apply vs json.loads", "host sequencing vs json.loads",
+               "poll() 100 pending vs json.loads"}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +69,37 @@ def test_report_matches_schema(core_report: dict, tmp_path: Path) -> None:
     machine = loaded["machine"]
     assert machine["cpu_count"] >= 1 and machine["python"] and machine["aiortc"]
     names = {g["name"] for g in loaded["goals"]}
-    assert "latency p50 vs raw" in names and "join-to-synced p50 (ms)" in names
-    assert "core: replica applies" in _report.format_table(loaded)
+    assert names >= ISSUE_GOALS
+    for goal in loaded["goals"]:
+        assert {"name", "goal", "value", "verdict"} <= goal.keys()
+    assert "core: replica apply per event" in _report.format_table(loaded)
+
+
+def test_core_ratios_to_json_loads_are_measured(core_report: dict) -> None:
+    tp = core_report["results"]["core"]["throughput"]
+    for key in ("json_loads_replica_us_per_event", "json_loads_host_us_per_event"):
+        assert tp[key] > 0, key
+    assert tp["replica_vs_json_loads"] == pytest.approx(
+        tp["replica_us_per_event"] / tp["json_loads_replica_us_per_event"], rel=0.05)
+    goals = {g["name"]: g for g in core_report["goals"]}
+    for name in ("replica apply vs json.loads", "host sequencing vs json.loads"):
+        assert goals[name]["verdict"] in ("met", "missed")
+        assert goals[name]["value"] is not None
+
+
+def test_a_section_that_cannot_measure_says_why(core_report: dict) -> None:
+    report = copy.deepcopy(core_report)
+    report["results"]["latency"] = {"error": "TimeoutError: lobby not synced"}
+    report["errors"]["latency"] = report["results"]["latency"]["error"]
+    report["goals"] = _report.evaluate(report["results"], "quick")
+    goals = {g["name"]: g for g in report["goals"]}
+    for name in ("latency p50 vs raw", "latency p99 vs raw"):
+        assert goals[name]["verdict"] == "n/a"
+        assert "lobby not synced" in goals[name]["detail"]
+    assert "not run" in goals["throughput to 4 guests vs raw"]["detail"]
+    table = _report.format_table(report)
+    assert "latency: NOT MEASURED" in table and "lobby not synced" in table
+    assert _report.validate(report) == []
 
 
 def test_validate_catches_broken_reports(core_report: dict) -> None:
