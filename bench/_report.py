@@ -105,7 +105,7 @@ def _why_missing(results: dict[str, Any], section: str, mode: str) -> str:
     if isinstance(node, dict) and "error" in node:
         return f"not measured: {node['error']}"[:300]
     if node is None:
-        return f"not measured: section {section!r} not run ({mode} run)"
+        return f"not measured: section {section!r} was not run ({mode} run)"
     return "not measured: the section returned no value for it"
 
 

@@ -131,8 +131,8 @@ def _instrument_ours(lobby: InProcessLobby, rec: _Recorder) -> None:
     _wrap_before(host_t, "_enqueue_send", rec, "handed_off",
                  lambda peers, channel, data: channel == 0)
     _wrap_before(host_t, "_drain_outbox", rec, "net_send")
-    _wrap_after(host_t, "_send_on_loop", rec, "to_aiortc",
-                lambda result, peers, channel, data: channel == 0)
+    _wrap_after(host_t, "_send_counted", rec, "to_aiortc",
+                lambda result, peer, channel, *rest: channel == 0)
     for link in host_t._links.values():  # bench-only instrumentation
         _wrap_async_after(link.pc.sctp.transport, "_send_data", rec, "on_wire")
     for link in guest_t._links.values():
