@@ -279,12 +279,18 @@ class WebRtcTransport:
             self._outbox.clear()
             self._drain_scheduled = False
             self._pending_sends -= len(items)
+        if len(items) == 1 or self.batch_bytes <= 0:  # a lone message: nothing to batch
+            for peers, channel, data in items:
+                named = peers is not None
+                for peer_id in peers if peers is not None else self._all_peers():
+                    self._send_counted(peer_id, channel, data, 1, int(named))
+            return
         reliable: dict[str, list[tuple[bytes, bool]]] = {}
         for peers, channel, data in items:
             named = peers is not None
             targets = peers if peers is not None else self._all_peers()
             for peer_id in targets:
-                if channel == CHANNEL_RELIABLE and self.batch_bytes > 0:
+                if channel == CHANNEL_RELIABLE:
                     reliable.setdefault(peer_id, []).append((data, named))
                 else:
                     self._send_counted(peer_id, channel, data, 1, int(named))
