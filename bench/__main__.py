@@ -82,18 +82,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from . import _inproc, _mesh, _trace
         from ._procs import start_signalling
 
-        signal, url = start_signalling()
         try:
-            measure("poll", lambda: _inproc.bench_poll(url, p["poll_idle"], p["poll_reps"]))
-            measure("latency", lambda: _inproc.bench_latency(url, p["latency_samples"]))
-            measure("trace", lambda: _trace.bench_trace(url, p["trace_samples"]))
-            measure("join", lambda: _mesh.bench_join(url, p["joins"]))
-            measure("throughput", lambda: _inproc.bench_throughput(url, p["tp_events"],
-                                                                   p["tp_rounds"]))
-            measure("scaling", lambda: _mesh.bench_scaling(url, p["scaling"], p["chats"],
-                                                           idle_s=p["idle_s"]))
-        finally:
-            signal.stop()
+            signal, url = start_signalling()
+        except Exception as exc:  # every network section says why it has no numbers
+            reason = f"the signalling server did not start: {type(exc).__name__}: {exc}"
+            log.exception("%s", reason)
+            for name in network:
+                errors[name] = reason[:1000]
+                results[name] = {"error": errors[name]}
+        else:
+            try:
+                measure("poll", lambda: _inproc.bench_poll(url, p["poll_idle"], p["poll_reps"]))
+                measure("latency", lambda: _inproc.bench_latency(url, p["latency_samples"]))
+                measure("trace", lambda: _trace.bench_trace(url, p["trace_samples"]))
+                measure("join", lambda: _mesh.bench_join(url, p["joins"]))
+                measure("throughput", lambda: _inproc.bench_throughput(url, p["tp_events"],
+                                                                       p["tp_rounds"]))
+                measure("scaling", lambda: _mesh.bench_scaling(url, p["scaling"], p["chats"],
+                                                               idle_s=p["idle_s"]))
+            finally:
+                signal.stop()
     params = {k: v for k, v in p.items()} if network else {"tiny": args.tiny}
     params["sections"] = sections
     return _report.build_report(results, mode, started, time.monotonic() - t_start,
@@ -126,8 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_plots:
         from . import _plots
 
-        for png in _plots.draw(report, args.out):
-            print(f"wrote {png}")
+        try:
+            for png in _plots.draw(report, args.out):
+                print(f"wrote {png}")
+        except Exception:  # the numbers are written; a plot is a nicety
+            log.exception("could not draw the plots")
     return 1 if problems else 0
 
 
