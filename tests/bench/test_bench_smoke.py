@@ -125,3 +125,30 @@ def test_cli_core_only_writes_json(tmp_path: Path) -> None:
     assert len(files) == 1
     assert _report.validate(json.loads(files[0].read_text())) == []
     assert "verdict" in out.stdout
+
+
+def test_trace_profile_steps_and_hooks_that_no_longer_fit() -> None:
+    from bench import _trace
+
+    samples = [{"submit": 0.0, "handed_off": 1e-4, "net_send": 2e-4, "drained": 5e-4}
+               for _ in range(20)]
+    samples[0].pop("net_send")  # one sample missed a stage: it is left out of the steps
+    prof = _trace._profile(samples, ("submit", "handed_off", "net_send", "polled", "drained"))
+    assert prof["left_out"] == ["polled"], "a stage seen in no sample is reported, not fatal"
+    assert prof["complete"] == 19
+    assert prof["stages"]["net_send"]["p50_us"] == pytest.approx(100.0)
+    assert prof["stages"]["drained"]["from"] == "net_send"
+    assert prof["total_us"]["p50"] == pytest.approx(500.0)
+
+
+def test_readme_table_shows_goals_and_sections_that_could_not_measure(
+        core_report: dict) -> None:
+    from bench import _readme
+
+    report = copy.deepcopy(core_report)
+    report["results"]["throughput"] = {"error": "RuntimeError: every throughput round stalled"}
+    report["errors"]["throughput"] = report["results"]["throughput"]["error"]
+    report["goals"] = _report.evaluate(report["results"], "full")
+    table = _readme.table(report)
+    assert "throughput: not measured" in table and "stalled" in table
+    assert "json.loads" in table and "A replica applies one event" in table
