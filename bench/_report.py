@@ -143,7 +143,9 @@ def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
                     ("throughput", "replica_vs_json_loads"), REPLICA_FLOOR, True,
                     "json.loads",
                     f"{core('replica_us_per_event')} µs vs "
-                    f"{core('json_loads_replica_us_per_event')} µs per event"),
+                    f"{core('json_loads_replica_us_per_event')} µs per event (of which wire "
+                    f"decode {core('decode_us_per_msg')} µs, domain fold "
+                    f"{core('fold_us_per_event')} µs)"),
         _ratio_goal(results, mode, "host sequencing vs json.loads", "core",
                     ("throughput", "host_vs_json_loads"), HOST_FLOOR, True, "json.loads",
                     f"{core('host_us_per_event')} µs vs {core('json_loads_host_us_per_event')}"
