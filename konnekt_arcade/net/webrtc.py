@@ -91,6 +91,11 @@ class WebRtcTransport:
     ``signalling_client``), so the layers above never see an id change. A linked peer that
     re-registers offers again; a healthy link declines that offer, a silent one is replaced
     by the new link without a PeerDisconnected/PeerConnected pair.
+
+    Batching: reliable messages that the network thread finds queued together for one peer
+    travel as one frame of at most ``batch_bytes`` (``_batch``); the receiving link unpacks
+    them in order, so callers still see one ``Message`` per ``send``. ``batch_bytes=0`` sends
+    every message on its own (only needed to talk to a peer older than frames).
     """
 
     def __init__(
