@@ -251,6 +251,9 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
                     *verdict("latency p99 vs raw")])
     if ok("trace"):
         t = r["trace"]
+        if t.get("missing_hooks"):
+            out.append(["  trace: hooks that no longer fit the code", "", "", "", "",
+                        "; ".join(t["missing_hooks"])[:100]])
         raw = t["raw"]["stages"]
         for stage, o in t["ours"]["stages"].items():
             rs = raw.get(stage)

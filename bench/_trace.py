@@ -65,6 +65,19 @@ class _Recorder:
         if marks is not None and stage not in marks:
             marks[stage] = time.perf_counter()
 
+    def check(self, stage: str, when: Callable[..., bool] | None, *args: Any) -> bool:
+        """``when(*args)``, where a hook that no longer fits the code (say a changed
+        signature) counts as "no" and is noted once: the instrumented code runs on."""
+        if when is None:
+            return True
+        try:
+            return bool(when(*args))
+        except Exception as exc:
+            note = f"{stage} ({type(exc).__name__}: {exc})"[:200]
+            if note not in self.missing:
+                self.missing.append(note)
+            return False
+
 
 def _hook(obj: Any, name: str, rec: _Recorder, stage: str) -> Any:
     """The attribute to wrap, or None (and the stage noted as missing) if it is gone."""
@@ -83,7 +96,7 @@ def _wrap_after(obj: Any, name: str, rec: _Recorder, stage: str,
     @functools.wraps(original)
     def wrapper(*args: Any, **kw: Any) -> Any:
         result = original(*args, **kw)
-        if when is None or when(result, *args):
+        if rec.check(stage, when, result, *args):
             rec.mark(stage)
         return result
 
@@ -98,7 +111,7 @@ def _wrap_before(obj: Any, name: str, rec: _Recorder, stage: str,
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kw: Any) -> Any:
-        if when is None or when(*args):
+        if rec.check(stage, when, *args):
             rec.mark(stage)
         return original(*args, **kw)
 

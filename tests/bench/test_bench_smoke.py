@@ -141,6 +141,24 @@ def test_trace_profile_steps_and_hooks_that_no_longer_fit() -> None:
     assert prof["total_us"]["p50"] == pytest.approx(500.0)
 
 
+def test_a_trace_hook_that_no_longer_fits_is_noted_not_raised() -> None:
+    from bench import _trace
+
+    class Target:
+        def send(self, a: int) -> int:
+            return a + 1
+
+    rec = _trace._Recorder()
+    target = Target()
+    _trace._wrap_after(target, "send", rec, "sent", lambda result, x, y: True)  # wrong arity
+    _trace._wrap_after(target, "gone", rec, "gone")
+    rec.start()
+    assert target.send(1) == 2, "the instrumented code must run on"
+    assert "sent" not in (rec.marks or {})
+    assert any(m.startswith("sent (TypeError") for m in rec.missing)
+    assert any(m.startswith("gone (Target.gone)") for m in rec.missing)
+
+
 def test_readme_table_shows_goals_and_sections_that_could_not_measure(
         core_report: dict) -> None:
     from bench import _readme
