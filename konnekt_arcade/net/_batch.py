@@ -12,9 +12,9 @@ and the receiver unpacks a frame into its messages in order before anyone sees t
 Wire: ``BATCH_MARK`` then, per message, a 4-byte big-endian length and the bytes. No message of
 our own starts with ``BATCH_MARK`` (lobby sync is JSON and starts with ``{``, game data with
 0x00), but a caller of the transport may send anything, so a lone message that does start
-with it is sent as a frame of one: on the reliable channel a leading ``BATCH_MARK`` always
-means a frame. A frame that does not parse is handed up unchanged, where the layers above drop
-and count it like any other malformed message.
+with it is sent as a frame of one (with batching off too): on the reliable channel a leading
+``BATCH_MARK`` always means a frame. A frame that does not parse is handed up unchanged,
+where the layers above drop and count it like any other malformed message.
 """
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ def _close(run: list[bytes]) -> tuple[bytes, int]:
     for data in run:
         parts += (_LEN.pack(len(data)), data)
     return b"".join(parts), len(run)
+
+
+def frame_of_one(data: bytes) -> bytes:
+    """``data`` as a frame of one message: how a lone reliable message that starts with
+    ``BATCH_MARK`` must travel (even with batching off) so the receiver does not split it."""
+    return BATCH_MARK + _LEN.pack(len(data)) + data
 
 
 def unpack(frame: bytes) -> list[bytes] | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from aiortc import RTCConfiguration, RTCIceServer
 
-from ._batch import DEFAULT_FRAME_BYTES, frames
+from ._batch import BATCH_MARK, DEFAULT_FRAME_BYTES, frame_of_one, frames
 from .events import (
     CHANNEL_RELIABLE,
     CHANNELS,
@@ -286,6 +286,8 @@ class WebRtcTransport:
             self._pending_sends -= len(items)
         if len(items) == 1 or self.batch_bytes <= 0:  # a lone message: nothing to batch
             for peers, channel, data in items:
+                if channel == CHANNEL_RELIABLE and data.startswith(BATCH_MARK):
+                    data = frame_of_one(data)  # or the receiver would take it for a frame
                 named = peers is not None
                 for peer_id in peers if peers is not None else self._all_peers():
                     self._send_counted(peer_id, channel, data, 1, int(named))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from konnekt_arcade.net._batch import BATCH_MARK, frames, unpack
+from konnekt_arcade.net._batch import BATCH_MARK, frame_of_one, frames, unpack
 
 
 def test_a_lone_message_goes_out_unframed() -> None:
@@ -48,3 +48,8 @@ def test_a_malformed_frame_is_refused_not_raised(bad: bytes) -> None:
 def test_empty_messages_survive_a_frame() -> None:
     (data, count), = frames([b"", b"{}", b""])
     assert count == 3 and unpack(data) == [b"", b"{}", b""]
+
+
+def test_a_frame_of_one_unpacks_to_the_message() -> None:
+    for data in (BATCH_MARK, BATCH_MARK + b"\x00\x00\x00\x01x", b"{}"):
+        assert unpack(frame_of_one(data)) == [data]

@@ -100,6 +100,23 @@ def test_broadcast_and_unreliable_messages_are_not_mixed_up(server: SignallingSe
         b.close()
 
 
+@pytest.mark.parametrize("batch_bytes", [1200, 0])
+def test_a_lone_message_that_looks_like_a_frame_arrives_unchanged(
+        server: SignallingServer, batch_bytes: int) -> None:
+    a = WebRtcTransport(server.url, f"lone{batch_bytes}", batch_bytes=batch_bytes)
+    b = WebRtcTransport(server.url, f"lone{batch_bytes}")
+    try:
+        b_id = _connect(a, b)
+        # A well-formed frame of [b"x"] if taken as one: each is sent alone (the previous
+        # one has arrived), so only the escaping of a lone message keeps it whole.
+        for data in (BATCH_MARK + b"\x00\x00\x00\x01x", BATCH_MARK, b"{}"):
+            a.send(b_id, CHANNEL_RELIABLE, data)
+            assert [m.data for m in _receive(b, 1)] == [data]
+    finally:
+        a.close()
+        b.close()
+
+
 def test_batching_can_be_turned_off(server: SignallingServer) -> None:
     a = WebRtcTransport(server.url, "off", queue_size=4096, batch_bytes=0)
     b = WebRtcTransport(server.url, "off", queue_size=4096)
