@@ -124,7 +124,7 @@ def _throughput(ax: Any, d: dict[str, Any]) -> None:
 def _poll(ax: Any, d: dict[str, Any]) -> None:
     labels = ["idle\nhost", "idle\nguest", "100 ev", "100 ev\nfrozen", "100 x\nloads"]
     vals = [d["idle_host_us"]["p50"], d["idle_guest_us"]["p50"], d["pending_total_us"]["p50"],
-            d["frozen_total_us"]["p50"], d["pending_json_loads_us"]["p50"]]
+            d["frozen_total_us"].get("p50", 0), d["pending_json_loads_us"]["p50"]]
     _bars(ax, labels, vals, None)
     ax.set_yscale("log")
     ax.axhline(10, color=GOAL, lw=1, ls=":")

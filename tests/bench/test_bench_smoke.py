@@ -170,3 +170,19 @@ def test_readme_table_shows_goals_and_sections_that_could_not_measure(
     table = _readme.table(report)
     assert "throughput: not measured" in table and "stalled" in table
     assert "json.loads" in table and "A replica applies one event" in table
+
+
+def test_the_committed_full_run_renders() -> None:
+    """The newest full result in bench/results (the README's source) matches the schema,
+    carries every goal of the issue, and renders as the table and the README rows."""
+    from bench import _readme
+
+    full = sorted(p for p in (REPO / "bench" / "results").glob("*.json")
+                  if p.stem.count("-") == 2)
+    report = json.loads(full[-1].read_text())
+    assert report["schema"] == SCHEMA_VERSION, f"{full[-1].name}: re-run python -m bench"
+    assert _report.validate(report) == []
+    assert {g["name"] for g in report["goals"]} >= ISSUE_GOALS
+    assert not report["errors"], "a full run must not have a failed section"
+    assert "latency host->guest p50" in _report.format_table(report)
+    assert "where it goes" in _readme.table(report)
