@@ -145,7 +145,9 @@ def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
                     f"{core('replica_us_per_event')} µs vs "
                     f"{core('json_loads_replica_us_per_event')} µs per event (of which wire "
                     f"decode {core('decode_us_per_msg')} µs, domain fold "
-                    f"{core('fold_us_per_event')} µs)"),
+                    f"{core('fold_us_per_event')} µs); cold, one call after a sleep: "
+                    f"{core('cold_replica_us')} µs vs {core('cold_json_loads_us')} µs = "
+                    f"{core('cold_replica_vs_json_loads')}x"),
         _ratio_goal(results, mode, "host sequencing vs json.loads", "core",
                     ("throughput", "host_vs_json_loads"), HOST_FLOOR, True, "json.loads",
                     f"{core('host_us_per_event')} µs vs {core('json_loads_host_us_per_event')}"
