@@ -23,7 +23,7 @@ PARAMS: dict[str, dict[str, Any]] = {
              "joins": 30,
              "tp_events": 1000, "tp_rounds": 3, "scaling": [1, 2, 4, 8, 15], "chats": 60,
              "idle_s": 2.0},
-    "quick": {"poll_idle": 200, "poll_reps": 5, "latency_samples": 300, "trace_samples": 100,
+    "quick": {"poll_idle": 200, "poll_reps": 5, "latency_samples": 600, "trace_samples": 100,
               "joins": 6,
               "tp_events": 300, "tp_rounds": 2, "scaling": [1, 2, 4], "chats": 20,
               "idle_s": 0.5},
