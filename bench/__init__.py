@@ -10,4 +10,4 @@ same figure for a bare aiortc channel pair measured the same way in the same run
 """
 
 #: Bumped when the JSON layout changes incompatibly.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2

@@ -14,7 +14,7 @@ from typing import Any
 from konnekt_arcade.net.loop_thread import NetworkThread
 from konnekt_arcade.session import P2PLoopBuilder
 
-from ._procs import Proc, stop_all
+from ._procs import PATIENCE, Proc, stop_all
 from ._raw import raw_connect_times
 from ._stats import summary
 
@@ -106,7 +106,7 @@ def scale_once(url: str, host: Proc, guests: int, chats: int, chat_interval: flo
         cpu2, wall2 = _cpu(host)
         mark = host.command(cmd="chat", count=chats, interval=chat_interval)
         done = host.wait("chat_done", chats * chat_interval + 60.0, mark)
-        converged, converge_s, states = _converge([host, *procs], 30.0)
+        converged, converge_s, states = _converge([host, *procs], 30.0 * PATIENCE)
         latencies: list[float] = []
         for p in procs:
             latencies += p.request("report", 20.0, cmd="report")["latencies"]
@@ -134,10 +134,19 @@ def bench_scaling(url: str, counts: list[int], chats: int, chat_interval: float 
     runs: list[dict[str, Any]] = []
     try:
         for n in counts:
-            try:
-                runs.append(scale_once(url, host, n, chats, chat_interval, idle_s))
-            except Exception as exc:  # record and go on with the next size
-                runs.append({"guests": n, "error": f"{type(exc).__name__}: {exc}"[:800],
+            failures: list[str] = []
+            for _ in range(2):  # one retry with fresh processes: a busy box can stall a join
+                try:
+                    run = scale_once(url, host, n, chats, chat_interval, idle_s)
+                except Exception as exc:  # record and go on
+                    failures.append(f"{type(exc).__name__}: {exc}"[:800])
+                    continue
+                if failures:
+                    run["retried_after"] = failures
+                runs.append(run)
+                break
+            else:
+                runs.append({"guests": n, "error": failures[-1], "attempts": failures,
                              "converged": False})
     finally:
         host.stop()

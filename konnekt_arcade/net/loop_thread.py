@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ class NetworkThread:
 
     def __init__(self, name: str = "konnekt-net") -> None:
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(quiet_closed_links)
         self._started = threading.Event()
         self.thread = threading.Thread(target=self._main, name=name, daemon=True)
         self.thread.start()
@@ -56,6 +58,26 @@ class NetworkThread:
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout)
+
+
+def quiet_closed_links(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Loop exception handler: an aiortc task that failed only because its link was closed
+    under it (a peer left mid-handshake, a close racing a retransmission) is logged at DEBUG.
+
+    aiortc starts such tasks itself and never awaits them, so asyncio would print "Task
+    exception was never retrieved" with a traceback, which reads like a crash to a player
+    watching the console. Anything else goes to asyncio's default handler unchanged.
+    """
+    exc = context.get("exception")
+    future = context.get("future")
+    coro = future.get_coro() if isinstance(future, asyncio.Task) else None
+    code = getattr(coro, "cr_code", None)
+    if (isinstance(exc, ConnectionError) and "not connected" in str(exc) and code is not None
+            and f"{os.sep}aiortc{os.sep}" in code.co_filename):
+        logger.debug("aiortc task %s ended after its link closed: %s",
+                     getattr(coro, "__qualname__", "?"), exc)
+        return
+    loop.default_exception_handler(context)
 
 
 _lock = threading.Lock()

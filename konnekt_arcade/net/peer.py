@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
+from ._batch import BATCH_MARK, unpack
 from ._gather import install_all_servers
 from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from .signalling_messages import PeerSignal
@@ -183,6 +184,13 @@ class PeerLink:
         def handler(data: bytes | str) -> None:
             if isinstance(data, str):
                 data = data.encode("utf-8")
+            if channel == CHANNEL_RELIABLE and data[:1] == BATCH_MARK:
+                # Several messages sent as one frame (see _batch): hand them up one by one,
+                # in order. A frame that does not parse goes up as it is, to be dropped and
+                # counted as malformed by the layer that reads it.
+                for message in unpack(data) or (data,):
+                    self._on_message(self.remote_id, channel, message)
+                return
             self._on_message(self.remote_id, channel, data)
 
         return handler
