@@ -9,6 +9,7 @@ from ..session import (
     PeerIdTimeout,
     SendFailed,
     SyncTimeout,
+    WrongPassword,
 )
 
 
@@ -18,8 +19,13 @@ def friendly_error(error: BaseException | None, signalling_url: str = "") -> str
     if error is None:
         return "The connection was closed."
     if isinstance(error, InvalidSessionId):
-        return ("That session id doesn't look right — paste the whole id the host shared "
-                "(like 123e4567-e89b-12d3-a456-426614174000).")
+        return ("That invite doesn't look right — paste the whole invite the host shared "
+                "(like ws://192.168.1.5:3536/123e4567-e89b-12d3-a456-426614174000), or its "
+                "session id.")
+    if isinstance(error, WrongPassword):
+        if "needs a password" in str(error):
+            return "This lobby needs a password — ask the host for it and type it in."
+        return "That password isn't right — check it with the host and try again."
     if isinstance(error, ConnectionTimeout):
         return ("Couldn't reach the host — check the session id, and that the host "
                 "is still in the lobby.")

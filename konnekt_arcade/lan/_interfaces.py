@@ -104,8 +104,20 @@ def route_source(address: str) -> str | None:
             return None
 
 
+def lan_address() -> str:
+    """This machine's address on its main network, for an invite nobody asked for (*Copy*):
+    the source of the default route, else the first non-loopback interface."""
+    address = route_source("10.255.255.255")
+    if address and not address.startswith("127."):
+        return address
+    others = [i.address for i in list_interfaces() if not i.loopback]
+    return others[0] if others else "127.0.0.1"
+
+
 def is_local_url(signalling_url: str) -> bool:
-    return (urlsplit(signalling_url).hostname or "") in LOCAL_HOSTS
+    """A websocket URL naming this machine (``ws://127.0.0.1:3536``, ``ws://0.0.0.0:…``)."""
+    parts = urlsplit(signalling_url)
+    return parts.scheme in ("ws", "wss") and (parts.hostname or "") in LOCAL_HOSTS
 
 
 def invite_for(signalling_url: str, session_id: str, our_address: str) -> str:

@@ -14,3 +14,15 @@ def require(reason: str | None) -> None:
     if os.environ.get("CI") and os.geteuid() == 0:
         pytest.fail(f"CI must be able to run this test: {reason}")
     pytest.skip(reason)
+
+
+os.environ.setdefault("ARCADE_HEADLESS", "1")  # the LobbyView tests draw in a headless window
+
+
+@pytest.fixture(scope="module")
+def window():  # type: ignore[no-untyped-def]
+    import arcade
+
+    win = arcade.Window(1280, 800, "konnekt-arcade LAN tests")
+    yield win
+    win.close()
