@@ -98,7 +98,7 @@ class LobbyView(arcade.View):
         self.advertise_lan = advertise_lan
         self.game = game or lan_game_id(title)
         #: Lobbies on the local network, as the start screen shows them.
-        self.lan = LanList(self.game, browse_lan)
+        self.lan_list = LanList(self.game, browse_lan)
         #: What the password screen joins (an invite or a session id).
         self.pending_join: str | None = None
         self.form: dict[str, str] = {"name": player_name, "session_id": "",
@@ -139,7 +139,7 @@ class LobbyView(arcade.View):
 
     def on_update(self, delta_time: float) -> None:
         self.hook.on_update(delta_time)
-        if self.lan.update():
+        if self.lan_list.update():
             self._dirty = True
         session = self.hook.session
         if session is not None and session.stage is ConnectionStage.SYNCED:
@@ -180,7 +180,7 @@ class LobbyView(arcade.View):
         self.ui.clear()
         self.ui.add(self.screen.root)
         self._dirty = False
-        self.lan.running(screen_type is StartScreen)
+        self.lan_list.running(screen_type is StartScreen)
 
     def rebuild(self) -> None:
         """Rebuild the current screen from the current state (keeps the field being typed in)."""
@@ -450,7 +450,7 @@ class LobbyView(arcade.View):
 
     def close(self) -> None:
         """Close the session and the LAN list (the game calls this when it quits)."""
-        self.lan.close()
+        self.lan_list.close()
         if self.hook.session is not None:
             self.hook.session.close()
 

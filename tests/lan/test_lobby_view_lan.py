@@ -63,7 +63,7 @@ def test_lan_list_join_with_password_retry(window: arcade.Window, tmp_path: Path
 
     bob = view(window, builder, "Bob")
     fake = FakeBrowser()
-    bob.lan.browser = fake
+    bob.lan_list.browser = fake
     open_lobby = dataclasses.replace(listed(alice), name="Open", has_password=False,
                                      host_id="feedfeedfeedfeed", players=3)
     fake.lobbies = [listed(alice), open_lobby]
@@ -132,7 +132,7 @@ def test_advertising_and_the_lan_list_can_be_turned_off(window: arcade.Window) -
     v = LobbyView(builder=memory_builder(), signalling_url="memory://", ice_servers=[],
                   browse_lan=False, advertise_lan=False, title="My Game!")
     window.show_view(v)
-    assert v.lan.browser is None and v.game == "My-Game"
+    assert v.lan_list.browser is None and v.game == "My-Game"
     assert not any("lan" in key for key in v.screen.widgets)
 
 

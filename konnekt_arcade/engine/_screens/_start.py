@@ -76,12 +76,12 @@ class StartScreen(Screen):
     def _lan_list(self, width: int, rows: int) -> UIBoxLayout | None:
         t, view = self.theme, self.view
         browse = getattr(view, "browse_lobbies", None)
-        if not view.lan.enabled and browse is None:
+        if not view.lan_list.enabled and browse is None:
             return None
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
-        if view.lan.enabled:
+        if view.lan_list.enabled:
             box.add(t.label("Lobbies on your network", bold=True))
-            lobbies = view.lan.lobbies[:rows]
+            lobbies = view.lan_list.lobbies[:rows]
             if not lobbies:
                 box.add(t.label("Looking… (when a friend presses Host on this network, their "
                                 "lobby shows up here)", color=t.muted, width=width,
@@ -93,7 +93,7 @@ class StartScreen(Screen):
                 row.add(t.label(describe_lan_lobby(lobby),
                                 color=t.muted if lobby.full else t.text))
                 box.add(row)
-            hidden = len(view.lan.lobbies) - len(lobbies)
+            hidden = len(view.lan_list.lobbies) - len(lobbies)
             if hidden > 0:
                 box.add(t.label(f"…and {hidden} more", color=t.muted))
         if browse is not None:
