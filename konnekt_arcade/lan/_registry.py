@@ -77,6 +77,7 @@ class Registry:
         invite = packet.invite
         if known is not None and known[1] > rank and now - known[0].last_seen < EXPIRY:
             invite, rank = known[0].invite, known[1]  # keep the better address, take the news
+            self.stats["kept_reachable_invite"] += 1
         lobby = LanLobby(packet.name, packet.host_name, packet.players, packet.max_players,
                          packet.has_password, invite, invite.rstrip("/").rsplit("/", 1)[-1],
                          packet.game, now, packet.host_id)
