@@ -78,7 +78,7 @@ class LanAdvertiser:
             self._interfaces = list_interfaces()
             sock = discovery_socket(self._interfaces, self.port)
             self._transport = await open_endpoint(sock, self._receive)
-        except OSError as exc:
+        except Exception as exc:  # OSError mostly; nobody awaits this, so say it here
             logger.warning("LAN discovery: cannot listen on UDP port %d (%s); friends can "
                            "still join with the invite", self.port, exc)
             self.stats["errors"] += 1

@@ -88,10 +88,10 @@ class LanBrowser:
     # --- network thread -----------------------------------------------------------------------
 
     async def _open(self) -> None:
-        self._interfaces = list_interfaces()
         try:
+            self._interfaces = list_interfaces()
             self._transports.append(await open_endpoint(ephemeral_socket(), self._receive))
-        except OSError as exc:
+        except Exception as exc:  # OSError mostly; nobody awaits this, so say it here
             logger.warning("LAN discovery: cannot open a UDP socket: %s", exc)
             return
         try:
@@ -155,6 +155,8 @@ def find_lan_lobbies(timeout: float = 1.5, game: str | None = None) -> list[LanL
     Blocking (for scripts and tools; a game's UI polls a ``LanBrowser`` instead). ``game``
     None lists every game's lobbies.
     """
+    if get_network_thread().is_current():
+        raise RuntimeError("find_lan_lobbies blocks; on the network thread use LanBrowser")
     with LanBrowser(game) as browser:
         time.sleep(max(0.0, timeout))  # the network thread collects meanwhile
         return browser.poll()
