@@ -35,3 +35,18 @@ def test_resolve_every_way_of_naming_a_lobby() -> None:
 def test_bad_targets_raise_invalid_session_id(url: str, sid: str | None) -> None:
     with pytest.raises(InvalidSessionId):
         resolve_target(url, sid)
+
+
+def test_the_guest_builder_takes_an_invite_or_url_and_id() -> None:
+    from konnekt_arcade.testing import memory_builder, wait_until
+
+    builder = memory_builder()
+    host, sid = builder.build_session_host("memory://", [], "Lobby", "Ann")
+    invite = make_invite("memory://", sid)
+    guests = [builder.start_session_guest(invite, []),  # the invite form
+              builder.start_session_guest(invite, ice_servers=[]),
+              builder.start_session_guest("memory://", str(sid), [])]  # url + session id
+    wait_until(lambda: all(g.is_ready for g in guests), 10, host, *guests, what="synced")
+    assert {g.lobby_id() for g in guests} == {sid.uuid}
+    for session in (*guests, host):
+        session.close()
