@@ -262,7 +262,6 @@ class LobbyView(arcade.View):
             return
         self.join_target(self.pending_join, self.form["join_password"])
 
-
     def _fail_on_start(self, exc: BaseException) -> None:
         logger.info("could not start: %s", exc)
         self.message = friendly_error(exc, self.form["signalling_url"])
