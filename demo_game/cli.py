@@ -27,8 +27,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="headless: mini-games to play, cycling Echo, Targets, Coins")
     parser.add_argument("--signal", default="", metavar="URL",
                         help="use this signalling server instead of starting one")
-    parser.add_argument("--join", default="", metavar="INVITE",
-                        help="prefill Join with an invite (ws://host:port/<session id>)")
+    parser.add_argument("--join", default="", metavar="INVITE|CODE",
+                        help="prefill Join with an invite (ws://host:port/<session id>), or "
+                             "join at once by a lobby's join code (on --signal's directory)")
+    parser.add_argument("--public", action="store_true",
+                        help="list your lobby in the signalling server's lobby directory and "
+                             "show its join code (with --signal for play over the internet)")
     parser.add_argument("--name", default="", help="your player name")
     parser.add_argument("--bind", default="0.0.0.0",
                         help="address the embedded signalling server listens on")

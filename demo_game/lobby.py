@@ -21,6 +21,7 @@ from uuid import UUID
 import arcade
 
 from konnekt_arcade import Activity, IceServer, LobbyView
+from konnekt_arcade.net.directory import looks_like_code
 
 from . import style
 from .bots import BotFleet
@@ -43,8 +44,9 @@ HOW_TO_PLAY = (
     ("coins", "Coins", "20 seconds in one arena with everybody, live. Arrow keys or WASD; "
                        "gold 25, silver 10, bronze 5."),
 )
-#: The LAN game id: only Konnekt Party lobbies show up in Konnekt Party's list.
-LAN_GAME = "konnekt-party"
+#: The demo's game id: Konnekt Party's LAN list and "Browse lobbies" show only party lobbies.
+GAME = "konnekt-party"
+DIRECTORY_GAME, DIRECTORY_VERSION = GAME, "1"
 #: Extra time the host allows past a game's own limit before it ends the run for stragglers.
 GRACE_MS = 5_000
 
@@ -64,6 +66,8 @@ class Options:
     sound: bool = True
     join: str = ""
     verbose: bool = False
+    #: List hosted lobbies in the directory and show their join code (``--public``).
+    public: bool = False
     #: Announce the lobby on the LAN and list the lobbies there (off for headless matches).
     lan: bool = True
     #: Where to keep the screen and lobby state as JSON (tests read it); "" = nowhere.
@@ -76,8 +80,10 @@ class PartyLobbyView(LobbyView):
         ice: list[IceServer] = IceServer.default_stun_servers() if options.stun else []
         super().__init__(registry=make_registry(), theme=style.THEME, ice_servers=ice,
                          signalling_url=options.signal, player_name=options.name,
-                         title="Join the party", game=LAN_GAME, advertise_lan=options.lan,
+                         title="Join the party", game=GAME, advertise_lan=options.lan,
                          browse_lan=options.lan)
+        if options.public:
+            self.builder = self.builder.publish(game=GAME, version=DIRECTORY_VERSION)
         self.options = options
         # Keep the invite/leaderboard strip (drawn under the lobby) clear of player rows.
         self.reserved_height += 110
@@ -92,7 +98,9 @@ class PartyLobbyView(LobbyView):
         self.clock = 0.0
         self._coin: arcade.Texture | None = None
         self.state = StateFile(options.state_file)
-        if options.join:
+        if options.join and looks_like_code(options.join):
+            self.join_code(options.join)
+        elif options.join:
             url, sid = split_invite(options.join)
             self.form["session_id"] = sid
             self.form["signalling_url"] = url
@@ -120,6 +128,11 @@ class PartyLobbyView(LobbyView):
             # a host on this machine; across the LAN, paste the whole invite instead
             self.form["signalling_url"] = f"ws://127.0.0.1:{DEFAULT_PORT}"
         super().join_lobby()
+
+    def join_code(self, code: str) -> None:
+        if not self.form["signalling_url"].strip() and not self.default_url:
+            self.form["signalling_url"] = f"ws://127.0.0.1:{DEFAULT_PORT}"  # as join_lobby
+        super().join_code(code)
 
     def invite_text(self) -> str:
         session = self.hook.session

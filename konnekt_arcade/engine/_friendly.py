@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..session import (
     ConnectionFailed,
     ConnectionTimeout,
+    DirectoryUnavailable,
     InvalidSessionId,
+    LobbyNotFound,
     PeerIdTimeout,
     SendFailed,
     SyncTimeout,
@@ -26,6 +28,12 @@ def friendly_error(error: BaseException | None, signalling_url: str = "") -> str
         if "needs a password" in str(error):
             return "This lobby needs a password — ask the host for it and type it in."
         return "That password isn't right — check it with the host and try again."
+    if isinstance(error, LobbyNotFound):
+        return (f"No lobby has the code {error.code.strip().upper()!r} — check the code "
+                "(letters and digits 2-9) and that the host's lobby is still open.")
+    if isinstance(error, DirectoryUnavailable):
+        return ("Couldn't reach the lobby list — check the server address and your "
+                "connection, then try again.")
     if isinstance(error, ConnectionTimeout):
         return ("Couldn't reach the host — check the session id, and that the host "
                 "is still in the lobby.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -26,21 +27,33 @@ import arcade
 from arcade.gui import UIManager
 
 from ..domain import MAX_NAME_LENGTH, DomainEvent
+from ..net.directory import normalize_code
+from ..net.directory._codes import looks_like_code
 from ..session import (
     ConnectionStage,
     IceServer,
+    LobbyDirectory,
+    LobbyNotFound,
     P2PError,
     P2PLoopBuilder,
     SessionId,
     WrongPassword,
 )
 from ..session._invite import make_invite, parse_invite
+from ._directory_ui import Browser, off_thread
 from ._embedded import embedded_signalling_url
 from ._friendly import friendly_error, friendly_failure
 from ._hook import SessionHook
 from ._lan_list import LanList
 from ._registry import Activity, ActivityRegistry
-from ._screens import ConnectingScreen, LobbyScreen, PasswordScreen, Screen, StartScreen
+from ._screens import (
+    BrowseScreen,
+    ConnectingScreen,
+    LobbyScreen,
+    PasswordScreen,
+    Screen,
+    StartScreen,
+)
 from ._screens._lobby import RESERVED_HEIGHT
 from ._theme import DEFAULT_THEME, LobbyTheme
 
@@ -48,9 +61,6 @@ logger = logging.getLogger("konnekt_arcade.engine")
 
 #: Name used when the player leaves the name field empty.
 DEFAULT_PLAYER_NAME = "Player"
-#: What a join code looks like (the directory's short codes); such text goes to
-#: ``join_code()`` when the view has one.
-JOIN_CODE = re.compile(r"^[A-Za-z0-9]{5}$")
 
 
 def lan_game_id(title: str) -> str:
@@ -73,8 +83,9 @@ class LobbyView(arcade.View):
         advertise_lan: a hosted lobby is announced on the local network (default on; with the
             built-in server, that server then listens on every interface).
         browse_lan: the start screen lists the lobbies on the local network (default on).
-        game: the LAN game id: only lobbies of the same game are listed (default: from
-            ``title``; give your game its own).
+        game: your game's id: the LAN list shows only lobbies of this game (default: from
+            ``title``), and so does "Browse lobbies" (``P2PLoopBuilder.publish(game=...)``;
+            None there lists every game on the directory).
     """
 
     #: Copy/paste fallback where the platform has no clipboard (headless, some Linux setups).
@@ -103,7 +114,7 @@ class LobbyView(arcade.View):
         self.pending_join: str | None = None
         self.form: dict[str, str] = {"name": player_name, "session_id": "",
                                      "signalling_url": "", "chat": "", "password": "",
-                                     "join_password": ""}
+                                     "join_password": "", "join_code": ""}
         self.message = ""
         self.copied = False
         #: First participant row shown; the list scrolls when the lobby outgrows the window.
@@ -115,6 +126,11 @@ class LobbyView(arcade.View):
         self.activity_view: arcade.View | None = None
         self._join_sent = False
         self._dirty = False
+        self.directory_game = game
+        #: The "Browse lobbies" list; ``_resolving`` is a join code being looked up.
+        self.browser = Browser()
+        self._resolving: Any = None
+        self._shown_code: str | None = None
         self.ui = UIManager()
         self.hook = SessionHook()
         self.hook.push_handlers(self)
@@ -141,6 +157,7 @@ class LobbyView(arcade.View):
         self.hook.on_update(delta_time)
         if self.lan_list.update():
             self._dirty = True
+        self._directory_update()
         session = self.hook.session
         if session is not None and session.stage is ConnectionStage.SYNCED:
             if session.local_participant_id() is None and not self._join_sent:
@@ -216,12 +233,10 @@ class LobbyView(arcade.View):
         self._use_session(session, "host")
 
     def join_lobby(self) -> None:
-        """Join what the Join field names: an invite, a session id, or a join code (when
-        this view can resolve codes: ``join_code``)."""
+        """Join what the Join field names: an invite, a session id, or a join code."""
         text = self.form["session_id"].strip()
-        join_code = getattr(self, "join_code", None)
-        if join_code is not None and JOIN_CODE.match(text):
-            join_code(text)
+        if looks_like_code(text):
+            self.join_code(text)
             return
         self.join_target(text)
 
@@ -282,10 +297,52 @@ class LobbyView(arcade.View):
 
     def _end_session(self) -> None:
         self._close_activity()
+        self._resolving = None
         session, self.hook.session = self.hook.session, None
         if session is not None:
             session.close()
         self.role = None
+
+    # --- the directory: browse lobbies, join by code -------------------------------------------
+
+    def browse_lobbies(self) -> None:
+        """Show the "Browse lobbies" screen (public lobbies of the signalling server's
+        directory, refreshed every few seconds) and fetch the list now."""
+        self.message = ""
+        self.browser.refresh(self.signalling_url, self.directory_game, time.monotonic())
+        self.show_screen(BrowseScreen)
+
+    def join_code(self, code: str) -> None:
+        """Join the lobby with this join code: the directory of the signalling URL resolves
+        it (off the game thread; the connecting screen shows meanwhile), then the guest
+        joins through the lobby's own signalling URL."""
+        normal = normalize_code(code)
+        if normal is None:
+            self._fail_on_start(LobbyNotFound(code.strip() or "(empty)"))
+            return
+        self.role, self.message = "guest", ""
+        self._resolving = off_thread(LobbyDirectory(self.signalling_url).resolve, normal)
+        self.show_screen(ConnectingScreen)
+
+    def _directory_update(self) -> None:
+        """Collect directory answers (a resolved code, a fresh browse list), never waiting."""
+        future = self._resolving
+        if future is not None and future.done():
+            self._resolving = None
+            try:
+                lobby = future.result()
+            except (ValueError, P2PError, OSError) as exc:
+                self._fail_on_start(exc)
+            else:  # as an invite, so a password prompt can retry it
+                self.join_target(make_invite(lobby.signalling_url, lobby.session_id))
+        if isinstance(self.screen, BrowseScreen) and self.browser.poll(
+                self.signalling_url, self.directory_game, time.monotonic()):
+            self._dirty = True
+        session = self.hook.session
+        code = getattr(session, "join_code", lambda: None)() if session is not None else None
+        if code != self._shown_code:
+            self._shown_code = code
+            self._dirty = True
 
     # --- lobby screen actions -----------------------------------------------------------------
 

@@ -12,10 +12,18 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 
+from .directory import DirectoryLimits, DirectoryService, DirectoryStore, MemoryStore
+from .directory._limits import DEFAULT_TTL, MAX_ENTRIES, MAX_ENTRIES_PER_CLIENT
+from .directory._model import DirectoryRequestError, validate_url
 from .signalling_server import SignallingServer
 
 logger = logging.getLogger(__name__)
+
+
+class DirectoryStartError(Exception):
+    """The directory's store could not be set up (the message says what to check)."""
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -28,16 +36,72 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-rooms", type=int, default=1024)
     parser.add_argument("--max-message-size", type=int, default=64 * 1024)
     parser.add_argument("--log-level", default="INFO")
-    return parser.parse_args(argv)
+    lobby = parser.add_argument_group("lobby directory (docs/directory.md)")
+    lobby.add_argument("--no-directory", action="store_true",
+                       help="serve only Matchbox signalling (no lobby list, no join codes)")
+    lobby.add_argument("--directory-only", action="store_true",
+                       help="serve only the directory, beside a real matchbox_server")
+    lobby.add_argument("--redis", metavar="URL",
+                       help="share lobbies with other instances: redis://host:port/db "
+                            "(needs konnekt-arcade[redis]); default: in memory")
+    lobby.add_argument("--public-url", metavar="URL",
+                       help="the ws:// or wss:// URL clients use for this server (behind a "
+                            "TLS proxy); stamped on every lobby it lists")
+    lobby.add_argument("--trust-forwarded-for", action="store_true",
+                       help="rate-limit by X-Forwarded-For (only behind your own proxy)")
+    lobby.add_argument("--lobby-ttl", type=float, default=DEFAULT_TTL,
+                       help="seconds a lobby stays listed after its last heartbeat")
+    lobby.add_argument("--max-lobbies", type=int, default=MAX_ENTRIES)
+    lobby.add_argument("--max-lobbies-per-client", type=int, default=MAX_ENTRIES_PER_CLIENT)
+    args = parser.parse_args(argv)
+    if args.no_directory and (args.directory_only or args.redis):
+        parser.error("--no-directory cannot be combined with --directory-only or --redis")
+    if args.public_url:
+        try:
+            args.public_url = validate_url(args.public_url, "--public-url")
+        except DirectoryRequestError as exc:
+            parser.error(exc.detail)
+    return args
+
+
+async def _directory(args: argparse.Namespace) -> DirectoryService | None:
+    """The directory the flags ask for (Redis is pinged now, so a typo fails at start)."""
+    if args.no_directory:
+        return None
+    store: DirectoryStore
+    if args.redis:
+        from .directory._redis_store import RedisStore
+
+        try:
+            redis_store = RedisStore(args.redis)
+            await redis_store.ping()
+        except Exception as exc:  # redis-py missing, bad URL, Redis unreachable
+            raise DirectoryStartError(
+                f"Cannot use Redis at {args.redis}: {str(exc).rstrip('.')}. Check: the --redis "
+                "URL, that redis-server runs there, and pip install 'konnekt-arcade[redis]'"
+            ) from exc
+        store = redis_store
+        logger.info("Lobby directory in Redis at %s", args.redis)
+    else:
+        store = MemoryStore(time.time)
+    limits = DirectoryLimits(ttl=args.lobby_ttl, max_entries=args.max_lobbies,
+                             max_entries_per_client=args.max_lobbies_per_client)
+    return DirectoryService(store, limits=limits, public_url=args.public_url,
+                            serves_signalling=not args.directory_only)
 
 
 async def _run(args: argparse.Namespace) -> None:
+    directory = await _directory(args)
     server = SignallingServer(
         args.host,
         args.port,
         max_peers_per_room=args.max_peers_per_room,
         max_rooms=args.max_rooms,
         max_message_size=args.max_message_size,
+        directory=directory,
+        with_directory=directory is not None,
+        signalling=not args.directory_only,
+        trust_forwarded_for=args.trust_forwarded_for,
     )
     await server.start_async()
     print(server.url, flush=True)
@@ -64,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         pass
     except OSError as exc:
         logger.error("Cannot listen on %s:%s: %s", args.host, args.port, exc)
+        return 1
+    except DirectoryStartError as exc:
+        logger.error("%s", exc)
         return 1
     return 0
 

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -23,6 +24,8 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from .directory import DirectoryService, MemoryStore
+from .directory._glue import answer_http, is_owner_socket, serve_owner
 from .signalling_messages import (
     IdAssignedMessage,
     KeepAliveMessage,
@@ -66,7 +69,15 @@ class SignallingServer:
         ping_interval: float | None = 20.0,
         ping_timeout: float | None = 20.0,
         close_timeout: float = 1.0,
+        directory: DirectoryService | None = None,
+        with_directory: bool = True,
+        signalling: bool = True,
+        trust_forwarded_for: bool = False,
     ) -> None:
+        """``directory``: the lobby directory to serve (default: one in memory, unless
+        ``with_directory`` is False). ``signalling=False`` serves only the directory (beside a
+        real ``matchbox_server``). ``trust_forwarded_for``: behind a reverse proxy, rate-limit
+        by the last ``X-Forwarded-For`` address instead of the proxy's."""
         self.host = host
         self.port = port
         self.max_peers_per_room = max_peers_per_room
@@ -92,6 +103,11 @@ class SignallingServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._lock = threading.Lock()
+        if directory is None and with_directory:
+            directory = DirectoryService(MemoryStore(time.time), serves_signalling=signalling)
+        self.directory = directory
+        self.signalling = signalling
+        self.trust_forwarded_for = trust_forwarded_for
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -129,6 +145,9 @@ class SignallingServer:
             await asyncio.wait_for(server.wait_closed(), self.close_timeout + 1.0)
         except TimeoutError:
             logger.warning("Signalling server did not close all connections in time")
+        if self.directory is not None:
+            with contextlib.suppress(Exception):
+                await self.directory.store.close()
         logger.info("Signalling server on %s stopped", self.url)
 
     async def serve_forever(self) -> None:
@@ -206,11 +225,15 @@ class SignallingServer:
 
     # --- HTTP and rooms -----------------------------------------------------------------------
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Answer ``GET /health`` without a websocket upgrade, like matchbox_server."""
+    async def _process_request(self, connection: ServerConnection,
+                               request: Request) -> Response | None:
+        """Answer ``GET /health`` like matchbox_server, and the directory's plain HTTP GETs
+        (``directory/_glue.py``); websocket upgrades go on to a room or the owner socket."""
         if urlsplit(request.path).path == "/health":
             return Response(HTTPStatus.OK.value, "OK", Headers([("Content-Length", "0")]), b"")
-        return None
+        return await answer_http(self.directory, connection, request,
+                                 signalling=self.signalling,
+                                 trust_forwarded_for=self.trust_forwarded_for)
 
     def _choose_room(self, path: str) -> str | None:
         """Map a request path to a room key, or None when the room limit refuses it."""
@@ -239,6 +262,9 @@ class SignallingServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         path = ws.request.path if ws.request else "/"
+        if self.directory is not None and is_owner_socket(path):
+            await serve_owner(self.directory, ws, self.trust_forwarded_for)
+            return
         room_key = self._choose_room(path)
         if room_key is None:
             self.stats["refused"] += 1

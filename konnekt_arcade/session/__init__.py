@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._builder import P2PLoopBuilder, TransportFactory
+from ._directory import DirectoryUnavailable, ListedLobby, LobbyDirectory, LobbyNotFound
 from ._errors import (
     ConnectionFailed,
     ConnectionTimeout,
@@ -38,12 +39,16 @@ __all__ = [
     "ConnectionFailed",
     "ConnectionStage",
     "ConnectionTimeout",
+    "DirectoryUnavailable",
     "DomainView",
     "GameData",
     "IceProbe",
     "IceServer",
     "InvalidSessionId",
     "JoinRefused",
+    "ListedLobby",
+    "LobbyDirectory",
+    "LobbyNotFound",
     "P2PError",
     "P2PLoop",
     "P2PLoopBuilder",

@@ -134,6 +134,21 @@ class P2PLoopBuilder:
         ``advertise_lan()`` and ``publish()``)."""
         return self._with(announcers=(*self._s.announcers, factory))
 
+    def publish(self, game: str, version: str = "", public: bool = True, *,
+                directory_url: str | None = None) -> P2PLoopBuilder:
+        """List hosted lobbies in the directory of the signalling server (``konnekt-signal``)
+        and give each a short join code (``session.join_code()``). The entry follows the
+        player count from ``poll()``, comes back after a reconnect and is removed on close.
+        ``public=False``: a code without a listing. ``directory_url``: the directory when it
+        runs apart from signalling (``konnekt-signal --directory-only`` beside matchbox)."""
+        from ._publish import DirectoryPublisher
+
+        def factory(session: SessionLoop) -> DirectoryPublisher:
+            return DirectoryPublisher(session, game=game, version=version, public=public,
+                                      directory_url=directory_url)
+
+        return self._with_announcer(factory)
+
     def transport_factory(self, factory: TransportFactory) -> P2PLoopBuilder:
         """Use another transport (e.g. ``InMemoryNetwork``) instead of WebRTC."""
         return self._with(transport_factory=factory)
@@ -171,10 +186,14 @@ class P2PLoopBuilder:
         ``signalling_url`` may instead be a whole invite (``ws://host:port/<session id>``, what
         LAN discovery and *Copy* give): ``start_session_guest(lobby.invite, ice_servers=[])``.
         ``resume=(participant_id, reconnect_token)`` rejoins as an earlier participant.
-        Raises InvalidSessionId for a malformed id or invite.
+        ``session_id`` may be a join code ("K7QXB"): it is resolved through the directory of
+        ``signalling_url`` (one HTTP round trip, which blocks up to 5 s) and the lobby's own
+        signalling URL is used. Raises InvalidSessionId for a malformed id or invite,
+        LobbyNotFound / DirectoryUnavailable for a code that cannot be resolved.
         """
         signalling_url, session_id, ice_servers = _invite_args(signalling_url, session_id,
                                                                ice_servers)
+        signalling_url, session_id = _resolve_code(signalling_url, session_id)
         signalling_url, sid = resolve_target(signalling_url, session_id)
         config = self._s.sync_config
         if resume is not None:  # a token saved as JSON comes back with the id as text
@@ -260,6 +279,19 @@ def _invite_args(url: str, session_id: object, ice: object) -> tuple[str, object
     if isinstance(session_id, list | tuple) and not ice:
         return url, None, session_id
     return url, session_id, ice
+
+
+def _resolve_code(url: str, session_id: object) -> tuple[str, object]:
+    """A join code -> (the lobby's signalling URL, its session id); anything else as is."""
+    from ..net.directory._codes import looks_like_code
+
+    if not isinstance(session_id, str) or not looks_like_code(session_id):
+        return url, session_id
+    from ._directory import LobbyDirectory
+
+    lobby = LobbyDirectory(url).resolve(session_id)
+    assert lobby.session_id is not None and lobby.signalling_url is not None
+    return lobby.signalling_url, lobby.session_id
 
 
 def _check(session: SessionLoop) -> bool:

@@ -292,6 +292,15 @@ class SessionLoop:
             has_password=self.has_password, is_host=self.is_host(),
             ready=self.stage is ConnectionStage.SYNCED)
 
+    def join_code(self) -> str | None:
+        """The lobby's directory join code (``P2PLoopBuilder.publish``); None until the
+        directory registered it, or without ``publish``."""
+        for announcer in self._announcers:
+            code = getattr(announcer, "join_code", None)
+            if isinstance(code, str):
+                return code
+        return None
+
     def _announce(self, now: float) -> None:
         last, at = self._announced
         info = self.lobby_info()

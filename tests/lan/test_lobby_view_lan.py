@@ -12,6 +12,8 @@ import arcade
 from konnekt_arcade import LanLobby, LobbyView
 from konnekt_arcade.testing import click, memory_builder, run_views_until, type_text
 
+SID = "123e4567-e89b-12d3-a456-426614174000"
+
 
 class FakeBrowser:
     def __init__(self) -> None:
@@ -110,22 +112,23 @@ def test_invite_in_the_join_field_asks_for_the_missing_password(window: arcade.W
     alice.close()
 
 
-def test_join_codes_go_to_join_code_when_the_view_has_it(window: arcade.Window) -> None:
-    class CodeView(LobbyView):
-        codes: ClassVar[list[str]] = []
+def test_the_join_field_routes_codes_invites_and_ids(window: arcade.Window) -> None:
+    class Recording(LobbyView):
+        seen: ClassVar[list[tuple[str, str]]] = []
 
         def join_code(self, code: str) -> None:
-            self.codes.append(code)
+            self.seen.append(("code", code))
 
-    v = CodeView(builder=memory_builder(), signalling_url="memory://", ice_servers=[])
+        def join_target(self, target: str, password: str | None = None) -> None:
+            self.seen.append(("target", target))
+
+    v = Recording(builder=memory_builder(), signalling_url="memory://", ice_servers=[])
     window.show_view(v)
-    type_text(window, v.screen.widgets["session_id"], " K7Q2X ")
-    click(window, v.screen.widgets["join"])
-    assert v.codes == ["K7Q2X"]
-    plain = view(window, memory_builder(), "Dan")  # without join_code: a friendly error
-    type_text(window, plain.screen.widgets["session_id"], "K7Q2X")
-    click(window, plain.screen.widgets["join"])
-    assert plain.screen.name == "start" and "doesn't look right" in plain.message
+    for text in (" K7Q2X ", f"ws://10.0.0.2:3536/{SID}", SID):
+        type_text(window, v.screen.widgets["session_id"], text)
+        click(window, v.screen.widgets["join"])
+    assert Recording.seen == [("code", "K7Q2X"), ("target", f"ws://10.0.0.2:3536/{SID}"),
+                              ("target", SID)]
 
 
 def test_advertising_and_the_lan_list_can_be_turned_off(window: arcade.Window) -> None:

@@ -1,4 +1,5 @@
-"""The lobby screen: session id + Copy, participants, ready / spectate, chat, host controls."""
+"""The lobby screen: session id + Copy, join code, participants, ready / spectate, chat,
+host controls."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ CHAT_LINES = 10
 #: Height of one participant row, and the room the rest of the lobby screen needs.
 ROW_HEIGHT = 34
 RESERVED_HEIGHT = 400
+#: Font size of a published lobby's join code: ~40 px tall capitals, readable from a few
+#: metres on a laptop screen when players call it out across a room.
+JOIN_CODE_SIZE = 44
 
 
 def visible_rows(window_height: int, reserved: int = RESERVED_HEIGHT) -> int:
@@ -61,6 +65,13 @@ class LobbyScreen(Screen):
         page.add(share)
         if view.copied:
             page.add(t.label("Copied — send it to your friends.", color=t.ok))
+        code = session.join_code() if hasattr(session, "join_code") else None
+        if code:  # big enough to read across a room (published lobbies only)
+            row = UIBoxLayout(vertical=False, space_between=t.spacing * 2)
+            row.add(t.label("Join code", size=t.font_size + 4, color=t.muted))
+            self.code_label = t.label(code, size=JOIN_CODE_SIZE, bold=True, color=t.warning)
+            row.add(self.code_label)
+            page.add(row)
 
         columns = UIBoxLayout(vertical=False, space_between=24, align="top")
         columns.add(self._participants(lobby, me, is_host, column))

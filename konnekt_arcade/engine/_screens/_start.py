@@ -2,8 +2,8 @@
 each with Join; Join by invite or session id (takes paste); the signalling server.
 
 Two columns when the window is wide enough, one otherwise (the LAN list then shows fewer rows
-so nothing is pushed off-screen). A "Browse lobbies" button appears when the view can browse
-an internet lobby list (``view.browse_lobbies``).
+so nothing is pushed off-screen). "Browse lobbies" (the internet lobby directory,
+``view.browse_lobbies``) sits beside the LAN list's heading.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ class StartScreen(Screen):
         width = max(280, min(460, (self.width - 3 * 48) // 2 if wide else self.width - 80))
         form = UIBoxLayout(vertical=True, space_between=t.spacing, align="left")
         form.add(t.label(view.title, size=t.title_size, bold=True))
-        form.add(t.label("Host a lobby, or join one: from the list, or with the invite the "
-                         "host shared.", color=t.muted, width=width, multiline=True))
+        if wide:  # a small window keeps its height for the fields
+            form.add(t.label("Host a lobby, or join one: from the list, or with the invite "
+                             "the host shared.", color=t.muted, width=width, multiline=True))
         form.add(t.label("Your name"))
         form.add(self.field("name", width=width))
         host_row = UIBoxLayout(vertical=False, space_between=t.spacing)
@@ -79,23 +80,25 @@ class StartScreen(Screen):
         if not view.lan_list.enabled and browse is None:
             return None
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
+        head = UIBoxLayout(vertical=False, space_between=t.spacing)
         if view.lan_list.enabled:
-            box.add(t.label("Lobbies on your network", bold=True))
-            lobbies = view.lan_list.lobbies[:rows]
-            if not lobbies:
-                box.add(t.label("Looking… (when a friend presses Host on this network, their "
-                                "lobby shows up here)", color=t.muted, width=width,
-                                multiline=True))
-            for i, lobby in enumerate(lobbies):
-                row = UIBoxLayout(vertical=False, space_between=t.spacing)
-                row.add(self.button(f"lan_join:{i}", "Join",
-                                    lambda lobby=lobby: view.join_lan_lobby(lobby), width=80))
-                row.add(t.label(describe_lan_lobby(lobby),
-                                color=t.muted if lobby.full else t.text))
-                box.add(row)
-            hidden = len(view.lan_list.lobbies) - len(lobbies)
-            if hidden > 0:
-                box.add(t.label(f"…and {hidden} more", color=t.muted))
-        if browse is not None:
-            box.add(self.button("browse", "Browse lobbies", browse, width=width))
+            head.add(t.label("Lobbies on your network", bold=True))
+        if browse is not None:  # the internet lobby directory, beside the LAN list
+            head.add(self.button("browse", "Browse lobbies", browse, width=150))
+        box.add(head)
+        if not view.lan_list.enabled:
+            return box
+        lobbies = view.lan_list.lobbies[:rows]
+        if not lobbies:
+            box.add(t.label("None yet — a friend's lobby shows up here when they press Host.",
+                            color=t.muted, width=width, multiline=True))
+        for i, lobby in enumerate(lobbies):
+            row = UIBoxLayout(vertical=False, space_between=t.spacing)
+            row.add(self.button(f"lan_join:{i}", "Join",
+                                lambda lobby=lobby: view.join_lan_lobby(lobby), width=80))
+            row.add(t.label(describe_lan_lobby(lobby), color=t.muted if lobby.full else t.text))
+            box.add(row)
+        hidden = len(view.lan_list.lobbies) - len(lobbies)
+        if hidden > 0:
+            box.add(t.label(f"…and {hidden} more", color=t.muted))
         return box

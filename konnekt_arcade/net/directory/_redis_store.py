@@ -1,0 +1,110 @@
+"""Directory entries in Redis, so several ``konnekt-signal`` instances share one list.
+
+Keys (``prefix`` defaults to ``konnekt:dir:``):
+
+- ``<prefix>lobby:<CODE>``: the entry as JSON, with a TTL (``PX``) restarted by each
+  heartbeat, so Redis itself forgets dead lobbies.
+- ``<prefix>expiry``: sorted set code -> expiry time (for the total count).
+- ``<prefix>client:<address>``: sorted set code -> expiry time (per-client count).
+- ``<prefix>public``: sorted set code -> created_at (newest-first listing).
+
+The sorted sets are pruned lazily (by score, or when the entry key is gone). The limit
+checks and the ``SET NX`` are not one transaction: concurrent registrations on several
+instances may overshoot a limit by a few entries, never the uniqueness of a code.
+Needs the optional extra ``konnekt-arcade[redis]`` (redis-py's asyncio client).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from ._model import LobbyRecord
+from ._store import CreateResult
+
+logger = logging.getLogger(__name__)
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = "konnekt:dir:") -> None:
+        try:
+            from redis import asyncio as aioredis
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise RuntimeError("redis-py is not installed") from exc
+        self._redis: Any = aioredis.from_url(url, decode_responses=True)
+        self._p = prefix
+        self.url = url
+
+    def _key(self, code: str) -> str:
+        return f"{self._p}lobby:{code}"
+
+    async def ping(self) -> None:
+        """Fail at start-up, not at the first player, when Redis is unreachable."""
+        await self._redis.ping()
+
+    async def create(self, record: LobbyRecord, ttl: float, max_total: int,
+                     max_per_client: int) -> CreateResult:
+        now = time.time()
+        client_key = f"{self._p}client:{record.client}"
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(f"{self._p}expiry", "-inf", now)
+            pipe.zremrangebyscore(client_key, "-inf", now)
+            pipe.zcard(f"{self._p}expiry")
+            pipe.zcard(client_key)
+            _, _, total, mine = await pipe.execute()
+        if total >= max_total:
+            return CreateResult.FULL
+        if mine >= max_per_client:
+            return CreateResult.CLIENT_FULL
+        if not await self._redis.set(self._key(record.code), record.to_json(),
+                                     px=int(ttl * 1000), nx=True):
+            return CreateResult.TAKEN
+        await self._index(record, ttl, now)
+        return CreateResult.OK
+
+    async def _index(self, record: LobbyRecord, ttl: float, now: float) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(f"{self._p}expiry", {record.code: now + ttl})
+            client_key = f"{self._p}client:{record.client}"
+            pipe.zadd(client_key, {record.code: now + ttl})
+            pipe.pexpire(client_key, int(ttl * 1000) + 1000)
+            if record.public:
+                pipe.zadd(f"{self._p}public", {record.code: record.created_at})
+            else:
+                pipe.zrem(f"{self._p}public", record.code)
+            await pipe.execute()
+
+    async def get(self, code: str) -> LobbyRecord | None:
+        text = await self._redis.get(self._key(code))
+        return LobbyRecord.from_json(text) if text else None
+
+    async def replace(self, record: LobbyRecord, ttl: float) -> bool:
+        if not await self._redis.set(self._key(record.code), record.to_json(),
+                                     px=int(ttl * 1000), xx=True):
+            return False
+        await self._index(record, ttl, time.time())
+        return True
+
+    async def delete(self, code: str) -> None:
+        record = await self.get(code)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.delete(self._key(code))
+            pipe.zrem(f"{self._p}expiry", code)
+            pipe.zrem(f"{self._p}public", code)
+            if record is not None:
+                pipe.zrem(f"{self._p}client:{record.client}", code)
+            await pipe.execute()
+
+    async def newest_public(self, count: int) -> list[LobbyRecord]:
+        codes: list[str] = await self._redis.zrevrange(f"{self._p}public", 0, count - 1)
+        if not codes:
+            return []
+        texts = await self._redis.mget([self._key(c) for c in codes])
+        gone = [c for c, t in zip(codes, texts, strict=True) if t is None]
+        if gone:
+            await self._redis.zrem(f"{self._p}public", *gone)
+        return [LobbyRecord.from_json(t) for t in texts if t is not None]
+
+    async def close(self) -> None:
+        await self._redis.aclose()
