@@ -39,7 +39,8 @@ def options_from(args: argparse.Namespace, *, headless: bool) -> Options:
                    coins_ms=int(args.coins_seconds * 1000),
                    results_seconds=1.5 if headless else 6.0, autoplay=headless,
                    sound=not (headless or args.mute), join=args.join, verbose=args.verbose,
-                   public=args.public)
+                   public=args.public, lan=not (headless or args.no_lan),
+                   state_file=args.state_file)
 
 
 class PartyWindow(arcade.Window):

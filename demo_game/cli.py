@@ -47,6 +47,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="length of the Coins round")
     parser.add_argument("--timeout", type=float, default=None,
                         help="headless: give up after this many seconds")
+    parser.add_argument("--no-lan", action="store_true",
+                        help="don't announce your lobby on the local network or list others'")
+    parser.add_argument("--state-file", default="", metavar="PATH",
+                        help="keep the screen and lobby state in this JSON file (for tests)")
     parser.add_argument("--mute", action="store_true", help="no sound")
     parser.add_argument("--verbose", action="store_true", help="log the networking too")
     args = parser.parse_args(argv)

@@ -15,13 +15,21 @@ DEFAULT_PORT = 3536
 
 
 def lan_ip() -> str:
-    """This machine's address on its LAN (connecting a UDP socket sends nothing)."""
+    """This machine's address on its LAN: the source of the default route (connecting a UDP
+    socket sends nothing), else the first network card's address (a LAN with no router)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("10.255.255.255", 1))
             return str(probe.getsockname()[0])
         except OSError:
-            return "127.0.0.1"
+            pass
+    import ifaddr
+
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str) and not ip.ip.startswith("127."):
+                return ip.ip
+    return "127.0.0.1"
 
 
 @dataclass

@@ -3,7 +3,8 @@
 What the demo adds on top of the stock lobby, all through its public methods:
 
 - Hosting starts the embedded signalling server on the LAN (unless ``--signal`` was given) and
-  shows the invite friends paste into Join (``ws://<your ip>:3536/<session id>``).
+  announces the lobby there: friends on the same network see it on their start screen and press
+  Join. Friends elsewhere paste the invite shown under the lobby (``ws://<ip>:3536/<id>``).
 - Queued games get a fresh seed in their config, so each round is new but the same for all.
 - A results screen after each round, the leaderboard in the lobby, sounds, the backdrop.
 - ``--bots N``: bot processes join as soon as the lobby is up.
@@ -30,6 +31,7 @@ from .play import COINS
 from .results import RESULTS_SECONDS, ResultsView
 from .rules import COINS_DURATION_MS, ECHO_LIMIT_MS, SEED_RANGE, TARGETS_LIMIT_MS
 from .sounds import Sounds
+from .state import StateFile
 
 logger = logging.getLogger("demo_game")
 
@@ -42,8 +44,9 @@ HOW_TO_PLAY = (
     ("coins", "Coins", "20 seconds in one arena with everybody, live. Arrow keys or WASD; "
                        "gold 25, silver 10, bronze 5."),
 )
-#: How the demo's lobbies are listed in the directory (``--public``; Browse filters on it).
-DIRECTORY_GAME, DIRECTORY_VERSION = "konnekt-party", "1"
+#: The demo's game id: Konnekt Party's LAN list and "Browse lobbies" show only party lobbies.
+GAME = "konnekt-party"
+DIRECTORY_GAME, DIRECTORY_VERSION = GAME, "1"
 #: Extra time the host allows past a game's own limit before it ends the run for stragglers.
 GRACE_MS = 5_000
 
@@ -65,6 +68,10 @@ class Options:
     verbose: bool = False
     #: List hosted lobbies in the directory and show their join code (``--public``).
     public: bool = False
+    #: Announce the lobby on the LAN and list the lobbies there (off for headless matches).
+    lan: bool = True
+    #: Where to keep the screen and lobby state as JSON (tests read it); "" = nowhere.
+    state_file: str = ""
 
 
 class PartyLobbyView(LobbyView):
@@ -73,9 +80,10 @@ class PartyLobbyView(LobbyView):
         ice: list[IceServer] = IceServer.default_stun_servers() if options.stun else []
         super().__init__(registry=make_registry(), theme=style.THEME, ice_servers=ice,
                          signalling_url=options.signal, player_name=options.name,
-                         title="Join the party", game=DIRECTORY_GAME)
+                         title="Join the party", game=GAME, advertise_lan=options.lan,
+                         browse_lan=options.lan)
         if options.public:
-            self.builder = self.builder.publish(game=DIRECTORY_GAME, version=DIRECTORY_VERSION)
+            self.builder = self.builder.publish(game=GAME, version=DIRECTORY_VERSION)
         self.options = options
         # Keep the invite/leaderboard strip (drawn under the lobby) clear of player rows.
         self.reserved_height += 110
@@ -89,6 +97,7 @@ class PartyLobbyView(LobbyView):
         self.results_view: ResultsView | None = None
         self.clock = 0.0
         self._coin: arcade.Texture | None = None
+        self.state = StateFile(options.state_file)
         if options.join and looks_like_code(options.join):
             self.join_code(options.join)
         elif options.join:
@@ -158,6 +167,7 @@ class PartyLobbyView(LobbyView):
     def on_update(self, delta_time: float) -> None:
         self.clock += delta_time
         super().on_update(delta_time)
+        self.state.write(self)
         if (self.options.bots and not self.bots_started and self.role == "host"
                 and self.screen.name == "lobby" and self.hook.session is not None):
             self.bots_started = True
@@ -205,8 +215,8 @@ class PartyLobbyView(LobbyView):
         arcade.draw_lrbt_rectangle_filled(0, w, 96, 99, style.ACCENT)
         style.text("INVITE", 24, 62, size=12, heading=True, colour=style.ACCENT)
         style.text(self.invite_text(), 24, 34, size=15, colour=style.TEXT)
-        style.text("Friends paste this into Join (same Wi-Fi / LAN)", 24, 12, size=11,
-                   colour=style.MUTED)
+        style.text("Friends on your network see this lobby on their start screen; others "
+                   "paste this into Join", 24, 12, size=11, colour=style.MUTED)
         board = lobby.sorted_leaderboard()[:5]
         x = w * 0.52
         style.text("LEADERBOARD", x, 62, size=12, heading=True, colour=style.GOLD)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         LobbyView,
         SessionHook,
     )
+    from .lan import LanBrowser, LanLobby, find_lan_lobbies
     from .net import SignallingServer
     from .session import (
         ConnectionFailed,
@@ -69,6 +70,7 @@ _LAZY = {
     **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
                     "sync"),
     "SignallingServer": "net",
+    **dict.fromkeys(("LanBrowser", "LanLobby", "find_lan_lobbies"), "lan"),
     **dict.fromkeys(("Activity", "ActivityContext", "ActivityRegistry", "LobbyTheme",
                      "LobbyView", "SessionHook"), "engine"),
 }
@@ -106,6 +108,8 @@ __all__ = [
     "IceServer",
     "InvalidSessionId",
     "JoinRefused",
+    "LanBrowser",
+    "LanLobby",
     "ListedLobby",
     "Lobby",
     "LobbyDirectory",
@@ -136,5 +140,6 @@ __all__ = [
     "Welcomed",
     "WrongPassword",
     "__version__",
+    "find_lan_lobbies",
     "state_hash",
 ]

@@ -1,4 +1,4 @@
-"""The built-in signalling server ``LobbyView`` starts on demand (one per process)."""
+"""The built-in signalling server ``LobbyView`` starts on demand (one per process and kind)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ import threading
 from typing import Any
 
 _lock = threading.Lock()
-_server: Any = None
+#: Keyed by "lan" (listens on every interface) or "local" (loopback only).
+_servers: dict[str, Any] = {}
 
 
-def embedded_signalling_url() -> str:
-    """Start the embedded Matchbox-compatible server on a free loopback port (once) and
-    return its ``ws://`` URL. It stops when the process exits."""
-    global _server
+def embedded_signalling_url(lan: bool = False) -> str:
+    """Start the embedded Matchbox-compatible server on a free port (once) and return the
+    ``ws://127.0.0.1:<port>`` URL this process uses. It stops when the process exits.
+
+    ``lan=True`` makes it listen on every interface, so friends on the LAN can reach it: a
+    host that advertises its lobby needs that (LAN discovery tells each friend the address
+    of this machine on their side). Without it, only this machine can connect."""
+    from ..net import SignallingServer
+
     with _lock:
-        if _server is None:
-            from ..net import SignallingServer
-
-            server = SignallingServer(port=0)
+        server = _servers.get("lan") or (None if lan else _servers.get("local"))
+        if server is None:
+            server = SignallingServer(host="0.0.0.0" if lan else "127.0.0.1", port=0)
             server.start()
             atexit.register(server.stop)
-            _server = server
-        return str(_server.url)
+            _servers["lan" if lan else "local"] = server
+        return f"ws://127.0.0.1:{server.port}"

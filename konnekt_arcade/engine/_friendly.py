@@ -11,6 +11,7 @@ from ..session import (
     PeerIdTimeout,
     SendFailed,
     SyncTimeout,
+    WrongPassword,
 )
 
 
@@ -20,8 +21,13 @@ def friendly_error(error: BaseException | None, signalling_url: str = "") -> str
     if error is None:
         return "The connection was closed."
     if isinstance(error, InvalidSessionId):
-        return ("That session id doesn't look right — paste the whole id the host shared "
-                "(like 123e4567-e89b-12d3-a456-426614174000).")
+        return ("That invite doesn't look right — paste the whole invite the host shared "
+                "(like ws://192.168.1.5:3536/123e4567-e89b-12d3-a456-426614174000), or its "
+                "session id.")
+    if isinstance(error, WrongPassword):
+        if "needs a password" in str(error):
+            return "This lobby needs a password — ask the host for it and type it in."
+        return "That password isn't right — check it with the host and try again."
     if isinstance(error, LobbyNotFound):
         return (f"No lobby has the code {error.code.strip().upper()!r} — check the code "
                 "(letters and digits 2-9) and that the host's lobby is still open.")

@@ -3,6 +3,12 @@
     window.show_view(LobbyView(registry=activities))      # start screen: name, Host / Join
     window.show_view(LobbyView(session))                  # the lobby of a running session
 
+The start screen lists the lobbies on the local network (LAN discovery, see docs/lan.md) with a
+Join button each, and hosting with the built-in server advertises the new lobby there
+(``advertise_lan=False`` / ``browse_lan=False`` turn either off). Join takes an invite
+(``ws://host:port/<session id>``, what *Copy* copies) or a bare session id; a lobby with a
+password asks for it, and a wrong one lets the player try again.
+
 Connection work happens through the non-blocking ``start_session_*`` builders and the view's
 ``SessionHook``, polled from ``on_update``: no frame ever waits for the network. When a run
 starts, the activity's View from the registry is shown (the hook keeps polling while it is),
@@ -12,6 +18,7 @@ and this view comes back after ``RunEnded``.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any, ClassVar
 from uuid import UUID
@@ -30,13 +37,23 @@ from ..session import (
     P2PError,
     P2PLoopBuilder,
     SessionId,
+    WrongPassword,
 )
+from ..session._invite import make_invite, parse_invite
 from ._directory_ui import Browser, off_thread
 from ._embedded import embedded_signalling_url
 from ._friendly import friendly_error, friendly_failure
 from ._hook import SessionHook
+from ._lan_list import LanList
 from ._registry import Activity, ActivityRegistry
-from ._screens import BrowseScreen, ConnectingScreen, LobbyScreen, Screen, StartScreen
+from ._screens import (
+    BrowseScreen,
+    ConnectingScreen,
+    LobbyScreen,
+    PasswordScreen,
+    Screen,
+    StartScreen,
+)
 from ._screens._lobby import RESERVED_HEIGHT
 from ._theme import DEFAULT_THEME, LobbyTheme
 
@@ -44,6 +61,11 @@ logger = logging.getLogger("konnekt_arcade.engine")
 
 #: Name used when the player leaves the name field empty.
 DEFAULT_PLAYER_NAME = "Player"
+
+
+def lan_game_id(title: str) -> str:
+    """A LAN game id from a title: "Konnekt Party!" -> "Konnekt-Party"."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-")[:64] or "konnekt-arcade"
 
 
 class LobbyView(arcade.View):
@@ -58,8 +80,12 @@ class LobbyView(arcade.View):
         signalling_url: used when the URL field is empty; empty means the built-in server.
         player_name: prefills the name field.
         title: the start screen's heading.
-        game: the game id "Browse lobbies" lists (``P2PLoopBuilder.publish(game=...)``);
-            None lists every game on the directory.
+        advertise_lan: a hosted lobby is announced on the local network (default on; with the
+            built-in server, that server then listens on every interface).
+        browse_lan: the start screen lists the lobbies on the local network (default on).
+        game: your game's id: the LAN list shows only lobbies of this game (default: from
+            ``title``), and so does "Browse lobbies" (``P2PLoopBuilder.publish(game=...)``;
+            None there lists every game on the directory).
     """
 
     #: Copy/paste fallback where the platform has no clipboard (headless, some Linux setups).
@@ -69,6 +95,7 @@ class LobbyView(arcade.View):
                  theme: LobbyTheme | None = None, builder: P2PLoopBuilder | None = None,
                  ice_servers: list[IceServer] | None = None, signalling_url: str = "",
                  player_name: str = "", title: str = "Multiplayer lobby",
+                 advertise_lan: bool = True, browse_lan: bool = True,
                  game: str | None = None) -> None:
         super().__init__()
         self.theme = theme or DEFAULT_THEME
@@ -79,8 +106,15 @@ class LobbyView(arcade.View):
                             else ice_servers)
         self.default_url = signalling_url
         self.title = title
+        self.advertise_lan = advertise_lan
+        self.game = game or lan_game_id(title)
+        #: Lobbies on the local network, as the start screen shows them.
+        self.lan_list = LanList(self.game, browse_lan)
+        #: What the password screen joins (an invite or a session id).
+        self.pending_join: str | None = None
         self.form: dict[str, str] = {"name": player_name, "session_id": "",
-                                     "signalling_url": "", "chat": "", "join_code": ""}
+                                     "signalling_url": "", "chat": "", "password": "",
+                                     "join_password": "", "join_code": ""}
         self.message = ""
         self.copied = False
         #: First participant row shown; the list scrolls when the lobby outgrows the window.
@@ -121,6 +155,8 @@ class LobbyView(arcade.View):
 
     def on_update(self, delta_time: float) -> None:
         self.hook.on_update(delta_time)
+        if self.lan_list.update():
+            self._dirty = True
         self._directory_update()
         session = self.hook.session
         if session is not None and session.stage is ConnectionStage.SYNCED:
@@ -161,6 +197,7 @@ class LobbyView(arcade.View):
         self.ui.clear()
         self.ui.add(self.screen.root)
         self._dirty = False
+        self.lan_list.running(screen_type is StartScreen)
 
     def rebuild(self) -> None:
         """Rebuild the current screen from the current state (keeps the field being typed in)."""
@@ -177,27 +214,68 @@ class LobbyView(arcade.View):
                 or embedded_signalling_url())
 
     def host_lobby(self) -> None:
+        """Host with the name, password and server from the form (advertised on the LAN
+        unless ``advertise_lan`` is off or the server is not a websocket one)."""
         name = self.player_name
         try:
-            session, _ = self.builder.start_session_host(
-                self.signalling_url, self.ice_servers, f"{name}'s lobby"[:MAX_NAME_LENGTH], name)
+            url = (self.form["signalling_url"].strip() or self.default_url
+                   or embedded_signalling_url(lan=self.advertise_lan))
+            builder = self.builder
+            if self.form["password"]:
+                builder = builder.password(self.form["password"])
+            if self.advertise_lan and url.startswith(("ws://", "wss://")):
+                builder = builder.advertise_lan(self.game)
+            session, _ = builder.start_session_host(
+                url, self.ice_servers, f"{name}'s lobby"[:MAX_NAME_LENGTH], name)
         except (ValueError, P2PError, OSError) as exc:
             self._fail_on_start(exc)
             return
         self._use_session(session, "host")
 
     def join_lobby(self) -> None:
-        if looks_like_code(self.form["session_id"]):  # a join code typed into the id field
-            self.join_code(self.form["session_id"])
+        """Join what the Join field names: an invite, a session id, or a join code."""
+        text = self.form["session_id"].strip()
+        if looks_like_code(text):
+            self.join_code(text)
             return
+        self.join_target(text)
+
+    def join_lan_lobby(self, lobby: Any) -> None:
+        """Join a lobby from the LAN list (asks for its password first if it has one)."""
+        if lobby.has_password and not self.form["join_password"]:
+            self.ask_password(lobby.invite, f"{lobby.name} needs a password.")
+            return
+        self.join_target(lobby.invite)
+
+    def join_target(self, target: str, password: str | None = None) -> None:
+        """Join an invite or a session id (on this view's signalling server)."""
+        self.pending_join = target
+        password = password if password is not None else self.form["join_password"] or None
         try:
-            sid = SessionId.parse(self.form["session_id"].strip())
-            session = self.builder.start_session_guest(self.signalling_url, sid,
-                                                       self.ice_servers)
+            invite = parse_invite(target)
+            url, sid = invite if invite is not None else (self.signalling_url,
+                                                          SessionId.parse(target))
+            builder = self.builder.password(password) if password else self.builder
+            session = builder.start_session_guest(url, sid, self.ice_servers)
         except (ValueError, P2PError, OSError) as exc:
             self._fail_on_start(exc)
             return
         self._use_session(session, "guest")
+
+    def ask_password(self, target: str, message: str) -> None:
+        """Show the password screen for ``target`` (an invite or a session id)."""
+        self.pending_join, self.message = target, message
+        self.show_screen(PasswordScreen)
+
+    def submit_password(self) -> None:
+        if self.pending_join is None:
+            self.back_to_start()
+            return
+        if not self.form["join_password"]:
+            self.message = "Type the password the host gave you."
+            self.show_screen(PasswordScreen)
+            return
+        self.join_target(self.pending_join, self.form["join_password"])
 
     def _fail_on_start(self, exc: BaseException) -> None:
         logger.info("could not start: %s", exc)
@@ -213,13 +291,17 @@ class LobbyView(arcade.View):
 
     def back_to_start(self, message: str = "") -> None:
         """Close the session (if any) and show the start screen."""
+        self._end_session()
+        self.message = message
+        self.show_screen(StartScreen)
+
+    def _end_session(self) -> None:
         self._close_activity()
         self._resolving = None
         session, self.hook.session = self.hook.session, None
         if session is not None:
             session.close()
-        self.role, self.message = None, message
-        self.show_screen(StartScreen)
+        self.role = None
 
     # --- the directory: browse lobbies, join by code -------------------------------------------
 
@@ -249,12 +331,10 @@ class LobbyView(arcade.View):
             self._resolving = None
             try:
                 lobby = future.result()
-                session = self.builder.start_session_guest(
-                    lobby.signalling_url, lobby.session_id, self.ice_servers)
             except (ValueError, P2PError, OSError) as exc:
                 self._fail_on_start(exc)
-            else:
-                self._use_session(session, "guest")
+            else:  # as an invite, so a password prompt can retry it
+                self.join_target(make_invite(lobby.signalling_url, lobby.session_id))
         if isinstance(self.screen, BrowseScreen) and self.browser.poll(
                 self.signalling_url, self.directory_game, time.monotonic()):
             self._dirty = True
@@ -273,11 +353,25 @@ class LobbyView(arcade.View):
             self.message = friendly_error(exc)
             self._dirty = True
 
+    def invite_text(self) -> str:
+        """The invite friends join with: ``ws://<this machine on the LAN>:<port>/<id>`` for
+        the built-in server, the server's own URL otherwise."""
+        session = self.hook.session
+        if session is None:
+            return ""
+        from ..lan._interfaces import invite_for, is_local_url, lan_address
+
+        url, sid = session.signalling_url, str(session.session_id)
+        if is_local_url(url) and self.advertise_lan:
+            return invite_for(url, sid, lan_address())
+        return make_invite(url, sid)
+
     def copy_session_id(self) -> None:
+        """Copy the full invite (a session id alone does not say where the host is)."""
         session = self.hook.session
         if session is None:
             return
-        text = str(session.session_id)
+        text = self.invite_text()
         LobbyView.clipboard = text
         try:
             self.window.set_clipboard_text(text)
@@ -337,6 +431,12 @@ class LobbyView(arcade.View):
     # --- hook callbacks -----------------------------------------------------------------------
 
     def on_connection_stage(self, stage: ConnectionStage, error: P2PError | None) -> None:
+        if stage is ConnectionStage.FAILED and isinstance(error, WrongPassword):
+            target = self.pending_join
+            self._end_session()
+            self.form["join_password"] = ""
+            self.ask_password(target or "", friendly_error(error))
+            return
         if stage is ConnectionStage.FAILED:
             self.message = friendly_error(error, self.signalling_url_shown)
         self._dirty = True
@@ -405,7 +505,8 @@ class LobbyView(arcade.View):
             self.activity_view = None
 
     def close(self) -> None:
-        """Close the session (the game calls this when it quits)."""
+        """Close the session and the LAN list (the game calls this when it quits)."""
+        self.lan_list.close()
         if self.hook.session is not None:
             self.hook.session.close()
 

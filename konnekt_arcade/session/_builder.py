@@ -21,6 +21,7 @@ from ..sync import LobbySync, SyncConfig
 from ._announce import AnnouncerFactory
 from ._errors import P2PError
 from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
+from ._invite import resolve_target
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
 from ._session_loop import SessionLoop
@@ -115,6 +116,19 @@ class P2PLoopBuilder:
     def sync_config(self, config: SyncConfig) -> P2PLoopBuilder:
         return self._with(sync_config=config)
 
+    def advertise_lan(self, game: str = "konnekt-arcade") -> P2PLoopBuilder:
+        """While this session hosts, answer LAN discovery and announce the lobby every 1.5 s
+        (players kept current; a goodbye on close). ``game`` keeps different games on one
+        network apart: only browsers asking for the same game id see the lobby. Friends find
+        it with ``find_lan_lobbies()`` / ``LanBrowser`` / LobbyView's list; see docs/lan.md.
+
+        Raises:
+            ValueError: ``game`` is not 1-64 characters of letters, digits, ``._-``.
+        """
+        from ..lan import lan_announcer_factory  # the LAN package imports this one
+
+        return self._with_announcer(lan_announcer_factory(game))
+
     def _with_announcer(self, factory: AnnouncerFactory) -> P2PLoopBuilder:
         """A builder whose sessions also start ``factory``'s announcer (for options such as
         ``advertise_lan()`` and ``publish()``)."""
@@ -164,19 +178,23 @@ class P2PLoopBuilder:
         return self._start("host", signalling_url, session_id, ice_servers, make_sync), session_id
 
     def start_session_guest(
-        self, signalling_url: str, session_id: SessionId | str | UUID,
-        ice_servers: Sequence[IceServer], *, resume: tuple[UUID, str] | None = None,
+        self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
+        ice_servers: Sequence[IceServer] = (), *, resume: tuple[UUID, str] | None = None,
     ) -> SessionLoop:
         """Start joining ``session_id``; returns at once (stage ``signalling``).
 
+        ``signalling_url`` may instead be a whole invite (``ws://host:port/<session id>``, what
+        LAN discovery and *Copy* give): ``start_session_guest(lobby.invite, ice_servers=[])``.
         ``resume=(participant_id, reconnect_token)`` rejoins as an earlier participant.
         ``session_id`` may be a join code ("K7QXB"): it is resolved through the directory of
         ``signalling_url`` (one HTTP round trip, which blocks up to 5 s) and the lobby's own
-        signalling URL is used. Raises InvalidSessionId for a malformed id, LobbyNotFound /
-        DirectoryUnavailable for a code that cannot be resolved.
+        signalling URL is used. Raises InvalidSessionId for a malformed id or invite,
+        LobbyNotFound / DirectoryUnavailable for a code that cannot be resolved.
         """
+        signalling_url, session_id, ice_servers = _invite_args(signalling_url, session_id,
+                                                               ice_servers)
         signalling_url, session_id = _resolve_code(signalling_url, session_id)
-        sid = SessionId.parse(session_id)  # type: ignore[arg-type]
+        signalling_url, sid = resolve_target(signalling_url, session_id)
         config = self._s.sync_config
         if resume is not None:  # a token saved as JSON comes back with the id as text
             resume = (UUID(str(resume[0])), str(resume[1]))
@@ -221,8 +239,8 @@ class P2PLoopBuilder:
         return session, sid
 
     def build_session_guest(
-        self, signalling_url: str, session_id: SessionId | str | UUID,
-        ice_servers: Sequence[IceServer], *, resume: tuple[UUID, str] | None = None,
+        self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
+        ice_servers: Sequence[IceServer] = (), *, resume: tuple[UUID, str] | None = None,
     ) -> tuple[SessionLoop, UUID]:
         """Join ``session_id``; blocks until the host's lobby snapshot is applied.
 
@@ -246,8 +264,8 @@ class P2PLoopBuilder:
         return session, sid
 
     async def build_session_guest_async(
-        self, signalling_url: str, session_id: SessionId | str | UUID,
-        ice_servers: Sequence[IceServer], *, resume: tuple[UUID, str] | None = None,
+        self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
+        ice_servers: Sequence[IceServer] = (), *, resume: tuple[UUID, str] | None = None,
     ) -> tuple[SessionLoop, UUID]:
         session = self.start_session_guest(signalling_url, session_id, ice_servers,
                                            resume=resume)
@@ -255,8 +273,15 @@ class P2PLoopBuilder:
         return session, session.lobby_id()
 
 
-def _resolve_code(url: str, session_id: SessionId | str | UUID) -> tuple[str, SessionId | str |
-                                                                       UUID]:
+def _invite_args(url: str, session_id: object, ice: object) -> tuple[str, object, object]:
+    """``build_session_guest(invite, ice_servers)``: a list in the session id's place is the
+    ICE servers (no session id is a list), so the invite form reads naturally."""
+    if isinstance(session_id, list | tuple) and not ice:
+        return url, None, session_id
+    return url, session_id, ice
+
+
+def _resolve_code(url: str, session_id: object) -> tuple[str, object]:
     """A join code -> (the lobby's signalling URL, its session id); anything else as is."""
     from ..net.directory._codes import looks_like_code
 

@@ -11,7 +11,8 @@ Registered through the ``pytest11`` entry point (or ``pytest_plugins =
   ``run_until()`` drive the shown view's and attached hooks' ``on_update``.
 
 Helpers for arcade.gui on a real headless window: ``click``, ``type_text``, ``press_key``.
-On Linux without a display the plugin sets ``ARCADE_HEADLESS=1`` before arcade is imported.
+On Linux without a display the plugin sets ``ARCADE_HEADLESS=1`` before arcade is imported,
+and it turns LAN discovery off (``KONNEKT_ARCADE_LAN=off``) unless the environment says on.
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ __all__ = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """On a Linux machine with no display (CI), run arcade headless unless told otherwise."""
+    """On a Linux machine with no display (CI), run arcade headless unless told otherwise.
+
+    LAN discovery stays off in test processes unless a test asks for it
+    (``KONNEKT_ARCADE_LAN=on``): a test suite must not announce lobbies on the real network.
+    """
+    os.environ.setdefault("KONNEKT_ARCADE_LAN", "off")
     if ("arcade" not in sys.modules and sys.platform.startswith("linux")
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("ARCADE_HEADLESS", "1")

@@ -40,14 +40,15 @@ def test_host_join_ready_chat_kick_make_host_activity_leave(window: arcade.Windo
     alice = host(window, builder, registry=registry)
     click(window, alice.screen.widgets["copy"])
     session_id = str(alice.hook.session.session_id)
-    assert LobbyView.clipboard == session_id
+    invite = f"memory:///{session_id}"  # the whole invite: where the host is, and the id
+    assert LobbyView.clipboard == invite
 
-    # Bob pastes the id with Ctrl+V.
+    # Bob pastes the invite with Ctrl+V.
     bob = make_view(window, builder, registry=registry)
     type_text(window, bob.screen.widgets["name"], "Bob")
     click(window, bob.screen.widgets["session_id"])
     press_key(window, arcade.key.V, arcade.key.MOD_CTRL)
-    assert bob.screen.widgets["session_id"].text == session_id
+    assert bob.screen.widgets["session_id"].text == invite
     click(window, bob.screen.widgets["join"])
     pump(lambda: bob.screen.name == "lobby", alice, bob, what="Bob in the lobby")
     carol = join(window, builder, session_id, "Carol", alice, bob, registry=registry)

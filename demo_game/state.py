@@ -1,0 +1,50 @@
+"""``--state-file``: the window's state as JSON, so a test driving real windows (Xvfb) can see
+what a player sees: the screen, the players, the LAN list, and where the buttons are."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+#: Rewritten at most this often (and only when something changed): a test polls it.
+WRITE_INTERVAL = 0.25
+
+
+class StateFile:
+    def __init__(self, path: str) -> None:
+        self.path = Path(path) if path else None
+        self._last = ""
+        self._written = float("-inf")
+
+    def write(self, view: Any) -> None:
+        now = time.monotonic()
+        if self.path is None or now - self._written < WRITE_INTERVAL:
+            return
+        self._written = now
+        text = json.dumps(snapshot(view), sort_keys=True)
+        if text != self._last:
+            self._last = text
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(text)
+            os.replace(tmp, self.path)  # readers never see half a file
+
+
+def snapshot(view: Any) -> dict[str, Any]:
+    lobby = view.hook.lobby
+    window = view.window
+    view.ui.execute_layout()
+    buttons = {key: [int(w.rect.center[0]), int(window.height - w.rect.center[1])]
+               for key, w in view.screen.widgets.items()}  # X11 coordinates (y down)
+    return {
+        "screen": view.screen.name,
+        "role": view.role,
+        "players": [p.name for p in lobby.participants] if lobby is not None else [],
+        "lan": [{"name": x.name, "players": x.players, "invite": x.invite}
+                for x in view.lan_list.lobbies],
+        "invite": view.invite_text(),
+        "message": view.message,
+        "widgets": buttons,
+    }

@@ -1,0 +1,57 @@
+"""The start screen's "Lobbies on your network": a ``LanBrowser`` opened while the start screen
+shows and read a couple of times a second (the list changes at most every announce)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+logger = logging.getLogger("konnekt_arcade.engine")
+
+#: How often the list is read (hosts announce every 1.5 s; a reply to our query comes at once).
+LAN_POLL_INTERVAL = 0.5
+
+
+def _key(lobbies: list[Any]) -> list[tuple[Any, ...]]:
+    return [(x.host_id, x.name, x.host_name, x.players, x.max_players, x.has_password)
+            for x in lobbies]
+
+
+class LanList:
+    """``lobbies`` as last read; ``update()`` says whether what a player sees changed."""
+
+    def __init__(self, game: str, enabled: bool) -> None:
+        self.game = game
+        self.enabled = enabled
+        self.lobbies: list[Any] = []
+        self.browser: Any = None
+        self._polled = float("-inf")
+
+    def running(self, on: bool) -> None:
+        """Open the browser (if enabled) or close it; idempotent."""
+        if on and self.enabled and self.browser is None:
+            from ..lan import LanBrowser
+
+            try:
+                self.browser = LanBrowser(game=self.game)
+            except (OSError, ValueError) as exc:
+                logger.warning("no LAN list: %s", exc)
+                self.enabled = False
+        elif not on and self.browser is not None:
+            self.browser.close()
+            self.browser, self.lobbies = None, []
+
+    def update(self) -> bool:
+        now = time.monotonic()
+        if self.browser is None or now - self._polled < LAN_POLL_INTERVAL:
+            return False
+        self._polled = now
+        found = self.browser.poll()
+        changed = _key(found) != _key(self.lobbies)
+        self.lobbies = found
+        return changed
+
+    def close(self) -> None:
+        self.enabled = False
+        self.running(False)

@@ -1,0 +1,125 @@
+"""One game's networking in its own process (run inside a test's network namespace), driven
+by JSON lines on stdin (see tests/_helper_child.py).
+
+Commands: {"cmd": "host", "game", "lobby", "name", "password"?} (starts a signalling server
+on every interface, as LobbyView's embedded one does when advertising, and hosts with
+``advertise_lan``), {"cmd": "browse", "game"} (a ``LanBrowser``; every change of its list is
+emitted as {"event": "lobbies", ...}), {"cmd": "find", "game", "timeout"}
+(``find_lan_lobbies``), {"cmd": "join", "invite", "name", "password"?}, {"cmd": "close"}
+(closes the hosted session), {"cmd": "state"}, {"cmd": "exit"}.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict
+from typing import Any
+
+os.environ["KONNEKT_ARCADE_LAN"] = "on"  # the pytest plugin turns it off for test processes
+
+from konnekt_arcade import (
+    ConnectionStage,
+    DomainCommand,
+    LanBrowser,
+    P2PLoopBuilder,
+    SessionLoop,
+    SignallingServer,
+    find_lan_lobbies,
+)
+from tests._helper_child import emit, next_command, read_commands
+
+sessions: list[SessionLoop] = []
+joining: list[tuple[SessionLoop, str]] = []
+server: SignallingServer | None = None
+browser: LanBrowser | None = None
+
+
+def host(cmd: dict[str, Any]) -> None:
+    global server
+    server = SignallingServer(host="0.0.0.0", port=0).start()
+    builder = P2PLoopBuilder().advertise_lan(cmd["game"])
+    if cmd.get("password"):
+        builder = builder.password(cmd["password"])
+    session, sid = builder.build_session_host(f"ws://127.0.0.1:{server.port}", [],
+                                              cmd["lobby"], cmd["name"])
+    sessions.append(session)
+    emit({"event": "hosting", "session": str(sid), "port": server.port})
+
+
+def lobbies_of(found: list[Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in asdict(lobby).items() if k != "last_seen"} for lobby in found]
+
+
+def state() -> dict[str, Any]:
+    out: dict[str, Any] = {"event": "state", "sessions": []}
+    for s in sessions:
+        lobby = s.get_lobby()
+        out["sessions"].append({"role": s.role, "stage": str(s.stage),
+                                "players": len(lobby.participants) if lobby else 0})
+    if browser is not None:
+        out["browser"] = dict(browser.stats)
+    return out
+
+
+def main() -> None:
+    global browser
+    commands = read_commands()
+    last: list[dict[str, Any]] | None = None
+    while True:
+        cmd = next_command(commands)
+        if cmd is None:
+            break
+        match cmd.get("cmd"):
+            case "host":
+                host(cmd)
+            case "browse":
+                browser = LanBrowser(game=cmd.get("game"))
+                emit({"event": "browsing"})
+            case "find":
+                found = find_lan_lobbies(timeout=cmd["timeout"], game=cmd.get("game"))
+                emit({"event": "found", "lobbies": lobbies_of(found)})
+            case "join":
+                builder = P2PLoopBuilder()
+                if cmd.get("password"):
+                    builder = builder.password(cmd["password"])
+                guest = builder.start_session_guest(cmd["invite"], ice_servers=[])
+                sessions.append(guest)
+                joining.append((guest, cmd["name"]))
+            case "close":
+                for s in sessions:
+                    s.close()
+                emit({"event": "closed"})
+            case "state":
+                emit(state())
+        for s in sessions:
+            s.poll()
+        for guest, name in list(joining):
+            if guest.stage is ConnectionStage.SYNCED:
+                joining.remove((guest, name))
+                guest.submit_command(DomainCommand.JoinLobby(lobby_id=guest.lobby_id(),
+                                                             guest_name=name))
+                emit({"event": "joined"})
+            elif guest.stage is ConnectionStage.FAILED:
+                joining.remove((guest, name))
+                emit({"event": "join_failed", "error": type(guest.error).__name__})
+        if browser is not None:
+            now = lobbies_of(browser.poll())
+            if now != last:
+                last = now
+                emit({"event": "lobbies", "lobbies": now})
+        time.sleep(0.01)
+    if browser is not None:
+        browser.close()
+    for s in sessions:
+        s.close()
+    if server is not None:
+        server.stop()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as exc:  # the test sees it as an error event
+        emit({"event": "error", "error": repr(exc)})
+        raise
