@@ -73,9 +73,17 @@ def clean_name(raw: str, what: str = "name") -> str:
 
 
 def _check_payload(data: dict, what: str) -> None:
+    """Refuse what JSON cannot carry faithfully. NaN and ±inf are not JSON: the wire encoder
+    would turn them into ``null`` on every replica, so the host's state and its peers' would
+    differ while their hashes agreed on something else entirely."""
     try:
-        size = len(json.dumps(data, separators=(",", ":"), default=str))
-    except (TypeError, ValueError) as exc:
+        size = len(json.dumps(data, separators=(",", ":"), default=str, allow_nan=False))
+    except ValueError as exc:
+        if "Out of range float" in str(exc):
+            raise DomainError(f"{what} must not contain NaN or infinity "
+                              "(JSON has no such numbers)") from exc
+        raise DomainError(f"{what} must be plain JSON") from exc
+    except TypeError as exc:
         raise DomainError(f"{what} must be plain JSON") from exc
     if size > MAX_PAYLOAD_BYTES:
         raise DomainError(f"{what} must be at most {MAX_PAYLOAD_BYTES} bytes of JSON")

@@ -60,8 +60,38 @@ def test_queue_validation(trio, kind: str, name: str, reason: str) -> None:
 
 def test_queue_accepts_64_char_fields(trio) -> None:
     h, host, _ = trio
-    h.do(C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="x" * 64,
-                         name="y" * 64), host)
+    events = h.do(C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="x" * 64,
+                                  name="y" * 64), host)
+    assert kinds(events) == ["ActivityQueued"]
+    assert h.lobby is not None
+    (act,) = h.lobby.activity_queue
+    assert (act.activity_type, act.name) == ("x" * 64, "y" * 64)
+
+
+NON_FINITE = [float("nan"), float("inf"), float("-inf")]
+NON_FINITE_REASON = "must not contain NaN or infinity (JSON has no such numbers)"
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("shape", ["top", "nested"])
+def test_queue_refuses_non_finite_config(trio, bad: float, shape: str) -> None:
+    """NaN/inf are not JSON: replicas would see null where the host kept the number."""
+    h, host, _ = trio
+    config = {"speed": bad} if shape == "top" else {"a": [1, {"b": bad}]}
+    cmd = C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="t", name="T",
+                          config=config)
+    assert h.fail(cmd, host) == f"activity config {NON_FINITE_REASON}"
+    h.queue(config={"speed": 1.5, "big": 1e308})  # finite floats stay welcome
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+def test_submit_refuses_non_finite_result_data(trio, bad: float) -> None:
+    h, _, (guest, _) = trio
+    run = h.queue_and_start()
+    cmd = C.SubmitResult(lobby_id=h.lid, run_id=run, participant_id=guest,
+                         data={"times": [1.0, bad]})
+    assert h.fail(cmd, guest) == f"result data {NON_FINITE_REASON}"
+    assert kinds(h.submit(guest, data={"times": [1.0, 2.5]}))[0] == "ResultSubmitted"
 
 
 def test_remove_queued_activity(trio) -> None:
