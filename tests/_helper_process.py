@@ -29,15 +29,30 @@ class HelperProcess:
         self.proc = subprocess.Popen([*prefix, sys.executable, str(helper)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
         self.events: list[Event] = []
+        #: Every error the helper reported (a command that raised, a poll() that raised), kept
+        #: apart from ``events`` so that no ``wait_for(after=mark)`` can look past one.
+        self.errors: list[Event] = []
+        self.exited = False
         self._cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
+            event = json.loads(line)
             with self._cond:
-                self.events.append(json.loads(line))
+                self.events.append(event)
+                if event.get("event") == "error":
+                    self.errors.append(event)
                 self._cond.notify_all()
+        with self._cond:
+            self.exited = True
+            self._cond.notify_all()
+
+    def raise_errors(self) -> None:
+        """Fail the test if the helper ever reported an error, whenever that was."""
+        if self.errors:
+            raise AssertionError(f"helper error: {self.errors[0]}")
 
     def command(self, **cmd: object) -> None:
         assert self.proc.stdin is not None
@@ -53,11 +68,13 @@ class HelperProcess:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
+                self.raise_errors()
                 for event in self.events[after:]:
-                    if event.get("event") == "error":
-                        raise AssertionError(f"helper error: {event}")
                     if predicate(event):
                         return event
+                if self.exited:
+                    raise AssertionError(f"helper exited (code {self.proc.poll()}); last "
+                                         f"events: {self.events[-10:]}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise AssertionError(f"timed out; last events: {self.events[-10:]}")
@@ -92,6 +109,14 @@ class HelperProcess:
         for pipe in (self.proc.stdin, self.proc.stdout):
             if pipe is not None:
                 pipe.close()
+
+
+def stop_all(procs: Sequence[HelperProcess]) -> None:
+    """Stop every helper, then fail if any of them reported an error during the test."""
+    for p in procs:
+        p.stop()
+    for p in procs:
+        p.raise_errors()
 
 
 def converge(procs: list[HelperProcess], timeout: float = 15) -> list[Event]:

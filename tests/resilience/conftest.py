@@ -10,7 +10,7 @@ import pytest
 
 from konnekt_arcade.net import SignallingServer
 
-from .._helper_process import Event, HelperProcess, converge
+from .._helper_process import Event, HelperProcess, converge, stop_all
 
 __all__ = ["Event", "Proc", "Procs", "converge", "converge_on", "lobby"]
 
@@ -44,8 +44,7 @@ def procs() -> Iterator[Procs]:
     try:
         yield pool
     finally:
-        for p in pool.all:
-            p.stop()
+        stop_all(pool.all)
 
 
 @pytest.fixture

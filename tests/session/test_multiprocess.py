@@ -9,7 +9,7 @@ import pytest
 
 from konnekt_arcade.net import SignallingServer
 
-from .._helper_process import HelperProcess, converge
+from .._helper_process import HelperProcess, converge, stop_all
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(90)]
 
@@ -27,8 +27,7 @@ def procs() -> Iterator[list[SessionProcess]]:
     try:
         yield started
     finally:
-        for p in started:
-            p.stop()
+        stop_all(started)
 
 
 def test_host_and_three_guests(signalling: SignallingServer,
