@@ -45,7 +45,7 @@ from ..sync import (
 from ..sync import Command as WireCommand
 from ._errors import P2PError, SendFailed, Serialization
 from ._ice import IceProbe
-from ._queues import DropOldestQueue
+from ._queues import FairQueue
 
 logger = logging.getLogger("konnekt_arcade.session")
 
@@ -105,10 +105,11 @@ class P2PLoop:
         self._transport_factory = transport_factory
         self._sync_factory = sync_factory
         self._probe = ice_probe
-        self._game_data: DropOldestQueue[GameData] = DropOldestQueue(queue_size, "game data",
-                                                                     logger)
-        self._commands: DropOldestQueue[BaseModel] = DropOldestQueue(queue_size, "P2P command",
-                                                                     logger)
+        # Peer input, one lane of ``queue_size`` per peer: a noisy peer evicts only its own.
+        self._game_data: FairQueue[str, GameData] = FairQueue(queue_size, "game data", logger,
+                                                              drop_oldest=True)
+        self._commands: FairQueue[str, BaseModel] = FairQueue(queue_size, "P2P command",
+                                                              logger, drop_oldest=True)
         self._closed = False
         # Reconnection: the transport can be dropped and replaced under the same sync engine.
         self._suspended = False
@@ -197,8 +198,8 @@ class P2PLoop:
         if data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
             who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
-            self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE,
-                                         who))
+            self._game_data.put(msg.peer_id, GameData(
+                msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE, who), now)
         elif msg.channel != CHANNEL_RELIABLE and channel_for(data) == CHANNEL_RELIABLE:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:
@@ -208,15 +209,15 @@ class P2PLoop:
             self.sync.receive(msg.peer_id, data, now)
             if data.startswith(_COMMAND_HEAD) and self.sync.stats["dropped"] == dropped:
                 # Only what passed the sync engine's rate and size limits is parsed again.
-                self._peek_command(data)
+                self._peek_command(msg.peer_id, data, now)
 
-    def _peek_command(self, data: bytes) -> None:
+    def _peek_command(self, peer: str, data: bytes, now: float) -> None:
         try:
             wire = decode(data)
         except Exception:
             return  # the sync engine counts it
         if isinstance(wire, WireCommand):
-            self._commands.put(wire.command)
+            self._commands.put(peer, wire.command, now)
 
     # --- reconnection -------------------------------------------------------------------------
 
@@ -292,7 +293,8 @@ class P2PLoop:
 
     def drain_domain_commands(self) -> list[Any]:
         """User commands that arrived from peers (as the host receives them, before its
-        authority checks), oldest first; bounded by ``queue_size`` (oldest dropped)."""
+        authority checks): each peer's in order, the peers taking turns; at most
+        ``queue_size`` per peer (that peer's oldest dropped)."""
         return self._commands.drain()
 
     def current_sequence(self) -> int:
@@ -330,13 +332,18 @@ class P2PLoop:
             self.transport.send(peer, channel, payload)
 
     def drain_game_data(self, max_items: int | None = None) -> list[GameData]:
-        """Received game data, oldest first (queue bounded by ``queue_size``; when full the
-        oldest item is dropped and counted in ``game_data_dropped``)."""
+        """Received game data: each peer's oldest first, the peers taking turns (at most
+        ``queue_size`` per peer; when a peer's lane is full its oldest item is dropped and
+        counted in ``game_data_dropped`` and ``game_data_dropped_by``)."""
         return self._game_data.drain(max_items)
 
     @property
     def game_data_dropped(self) -> int:
         return self._game_data.dropped
+
+    def game_data_dropped_by(self) -> dict[str, int]:
+        """Game data dropped so far, by sending peer."""
+        return dict(self._game_data.dropped_by)
 
     # --- state --------------------------------------------------------------------------------
 

@@ -234,9 +234,13 @@ class SessionLoop:
                 out[total] = sync.stats[total]
         if transport is not None:
             out.update({f"transport:{k}": v for k, v in getattr(transport, "stats", {}).items()})
+            by_peer = getattr(transport, "dropped_incoming_by_peer", dict)()
+            out.update({f"transport:dropped_incoming_from:{p}": n for p, n in by_peer.items()})
         out["dropped:domain_events"] = self._domain_events.dropped
         out["dropped:notices"] = self._notices.dropped
         out["dropped:game_data"] = self._p2p.game_data_dropped
+        out.update({f"dropped:game_data_from:{p}": n
+                    for p, n in self._p2p.game_data_dropped_by().items()})
         return out
 
     def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
