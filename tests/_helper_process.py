@@ -18,6 +18,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: Default deadline of every wait: a guard against a hang, not a speed claim. Helper processes
+#: on a busy 2-core machine (other processes, a CPU hog) can be many times slower than idle.
+HANG = 60.0
 Event = dict[str, object]
 
 
@@ -63,7 +66,7 @@ class HelperProcess:
         with self._cond:
             return len(self.events)
 
-    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 20,
+    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = HANG,
                  after: int = 0) -> Event:
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -80,7 +83,7 @@ class HelperProcess:
                     raise AssertionError(f"timed out; last events: {self.events[-10:]}")
                 self._cond.wait(remaining)
 
-    def notice(self, kind: str, timeout: float = 20, after: int = 0,
+    def notice(self, kind: str, timeout: float = HANG, after: int = 0,
                **match: object) -> Event:
         return self.wait_for(lambda e: e.get("event") == "notice" and e["type"] == kind
                              and all(e.get(k) == v for k, v in match.items()), timeout, after)
@@ -119,7 +122,7 @@ def stop_all(procs: Sequence[HelperProcess]) -> None:
         p.raise_errors()
 
 
-def converge(procs: list[HelperProcess], timeout: float = 15) -> list[Event]:
+def converge(procs: list[HelperProcess], timeout: float = HANG) -> list[Event]:
     """Poll every process's state until all hashes and sequences agree."""
     deadline = time.monotonic() + timeout
     while True:

@@ -34,7 +34,7 @@ class Procs:
         started = [Proc(prefix) for prefix in prefixes]
         self.all.extend(started)
         for p in started:
-            p.wait_for(lambda e: e["event"] == "started", timeout=30)
+            p.wait_for(lambda e: e["event"] == "started")
         return started
 
 
@@ -69,7 +69,7 @@ def lobby(url: str, host: Proc, guests: list[Proc], names: list[str],
 
 
 def converge_on(procs: list[Proc], done: Callable[[Event], bool],
-                timeout: float = 20) -> list[Event]:
+                timeout: float = 60) -> list[Event]:
     """``converge`` until the agreed state also satisfies ``done`` (commands sent to other
     processes may not have reached the host yet when the states first agree)."""
     deadline = time.monotonic() + timeout

@@ -11,7 +11,7 @@ from konnekt_arcade.net import SignallingServer
 
 from .._helper_process import HelperProcess, converge, stop_all
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
 HELPER = Path(__file__).with_name("_session_proc.py")
 

@@ -125,11 +125,11 @@ def test_no_signalling_server() -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    started = time.monotonic()
     with pytest.raises((ConnectionFailed, PeerIdTimeout)) as info:
         P2PLoopBuilder().peer_id_timeout(2).build_session_host(
             f"ws://127.0.0.1:{port}", [], "My Lobby", "Alice")
-    assert time.monotonic() - started < 5
+    # It gives up (the refused connection, or at the latest the peer-id timeout) instead of
+    # retrying forever; the test's own timeout catches a hang.
     assert f"127.0.0.1:{port}" in str(info.value) and "Check" in str(info.value)
 
 
@@ -205,24 +205,30 @@ def test_default_stun_servers_with_hanging_dns(signalling: SignallingServer,
     from konnekt_arcade.session import clear_probe_cache
 
     real = socket_module.getaddrinfo
+    release = threading.Event()
+    asked: list[str] = []
 
     def hanging(host: object, *args: object, **kwargs: object) -> object:
         if isinstance(host, str) and host.endswith("google.com"):
-            time.sleep(30)
+            asked.append(host)
+            release.wait(120)  # never answers while the sessions are being built
         return real(host, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket_module, "getaddrinfo", hanging)
     clear_probe_cache()
     builder = P2PLoopBuilder()
-    started = time.monotonic()
-    host, sid = builder.build_session_host(signalling.url, IceServer.default_stun_servers(),
-                                           "My Lobby", "Alice")
-    with host:
-        with pumping(host):
-            guest, _ = builder.build_session_guest(signalling.url, sid,
-                                                   IceServer.default_stun_servers())
-        with guest:
-            assert guest.get_lobby() is not None
-    # Within the seed's timeouts; the real number is the benchmark's to report.
-    assert time.monotonic() - started < 10
-    clear_probe_cache()
+    try:
+        host, sid = builder.build_session_host(signalling.url, IceServer.default_stun_servers(),
+                                               "My Lobby", "Alice")
+        with host:
+            with pumping(host):
+                guest, _ = builder.build_session_guest(signalling.url, sid,
+                                                       IceServer.default_stun_servers())
+            with guest:
+                assert guest.get_lobby() is not None
+        # Both sessions were built and synced while every lookup they started still hung:
+        # nothing waited for DNS (how fast it was is the benchmark's to report).
+        assert asked and not release.is_set()
+    finally:
+        release.set()
+        clear_probe_cache()
