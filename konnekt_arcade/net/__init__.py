@@ -18,7 +18,12 @@ from .events import (
     TransportEvent,
 )
 from .memory import InMemoryNetwork, InMemoryTransport
-from .signalling_client import SignallingClient, SignallingError, SignallingTimeout
+from .signalling_client import (
+    SignallingClient,
+    SignallingError,
+    SignallingRefused,
+    SignallingTimeout,
+)
 from .signalling_messages import SignallingProtocolError
 from .signalling_server import SignallingServer
 from .webrtc import IceServerConfig, WebRtcTransport
@@ -35,6 +40,7 @@ __all__ = [
     "PeerDisconnected",
     "SignallingClient",
     "SignallingError",
+    "SignallingRefused",
     "SignallingLost",
     "SignallingProtocolError",
     "SignallingRestored",

@@ -35,6 +35,7 @@ from .peer import PeerLink, SelectedPair
 from .signalling_client import (
     SignallingClient,
     SignallingError,
+    SignallingRefused,
     backoff_delays,
     same_as_peer,
     same_as_signal,
@@ -334,7 +335,8 @@ class WebRtcTransport:
             peer_id = await self._client.connect()
         except SignallingError as exc:
             logger.error("%s", exc)
-            self._emit(TransportError(str(exc), fatal=True))
+            self._emit(TransportError(str(exc), fatal=True,
+                                      refused=isinstance(exc, SignallingRefused)))
             return
         self._local_peer_id = self._signalling_id = peer_id
         logger.info("Joined %s as peer %s", self.url, peer_id)

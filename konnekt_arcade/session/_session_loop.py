@@ -436,7 +436,7 @@ class SessionLoop:
             if event.fatal and self.stage is ConnectionStage.SIGNALLING:
                 self._fail(ConnectionFailed(
                     f"Could not connect to signalling server {self.signalling_url}: "
-                    f"{event.message}. Check: the server is running and the URL is right"))
+                    f"{event.message}. Check: {_check_for(event)}"))
             elif not event.fatal:
                 self._last_peer_error = event.message
         elif name == "SignallingLost":
@@ -470,3 +470,14 @@ class SessionLoop:
                     self._rc_started = self._rc_next = self._rc_deadline = None
             else:
                 self._domain_events.put(event)
+
+
+def _check_for(error: TransportError) -> str:
+    """What a player can do about a fatal signalling error."""
+    if error.refused and "room full" in error.message:
+        return ("this lobby is full on that signalling server; try again when a player has "
+                "left, or have the server run with a higher --max-peers-per-room")
+    if error.refused:
+        return ("the signalling server is at its limit; try again later, or have it run with "
+                "a higher --max-rooms")
+    return "the server is running and the URL is right"
