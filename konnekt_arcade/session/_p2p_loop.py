@@ -9,7 +9,8 @@ Game data framing: lobby sync messages are JSON envelopes and always start with 
 data is sent as ``GAME_DATA_PREFIX`` (one 0x00 byte) + payload, on channel 1 (unreliable) or
 channel 0 (reliable, ordered with the lobby traffic). A received message starting with the
 prefix is game data and never reaches the sync decoder; anything else on channel 1 is dropped
-and counted (``stats["dropped:bad_game_data"]``).
+and counted (``stats["dropped:bad_game_data"]``), and so is game data over ``MAX_GAME_DATA``
+(``stats["dropped:game_data_too_large"]``).
 """
 
 from __future__ import annotations
@@ -195,7 +196,10 @@ class P2PLoop:
     def _on_message(self, msg: Message, now: float) -> None:
         self._last_heard[msg.peer_id] = now
         data = msg.data
-        if data[:1] == GAME_DATA_PREFIX:
+        if data[:1] == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
+            # Only a peer that skipped send_game_data's check sends this: never queued.
+            self.stats["dropped:game_data_too_large"] += 1
+        elif data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
             who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
             self._game_data.put(msg.peer_id, GameData(
