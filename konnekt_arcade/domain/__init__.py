@@ -15,7 +15,10 @@ from ._evolve import evolve
 from ._models import (
     CHAT_HISTORY,
     DEFAULT_MAX_PARTICIPANTS,
+    FINISHED_RUNS_KEPT,
+    FINISHED_RUNS_WITH_DATA,
     MAX_PARTICIPANTS_LIMIT,
+    MAX_QUEUED_ACTIVITIES,
     ActivityConfig,
     ActivityResult,
     ActivityRun,
@@ -40,9 +43,12 @@ def fold(events: list[object], lobby: Lobby | None = None) -> Lobby | None:
 __all__ = [
     "CHAT_HISTORY",
     "DEFAULT_MAX_PARTICIPANTS",
+    "FINISHED_RUNS_KEPT",
+    "FINISHED_RUNS_WITH_DATA",
     "MAX_CHAT_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_PARTICIPANTS_LIMIT",
+    "MAX_QUEUED_ACTIVITIES",
     "ActivityConfig",
     "ActivityResult",
     "ActivityRun",

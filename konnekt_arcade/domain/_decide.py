@@ -36,6 +36,7 @@ from ._events import (
 )
 from ._models import (
     MAX_PARTICIPANTS_LIMIT,
+    MAX_QUEUED_ACTIVITIES,
     ActivityConfig,
     ActivityResult,
     ActivityRun,
@@ -268,6 +269,8 @@ def _queue(lobby: Lobby, cmd: c.QueueActivity, actor: UUID | None, now: float,
     if len(kind) > MAX_ACTIVITY_FIELD or len(name) > MAX_ACTIVITY_FIELD:
         raise DomainError(f"activity type and name must be at most {MAX_ACTIVITY_FIELD} characters")
     _check_payload(cmd.config, "activity config")
+    if len(lobby.activity_queue) >= MAX_QUEUED_ACTIVITIES:
+        raise DomainError(f"the activity queue is full ({MAX_QUEUED_ACTIVITIES} activities)")
     aid = cmd.activity_id or new_id()
     if any(a.id == aid for a in lobby.activity_queue):
         raise DomainError("that activity is already queued")

@@ -11,7 +11,11 @@ from konnekt_arcade.domain import (
     LeaveReason,
     RunStatus,
 )
-from konnekt_arcade.domain._models import FINISHED_RUNS_KEPT
+from konnekt_arcade.domain._models import (
+    FINISHED_RUNS_KEPT,
+    FINISHED_RUNS_WITH_DATA,
+    MAX_QUEUED_ACTIVITIES,
+)
 
 from .conftest import Harness, kinds
 
@@ -493,3 +497,34 @@ def test_finished_runs_are_bounded(make_lobby) -> None:
     # the leaderboard keeps totals of all runs
     assert h.board(host).score == FINISHED_RUNS_KEPT + 5
     assert h.board(host).runs_played == FINISHED_RUNS_KEPT + 5
+
+
+def test_only_the_newest_finished_runs_keep_result_data(make_lobby) -> None:
+    """Older kept runs keep scores and times but drop ``data``: a snapshot carries the whole
+    history, and at every maximum the data made it 11 MB (see FINISHED_RUNS_WITH_DATA)."""
+    h, host, (guest,) = make_lobby(1)
+    for i in range(FINISHED_RUNS_WITH_DATA + 3):
+        h.queue_and_start()
+        h.submit(host, i, data={"run": i}, time_taken_ms=100 + i)
+        h.submit(guest, 10 * i, data={"run": i, "who": "guest"})
+    assert h.lobby is not None
+    runs = h.lobby.finished_runs
+    assert len(runs) == FINISHED_RUNS_WITH_DATA + 3
+    newest, older = runs[-FINISHED_RUNS_WITH_DATA:], runs[:-FINISHED_RUNS_WITH_DATA]
+    assert all(r.data for run in newest for r in run.results)
+    assert all(r.data == {} for run in older for r in run.results)
+    # nothing else of an older run is lost
+    first = older[0]
+    assert [(r.participant_id, r.score, r.time_taken_ms) for r in first.results] == [
+        (host, 0, 100), (guest, 0, 0)]
+    assert first.activity.name == "Pong"
+
+
+def test_the_activity_queue_is_bounded(trio) -> None:
+    h, host, _ = trio
+    for i in range(MAX_QUEUED_ACTIVITIES):
+        h.queue(f"A{i}")
+    extra = C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="t", name="one more")
+    assert h.fail(extra, host) == f"the activity queue is full ({MAX_QUEUED_ACTIVITIES} activities)"
+    h.start()  # a started activity leaves the queue and makes room
+    h.queue("one more")
