@@ -35,6 +35,7 @@ from ..net import (
     TransportEvent,
 )
 from ..sync import (
+    MAX_MESSAGE_SIZE,
     PROTOCOL_VERSION,
     FullSyncResponse,
     LobbySnapshot,
@@ -45,6 +46,7 @@ from ..sync import (
 )
 from ..sync import Command as WireCommand
 from ._errors import P2PError, SendFailed, Serialization
+from ._fragments import FRAGMENT_PREFIX, Reassembly, split
 from ._ice import IceProbe
 from ._queues import FairQueue
 
@@ -111,6 +113,9 @@ class P2PLoop:
                                                               drop_oldest=True)
         self._commands: FairQueue[str, BaseModel] = FairQueue(queue_size, "P2P command",
                                                               logger, drop_oldest=True)
+        # Lobby messages over 64 KiB (a big snapshot) travel in parts (see _fragments).
+        self._fragments = Reassembly(MAX_MESSAGE_SIZE, self.stats)
+        self._fragment_number = 0
         self._closed = False
         # Reconnection: the transport can be dropped and replaced under the same sync engine.
         self._suspended = False
@@ -156,10 +161,19 @@ class P2PLoop:
         if sync is None or transport is None:
             return
         for peer, data in sync.data_to_send():
-            transport.send(peer, channel_for(data), data)
+            self._send_sync(transport, peer, data)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
+
+    def _send_sync(self, transport: Transport, peer: str, data: bytes) -> None:
+        """One lobby message, in parts if it is large (parts go on the reliable channel)."""
+        parts = split(data, self._fragment_number)
+        if len(parts) > 1:
+            self._fragment_number += 1
+            self.stats["fragmented_out"] += 1
+        for part in parts:
+            transport.send(peer, channel_for(data), part)
 
     def _ensure_transport(self) -> Transport | None:
         if self.transport is None and not self._closed and not self._suspended:
@@ -188,6 +202,7 @@ class P2PLoop:
         elif name == "PeerDisconnected" and sync is not None:
             peer, reason = event.peer_id, event.reason  # type: ignore[union-attr]
             self._last_heard.pop(peer, None)
+            self._fragments.forget(peer)
             last = self.transport is not None and not self.transport.connected_peers()
             if not (last and self.on_mesh_lost(peer, reason, now)):
                 sync.peer_disconnected(peer, now)
@@ -195,6 +210,12 @@ class P2PLoop:
 
     def _on_message(self, msg: Message, now: float) -> None:
         self._last_heard[msg.peer_id] = now
+        if msg.data[:1] == FRAGMENT_PREFIX:
+            whole = self._fragments.feed(msg.peer_id, msg.data,
+                                         reliable=msg.channel == CHANNEL_RELIABLE)
+            if whole is None:
+                return
+            msg = Message(msg.peer_id, msg.channel, whole)
         data = msg.data
         if data[:1] == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
             # Only a peer that skipped send_game_data's check sends this: never queued.
@@ -292,7 +313,7 @@ class P2PLoop:
             data = encode(FullSyncResponse(snapshot=snapshot))
         except Exception as exc:
             raise Serialization(f"could not encode the snapshot: {exc}") from exc
-        transport.send(peer_id, CHANNEL_RELIABLE, data)
+        self._send_sync(transport, peer_id, data)
         logger.info("✅ Sent full sync to %s", peer_id)
 
     def drain_domain_commands(self) -> list[Any]:

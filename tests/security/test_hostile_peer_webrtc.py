@@ -3,9 +3,9 @@ lobby's signalling room, driven by this test, writes raw wire messages over the 
 data channel to an honest host and guest (real sessions, real signalling server).
 
 It joins like a player, then tries every forbidden action, malformed JSON, a wrong
-protocol version, a 1 MiB message, replays, and a flood of 10,000 messages. The
-honest peers' state hash is unchanged, ``poll()`` never raises, their queues stay
-bounded, and ``stats()`` says what happened.
+protocol version, a message over the size limit (whole and in parts), replays, and a
+flood of 10,000 messages. The honest peers' state hash is unchanged, ``poll()`` never
+raises, their queues stay bounded, and ``stats()`` says what happened.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import pytest
 
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
 from konnekt_arcade.net import CHANNEL_RELIABLE, Message, PeerConnected, WebRtcTransport
+from konnekt_arcade.session._fragments import split
 from konnekt_arcade.sync import (
+    MAX_MESSAGE_SIZE,
     Command,
     EventBroadcast,
     FullSyncResponse,
@@ -160,12 +162,16 @@ def test_hostile_peer_changes_nothing_and_is_counted(webrtc_sessions: SessionGro
         lobby_id=lid, participant_id=me, ready=True))))
     hostile.send(host_peer, json.dumps({**envelope, "v": 2}).encode())
     hostile.allow_huge_messages()
-    hostile.send(host_peer, b'{"v":1,"msg":"' + b"A" * (1024 * 1024) + b'"}')
+    hostile.send(host_peer, b'{"v":1,"msg":"' + b"A" * MAX_MESSAGE_SIZE + b'"}')
+    # ... and the same in parts (as a large snapshot travels): dropped as the parts go over
+    for part in split(b'{"v":1,"msg":"' + b"B" * MAX_MESSAGE_SIZE + b'"}', 99):
+        hostile.send(host_peer, part)
 
     def seen(key: str, at_least: int = 1) -> Callable[[], bool]:
         return lambda: host.stats()[key] >= at_least
 
-    hostile.wait(seen("sync:dropped:too_large"), 30, "the 1 MiB message to arrive")
+    hostile.wait(seen("sync:dropped:too_large"), 60, "the oversized message to arrive")
+    hostile.wait(seen("dropped:fragment_too_large"), 60, "the oversized parts to arrive")
     # forged events (3) and replays (2 per genuine event) reach the guest from a non-host
     forgeries = 3 + 2 * len(genuine)
     hostile.wait(lambda: guest.stats()["sync:dropped:not_from_host"] >= forgeries, 15,
