@@ -8,7 +8,7 @@ give equal state and an equal :func:`state_hash`.
 from __future__ import annotations
 
 from ._commands import AnyCommand, DomainCommand, SystemCommand, UserCommand
-from ._decide import MAX_CHAT_LENGTH, MAX_NAME_LENGTH, clean_name, decide
+from ._decide import MAX_CHAT_LENGTH, MAX_NAME_LENGTH, check_wire_safe, clean_name, decide
 from ._errors import DomainError
 from ._events import DelegationReason, DomainEvent, LeaveReason, LobbyDomainEvent
 from ._evolve import evolve
@@ -68,6 +68,7 @@ __all__ = [
     "RunStatus",
     "SystemCommand",
     "UserCommand",
+    "check_wire_safe",
     "clean_name",
     "decide",
     "evolve",

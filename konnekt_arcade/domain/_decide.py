@@ -90,6 +90,21 @@ def _check_payload(data: dict, what: str) -> None:
         raise DomainError(f"{what} must be at most {MAX_PAYLOAD_BYTES} bytes of JSON")
 
 
+def check_wire_safe(command: object) -> None:
+    """The checks a guest can make before sending ``command`` to the host: its payloads are
+    JSON the wire carries unchanged. Without it a NaN in a guest's result data would leave as
+    ``null`` and the host would accept the changed data; with it the guest reports a
+    ``CommandFailed`` with the same reason the host gives.
+
+    Raises:
+        DomainError: activity config or result data that JSON cannot carry, or too large.
+    """
+    if isinstance(command, c.QueueActivity):
+        _check_payload(command.config, "activity config")
+    elif isinstance(command, c.SubmitResult):
+        _check_payload(command.data, "result data")
+
+
 def decide(
     lobby: Lobby | None,
     command: object,

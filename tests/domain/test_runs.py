@@ -8,8 +8,10 @@ import pytest
 
 from konnekt_arcade.domain import (
     DomainCommand,
+    DomainError,
     LeaveReason,
     RunStatus,
+    check_wire_safe,
 )
 from konnekt_arcade.domain._models import (
     FINISHED_RUNS_KEPT,
@@ -86,6 +88,21 @@ def test_queue_refuses_non_finite_config(trio, bad: float, shape: str) -> None:
                           config=config)
     assert h.fail(cmd, host) == f"activity config {NON_FINITE_REASON}"
     h.queue(config={"speed": 1.5, "big": 1e308})  # finite floats stay welcome
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+def test_a_guest_can_check_before_sending(trio, bad: float) -> None:
+    """``check_wire_safe``: what a guest checks before the wire would turn NaN into null."""
+    h, host, (guest, _) = trio
+    ok = C.SubmitResult(lobby_id=h.lid, run_id=h.lid, participant_id=guest, data={"x": 1.5})
+    check_wire_safe(ok)
+    check_wire_safe(C.SetReady(lobby_id=h.lid, participant_id=guest, ready=True))
+    for cmd, what in ((ok.model_copy(update={"data": {"x": [bad]}}), "result data"),
+                      (C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="t",
+                                       name="T", config={"x": bad}), "activity config")):
+        with pytest.raises(DomainError) as exc:
+            check_wire_safe(cmd)
+        assert exc.value.reason == f"{what} {NON_FINITE_REASON}"
 
 
 @pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])

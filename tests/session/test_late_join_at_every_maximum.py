@@ -29,7 +29,7 @@ from konnekt_arcade.session._fragments import PART_SIZE
 from konnekt_arcade.sync import MAX_MESSAGE_SIZE, Command, FullSyncResponse, SyncConfig, encode
 from konnekt_arcade.testing import wait_until
 
-pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(600)]
 
 HANG = 120.0
 C = DomainCommand
