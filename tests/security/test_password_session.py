@@ -14,7 +14,7 @@ def start_guest(builder, sid, password):
     """Start a guest and poll host and guest until it synced or failed (one thread)."""
     host = builder.host
     guest = builder.password(password).start_session_guest("memory://", sid, [])
-    wait_until(lambda: guest.stage in (ConnectionStage.SYNCED, ConnectionStage.FAILED), 10,
+    wait_until(lambda: guest.stage in (ConnectionStage.SYNCED, ConnectionStage.FAILED), 30,
                host, guest)
     return guest
 
@@ -58,7 +58,7 @@ def test_right_password_joins_and_never_sends_the_password():
         lobby_id = guest.lobby_id()
         guest.submit_command(DomainCommand.JoinLobby(lobby_id=lobby_id, guest_name="Bob"))
         wait_until(lambda: guest.local_participant_id() is not None
-                   and host.state_hash() == guest.state_hash(), 5, host, guest)
+                   and host.state_hash() == guest.state_hash(), 30, host, guest)
         assert [p.name for p in host.get_lobby().participants] == ["Ann", "Bob"]
         kinds = {json.loads(d)["msg"]["type"] for d in sent if d[:1] == b"{"}
         assert {"AuthRequired", "Authenticate"} <= kinds, kinds  # the spy saw the proof
