@@ -7,6 +7,7 @@ import json
 import queue
 import sys
 import threading
+import traceback
 from typing import Any
 
 Command = dict[str, Any]
@@ -39,3 +40,10 @@ def next_command(commands: queue.Queue[Command | None]) -> Command | None:
     if cmd is None or cmd.get("cmd") == "exit":
         return None
     return cmd
+
+
+def emit_error(exc: BaseException) -> None:
+    """Report an exception to the test (which fails on it, see ``HelperProcess.errors``).
+    Any exception counts: a TypeError or KeyError is as much a bug as a failed assertion."""
+    emit({"event": "error", "type": type(exc).__name__, "message": str(exc),
+          "traceback": traceback.format_exc()})

@@ -18,6 +18,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: Default deadline of every wait: a guard against a hang, not a speed claim. Helper processes
+#: on a busy 2-core machine (other processes, a CPU hog) can be many times slower than idle.
+HANG = 60.0
 Event = dict[str, object]
 
 
@@ -29,15 +32,30 @@ class HelperProcess:
         self.proc = subprocess.Popen([*prefix, sys.executable, str(helper)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
         self.events: list[Event] = []
+        #: Every error the helper reported (a command that raised, a poll() that raised), kept
+        #: apart from ``events`` so that no ``wait_for(after=mark)`` can look past one.
+        self.errors: list[Event] = []
+        self.exited = False
         self._cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
+            event = json.loads(line)
             with self._cond:
-                self.events.append(json.loads(line))
+                self.events.append(event)
+                if event.get("event") == "error":
+                    self.errors.append(event)
                 self._cond.notify_all()
+        with self._cond:
+            self.exited = True
+            self._cond.notify_all()
+
+    def raise_errors(self) -> None:
+        """Fail the test if the helper ever reported an error, whenever that was."""
+        if self.errors:
+            raise AssertionError(f"helper error: {self.errors[0]}")
 
     def command(self, **cmd: object) -> None:
         assert self.proc.stdin is not None
@@ -48,22 +66,24 @@ class HelperProcess:
         with self._cond:
             return len(self.events)
 
-    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 20,
+    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = HANG,
                  after: int = 0) -> Event:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
+                self.raise_errors()
                 for event in self.events[after:]:
-                    if event.get("event") == "error":
-                        raise AssertionError(f"helper error: {event}")
                     if predicate(event):
                         return event
+                if self.exited:
+                    raise AssertionError(f"helper exited (code {self.proc.poll()}); last "
+                                         f"events: {self.events[-10:]}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise AssertionError(f"timed out; last events: {self.events[-10:]}")
                 self._cond.wait(remaining)
 
-    def notice(self, kind: str, timeout: float = 20, after: int = 0,
+    def notice(self, kind: str, timeout: float = HANG, after: int = 0,
                **match: object) -> Event:
         return self.wait_for(lambda e: e.get("event") == "notice" and e["type"] == kind
                              and all(e.get(k) == v for k, v in match.items()), timeout, after)
@@ -94,7 +114,15 @@ class HelperProcess:
                 pipe.close()
 
 
-def converge(procs: list[HelperProcess], timeout: float = 15) -> list[Event]:
+def stop_all(procs: Sequence[HelperProcess]) -> None:
+    """Stop every helper, then fail if any of them reported an error during the test."""
+    for p in procs:
+        p.stop()
+    for p in procs:
+        p.raise_errors()
+
+
+def converge(procs: list[HelperProcess], timeout: float = HANG) -> list[Event]:
     """Poll every process's state until all hashes and sequences agree."""
     deadline = time.monotonic() + timeout
     while True:

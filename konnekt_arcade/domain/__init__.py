@@ -8,14 +8,17 @@ give equal state and an equal :func:`state_hash`.
 from __future__ import annotations
 
 from ._commands import AnyCommand, DomainCommand, SystemCommand, UserCommand
-from ._decide import MAX_CHAT_LENGTH, MAX_NAME_LENGTH, clean_name, decide
+from ._decide import MAX_CHAT_LENGTH, MAX_NAME_LENGTH, check_wire_safe, clean_name, decide
 from ._errors import DomainError
 from ._events import DelegationReason, DomainEvent, LeaveReason, LobbyDomainEvent
 from ._evolve import evolve
 from ._models import (
     CHAT_HISTORY,
     DEFAULT_MAX_PARTICIPANTS,
+    FINISHED_RUNS_KEPT,
+    FINISHED_RUNS_WITH_DATA,
     MAX_PARTICIPANTS_LIMIT,
+    MAX_QUEUED_ACTIVITIES,
     ActivityConfig,
     ActivityResult,
     ActivityRun,
@@ -40,9 +43,12 @@ def fold(events: list[object], lobby: Lobby | None = None) -> Lobby | None:
 __all__ = [
     "CHAT_HISTORY",
     "DEFAULT_MAX_PARTICIPANTS",
+    "FINISHED_RUNS_KEPT",
+    "FINISHED_RUNS_WITH_DATA",
     "MAX_CHAT_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_PARTICIPANTS_LIMIT",
+    "MAX_QUEUED_ACTIVITIES",
     "ActivityConfig",
     "ActivityResult",
     "ActivityRun",
@@ -62,6 +68,7 @@ __all__ = [
     "RunStatus",
     "SystemCommand",
     "UserCommand",
+    "check_wire_safe",
     "clean_name",
     "decide",
     "evolve",

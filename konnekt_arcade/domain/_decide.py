@@ -36,6 +36,7 @@ from ._events import (
 )
 from ._models import (
     MAX_PARTICIPANTS_LIMIT,
+    MAX_QUEUED_ACTIVITIES,
     ActivityConfig,
     ActivityResult,
     ActivityRun,
@@ -73,12 +74,35 @@ def clean_name(raw: str, what: str = "name") -> str:
 
 
 def _check_payload(data: dict, what: str) -> None:
+    """Refuse what JSON cannot carry faithfully. NaN and ±inf are not JSON: the wire encoder
+    would turn them into ``null`` on every replica, so the host's state and its peers' would
+    differ while their hashes agreed on something else entirely."""
     try:
-        size = len(json.dumps(data, separators=(",", ":"), default=str))
-    except (TypeError, ValueError) as exc:
+        size = len(json.dumps(data, separators=(",", ":"), default=str, allow_nan=False))
+    except ValueError as exc:
+        if "Out of range float" in str(exc):
+            raise DomainError(f"{what} must not contain NaN or infinity "
+                              "(JSON has no such numbers)") from exc
+        raise DomainError(f"{what} must be plain JSON") from exc
+    except TypeError as exc:
         raise DomainError(f"{what} must be plain JSON") from exc
     if size > MAX_PAYLOAD_BYTES:
         raise DomainError(f"{what} must be at most {MAX_PAYLOAD_BYTES} bytes of JSON")
+
+
+def check_wire_safe(command: object) -> None:
+    """The checks a guest can make before sending ``command`` to the host: its payloads are
+    JSON the wire carries unchanged. Without it a NaN in a guest's result data would leave as
+    ``null`` and the host would accept the changed data; with it the guest reports a
+    ``CommandFailed`` with the same reason the host gives.
+
+    Raises:
+        DomainError: activity config or result data that JSON cannot carry, or too large.
+    """
+    if isinstance(command, c.QueueActivity):
+        _check_payload(command.config, "activity config")
+    elif isinstance(command, c.SubmitResult):
+        _check_payload(command.data, "result data")
 
 
 def decide(
@@ -260,6 +284,8 @@ def _queue(lobby: Lobby, cmd: c.QueueActivity, actor: UUID | None, now: float,
     if len(kind) > MAX_ACTIVITY_FIELD or len(name) > MAX_ACTIVITY_FIELD:
         raise DomainError(f"activity type and name must be at most {MAX_ACTIVITY_FIELD} characters")
     _check_payload(cmd.config, "activity config")
+    if len(lobby.activity_queue) >= MAX_QUEUED_ACTIVITIES:
+        raise DomainError(f"the activity queue is full ({MAX_QUEUED_ACTIVITIES} activities)")
     aid = cmd.activity_id or new_id()
     if any(a.id == aid for a in lobby.activity_queue):
         raise DomainError("that activity is already queued")

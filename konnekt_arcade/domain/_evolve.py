@@ -31,6 +31,8 @@ from ._events import (
 from ._models import (
     CHAT_HISTORY,
     FINISHED_RUNS_KEPT,
+    FINISHED_RUNS_WITH_DATA,
+    ActivityRun,
     ChatMessage,
     LeaderboardEntry,
     Lobby,
@@ -232,7 +234,9 @@ def _(e: RunEnded, lobby: Lobby) -> Lobby:
         b.model_copy(update={"runs_played": b.runs_played + 1}) if b.participant_id in played else b
         for b in lobby.leaderboard
     )
-    finished = (*lobby.finished_runs, run)[-FINISHED_RUNS_KEPT:]
+    kept = (*lobby.finished_runs, run)[-FINISHED_RUNS_KEPT:]
+    cut = len(kept) - FINISHED_RUNS_WITH_DATA
+    finished = tuple(_without_data(r) if i < cut else r for i, r in enumerate(kept))
     return lobby.model_copy(
         update={"current_run": None, "finished_runs": finished, "leaderboard": board}
     )
@@ -243,3 +247,11 @@ def _(e: ChatPosted, lobby: Lobby) -> Lobby:
     p = _need(lobby, e.participant_id)
     msg = ChatMessage(participant_id=p.id, name=p.name, text=e.text, at=e.at)
     return lobby.model_copy(update={"chat": (*lobby.chat, msg)[-CHAT_HISTORY:]})
+
+
+def _without_data(run: ActivityRun) -> ActivityRun:
+    """A kept finished run past ``FINISHED_RUNS_WITH_DATA``: scores and times, no data."""
+    if not any(r.data for r in run.results):
+        return run
+    return run.model_copy(update={"results": tuple(
+        r.model_copy(update={"data": {}}) for r in run.results)})

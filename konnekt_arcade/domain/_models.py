@@ -25,6 +25,14 @@ MAX_PARTICIPANTS_LIMIT = 64
 CHAT_HISTORY = 50
 #: Finished runs kept in state; the leaderboard keeps the totals of all runs.
 FINISHED_RUNS_KEPT = 20
+#: Finished runs whose results keep their ``data`` (the newest ones); older kept runs keep
+#: every score and time but not the data. Why: a late joiner gets the whole state in one
+#: snapshot, and 20 runs of 64 results of 8 KiB each were 11 MB of it; the game shows the
+#: details of the run just played, the history needs only the scores.
+FINISHED_RUNS_WITH_DATA = 1
+#: Activities that can wait in the queue: a host plans a session, not an archive, and every
+#: queued activity (with up to 8 KiB of config) is in every snapshot.
+MAX_QUEUED_ACTIVITIES = 32
 
 
 class _Frozen(BaseModel):

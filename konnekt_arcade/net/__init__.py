@@ -18,7 +18,12 @@ from .events import (
     TransportEvent,
 )
 from .memory import InMemoryNetwork, InMemoryTransport
-from .signalling_client import SignallingClient, SignallingError, SignallingTimeout
+from .signalling_client import (
+    SignallingClient,
+    SignallingError,
+    SignallingRefused,
+    SignallingTimeout,
+)
 from .signalling_messages import SignallingProtocolError
 from .signalling_server import SignallingServer
 from .webrtc import IceServerConfig, WebRtcTransport
@@ -37,6 +42,7 @@ __all__ = [
     "SignallingError",
     "SignallingLost",
     "SignallingProtocolError",
+    "SignallingRefused",
     "SignallingRestored",
     "SignallingServer",
     "SignallingTimeout",

@@ -50,10 +50,13 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class TransportError:
-    """Something went wrong. ``fatal`` means the transport will not recover by itself."""
+    """Something went wrong. ``fatal`` means the transport will not recover by itself;
+    ``refused`` that the signalling server turned us away on purpose (a full room, too many
+    rooms: its ``--max-peers-per-room`` / ``--max-rooms``), so retrying at once is pointless."""
 
     message: str
     fatal: bool
+    refused: bool = False
 
 
 @dataclass(frozen=True, slots=True)

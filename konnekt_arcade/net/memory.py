@@ -7,11 +7,13 @@ next ``poll()``, in order. Links can be cut with ``InMemoryNetwork.disconnect``.
 
 from __future__ import annotations
 
-import collections
 import itertools
 import logging
+import time
 import uuid
+from collections.abc import Callable
 
+from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget
 from .events import (
     CHANNELS,
     IdAssigned,
@@ -25,17 +27,23 @@ logger = logging.getLogger(__name__)
 
 
 class InMemoryNetwork:
-    """A hub of rooms. ``deterministic_ids`` gives ids like ``peer-1`` for readable tests."""
+    """A hub of rooms. ``deterministic_ids`` gives ids like ``peer-1`` for readable tests;
+    ``clock`` is what the receivers' per-peer message budgets read (a fake clock makes them
+    deterministic)."""
 
-    def __init__(self, *, deterministic_ids: bool = True) -> None:
+    def __init__(self, *, deterministic_ids: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._deterministic_ids = deterministic_ids
+        self.clock = clock
         self._seq = itertools.count(1)
         self._transports: dict[str, InMemoryTransport] = {}
         self._links: set[frozenset[str]] = set()
 
-    def create_transport(self, room: str = "", *, start: bool = True) -> InMemoryTransport:
-        """Make a transport in ``room``; with ``start`` it joins immediately."""
-        transport = InMemoryTransport(self, room)
+    def create_transport(self, room: str = "", *, start: bool = True,
+                         **options: float) -> InMemoryTransport:
+        """Make a transport in ``room``; with ``start`` it joins immediately. ``options``:
+        ``queue_size``, ``peer_rate``, ``peer_burst`` (as for ``WebRtcTransport``)."""
+        transport = InMemoryTransport(self, room, **options)  # type: ignore[arg-type]
         if start:
             transport.start()
         return transport
@@ -82,16 +90,34 @@ class InMemoryNetwork:
 
 
 class InMemoryTransport:
-    """One peer on an ``InMemoryNetwork``; implements the ``Transport`` protocol."""
+    """One peer on an ``InMemoryNetwork``; implements the ``Transport`` protocol, with the
+    same incoming queue as ``WebRtcTransport``: a lane of ``queue_size`` per peer, drained
+    round-robin, and a per-peer message budget checked before a message takes a place."""
 
-    def __init__(self, network: InMemoryNetwork, room: str, *, queue_size: int = 1024) -> None:
+    def __init__(self, network: InMemoryNetwork, room: str, *, queue_size: int = 1024,
+                 peer_rate: float = PEER_MESSAGE_RATE,
+                 peer_burst: float = PEER_MESSAGE_BURST) -> None:
         self.network = network
         self.room = room
-        self.queue_size = queue_size
-        self.stats: dict[str, int] = {"dropped_incoming": 0, "dropped_outgoing": 0}
+        self.stats: dict[str, int] = {
+            "dropped_incoming": 0, "dropped_incoming:rate_limited": 0,
+            "dropped_incoming:queue_full": 0, "dropped_outgoing": 0}
         self._local_peer_id: str | None = None
-        self._events: collections.deque[TransportEvent] = collections.deque()
+        self._events: FairQueue[str, TransportEvent] = FairQueue(queue_size, "Incoming",
+                                                                 logger)
+        self._budget = PeerBudget(peer_rate, peer_burst)
         self._closed = False
+
+    @property
+    def queue_size(self) -> int:
+        """Incoming events kept per peer (settable until the first event arrives)."""
+        return self._events.per_key
+
+    @queue_size.setter
+    def queue_size(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("queue size must be at least 1")
+        self._events.per_key = size
 
     @property
     def local_peer_id(self) -> str | None:
@@ -102,8 +128,11 @@ class InMemoryTransport:
             self._local_peer_id = self.network._join(self)
 
     def poll(self, max_items: int | None = None) -> list[TransportEvent]:
-        count = len(self._events) if max_items is None else min(max_items, len(self._events))
-        return [self._events.popleft() for _ in range(count)]
+        """Each peer's events in order; peers take turns (see ``WebRtcTransport.poll``)."""
+        return self._events.drain(max_items)
+
+    def dropped_incoming_by_peer(self) -> dict[str, int]:
+        return dict(self._events.dropped_by)
 
     def send(self, peer_id: str, channel: int, data: bytes) -> None:
         if channel not in CHANNELS:
@@ -130,10 +159,20 @@ class InMemoryTransport:
             self.network._leave(self._local_peer_id)
 
     def _push(self, event: TransportEvent) -> None:
-        if isinstance(event, Message) and len(self._events) >= self.queue_size:
-            self.stats["dropped_incoming"] += 1
+        now = self.network.clock()
+        if isinstance(event, Message):
+            if not self._budget.take(event.peer_id, now):
+                self._events.count_drop(event.peer_id, now, "over budget")
+                self.stats["dropped_incoming:rate_limited"] += 1
+                self.stats["dropped_incoming"] += 1
+            elif not self._events.put(event.peer_id, bytes_copy(event), now):
+                self.stats["dropped_incoming:queue_full"] += 1
+                self.stats["dropped_incoming"] += 1
             return
-        self._events.append(bytes_copy(event))
+        peer = event.peer_id if isinstance(event, PeerConnected | PeerDisconnected) else ""
+        self._events.put(peer, event, now, keep=True)
+        if isinstance(event, PeerDisconnected):
+            self._budget.forget(event.peer_id)
 
 
 def bytes_copy(event: TransportEvent) -> TransportEvent:

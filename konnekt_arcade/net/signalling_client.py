@@ -104,8 +104,21 @@ def same_as_peer(signal: PeerSignal) -> str | None:
     return peer if isinstance(peer, str) and peer else None
 
 
+#: The websocket close code matchbox-style servers use when a limit refuses a peer.
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
 class SignallingError(Exception):
     """The signalling server could not be reached or broke the protocol."""
+
+
+class SignallingRefused(SignallingError):
+    """The server closed our socket before assigning an id because one of its limits refused
+    us (close code 1013 "try again later"); ``reason`` is what it said, e.g. "room full"."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SignallingTimeout(SignallingError):
@@ -158,7 +171,13 @@ class SignallingClient:
             raise SignallingTimeout(
                 f"no IdAssigned from signalling server {self.url} within {self.id_timeout} s"
             ) from None
-        except (OSError, ConnectionClosed) as exc:
+        except ConnectionClosed as exc:
+            await self.close()
+            if exc.rcvd is not None and exc.rcvd.code == CLOSE_TRY_AGAIN_LATER:
+                raise SignallingRefused(f"signalling server {self.url} refused us: "
+                                        f"{exc.rcvd.reason}", exc.rcvd.reason) from exc
+            raise SignallingError(f"cannot connect to signalling server {self.url}: {exc}") from exc
+        except OSError as exc:
             await self.close()
             raise SignallingError(f"cannot connect to signalling server {self.url}: {exc}") from exc
         except Exception as exc:

@@ -268,7 +268,7 @@ class SignallingServer:
         room_key = self._choose_room(path)
         if room_key is None:
             self.stats["refused"] += 1
-            await ws.close(CLOSE_TRY_AGAIN_LATER, "too many rooms")
+            await ws.close(CLOSE_TRY_AGAIN_LATER, f"too many rooms ({self.max_rooms})")
             return
         room = self._rooms.setdefault(room_key, _Room(room_key))
         if len(room.peers) >= self.max_peers_per_room:
@@ -278,7 +278,8 @@ class SignallingServer:
             self.stats["refused"] += 1
             if not room.peers:
                 del self._rooms[room_key]
-            await ws.close(CLOSE_TRY_AGAIN_LATER, "room full")
+            await ws.close(CLOSE_TRY_AGAIN_LATER,
+                           f"room full ({self.max_peers_per_room} peers per room)")
             return
         peer_id = str(uuid.uuid4())
         existing = list(room.peers.values())

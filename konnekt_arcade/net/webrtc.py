@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from aiortc import RTCConfiguration, RTCIceServer
 
 from ._batch import BATCH_MARK, DEFAULT_FRAME_BYTES, frame_of_one, frames
+from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget
 from .events import (
     CHANNEL_RELIABLE,
     CHANNELS,
@@ -36,6 +37,7 @@ from .peer import PeerLink, SelectedPair
 from .signalling_client import (
     SignallingClient,
     SignallingError,
+    SignallingRefused,
     backoff_delays,
     same_as_peer,
     same_as_signal,
@@ -48,7 +50,6 @@ logger = logging.getLogger(__name__)
 
 #: ``close()`` never takes longer than this, even when aiortc's own close hangs.
 CLOSE_DEADLINE = 2.0
-_DROP_WARNING_INTERVAL = 5.0
 #: A link that delivered something this recently is healthy: an offer from the same peer
 #: under a new signalling id (it re-registered) is declined. Above the sync heartbeat
 #: interval (1 s), below its loss timeout (3 s) plus slack; an older link may be a dead one
@@ -110,6 +111,8 @@ class WebRtcTransport:
         keepalive_interval: float = 10.0,
         reconnect_signalling: bool = True,
         batch_bytes: int = DEFAULT_FRAME_BYTES,
+        peer_rate: float = PEER_MESSAGE_RATE,
+        peer_burst: float = PEER_MESSAGE_BURST,
     ) -> None:
         self.reconnect_signalling = reconnect_signalling
         #: Largest frame of several reliable messages to one peer (0: never batch).
@@ -122,7 +125,9 @@ class WebRtcTransport:
             self.url, id_timeout=signalling_timeout, keepalive_interval=keepalive_interval
         )
         self.stats: dict[str, int] = {
-            "dropped_incoming": 0,
+            "dropped_incoming": 0,  # both reasons below, every peer
+            "dropped_incoming:rate_limited": 0,  # over a peer's budget (``peer_rate``)
+            "dropped_incoming:queue_full": 0,  # a peer's lane full (``queue_size`` per peer)
             "dropped_outgoing": 0,
             "messages_in": 0,
             "messages_out": 0,
@@ -133,7 +138,12 @@ class WebRtcTransport:
         }
         self._local_peer_id: str | None = None
         self._lock = threading.Lock()
-        self._events: collections.deque[TransportEvent] = collections.deque()
+        # Incoming events, one lane of ``queue_size`` per peer (see ``_fair``): a flooding
+        # peer can fill only its own. Its budget is spent on the network thread, before a
+        # message may take a place.
+        self._events: FairQueue[str, TransportEvent] = FairQueue(queue_size, "Incoming",
+                                                                 logger)
+        self._budget = PeerBudget(peer_rate, peer_burst)  # network thread only
         self._connected: set[str] = set()
         self._pending_sends = 0
         #: Sends from the game thread wait here; one wake-up of the network loop takes them
@@ -141,7 +151,6 @@ class WebRtcTransport:
         self._outbox: collections.deque[tuple[tuple[str, ...] | None, int, bytes]] = \
             collections.deque()
         self._drain_scheduled = False
-        self._last_drop_warning = 0.0
         self._links: dict[str, PeerLink] = {}  # network thread only, by signalling id
         # Network thread only: a remote signalling id -> that peer's first (stable) id; stable
         # id -> its latest signalling id; links being retired without events; last receive.
@@ -168,10 +177,16 @@ class WebRtcTransport:
         self._net.call_soon(self._start_on_loop)
 
     def poll(self, max_items: int | None = None) -> list[TransportEvent]:
-        """Take pending events, oldest first; never blocks."""
+        """Take pending events; never blocks. Each peer's events come in the order they
+        arrived, and the peers take turns (one event each, round-robin), so a peer with a
+        long backlog cannot delay the others' by more than one event per turn."""
         with self._lock:
-            count = len(self._events) if max_items is None else min(max_items, len(self._events))
-            return [self._events.popleft() for _ in range(count)]
+            return self._events.drain(max_items)
+
+    def dropped_incoming_by_peer(self) -> dict[str, int]:
+        """Incoming messages dropped so far, by the (stable) id of the peer that sent them."""
+        with self._lock:
+            return dict(self._events.dropped_by)
 
     def send(self, peer_id: str, channel: int, data: bytes) -> None:
         """Enqueue ``data`` for ``peer_id``; unknown peers and full queues drop and count."""
@@ -311,27 +326,26 @@ class WebRtcTransport:
     # --- event queue (called on the network thread) --------------------------------------------
 
     def _emit(self, event: TransportEvent) -> None:
+        """Queue ``event`` in its peer's lane (local events in lane ""). Only messages are
+        ever dropped: losing a connect/disconnect would corrupt the session."""
+        now = time.monotonic()
         with self._lock:
-            if isinstance(event, Message) and len(self._events) >= self.queue_size:
-                # Only data is dropped: losing a connect/disconnect would corrupt the session.
-                self.stats["dropped_incoming"] += 1
-                now = time.monotonic()
-                warn = now - self._last_drop_warning >= _DROP_WARNING_INTERVAL
-                if warn:
-                    self._last_drop_warning = now
-            else:
-                warn = False
-                self._events.append(event)
-                if isinstance(event, PeerConnected):
-                    self._connected.add(event.peer_id)
-                elif isinstance(event, PeerDisconnected):
-                    self._connected.discard(event.peer_id)
-        if warn:
-            logger.warning(
-                "Incoming queue full (%d): dropped %d messages so far; poll() more often",
-                self.queue_size,
-                self.stats["dropped_incoming"],
-            )
+            if isinstance(event, Message):
+                if not self._budget.take(event.peer_id, now):
+                    self._events.count_drop(event.peer_id, now, "over budget")
+                    self.stats["dropped_incoming:rate_limited"] += 1
+                    self.stats["dropped_incoming"] += 1
+                elif not self._events.put(event.peer_id, event, now):
+                    self.stats["dropped_incoming:queue_full"] += 1
+                    self.stats["dropped_incoming"] += 1
+                return
+            peer = event.peer_id if isinstance(event, PeerConnected | PeerDisconnected) else ""
+            self._events.put(peer, event, now, keep=True)
+            if isinstance(event, PeerConnected):
+                self._connected.add(event.peer_id)
+            elif isinstance(event, PeerDisconnected):
+                self._connected.discard(event.peer_id)
+                self._budget.forget(event.peer_id)
 
     # --- network thread -----------------------------------------------------------------------
 
@@ -360,7 +374,8 @@ class WebRtcTransport:
             peer_id = await self._client.connect()
         except SignallingError as exc:
             logger.error("%s", exc)
-            self._emit(TransportError(str(exc), fatal=True))
+            self._emit(TransportError(str(exc), fatal=True,
+                                      refused=isinstance(exc, SignallingRefused)))
             return
         self._local_peer_id = self._signalling_id = peer_id
         logger.info("Joined %s as peer %s", self.url, peer_id)

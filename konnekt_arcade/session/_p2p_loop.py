@@ -9,7 +9,8 @@ Game data framing: lobby sync messages are JSON envelopes and always start with 
 data is sent as ``GAME_DATA_PREFIX`` (one 0x00 byte) + payload, on channel 1 (unreliable) or
 channel 0 (reliable, ordered with the lobby traffic). A received message starting with the
 prefix is game data and never reaches the sync decoder; anything else on channel 1 is dropped
-and counted (``stats["dropped:bad_game_data"]``).
+and counted (``stats["dropped:bad_game_data"]``), and so is game data over ``MAX_GAME_DATA``
+(``stats["dropped:game_data_too_large"]``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..net import (
     TransportEvent,
 )
 from ..sync import (
+    MAX_MESSAGE_SIZE,
     PROTOCOL_VERSION,
     FullSyncResponse,
     LobbySnapshot,
@@ -44,8 +46,9 @@ from ..sync import (
 )
 from ..sync import Command as WireCommand
 from ._errors import P2PError, SendFailed, Serialization
+from ._fragments import FRAGMENT_PREFIX, Reassembly, split
 from ._ice import IceProbe
-from ._queues import DropOldestQueue
+from ._queues import FairQueue
 
 logger = logging.getLogger("konnekt_arcade.session")
 
@@ -105,10 +108,14 @@ class P2PLoop:
         self._transport_factory = transport_factory
         self._sync_factory = sync_factory
         self._probe = ice_probe
-        self._game_data: DropOldestQueue[GameData] = DropOldestQueue(queue_size, "game data",
-                                                                     logger)
-        self._commands: DropOldestQueue[BaseModel] = DropOldestQueue(queue_size, "P2P command",
-                                                                     logger)
+        # Peer input, one lane of ``queue_size`` per peer: a noisy peer evicts only its own.
+        self._game_data: FairQueue[str, GameData] = FairQueue(queue_size, "game data", logger,
+                                                              drop_oldest=True)
+        self._commands: FairQueue[str, BaseModel] = FairQueue(queue_size, "P2P command",
+                                                              logger, drop_oldest=True)
+        # Lobby messages over 64 KiB (a big snapshot) travel in parts (see _fragments).
+        self._fragments = Reassembly(MAX_MESSAGE_SIZE, self.stats)
+        self._fragment_number = 0
         self._closed = False
         # Reconnection: the transport can be dropped and replaced under the same sync engine.
         self._suspended = False
@@ -154,10 +161,19 @@ class P2PLoop:
         if sync is None or transport is None:
             return
         for peer, data in sync.data_to_send():
-            transport.send(peer, channel_for(data), data)
+            self._send_sync(transport, peer, data)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
+
+    def _send_sync(self, transport: Transport, peer: str, data: bytes) -> None:
+        """One lobby message, in parts if it is large (parts go on the reliable channel)."""
+        parts = split(data, self._fragment_number)
+        if len(parts) > 1:
+            self._fragment_number += 1
+            self.stats["fragmented_out"] += 1
+        for part in parts:
+            transport.send(peer, channel_for(data), part)
 
     def _ensure_transport(self) -> Transport | None:
         if self.transport is None and not self._closed and not self._suspended:
@@ -186,6 +202,7 @@ class P2PLoop:
         elif name == "PeerDisconnected" and sync is not None:
             peer, reason = event.peer_id, event.reason  # type: ignore[union-attr]
             self._last_heard.pop(peer, None)
+            self._fragments.forget(peer)
             last = self.transport is not None and not self.transport.connected_peers()
             if not (last and self.on_mesh_lost(peer, reason, now)):
                 sync.peer_disconnected(peer, now)
@@ -193,12 +210,21 @@ class P2PLoop:
 
     def _on_message(self, msg: Message, now: float) -> None:
         self._last_heard[msg.peer_id] = now
+        if msg.data[:1] == FRAGMENT_PREFIX:
+            whole = self._fragments.feed(msg.peer_id, msg.data,
+                                         reliable=msg.channel == CHANNEL_RELIABLE)
+            if whole is None:
+                return
+            msg = Message(msg.peer_id, msg.channel, whole)
         data = msg.data
-        if data[:1] == GAME_DATA_PREFIX:
+        if data[:1] == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
+            # Only a peer that skipped send_game_data's check sends this: never queued.
+            self.stats["dropped:game_data_too_large"] += 1
+        elif data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
             who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
-            self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE,
-                                         who))
+            self._game_data.put(msg.peer_id, GameData(
+                msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE, who), now)
         elif msg.channel != CHANNEL_RELIABLE and channel_for(data) == CHANNEL_RELIABLE:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:
@@ -208,15 +234,15 @@ class P2PLoop:
             self.sync.receive(msg.peer_id, data, now)
             if data.startswith(_COMMAND_HEAD) and self.sync.stats["dropped"] == dropped:
                 # Only what passed the sync engine's rate and size limits is parsed again.
-                self._peek_command(data)
+                self._peek_command(msg.peer_id, data, now)
 
-    def _peek_command(self, data: bytes) -> None:
+    def _peek_command(self, peer: str, data: bytes, now: float) -> None:
         try:
             wire = decode(data)
         except Exception:
             return  # the sync engine counts it
         if isinstance(wire, WireCommand):
-            self._commands.put(wire.command)
+            self._commands.put(peer, wire.command, now)
 
     # --- reconnection -------------------------------------------------------------------------
 
@@ -287,12 +313,13 @@ class P2PLoop:
             data = encode(FullSyncResponse(snapshot=snapshot))
         except Exception as exc:
             raise Serialization(f"could not encode the snapshot: {exc}") from exc
-        transport.send(peer_id, CHANNEL_RELIABLE, data)
+        self._send_sync(transport, peer_id, data)
         logger.info("✅ Sent full sync to %s", peer_id)
 
     def drain_domain_commands(self) -> list[Any]:
         """User commands that arrived from peers (as the host receives them, before its
-        authority checks), oldest first; bounded by ``queue_size`` (oldest dropped)."""
+        authority checks): each peer's in order, the peers taking turns; at most
+        ``queue_size`` per peer (that peer's oldest dropped)."""
         return self._commands.drain()
 
     def current_sequence(self) -> int:
@@ -330,13 +357,18 @@ class P2PLoop:
             self.transport.send(peer, channel, payload)
 
     def drain_game_data(self, max_items: int | None = None) -> list[GameData]:
-        """Received game data, oldest first (queue bounded by ``queue_size``; when full the
-        oldest item is dropped and counted in ``game_data_dropped``)."""
+        """Received game data: each peer's oldest first, the peers taking turns (at most
+        ``queue_size`` per peer; when a peer's lane is full its oldest item is dropped and
+        counted in ``game_data_dropped`` and ``game_data_dropped_by``)."""
         return self._game_data.drain(max_items)
 
     @property
     def game_data_dropped(self) -> int:
         return self._game_data.dropped
+
+    def game_data_dropped_by(self) -> dict[str, int]:
+        """Game data dropped so far, by sending peer."""
+        return dict(self._game_data.dropped_by)
 
     # --- state --------------------------------------------------------------------------------
 

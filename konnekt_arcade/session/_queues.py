@@ -1,4 +1,9 @@
-"""Bounded queues between the network and the game, with a counted overflow policy."""
+"""Bounded queues between the network and the game, with a counted overflow policy.
+
+``FairQueue`` (one lane per peer, drained round-robin) lives in ``net._fair`` because the
+transports use it too and ``net`` is the lower layer; it is re-exported here for the session's
+queues of peer input (game data, peer commands), so a noisy peer evicts only its own items.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ import collections
 import logging
 import time
 from typing import Generic, TypeVar
+
+from ..net._fair import FairQueue
+
+__all__ = ["DropOldestQueue", "FairQueue"]
 
 T = TypeVar("T")
 WARNING_INTERVAL = 5.0

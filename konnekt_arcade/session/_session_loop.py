@@ -234,9 +234,13 @@ class SessionLoop:
                 out[total] = sync.stats[total]
         if transport is not None:
             out.update({f"transport:{k}": v for k, v in getattr(transport, "stats", {}).items()})
+            by_peer = getattr(transport, "dropped_incoming_by_peer", dict)()
+            out.update({f"transport:dropped_incoming_from:{p}": n for p, n in by_peer.items()})
         out["dropped:domain_events"] = self._domain_events.dropped
         out["dropped:notices"] = self._notices.dropped
         out["dropped:game_data"] = self._p2p.game_data_dropped
+        out.update({f"dropped:game_data_from:{p}": n
+                    for p, n in self._p2p.game_data_dropped_by().items()})
         return out
 
     def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
@@ -441,7 +445,7 @@ class SessionLoop:
             if event.fatal and self.stage is ConnectionStage.SIGNALLING:
                 self._fail(ConnectionFailed(
                     f"Could not connect to signalling server {self.signalling_url}: "
-                    f"{event.message}. Check: the server is running and the URL is right"))
+                    f"{event.message}. Check: {_check_for(event)}"))
             elif not event.fatal:
                 self._last_peer_error = event.message
         elif name == "SignallingLost":
@@ -475,3 +479,14 @@ class SessionLoop:
                     self._rc_started = self._rc_next = self._rc_deadline = None
             else:
                 self._domain_events.put(event)
+
+
+def _check_for(error: TransportError) -> str:
+    """What a player can do about a fatal signalling error."""
+    if error.refused and "room full" in error.message:
+        return ("this lobby is full on that signalling server; try again when a player has "
+                "left, or have the server run with a higher --max-peers-per-room")
+    if error.refused:
+        return ("the signalling server is at its limit; try again later, or have it run with "
+                "a higher --max-rooms")
+    return "the server is running and the URL is right"

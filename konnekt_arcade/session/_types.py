@@ -16,7 +16,10 @@ class SessionStats(dict[str, int]):
     reason: ``sync:dropped:<reason>`` (e.g. ``too_large``, ``malformed``, ``bad_version``,
     ``rate_limited``, ``not_from_host``, ``duplicate``), ``sync:rejected:<kind>`` (a command
     type, ``password``, ``rate_limited``, ``host_claim``), ``transport:*`` and this session's
-    own queues (``dropped:domain_events``, ...). Reading it is cheap; nothing resets it.
+    own queues (``dropped:domain_events``, ...). Per peer: ``transport:dropped_incoming_from:
+    <peer>`` (over that peer's message budget or its incoming lane full; reasons in
+    ``transport:dropped_incoming:rate_limited`` / ``:queue_full``) and
+    ``dropped:game_data_from:<peer>``. Reading it is cheap; nothing resets it.
     """
 
     def __call__(self) -> SessionStats:

@@ -23,10 +23,12 @@ from ..domain import Lobby, LobbyDomainEvent, UserCommand
 
 #: Bumped on any incompatible change; peers drop messages of another version.
 PROTOCOL_VERSION = 1
-#: Refused before parsing. A 16-player snapshot with full history is ~40 KiB;
-#: 256 KiB leaves room while keeping a hostile peer from making us parse
-#: megabytes (SCTP over aiortc handles messages of this size fine).
-MAX_MESSAGE_SIZE = 256 * 1024
+#: Refused before parsing. A snapshot of a lobby at every domain maximum is ~1.85 MB
+#: (measured in tests/session/test_late_join_at_every_maximum.py: 64 participants, 50 chat
+#: lines of 280 emoji, 32 queued activities, the kept finished runs, every field at its
+#: limit); 4 MiB is twice that, and still keeps a hostile peer from making us parse more.
+#: Over 64 KiB travels in parts (session/_fragments).
+MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 #: "To the end of the log" for RequestMissingEvents.
 END_OF_LOG = 2**63 - 1
 #: Longest password proof / reconnect token we parse (hex sha256 is 64).

@@ -12,7 +12,7 @@ from konnekt_arcade.testing import memory_builder, run_views_until
 DT = 1 / 60
 
 
-def pump(condition: Any, *views: Any, timeout: float = 10.0, what: str = "condition") -> None:
+def pump(condition: Any, *views: Any, timeout: float = 60.0, what: str = "condition") -> None:
     run_views_until(condition, *views, timeout=timeout, what=what, delta_time=DT)
 
 
@@ -71,7 +71,7 @@ def test_spectator_watches_the_host_collect_coins(window: Any, host_and_spectato
     window.show_view(playing)
     playing.on_key_release(65363, 0)
     # the run ends when the host (the only player) submits at the end of its 3 s
-    pump(lambda: host.hook.lobby.finished_runs, playing, watching, timeout=15,
+    pump(lambda: host.hook.lobby.finished_runs, playing, watching, timeout=60,
          what="run finished")
     result = host.hook.lobby.finished_runs[-1].results
     assert len(result) == 1 and result[0].data["coins"] == len(playing.round.model.collected)

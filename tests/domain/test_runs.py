@@ -8,10 +8,16 @@ import pytest
 
 from konnekt_arcade.domain import (
     DomainCommand,
+    DomainError,
     LeaveReason,
     RunStatus,
+    check_wire_safe,
 )
-from konnekt_arcade.domain._models import FINISHED_RUNS_KEPT
+from konnekt_arcade.domain._models import (
+    FINISHED_RUNS_KEPT,
+    FINISHED_RUNS_WITH_DATA,
+    MAX_QUEUED_ACTIVITIES,
+)
 
 from .conftest import Harness, kinds
 
@@ -60,8 +66,53 @@ def test_queue_validation(trio, kind: str, name: str, reason: str) -> None:
 
 def test_queue_accepts_64_char_fields(trio) -> None:
     h, host, _ = trio
-    h.do(C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="x" * 64,
-                         name="y" * 64), host)
+    events = h.do(C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="x" * 64,
+                                  name="y" * 64), host)
+    assert kinds(events) == ["ActivityQueued"]
+    assert h.lobby is not None
+    (act,) = h.lobby.activity_queue
+    assert (act.activity_type, act.name) == ("x" * 64, "y" * 64)
+
+
+NON_FINITE = [float("nan"), float("inf"), float("-inf")]
+NON_FINITE_REASON = "must not contain NaN or infinity (JSON has no such numbers)"
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("shape", ["top", "nested"])
+def test_queue_refuses_non_finite_config(trio, bad: float, shape: str) -> None:
+    """NaN/inf are not JSON: replicas would see null where the host kept the number."""
+    h, host, _ = trio
+    config = {"speed": bad} if shape == "top" else {"a": [1, {"b": bad}]}
+    cmd = C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="t", name="T",
+                          config=config)
+    assert h.fail(cmd, host) == f"activity config {NON_FINITE_REASON}"
+    h.queue(config={"speed": 1.5, "big": 1e308})  # finite floats stay welcome
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+def test_a_guest_can_check_before_sending(trio, bad: float) -> None:
+    """``check_wire_safe``: what a guest checks before the wire would turn NaN into null."""
+    h, host, (guest, _) = trio
+    ok = C.SubmitResult(lobby_id=h.lid, run_id=h.lid, participant_id=guest, data={"x": 1.5})
+    check_wire_safe(ok)
+    check_wire_safe(C.SetReady(lobby_id=h.lid, participant_id=guest, ready=True))
+    for cmd, what in ((ok.model_copy(update={"data": {"x": [bad]}}), "result data"),
+                      (C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="t",
+                                       name="T", config={"x": bad}), "activity config")):
+        with pytest.raises(DomainError) as exc:
+            check_wire_safe(cmd)
+        assert exc.value.reason == f"{what} {NON_FINITE_REASON}"
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+def test_submit_refuses_non_finite_result_data(trio, bad: float) -> None:
+    h, _, (guest, _) = trio
+    run = h.queue_and_start()
+    cmd = C.SubmitResult(lobby_id=h.lid, run_id=run, participant_id=guest,
+                         data={"times": [1.0, bad]})
+    assert h.fail(cmd, guest) == f"result data {NON_FINITE_REASON}"
+    assert kinds(h.submit(guest, data={"times": [1.0, 2.5]}))[0] == "ResultSubmitted"
 
 
 def test_remove_queued_activity(trio) -> None:
@@ -463,3 +514,34 @@ def test_finished_runs_are_bounded(make_lobby) -> None:
     # the leaderboard keeps totals of all runs
     assert h.board(host).score == FINISHED_RUNS_KEPT + 5
     assert h.board(host).runs_played == FINISHED_RUNS_KEPT + 5
+
+
+def test_only_the_newest_finished_runs_keep_result_data(make_lobby) -> None:
+    """Older kept runs keep scores and times but drop ``data``: a snapshot carries the whole
+    history, and at every maximum the data made it 11 MB (see FINISHED_RUNS_WITH_DATA)."""
+    h, host, (guest,) = make_lobby(1)
+    for i in range(FINISHED_RUNS_WITH_DATA + 3):
+        h.queue_and_start()
+        h.submit(host, i, data={"run": i}, time_taken_ms=100 + i)
+        h.submit(guest, 10 * i, data={"run": i, "who": "guest"})
+    assert h.lobby is not None
+    runs = h.lobby.finished_runs
+    assert len(runs) == FINISHED_RUNS_WITH_DATA + 3
+    newest, older = runs[-FINISHED_RUNS_WITH_DATA:], runs[:-FINISHED_RUNS_WITH_DATA]
+    assert all(r.data for run in newest for r in run.results)
+    assert all(r.data == {} for run in older for r in run.results)
+    # nothing else of an older run is lost
+    first = older[0]
+    assert [(r.participant_id, r.score, r.time_taken_ms) for r in first.results] == [
+        (host, 0, 100), (guest, 0, 0)]
+    assert first.activity.name == "Pong"
+
+
+def test_the_activity_queue_is_bounded(trio) -> None:
+    h, host, _ = trio
+    for i in range(MAX_QUEUED_ACTIVITIES):
+        h.queue(f"A{i}")
+    extra = C.QueueActivity(lobby_id=h.lid, host_id=host, activity_type="t", name="one more")
+    assert h.fail(extra, host) == f"the activity queue is full ({MAX_QUEUED_ACTIVITIES} activities)"
+    h.start()  # a started activity leaves the queue and makes room
+    h.queue("one more")

@@ -12,8 +12,10 @@ from konnekt_arcade.testing import click, memory_builder, run_views_until, type_
 DT = 1 / 60
 
 
-def pump(condition: Any, *views: LobbyView, timeout: float = 5.0, what: str = "condition") -> None:
-    """Run frames of every view (shown or not) until ``condition()``."""
+def pump(condition: Any, *views: LobbyView, timeout: float = 60.0,
+         what: str = "condition") -> None:
+    """Run frames of every view (shown or not) until ``condition()``; ``timeout`` guards
+    against a hang (frames run on wall-clock time: a busy machine is slow)."""
     run_views_until(condition, *views, timeout=timeout, what=what, delta_time=DT)
 
 

@@ -20,7 +20,7 @@ from ._lobby_helpers import pump
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "arcade_lobby.py"
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
 
 def readme_snippet() -> str:
@@ -58,7 +58,7 @@ def test_example_runs(window: arcade.Window, monkeypatch: pytest.MonkeyPatch,
         assert isinstance(view, LobbyView)
         type_text(window, view.screen.widgets["name"], "Alice")
         click(window, view.screen.widgets["host"])
-        pump(lambda: view.screen.name == "lobby", view, timeout=20, what="hosted")
+        pump(lambda: view.screen.name == "lobby", view, timeout=60, what="hosted")
         seen.append(view.hook.session.signalling_url)
         click(window, view.screen.widgets["queue:dice"])
         pump(lambda: view.hook.lobby.activity_queue, view)

@@ -10,6 +10,10 @@ from konnekt_arcade import ConnectionStage, DomainCommand, SessionHook
 from konnekt_arcade.domain import LeaveReason, RunStatus
 from konnekt_arcade.testing import MockWindow, SessionGroup, memory_builder
 
+#: Deadline of every wait: a guard against a hang, not a speed claim (the reconnect backoff
+#: and frames run on wall-clock time, and a busy machine is slow at both).
+HANG = 60.0
+
 
 class Recorder:
     """Records every callback of the hooks it listens to."""
@@ -42,7 +46,7 @@ def hooked(group: SessionGroup) -> tuple[SessionHook, SessionHook, Recorder, Rec
 
 
 def pump(window: MockWindow, condition: Any, what: str) -> None:
-    window.run_until(condition, timeout=5, what=what)
+    window.run_until(condition, timeout=HANG, what=what)
 
 
 def test_each_callback_is_dispatched(memory_sessions: SessionGroup) -> None:
@@ -121,7 +125,7 @@ def test_disconnect_and_reconnect_callbacks() -> None:
         pump(window, lambda: rec.args("on_participant_disconnected"), "disconnected")
         assert rec.args("on_participant_disconnected")[0] == (guest.local_participant_id(),)
         # The guest lost every peer: it reconnects by itself, and says so.
-        window.run_until(lambda: rec.args("on_participant_reconnected"), timeout=10,
+        window.run_until(lambda: rec.args("on_participant_reconnected"), timeout=HANG,
                          what="reconnected")
         attempt, delay, reason = grec.args("on_reconnecting")[0]
         assert attempt == 1 and delay > 0 and reason
@@ -154,7 +158,7 @@ def test_decorator_style_and_view_attach(memory_sessions: SessionGroup,
     memory_sessions.guest.submit_command(DomainCommand.SendChat(
         lobby_id=memory_sessions.guest.lobby_id(),
         participant_id=memory_sessions.guest.local_participant_id(), text="gg"))
-    mock_window.run_until(lambda: seen, timeout=5, what="chat")
+    mock_window.run_until(lambda: seen, timeout=HANG, what="chat")
     assert seen == ["gg"] and GameView.updates >= 1
     hook.detach()
     assert view.on_update.__func__ is GameView.on_update  # type: ignore[attr-defined]

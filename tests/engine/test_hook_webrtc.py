@@ -9,7 +9,7 @@ import pytest
 from konnekt_arcade import ConnectionStage, P2PLoopBuilder, SessionHook
 from konnekt_arcade.testing import MockWindow, SessionGroup
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
 
 def test_hook_over_webrtc(webrtc_sessions: SessionGroup) -> None:
@@ -25,7 +25,7 @@ def test_hook_over_webrtc(webrtc_sessions: SessionGroup) -> None:
 
     host.chat("welcome")
     webrtc_sessions.host.send_game_data(b"tick", reliable=True)
-    window.run_until(lambda: chats and data and joined, timeout=20, what="chat + data")
+    window.run_until(lambda: chats and data and joined, timeout=60, what="chat + data")
     assert chats == ["welcome"] and data == [b"tick"] and joined == ["Guest 1"]
 
 
@@ -41,7 +41,7 @@ def test_non_blocking_guest_stages_through_the_hook(signalling_server: Any) -> N
     synced: list[str] = []
     guest.push_handlers(on_lobby_synced=lambda lobby: synced.append(lobby.name))
     try:
-        window.run_until(lambda: synced, timeout=20, what="guest synced")
+        window.run_until(lambda: synced, timeout=60, what="guest synced")
         assert stages == [ConnectionStage.SIGNALLING, ConnectionStage.PEER_ID,
                           ConnectionStage.CONNECTED, ConnectionStage.SYNCED]
         assert synced == ["Room"] and host.is_host()

@@ -17,9 +17,9 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from konnekt_arcade import DomainCommand, IceServer, P2PError, P2PLoopBuilder, SessionLoop
+from konnekt_arcade import DomainCommand, IceServer, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.sync import SyncConfig
-from tests._helper_child import emit, next_command, read_commands
+from tests._helper_child import emit, emit_error, next_command, read_commands
 
 applied: list[tuple[int, int, str]] = []
 _last_seq = 0
@@ -125,6 +125,8 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
     elif kind == "pairs":
         emit({"event": "pairs", "pairs": {peer: asdict(pair) for peer, pair
                                           in session.selected_candidate_pairs().items()}})
+    else:
+        raise ValueError(f"unknown command {kind!r}")
     return session
 
 
@@ -162,8 +164,8 @@ def main() -> None:
             if cmd:
                 try:
                     session = run(session, cmd)
-                except (P2PError, TypeError, AssertionError) as exc:
-                    emit({"event": "error", "type": type(exc).__name__, "message": str(exc)})
+                except Exception as exc:
+                    emit_error(exc)
             if session is not None:
                 session.poll()
                 record(session)
@@ -174,6 +176,9 @@ def main() -> None:
                     emit({"event": "notice", "type": type(notice).__name__,
                           "t": time.monotonic(), **notice_fields(notice)})
             time.sleep(0.005)
+    except Exception as exc:  # poll() or a drain raised: the test must hear of it
+        emit_error(exc)
+        raise
     finally:
         if session is not None:
             session.close()

@@ -10,7 +10,7 @@ import pytest
 
 from konnekt_arcade.net import SignallingServer
 
-from .._helper_process import Event, HelperProcess, converge
+from .._helper_process import Event, HelperProcess, converge, stop_all
 
 __all__ = ["Event", "Proc", "Procs", "converge", "converge_on", "lobby"]
 
@@ -34,7 +34,7 @@ class Procs:
         started = [Proc(prefix) for prefix in prefixes]
         self.all.extend(started)
         for p in started:
-            p.wait_for(lambda e: e["event"] == "started", timeout=30)
+            p.wait_for(lambda e: e["event"] == "started")
         return started
 
 
@@ -44,8 +44,7 @@ def procs() -> Iterator[Procs]:
     try:
         yield pool
     finally:
-        for p in pool.all:
-            p.stop()
+        stop_all(pool.all)
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def lobby(url: str, host: Proc, guests: list[Proc], names: list[str],
 
 
 def converge_on(procs: list[Proc], done: Callable[[Event], bool],
-                timeout: float = 20) -> list[Event]:
+                timeout: float = 60) -> list[Event]:
     """``converge`` until the agreed state also satisfies ``done`` (commands sent to other
     processes may not have reached the host yet when the states first agree)."""
     deadline = time.monotonic() + timeout

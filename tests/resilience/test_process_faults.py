@@ -11,7 +11,11 @@ from konnekt_arcade.net import SignallingServer
 
 from .conftest import Proc, Procs, converge, converge_on, lobby
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
+
+#: Waits below are deadlines against a hang, not speed claims (those live in bench/): four
+#: processes on a busy 2-core machine can take several times the protocol's own timeouts.
+HANG = 60.0
 
 
 def applied_set(state: dict[str, object]) -> set[tuple[int, int, str]]:
@@ -19,11 +23,13 @@ def applied_set(state: dict[str, object]) -> set[tuple[int, int, str]]:
 
 
 def new_host_after_kill(survivors: list[Proc], marks: list[int], killed_at: float,
-                        limit: float = 5.0) -> Proc:
-    """The survivor that announces itself host (HostChanged is_local) within ``limit`` s."""
+                        limit: float = HANG) -> Proc:
+    """The survivor that announces itself host (HostChanged is_local); ``limit`` only guards
+    against a hang (how fast a host takes over is a speed goal, measured in bench/)."""
     deadline = killed_at + limit
     while time.monotonic() < deadline:
         for p, mark in zip(survivors, marks, strict=True):
+            p.raise_errors()
             with p._cond:
                 if any(e.get("event") == "notice" and e["type"] == "HostChanged"
                        and e.get("is_local") for e in p.events[mark:]):
@@ -49,6 +55,7 @@ def test_host_killed_mid_activity_migrates_without_losing_events(
     host.kill()
     killed_at = time.monotonic()
     new_host = new_host_after_kill(guests, marks, killed_at)
+    # Every survivor follows the one new host (none elected itself as well).
     states = converge(guests)
     assert sum(bool(s["is_host"]) for s in states) == 1
     final = applied_set(new_host.state())
@@ -82,7 +89,7 @@ def test_guest_restarts_with_saved_token_and_absent_guest_times_out(
     ann2.notice("Welcomed", participant_id=ids["Ann"], rejoined=True)
     back = ann2.state()
     assert back["participant"] == ids["Ann"] and back["score"] == 42
-    left = host.wait_for(lambda e: e.get("type") == "GuestLeft", timeout=12, after=mark)
+    left = host.wait_for(lambda e: e.get("type") == "GuestLeft", timeout=HANG, after=mark)
     assert left["participant_id"] == ids["Ben"] and left["reason"] == "timed_out"
     states = converge([host, ann2])
     assert states[0]["participants"] == {host.state()["participant"]: True, ids["Ann"]: True}
@@ -99,13 +106,13 @@ def test_signalling_server_gone_lobby_keeps_working_and_migrates(
         server.stop()
     for p in procs.all:
         p.wait_for(lambda e: e.get("type") == "TransportNotice"
-                   and e.get("kind") == "SignallingLost", timeout=10)
+                   and e.get("kind") == "SignallingLost", timeout=HANG)
     host.command(cmd="queue", name="Offline round")
     guests[1].command(cmd="chat", text="still-here-", count=3)
     converge_on([host, *guests], lambda s: "still-here-2" in s["chat"])
     marks = [g.mark() for g in guests]
     host.kill()
-    new_host_after_kill(guests, marks, time.monotonic(), limit=5.0)
+    new_host_after_kill(guests, marks, time.monotonic())
     states = converge(guests)
     assert sum(bool(s["is_host"]) for s in states) == 1
 
@@ -117,9 +124,9 @@ def test_guest_that_loses_its_network_reconnects_as_itself(
     old_peer = ann.state()["peer"]
     mark = ann.mark()
     ann.command(cmd="cut")
-    ann.notice("Reconnecting", after=mark, timeout=5)
-    ann.notice("Reconnected", after=mark, timeout=15)
-    ann.notice("Welcomed", after=mark, participant_id=ids["Ann"], rejoined=True, timeout=10)
+    ann.notice("Reconnecting", after=mark, timeout=HANG)
+    ann.notice("Reconnected", after=mark, timeout=HANG)
+    ann.notice("Welcomed", after=mark, participant_id=ids["Ann"], rejoined=True, timeout=HANG)
     state = ann.state()
     assert state["participant"] == ids["Ann"] and state["peer"] != old_peer
     assert state["stage"] == "synced"

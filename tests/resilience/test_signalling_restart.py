@@ -9,7 +9,7 @@ from konnekt_arcade.net import SignallingServer
 
 from .conftest import Proc, Procs, converge, converge_on, lobby
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
 
 
 def transport_notices(p: Proc, kind: str) -> list[dict[str, object]]:
@@ -17,7 +17,7 @@ def transport_notices(p: Proc, kind: str) -> list[dict[str, object]]:
         return [e for e in p.events if e.get("type") == "TransportNotice" and e["kind"] == kind]
 
 
-def wait_transport_notice(p: Proc, kind: str, after: int = 0, timeout: float = 10) -> None:
+def wait_transport_notice(p: Proc, kind: str, after: int = 0, timeout: float = 60) -> None:
     p.wait_for(lambda e: e.get("type") == "TransportNotice" and e.get("kind") == kind,
                timeout=timeout, after=after)
 
@@ -40,16 +40,16 @@ def test_signalling_restart_keeps_links_and_lets_a_new_guest_join(procs: Procs) 
     server = SignallingServer(port=port).start()
     try:
         for p, mark in zip(members, marks, strict=True):
-            wait_transport_notice(p, "SignallingRestored", after=mark, timeout=30)
+            wait_transport_notice(p, "SignallingRestored", after=mark, timeout=60)
         ben.command(cmd="chat", text="restored-", count=3)
         cid.command(cmd="guest", url=server.url, session=session)
-        cid.wait_for(lambda e: e["event"] == "ready", timeout=30)
+        cid.wait_for(lambda e: e["event"] == "ready", timeout=60)
         cid.command(cmd="join", name="Cid")
-        cid_id = str(cid.notice("Welcomed", timeout=20)["participant_id"])
+        cid_id = str(cid.notice("Welcomed", timeout=60)["participant_id"])
         cid.command(cmd="chat", text="newcomer-", count=2)
         states = converge_on([*members, cid], lambda s: {"while-down-2", "restored-2",
                                                          "newcomer-1"} <= set(s["chat"]),
-                             timeout=30)
+                             timeout=60)
     finally:
         server.stop()
     chat = states[0]["chat"]

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from .._coturn import Coturn, turnserver
-from .._helper_process import REPO, HelperProcess, converge
+from .._helper_process import REPO, HelperProcess, converge, stop_all
 
 pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -165,8 +165,7 @@ def peers(strict_nat: StrictNat) -> Iterator[tuple[HelperProcess, HelperProcess]
             started[-1].wait_for(lambda e: e["event"] == "started", timeout=60)
         yield started[0], started[1]
     finally:
-        for p in started:
-            p.stop()
+        stop_all(started)
 
 
 def _pairs(proc: HelperProcess) -> dict[str, dict[str, object]]:

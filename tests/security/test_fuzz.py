@@ -17,8 +17,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from konnekt_arcade.domain import DomainCommand, state_hash
-from konnekt_arcade.sync import FullSyncResponse, LobbySync, WireError, decode, encode
+from konnekt_arcade.domain import DomainCommand, Lobby, state_hash
+from konnekt_arcade.sync import Command, FullSyncResponse, LobbySync, WireError, decode, encode
 from tests.sync.simnet import SimNet
 
 EXAMPLES = int(os.environ.get("KONNEKT_FUZZ_EXAMPLES", "200"))
@@ -109,7 +109,7 @@ def test_receive_never_raises_and_strangers_change_nothing(batch) -> None:
     replica = LobbySync.create_guest("g")
     replica.receive("host", encode(_snapshot_msg(host)), 0.0)
     guest_before = state_hash(replica.lobby)
-    host_before = state_hash(host.lobby)
+    host_before = host.lobby
     for i, (peer, data) in enumerate(batch):
         host.receive(peer, data, 1.0 + i)
         if peer != "host":
@@ -125,15 +125,39 @@ def test_receive_never_raises_and_strangers_change_nothing(batch) -> None:
         # cannot even become host of the replica)
         assert state_hash(replica.lobby) == guest_before
         assert host.is_host
-        assert state_hash(host.lobby) == host_before or _only_timers_changed(host)
+        assert _unchanged_but_for_joins(host.lobby, host_before)
 
 
 def _snapshot_msg(host: LobbySync) -> FullSyncResponse:
     return FullSyncResponse(snapshot=host.snapshot())
 
 
-def _only_timers_changed(host) -> bool:
-    return all(p.connected for p in host.lobby.participants)
+def _unchanged_but_for_joins(lobby: Lobby, before: Lobby) -> bool:
+    """A stranger may join an open lobby (the corpus holds a genuine JoinLobby), which adds
+    its participant and leaderboard entry; everything that was there before stays as it was."""
+    known = {p.id for p in before.participants}
+    trimmed = lobby.model_copy(update={
+        "participants": tuple(p for p in lobby.participants if p.id in known),
+        "leaderboard": tuple(e for e in lobby.leaderboard if e.participant_id in known),
+    })
+    return state_hash(trimmed) == state_hash(before)
+
+
+def test_the_strangers_check_can_fail() -> None:
+    """The check above really compares: a renamed lobby, a dropped participant or a changed
+    ready flag of a known participant is caught; a stranger's join is not."""
+    host = LobbySync.create_host("host", "Lobby", "Host", 0.0)
+    before = host.lobby
+    host.receive("x", encode(Command(request_id=1, command=DomainCommand.JoinLobby(
+        lobby_id=before.id, guest_name="X"))), 1.0)
+    assert len(host.lobby.participants) == 2
+    assert _unchanged_but_for_joins(host.lobby, before)
+    assert not _unchanged_but_for_joins(before.model_copy(update={"name": "Owned"}), before)
+    assert not _unchanged_but_for_joins(before.model_copy(update={"participants": ()}), before)
+    me = before.participants[0]
+    ready = before.model_copy(update={"participants": (me.model_copy(
+        update={"ready": not me.ready}),)})
+    assert not _unchanged_but_for_joins(ready, before)
 
 
 def test_corpus_covers_the_interesting_messages() -> None:

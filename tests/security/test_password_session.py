@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from konnekt_arcade import ConnectionStage, DomainCommand, JoinRefused, P2PError, WrongPassword
@@ -12,7 +14,7 @@ def start_guest(builder, sid, password):
     """Start a guest and poll host and guest until it synced or failed (one thread)."""
     host = builder.host
     guest = builder.password(password).start_session_guest("memory://", sid, [])
-    wait_until(lambda: guest.stage in (ConnectionStage.SYNCED, ConnectionStage.FAILED), 10,
+    wait_until(lambda: guest.stage in (ConnectionStage.SYNCED, ConnectionStage.FAILED), 30,
                host, guest)
     return guest
 
@@ -39,23 +41,27 @@ def test_right_password_joins_and_never_sends_the_password():
     builder = memory_builder()
     host, sid = builder.password("hunter2").build_session_host("memory://", [], "L", "Ann")
     builder.host = host
+    # Spy on the network itself, from before the guest exists: it sees every message both
+    # ways, the password proof included.
+    network = builder.network
     sent: list[bytes] = []
+    original = network._deliver
+
+    def spy(sender, receiver, channel, data):
+        sent.append(bytes(data))
+        return original(sender, receiver, channel, data)
+
+    network._deliver = spy
     guest = start_guest(builder, sid, "hunter2")
-    lobby_id = guest.lobby_id()
     try:
         assert guest.stage is ConnectionStage.SYNCED
-        transport = guest.p2p().transport
-        original = transport.send
-
-        def spy(peer, channel, data):
-            sent.append(bytes(data))
-            original(peer, channel, data)
-
-        transport.send = spy
+        lobby_id = guest.lobby_id()
         guest.submit_command(DomainCommand.JoinLobby(lobby_id=lobby_id, guest_name="Bob"))
         wait_until(lambda: guest.local_participant_id() is not None
-                   and host.state_hash() == guest.state_hash(), 5, host, guest)
+                   and host.state_hash() == guest.state_hash(), 30, host, guest)
         assert [p.name for p in host.get_lobby().participants] == ["Ann", "Bob"]
+        kinds = {json.loads(d)["msg"]["type"] for d in sent if d[:1] == b"{"}
+        assert {"AuthRequired", "Authenticate"} <= kinds, kinds  # the spy saw the proof
         assert not any(b"hunter2" in d for d in sent)
     finally:
         guest.close()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from konnekt_arcade import DomainCommand, P2PError, P2PLoopBuilder, SessionLoop
-from tests._helper_child import emit, next_command, read_commands
+from konnekt_arcade import DomainCommand, P2PLoopBuilder, SessionLoop
+from tests._helper_child import emit, emit_error, next_command, read_commands
 
 
 def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
@@ -52,6 +52,8 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
               "is_host": session.is_host(), "participant": me,
               "participants": len(lobby.participants),
               "run": lobby.current_run.id if lobby.current_run else None})
+    else:
+        raise ValueError(f"unknown command {kind!r}")
     return session
 
 
@@ -66,8 +68,8 @@ def main() -> None:
             if cmd:
                 try:
                     session = run(session, cmd)
-                except (P2PError, TypeError, AssertionError) as exc:
-                    emit({"event": "error", "type": type(exc).__name__, "message": str(exc)})
+                except Exception as exc:
+                    emit_error(exc)
             if session is not None:
                 session.poll()
                 for event in session.domain().drain_events():
@@ -76,6 +78,9 @@ def main() -> None:
                 for notice in session.drain_notices():
                     emit({"event": "notice", "type": type(notice).__name__})
             time.sleep(0.005)
+    except Exception as exc:  # poll() or a drain raised: the test must hear of it
+        emit_error(exc)
+        raise
     finally:
         if session is not None:
             session.close()

@@ -41,7 +41,7 @@ def test_announcers_follow_the_lobby_and_close_once(memory_builder: P2PLoopBuild
     builder = memory_builder._with_announcer(factory)._with_announcer(lambda s: Broken())
     host, sid = builder.password("pw").build_session_host(URL, [], "My Lobby", "Alice")
     assert len(made) == 1 and made[0].session is host
-    wait_until(lambda: any(i.ready for i in made[0].infos), 5, host, what="first info")
+    wait_until(lambda: any(i.ready for i in made[0].infos), 30, host, what="first info")
     first = next(i for i in made[0].infos if i.ready)
     assert (first.session_id, first.lobby_name, first.host_name) == (str(sid), "My Lobby",
                                                                       "Alice")
@@ -49,9 +49,9 @@ def test_announcers_follow_the_lobby_and_close_once(memory_builder: P2PLoopBuild
     assert first.max_players >= 2
 
     guest = memory_builder.password("pw").start_session_guest(URL, sid, [])
-    wait_until(lambda: guest.is_ready, 5, host, guest, what="guest sync")
+    wait_until(lambda: guest.is_ready, 30, host, guest, what="guest sync")
     guest.submit_command(DomainCommand.JoinLobby(lobby_id=guest.lobby_id(), guest_name="Bob"))
-    wait_until(lambda: made[0].infos[-1].players == 2, 5, host, guest, what="player count")
+    wait_until(lambda: made[0].infos[-1].players == 2, 30, host, guest, what="player count")
     assert host.stats()["announce_errors"] >= 2  # the broken one is counted, not raised
     host.close()
     host.close()

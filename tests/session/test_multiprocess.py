@@ -9,9 +9,9 @@ import pytest
 
 from konnekt_arcade.net import SignallingServer
 
-from .._helper_process import HelperProcess, converge
+from .._helper_process import HelperProcess, converge, stop_all
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
 HELPER = Path(__file__).with_name("_session_proc.py")
 
@@ -27,8 +27,7 @@ def procs() -> Iterator[list[SessionProcess]]:
     try:
         yield started
     finally:
-        for p in started:
-            p.stop()
+        stop_all(started)
 
 
 def test_host_and_three_guests(signalling: SignallingServer,

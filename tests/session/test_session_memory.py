@@ -32,9 +32,9 @@ URL = "memory://"
 def host_and_guest(builder: P2PLoopBuilder, name: str = "Bob") -> tuple[SessionLoop, SessionLoop]:
     host, sid = builder.build_session_host(URL, [], "My Lobby", "Alice")
     guest = builder.start_session_guest(URL, sid, [])
-    wait_until(lambda: guest.stage is ConnectionStage.SYNCED, 5, host, guest, what="sync")
+    wait_until(lambda: guest.stage is ConnectionStage.SYNCED, 30, host, guest, what="sync")
     guest.submit_command(DomainCommand.JoinLobby(lobby_id=guest.lobby_id(), guest_name=name))
-    wait_until(lambda: guest.local_participant_id() is not None, 5, host, guest, what="welcome")
+    wait_until(lambda: guest.local_participant_id() is not None, 30, host, guest, what="welcome")
     return host, guest
 
 
@@ -72,7 +72,7 @@ def test_rejection_comes_back_as_command_failed(memory_builder: P2PLoopBuilder) 
                       if isinstance(e, DomainEvent.CommandFailed))
         return bool(failed)
 
-    wait_until(got_failure, 5, host, guest, what="CommandFailed")
+    wait_until(got_failure, 30, host, guest, what="CommandFailed")
     assert failed[0].request_id == rid and failed[0].command_type == "KickGuest"
 
 
@@ -106,7 +106,7 @@ def test_game_data_both_channels_and_targets(memory_builder: P2PLoopBuilder) -> 
     host, guest = host_and_guest(memory_builder)
     host.send_game_data(b"\x00{looks like json}", reliable=False)
     host.send_game_data(b'{"v":1}', to=guest.local_peer_id(), reliable=True)
-    wait_until(lambda: False or len(guest.p2p()._game_data) >= 2, 2, guest, what="game data")
+    wait_until(lambda: False or len(guest.p2p()._game_data) >= 2, 30, guest, what="game data")
     data = guest.drain_game_data()
     assert [(d.peer_id, d.data, d.reliable) for d in data] == [
         (host.local_peer_id(), b"\x00{looks like json}", False),
@@ -167,11 +167,11 @@ def test_p2p_loop_api(memory_builder: P2PLoopBuilder) -> None:
     assert host.p2p().current_sequence() == guest.p2p().current_sequence() == 2
     synced_before = guest.stats["sync:snapshots_applied"]
     guest.p2p().request_full_sync()
-    wait_until(lambda: guest.stats["sync:snapshots_applied"] > synced_before, 2, host, guest)
+    wait_until(lambda: guest.stats["sync:snapshots_applied"] > synced_before, 30, host, guest)
     snap = host.p2p().sync.snapshot()  # type: ignore[union-attr]
     host.p2p().send_full_sync_to_peer(guest.local_peer_id(), snap)
     n = guest.stats["sync:snapshots_applied"]
-    wait_until(lambda: guest.stats["sync:snapshots_applied"] > n, 2, host, guest)
+    wait_until(lambda: guest.stats["sync:snapshots_applied"] > n, 30, host, guest)
     assert guest.p2p().poll() == 0  # p2p().poll() is the same loop, nothing pending
 
 
@@ -182,7 +182,7 @@ def test_delegate_host_in_memory(memory_builder: P2PLoopBuilder) -> None:
     host.submit_command(DomainCommand.DelegateHost(
         lobby_id=lobby.id, current_host_id=host.local_participant_id(),
         new_host_id=guest.local_participant_id()))
-    wait_until(lambda: guest.is_host(), 3, host, guest, what="delegation")
+    wait_until(lambda: guest.is_host(), 30, host, guest, what="delegation")
     assert not host.is_host()
     assert any(isinstance(n, HostChanged) and n.is_local for n in guest.drain_notices())
 
@@ -200,7 +200,7 @@ def test_close_is_idempotent_and_context_manager(memory_builder: P2PLoopBuilder)
         guest.submit_command(DomainCommand.SendChat(lobby_id=guest.lobby_id(),
                                                     participant_id=host.local_participant_id(),
                                                     text="x"))
-    wait_until(lambda: not host.connected_peers(), 2, host)
+    wait_until(lambda: not host.connected_peers(), 30, host)
     host.close()
     host.close()
 
@@ -240,5 +240,5 @@ def test_heartbeats_outlive_a_stalled_reliable_channel(memory_builder: P2PLoopBu
     guest.submit_command(DomainCommand.SendChat(lobby_id=guest.lobby_id(),
                                                 participant_id=guest.local_participant_id(),
                                                 text="still here"))
-    wait_until(lambda: host.get_lobby().chat, 5, host, guest, what="chat after the stall")
+    wait_until(lambda: host.get_lobby().chat, 30, host, guest, what="chat after the stall")
     assert host.state_hash() == guest.state_hash()
