@@ -1,4 +1,4 @@
-"""The lobby screen: session id + Copy, join code, participants, ready / spectate, chat,
+"""The lobby screen: invite + Copy, join code, participants, ready / spectate, chat,
 host controls."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class LobbyScreen(Screen):
         top.add(self.button("leave", "Leave", view.leave, width=100, kind="danger"))
         page.add(top)
         share = UIBoxLayout(vertical=False, space_between=t.spacing)
-        share.add(t.label(f"Session id: {session.session_id}", color=t.muted))
+        share.add(t.label(f"Invite: {view.invite_text()}", color=t.muted))
         share.add(self.button("copy", "Copy", view.copy_session_id, width=80))
         page.add(share)
         if view.copied:

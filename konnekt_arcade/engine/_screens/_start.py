@@ -55,7 +55,7 @@ class StartScreen(Screen):
         host_row.add(self.field("password", width=half))
         form.add(t.label("Password for your lobby (optional)", color=t.muted))
         form.add(host_row)
-        form.add(t.label("Invite or session id (paste it here, Ctrl+V)"))
+        form.add(t.label("Invite, join code or session id (Ctrl+V pastes)"))
         join_row = UIBoxLayout(vertical=False, space_between=t.spacing)
         join_row.add(self.field("session_id", width=width - 100 - t.spacing))
         join_row.add(self.button("join", "Join", view.join_lobby, width=100))
