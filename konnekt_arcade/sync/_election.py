@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..domain import DomainCommand
 from ._engine import log
 from ._host import HostPart
-from ._notices import HostLost
+from ._role import Role
 from ._wire import END_OF_LOG, MissingEventsResponse, RequestMissingEvents
 
 
@@ -23,23 +23,22 @@ class ElectionPart(HostPart):
             return
         self._peers.pop(peer, None)
         self._lost.add(peer)
-        if self._is_host:
+        if self.is_host:
             self._host_peer_lost(peer, now)
-        elif peer == self.host_peer and self.lobby is not None:
+        elif peer == self.host_peer and self.lobby is not None and self.role is Role.REPLICA:
             log.info("host %s lost; electing a successor", peer)
-            self._host_lost_at = now
-            self._election_target = None
-            self._gap = None
-            self._fail_pending("the host left before answering; please try again")
-            self._events.append(HostLost(peer))
-        if self._collecting is not None and peer in self._collecting:
-            self._collecting[peer] = True
+            self._transition(Role.ELECTING, peer, self.epoch, now)
+        election = self._election
+        if self.role is Role.COLLECTING and election is not None \
+                and peer in election.collecting:
+            election.collecting[peer] = True
 
     def _election_tick(self, now: float) -> None:
-        if self._host_lost_at is None or self._is_host or self.lobby is None:
+        election = self._election
+        if election is None or self.lobby is None:
             return
-        if self._collecting is not None:
-            if all(self._collecting.values()) or now >= self._collect_deadline:
+        if self.role is Role.COLLECTING:
+            if all(election.collecting.values()) or now >= election.collect_deadline:
                 self._take_over(now)
             return
         successor = self._expected_successor()
@@ -49,50 +48,53 @@ class ElectionPart(HostPart):
             self._start_collecting(now)
             return
         target = self.peer_of(successor)
-        if target != self._election_target:
-            self._election_target = target
-            self._election_deadline = now + self.config.migration_timeout
-        elif now >= self._election_deadline and target is not None:
+        if target != election.target:
+            election.target = target
+            election.deadline = now + self.config.migration_timeout
+        elif now >= election.deadline and target is not None:
             log.info("expected successor %s is silent; passing over it", target)
-            self._lost.add(target)
-            self._election_target = None
+            election.passed_over.add(target)
+            election.target = None
 
     def _start_collecting(self, now: float) -> None:
         assert self.lobby is not None
-        self._collecting = {p: False for p in self._peers if p not in self._lost}
-        self._collect_deadline = now + self.config.migration_collect_timeout
+        self._transition(Role.COLLECTING, self.host_peer, self.epoch, now)
+        election = self._election
+        assert election is not None
+        election.collecting = {p: False for p in self._peers}
+        election.collect_deadline = now + self.config.migration_collect_timeout
         req = RequestMissingEvents(lobby_id=self.lobby.id, from_sequence=self.sequence + 1,
                                    to_sequence=END_OF_LOG)
-        for peer in self._collecting:
+        for peer in election.collecting:
             self._send(peer, req)
-        if not self._collecting:
+        if not election.collecting:
             self._take_over(now)
 
     def _collect(self, peer: str, msg: MissingEventsResponse, now: float) -> None:
-        assert self._collecting is not None
-        self._collecting[peer] = True
+        election = self._election
+        assert election is not None
+        election.collecting[peer] = True
         for le in msg.events:
             # Only the old term's events: whatever the lost host sequenced.
             if le.epoch <= self.epoch and le.sequence == self.sequence + 1:
                 self._apply(le, now)
         if msg.latest_sequence > self.sequence and msg.events and msg.epoch <= self.epoch:
             # More than one response's worth: ask the same survivor again.
-            self._collecting[peer] = False
+            election.collecting[peer] = False
             assert self.lobby is not None
             self._send(peer, RequestMissingEvents(
                 lobby_id=self.lobby.id, from_sequence=self.sequence + 1, to_sequence=END_OF_LOG))
 
     def _take_over(self, now: float) -> None:
         assert self.lobby is not None
-        self._collecting = None
         if self.lobby.participant(self.local_participant_id) is None:
             # The collected events removed us; the next successor will come.
+            self._transition(Role.ELECTING, self.host_peer, self.epoch, now)
+            if self._election is not None:
+                self._election.passed_over.add(self.local_peer)
             return
         assert self.local_participant_id is not None
-        self._host_lost_at = None
-        self.epoch += 1
-        self._is_host = True
-        self.host_peer = self.local_peer
+        self._transition(Role.HOST, self.local_peer, self.epoch + 1, now)
         log.info("🟢 taking over as host (epoch %d, sequence %d)", self.epoch, self.sequence)
         self.stats["migrations"] += 1
         self._decide_commit(DomainCommand.MigrateHost(new_host_id=self.local_participant_id),

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,12 +27,13 @@ from pydantic import BaseModel
 
 from ..domain import DomainError, Lobby, evolve, state_hash
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
+from ._commands import PendingCommands, SequencedCommands, first_request_id
 from ._config import SyncConfig
 from ._limits import PeerBuckets, QuietLog
 from ._log import EventLog
-from ._notices import HostChanged, LobbySynced
+from ._notices import HostChanged, HostLost, LobbySynced, ReceivedCommand
+from ._role import Role
 from ._wire import (
-    Command,
     LobbyEvent,
     LobbySnapshot,
     RequestFullSync,
@@ -43,9 +45,6 @@ log = logging.getLogger("konnekt_arcade.sync")
 
 #: Drops that happen on any healthy lossy link; logged at debug level only.
 _BENIGN_DROPS = frozenset({"duplicate", "stale_epoch", "stale_heartbeat", "wrong_lobby"})
-#: A hand-over raises the epoch by one, and even a long partition sees only a
-#: few; a claim this far ahead of ours is a forgery, not a missed election.
-MAX_EPOCH_JUMP = 1000
 
 #: Events per MissingEventsResponse, so one reply stays well under the
 #: message size limit; the requester asks again for the rest.
@@ -54,6 +53,31 @@ MAX_EVENTS_PER_RESPONSE = 128
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Term:
+    """The role machine's state: our role, whom we follow (or lost), and the epoch."""
+
+    role: Role = Role.UNSYNCED
+    host_peer: str | None = None
+    epoch: int = 0
+
+
+@dataclass
+class Election:
+    """Bookkeeping of the ELECTING and COLLECTING states; dropped when they are left."""
+
+    lost_at: float
+    #: The successor we wait for, and until when.
+    target: str | None = None
+    deadline: float = 0.0
+    #: Successors that stayed silent past their deadline (they may be alive and follow
+    #: someone else): skipped by our successor rule until the election ends.
+    passed_over: set[str] = field(default_factory=set)
+    #: COLLECTING: survivor -> whether it answered, and until when we wait.
+    collecting: dict[str, bool] = field(default_factory=dict)
+    collect_deadline: float = 0.0
 
 
 class SyncBase:
@@ -67,6 +91,7 @@ class SyncBase:
         new_id: Callable[[], UUID] = uuid4,
         new_token: Callable[[], str] = lambda: secrets.token_urlsafe(24),
         password: str | None = None,
+        strict: bool = False,
     ) -> None:
         self.local_peer = local_peer
         self.config = config or SyncConfig()
@@ -74,9 +99,11 @@ class SyncBase:
         self._new_token = new_token
         self.lobby: Lobby | None = None
         self.sequence = 0
-        self.epoch = 0
-        self.host_peer: str | None = None
-        self._is_host = False
+        #: Role, host peer and epoch: assigned in ``_transition`` only.
+        self._term = Term()
+        self._election: Election | None = None
+        #: Whether internal errors re-raise instead of being counted (tests, simulator).
+        self.strict = strict
         self.local_participant_id: UUID | None = None
         self.reconnect_token: str | None = None
         self.roster = Roster()
@@ -116,32 +143,30 @@ class SyncBase:
         self._early: dict[tuple[str, int], LobbyEvent] = {}
         self._out: list[tuple[str, bytes]] = []
         self._events: list[object] = []
+        self._received: deque[ReceivedCommand] = deque(maxlen=1024)  # bounded if undrained
         # Peers the transport says we can reach, whether or not they answer:
         # heartbeats keep going to them so a healed partition is noticed.
         self._linked: set[str] = set()
         # Peers we heard from recently (peer -> last seen); liveness.
         self._peers: dict[str, float] = {}
-        # Peers given up on (for the election), until they speak again.
+        # Peers given up on (timed out or disconnected) until they speak again; never also
+        # in ``_peers``.
         self._lost: set[str] = set()
         self._last_heartbeat = float("-inf")
         # replica bookkeeping
         self._gap: tuple[int, float, int] | None = None
         self._full_sync_at: float | None = None
-        self._pending: dict[int, tuple[str, float]] = {}
-        self._held: list[Command] = []
-        self._next_request = 1
+        self._pending = PendingCommands(cfg.max_pending_commands, cfg.command_timeout)
+        self._sequenced = SequencedCommands(cfg.max_remembered_commands)
+        #: Set when commands in flight may have somewhere new to go (see ``_settle``).
+        self._commands_due = False
+        self._next_request = first_request_id(local_peer)
         self._resume: tuple[UUID, str] | None = None
         self._ever_synced = False
         # host bookkeeping
         self._grace: dict[UUID, float] = {}
         self._needs_host_setup = False
         self._banned_peers: set[str] = set()
-        # election bookkeeping
-        self._host_lost_at: float | None = None
-        self._election_target: str | None = None
-        self._election_deadline = 0.0
-        self._collecting: dict[str, bool] | None = None
-        self._collect_deadline = 0.0
 
     # --- outputs ----------------------------------------------------------
 
@@ -155,15 +180,108 @@ class SyncBase:
         out, self._events = self._events, []
         return out
 
+    def drain_received_commands(self) -> list[ReceivedCommand]:
+        """User commands peers sent us since the last call (typed; see ReceivedCommand)."""
+        out = list(self._received)
+        self._received.clear()
+        return out
+
     # --- state ------------------------------------------------------------
 
     @property
+    def role(self) -> Role:
+        return self._term.role
+
+    @property
     def is_host(self) -> bool:
-        return self._is_host
+        return self._term.role is Role.HOST
+
+    @property
+    def host_peer(self) -> str | None:
+        """The peer we follow (ourselves when host; the lost one while electing)."""
+        return self._term.host_peer
+
+    @property
+    def epoch(self) -> int:
+        return self._term.epoch
+
+    # --- the role machine ---------------------------------------------------
+
+    def _transition(self, role: Role, host_peer: str | None, epoch: int, now: float, *,
+                    migrated: bool = True) -> None:
+        """The only place that changes role, host peer or epoch, and the only place that
+        emits ``HostChanged`` (and ``HostLost``).
+
+        Resets exactly what the move makes stale: election bookkeeping when leaving
+        ELECTING/COLLECTING, gap repair and rival counts when the host changes; commands
+        in flight go to the new host once the current input is handled (``_settle``).
+        """
+        old = self._term
+        if role is Role.HOST and old.role is not Role.HOST and epoch <= self._held_epoch:
+            # A term of ours had another history (we yielded, taking the winner's): never
+            # sequence in it again, or its old followers would see two histories in one term.
+            epoch = self._held_epoch + 1
+        if old.role is Role.HOST and role is not Role.HOST:
+            self._held_epoch = max(self._held_epoch, old.epoch)
+            self.stats["stepped_down"] += 1
+        self._term = Term(role, host_peer, epoch)
+        if role in (Role.ELECTING, Role.COLLECTING):
+            if self._election is None:
+                self._election = Election(lost_at=now)
+        else:
+            self._election = None
+        if old.role in (Role.REPLICA, Role.HOST) and role is Role.ELECTING:
+            self._events.append(HostLost(old.host_peer))
+        if host_peer == old.host_peer and (role is Role.HOST) == (old.role is Role.HOST):
+            return
+        self._raises.clear()
+        self._gap = None
+        self._pending.forget_rejoins()
+        self._commands_due = True
+        if role is Role.HOST:
+            log.info("host is now %s (epoch %d): this peer", host_peer, epoch)
+        elif host_peer is not None:
+            log.info("host is now %s (epoch %d)", host_peer, epoch)
+        if old.host_peer is not None and host_peer is not None and role in (Role.REPLICA,
+                                                                              Role.HOST):
+            self._events.append(HostChanged(host_peer, epoch, role is Role.HOST, migrated))
 
     @property
     def connected_peers(self) -> list[str]:
         return sorted(self._peers)
+
+    # Read-only views for tests and diagnostics (the state itself stays private).
+
+    def event_at(self, sequence: int) -> LobbyEvent | None:
+        """The applied event at ``sequence`` if the bounded log still holds it."""
+        return self._log.get(sequence)
+
+    @property
+    def log_length(self) -> int:
+        return len(self._log)
+
+    @property
+    def buffered_events(self) -> int:
+        """Out-of-order events held while a gap is repaired."""
+        return len(self._buffer)
+
+    @property
+    def commands_in_flight(self) -> int:
+        """Our commands the host has not answered yet."""
+        return len(self._pending)
+
+    @property
+    def remembered_commands(self) -> int:
+        """Sequenced commands remembered for recognising re-sends."""
+        return len(self._sequenced)
+
+    def was_sequenced(self, participant_id: UUID, request_id: int) -> bool:
+        return (participant_id, request_id) in self._sequenced
+
+    @property
+    def password_verified_peers(self) -> frozenset[str]:
+        """Peers that proved the lobby password to us (host side)."""
+        return frozenset(self._authed)
 
     def snapshot(self) -> LobbySnapshot | None:
         """The complete replicated state, as a late joiner receives it."""
@@ -178,6 +296,7 @@ class SyncBase:
             epoch=self.epoch,
             host_peer=self.host_peer,
             roster=self.roster,
+            commands=self._sequenced.origins(),
         )
 
     def participant_of(self, peer: str) -> UUID | None:
@@ -201,7 +320,7 @@ class SyncBase:
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
         data = encode(msg)
         for peer in sorted(self._linked):
-            if self._is_host and not self._authorized(peer):
+            if self.is_host and not self._authorized(peer):
                 continue  # a password lobby shows nothing to strangers
             if peer != exclude:
                 self._out.append((peer, data))
@@ -238,8 +357,7 @@ class SyncBase:
     def _touch(self, peer: str, now: float) -> None:
         if peer == self.local_peer:
             return
-        if peer not in self._peers:
-            self._lost.discard(peer)
+        self._lost.discard(peer)  # hearing a peer is proof it is alive
         self._peers[peer] = now
         self._linked.add(peer)
 
@@ -261,6 +379,8 @@ class SyncBase:
         self.lobby = lobby
         self.sequence = le.sequence
         self._log.append(le)
+        if le.origin is not None:
+            self._sequenced.record(le.origin, le.sequence)
         self._events.append(le.event)
         self._after_apply(le.event, now, le.epoch)
         return True
@@ -269,41 +389,40 @@ class SyncBase:
         if (
             isinstance(event, ParticipantDisconnected)
             and event.participant_id == self.local_participant_id
-            and not self._is_host
+            and not self.is_host
         ):
             # The host thinks we are gone (a partition healed): prove we're back.
             self._send_rejoin()
         if isinstance(event, HostDelegated):
-            # Every hand-over starts a new term, on every peer alike (it is
-            # part of the folded log): a deposed host's late messages are
-            # then stale by epoch, not a rival claim at the same epoch.
-            # A migration's announcement already carries the new term.
-            if event.reason is not DelegationReason.MIGRATED:
-                self.epoch = max(self.epoch, epoch + 1)
-            was_host = self._is_host
-            if event.to_id == self.local_participant_id or (
-                self.peer_of(event.to_id) == self.local_peer
-            ):
-                self.local_participant_id = event.to_id
-                self._is_host, self.host_peer = True, self.local_peer
-                # Bookkeeping that decides new events must wait until this
-                # event is broadcast, or the wire order would break.
-                self._needs_host_setup = True
-            else:
-                self._is_host = False
-                self.host_peer = self.peer_of(event.to_id) or self.host_peer
-            self._host_lost_at = None
-            if was_host != self._is_host or event.reason is DelegationReason.MIGRATED:
-                self._events.append(
-                    HostChanged(self.host_peer, self.epoch, self._is_host,
-                                event.reason is DelegationReason.MIGRATED)
-                )
-            if not self._is_host and self.host_peer in self._lost \
-                    and self.host_peer not in self._peers:
-                # The hand-over names a peer whose departure reached us first: nothing
-                # will ever time it out again, so its loss is handled now.
-                self._lost.discard(self.host_peer)
-                self._peer_lost(self.host_peer, now)
+            self._on_hand_over(event, now, epoch)
+
+    def _on_hand_over(self, event: HostDelegated, now: float, epoch: int) -> None:
+        """A HostDelegated event was folded: follow it, on every peer alike.
+
+        Every hand-over starts a new term (it is part of the folded log): a deposed host's
+        late messages are then stale by epoch, not a rival claim at the same epoch. A
+        migration's announcement already carries the new term.
+        """
+        new_epoch = self.epoch
+        if event.reason is not DelegationReason.MIGRATED:
+            new_epoch = max(new_epoch, epoch + 1)
+        migrated = event.reason is DelegationReason.MIGRATED
+        if event.to_id == self.local_participant_id or (
+            self.peer_of(event.to_id) == self.local_peer
+        ):
+            self.local_participant_id = event.to_id
+            self._transition(Role.HOST, self.local_peer, new_epoch, now, migrated=migrated)
+            # Bookkeeping that decides new events must wait until this event is
+            # broadcast, or the wire order would break.
+            self._needs_host_setup = True
+            return
+        host = self.peer_of(event.to_id) or self.host_peer
+        self._transition(Role.REPLICA, host, new_epoch, now, migrated=migrated)
+        if host in self._lost:
+            # The hand-over names a peer whose departure reached us first: nothing will
+            # ever time it out again, so its loss is handled now.
+            self._lost.discard(host)  # type: ignore[arg-type]
+            self._peer_lost(host, now)  # type: ignore[arg-type]
 
     def _on_became_host(self, now: float) -> None:  # overridden by the host part
         pass
@@ -321,6 +440,7 @@ class SyncBase:
 
     def _peer_lost(self, peer: str, now: float) -> None:  # overridden by the election part
         pass
+
 
     def _decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
         raise NotImplementedError  # the host part decides and sequences
@@ -341,18 +461,15 @@ class SyncBase:
     def _apply_snapshot(self, peer: str, snap: LobbySnapshot, events: list[LobbyEvent],
                         now: float) -> None:
         first = not self._ever_synced
-        was_host = self._is_host
         self.lobby = snap.lobby
         self.sequence = snap.as_of_sequence
-        self.epoch = snap.epoch
-        self.host_peer = snap.host_peer
-        self._is_host = snap.host_peer == self.local_peer
+        self._transition(Role.HOST if snap.host_peer == self.local_peer else Role.REPLICA,
+                         snap.host_peer, snap.epoch, now)
         self.roster = snap.roster
         self._log.reset()
+        self._sequenced.reset(snap.commands)
         self._full_sync_at = None
         self._gap = None
-        self._host_lost_at = None
-        self._collecting = None
         self._ever_synced = True
         self._buffer = {s: e for s, e in self._buffer.items() if s > self.sequence}
         early, self._early = self._early, {}
@@ -362,17 +479,15 @@ class SyncBase:
         self.stats["snapshots_applied"] += 1
         log.info("📥 GUEST: Received lobby snapshot via P2P: %s", snap.name)
         self._events.append(LobbySynced(snap.name, self.sequence, first))
-        if was_host and not self._is_host:
-            self._events.append(HostChanged(self.host_peer, self.epoch, False, True))
         for le in events:
             self._on_event(peer, le, now, live=False)
         self._drain_buffer(now)
         me = self.lobby.participant(self.local_participant_id)
-        if self._resume is not None and not self._is_host and (
+        if self._resume is not None and not self.is_host and (
             first or (me is not None and not me.connected)
         ):
             self._send_rejoin()
-        self._flush_held()
+        self._commands_due = True
 
     # --- hooks implemented by the parts ------------------------------------
 
@@ -385,8 +500,6 @@ class SyncBase:
     def _send_rejoin(self) -> None:
         raise NotImplementedError
 
-    def _flush_held(self) -> None:
-        raise NotImplementedError
 
 
 __all__ = ["MAX_EVENTS_PER_RESPONSE", "SyncBase", "log", "token_hash"]

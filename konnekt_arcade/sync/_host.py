@@ -7,7 +7,9 @@ from uuid import UUID
 
 from ..domain import DomainCommand, DomainError, decide
 from ..domain._events import GuestJoined, GuestLeft, HostDelegated, LeaveReason
+from ._commands import InFlight
 from ._engine import log, token_hash
+from ._notices import ReceivedCommand
 from ._replica import ReplicaPart
 from ._wire import (
     Authenticate,
@@ -15,6 +17,7 @@ from ._wire import (
     AuthRequired,
     Command,
     CommandAccepted,
+    CommandOrigin,
     CommandRejected,
     EventBroadcast,
     FullSyncResponse,
@@ -32,13 +35,15 @@ _NEEDS_PASSWORD = "this lobby needs a password"
 
 
 class HostPart(ReplicaPart):
-    def _commit(self, events: list[object], now: float) -> list[object]:
+    def _commit(self, events: list[object], now: float,
+                origin: CommandOrigin | None = None) -> list[object]:
         """Sequence, apply and broadcast events the host decided.
 
         Returns the events *not* committed: once a HostDelegated hands the
         role over, the rest of the batch belongs to the new host's term (the
         caller re-sends the command there), or two peers would sequence the
-        same numbers.
+        same numbers. ``origin`` (the user command) is recorded on the batch's
+        last event, which marks the command as done.
         """
         assert self.lobby is not None or events
         epoch = self.epoch
@@ -49,13 +54,16 @@ class HostPart(ReplicaPart):
                 lobby_id=getattr(event, "lobby_id", None) or self.lobby.id,  # type: ignore[union-attr]
                 timestamp=now,
                 event=event,  # type: ignore[arg-type]
+                # On the batch's last event only: a batch cut by a hand-over is re-sent
+                # to the new host, which must not take it for done.
+                origin=origin if i == len(events) - 1 else None,
             )
             if not self._apply(le, now):  # cannot happen: decide checked it
                 log.error("host could not apply its own event %r", event)
                 return []
             self._broadcast(EventBroadcast(event=le))
             self._host_bookkeeping(event, now)
-            if isinstance(event, HostDelegated) and not self._is_host:
+            if isinstance(event, HostDelegated) and not self.is_host:
                 return events[i + 1:]
         return []
 
@@ -73,7 +81,7 @@ class HostPart(ReplicaPart):
 
     def _set_roster(self, roster: Roster) -> None:
         self.roster = roster
-        if self._is_host:
+        if self.is_host:
             self._broadcast(RosterUpdate(epoch=self.epoch, roster=roster))
 
     def _bind(self, participant_id: UUID, peer: str, token_hash_: str) -> None:
@@ -99,18 +107,23 @@ class HostPart(ReplicaPart):
         except DomainError as exc:
             self._fail(kind, exc.reason, request_id)
             return
-        if self._commit(events, now):
+        me = self.local_participant_id
+        origin = CommandOrigin(participant_id=me, request_id=request_id) if me else None
+        if self._commit(events, now, origin):
             # e.g. the host leaving: the hand-over is done, the new host
             # finishes the command with us as a guest.
-            self._pending[request_id] = (kind, now + self.config.command_timeout)
-            self._send_command(Command(request_id=request_id, command=command))  # type: ignore[arg-type]
+            self._pending.add(InFlight(request_id, kind, Command(
+                request_id=request_id, command=command),  # type: ignore[arg-type]
+                now + self.config.command_timeout))
+            self._commands_due = True
 
     def _on_command(self, peer: str, msg: Command, now: float) -> None:
         cmd = msg.command
         kind = type(cmd).__name__
-        if not self._is_host or self.lobby is None:
+        self._received.append(ReceivedCommand(peer, msg.request_id, cmd))
+        if not self.is_host or self.lobby is None:
             self._send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
-                                             reason="this peer is not the host"))
+                                             reason="this peer is not the host", not_host=True))
             return
         if not self._authorized(peer):
             self._count_rejected(kind, peer, _NEEDS_PASSWORD)
@@ -125,6 +138,14 @@ class HostPart(ReplicaPart):
                                              reason="too many commands; slow down"))
             return
         actor = self.participant_of(peer)
+        if actor is not None and (actor, msg.request_id) in self._sequenced:
+            # Re-sent after a host change (or replayed): sequenced already, by us or
+            # the old host. The sender gets its answer; nothing is applied twice.
+            self.stats["commands_recognised"] += 1
+            if isinstance(cmd, DomainCommand.JoinLobby):
+                self._welcome(actor, peer)  # the old host's Welcome may be lost with it
+            self._send(peer, CommandAccepted(request_id=msg.request_id))
+            return
         try:
             if peer in self._banned_peers:
                 raise DomainError("you were removed from this lobby")
@@ -138,15 +159,22 @@ class HostPart(ReplicaPart):
             return
         for event in events:
             if isinstance(event, GuestJoined):
-                token = self._new_token()
-                self._bind(event.participant.id, peer, token_hash(token))
-                self._send(peer, Welcome(lobby_id=self.lobby.id,
-                                         participant_id=event.participant.id,
-                                         reconnect_token=token))
+                self._welcome(event.participant.id, peer)
                 log.info("📥 Guest '%s' joining via P2P", event.participant.name)
                 log.info("📤 Broadcasting GuestJoined: %s", event.participant.name)
-        self._commit(events, now)
+        who = actor or next((e.participant.id for e in events if isinstance(e, GuestJoined)),
+                            None)
+        self._commit(events, now, CommandOrigin(participant_id=who, request_id=msg.request_id)
+                     if who is not None else None)
         self._send(peer, CommandAccepted(request_id=msg.request_id))
+
+    def _welcome(self, participant_id: UUID, peer: str) -> None:
+        """Bind ``peer`` to the participant with a fresh reconnect token, and tell it."""
+        assert self.lobby is not None
+        token = self._new_token()
+        self._bind(participant_id, peer, token_hash(token))
+        self._send(peer, Welcome(lobby_id=self.lobby.id, participant_id=participant_id,
+                                 reconnect_token=token))
 
     def _on_rejoin(self, peer: str, msg: Rejoin, now: float) -> None:
         def reject(reason: str) -> None:
@@ -154,7 +182,7 @@ class HostPart(ReplicaPart):
             self._send(peer, CommandRejected(request_id=msg.request_id, command_type="Rejoin",
                                              reason=reason))
 
-        if not self._is_host or self.lobby is None:
+        if not self.is_host or self.lobby is None:
             reject("this peer is not the host")
             return
         if not self._authorized(peer):
@@ -180,14 +208,14 @@ class HostPart(ReplicaPart):
             log.info("participant %s rejoined from peer %s", pid, peer)
 
     def _on_full_sync_request(self, peer: str, msg: RequestFullSync, now: float) -> None:
-        if self._is_host and self.lobby is not None and not self._authorized(peer):
+        if self.is_host and self.lobby is not None and not self._authorized(peer):
             self._send(peer, AuthRequired(lobby_id=self.lobby.id))
-        elif self._is_host:
+        elif self.is_host:
             self._send_full_sync(peer)
 
     def _on_authenticate(self, peer: str, msg: Authenticate, now: float) -> None:
         """Check a guest's password proof; a few tries per peer, then silence."""
-        if not self._is_host or self.lobby is None or msg.lobby_id != self.lobby.id:
+        if not self.is_host or self.lobby is None or msg.lobby_id != self.lobby.id:
             self._drop("not_host", peer)
             return
         if self.password is None or self._authorized(peer):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from ._claims import ClaimsPart
+from ._commands import InFlight
 from ._engine import MAX_EVENTS_PER_RESPONSE, log
 from ._notices import AccessDenied, Welcomed
+from ._role import Role
 from ._wire import (
     END_OF_LOG,
     Authenticate,
     AuthFailed,
     AuthRequired,
-    Command,
     CommandAccepted,
     CommandRejected,
     FullSyncResponse,
@@ -96,7 +97,7 @@ class ReplicaPart(ClaimsPart):
         self._send_gap_request(upto)
 
     def _send_gap_request(self, upto: int) -> None:
-        if self.lobby is None or self.host_peer is None or self._is_host:
+        if self.lobby is None or self.host_peer is None or self.is_host:
             return
         self.stats["gap_requests"] += 1
         self._send(self.host_peer, RequestMissingEvents(
@@ -117,10 +118,11 @@ class ReplicaPart(ClaimsPart):
                 self._send_gap_request(upto)
 
     def _on_missing_response(self, peer: str, msg: MissingEventsResponse, now: float) -> None:
-        if self._collecting is not None and peer in self._collecting:
+        if (self.role is Role.COLLECTING and self._election is not None
+                and peer in self._election.collecting):
             self._collect(peer, msg, now)
             return
-        if peer != self.host_peer or self._is_host:
+        if peer != self.host_peer or self.is_host:
             self._drop("not_from_host", peer)
             return
         for le in msg.events:
@@ -158,7 +160,7 @@ class ReplicaPart(ClaimsPart):
         self._votes[peer] = hb.host_peer
         if len(self._votes) > 1024:
             self._votes.pop(next(iter(self._votes)))
-        if (hb.host_peer == self.local_peer and peer == self.host_peer and not self._is_host
+        if (hb.host_peer == self.local_peer and peer == self.host_peer and not self.is_host
                 and hb.sequence > self.sequence):
             # Our host handed us the role while the hand-over did not reach us (a partition):
             # fetch the HostDelegated event, which promotes us with the log intact. Taking
@@ -166,12 +168,25 @@ class ReplicaPart(ClaimsPart):
             # every peer back to our older state, the delegation included.
             self._request_gap(hb.sequence, now)
             return
+        if (self.role is Role.ELECTING and peer == self.host_peer == hb.host_peer
+                and hb.epoch >= self.epoch):
+            # The host we gave up on is alive and still host (a partition healed before
+            # anyone took over): follow it again.
+            log.info("host %s is back; following it again", peer)
+            self._transition(Role.REPLICA, peer, hb.epoch, now)
+            return
         if hb.host_peer != self.host_peer or hb.epoch > self.epoch:
             # A claim (the sender's own, or whom it follows): weigh it.
-            if hb.host_peer in self._peers or hb.host_peer == self.local_peer:
+            accepted = (hb.host_peer in self._peers or hb.host_peer == self.local_peer) and \
                 self._consider_authority(hb.host_peer, hb.epoch, peer, now)
+            if not accepted and peer == self.host_peer and hb.host_peer != peer \
+                    and self.role is Role.REPLICA:
+                # Our host says it follows a host we cannot follow: nobody is sequencing
+                # for us any more, exactly as if our host were lost.
+                log.info("host %s follows %s now; electing a successor", peer, hb.host_peer)
+                self._transition(Role.ELECTING, peer, self.epoch, now)
             return
-        if peer != self.host_peer or hb.epoch != self.epoch or self._is_host:
+        if peer != self.host_peer or hb.epoch != self.epoch or self.is_host:
             return
         # The host's latest sequence: an idle replica finds a lost tail here.
         if hb.sequence > self.sequence:
@@ -190,37 +205,40 @@ class ReplicaPart(ClaimsPart):
 
     # --- commands (guest side) ----------------------------------------------
 
-    def _send_command(self, cmd: Command) -> None:
-        if self.host_peer is None or self.lobby is None:
-            self._held.append(cmd)
+    def _send_pending(self, now: float) -> None:
+        """Send commands in flight to the current host (once per host), or decide them
+        here if we became host — unless the lobby already sequenced them."""
+        if self.lobby is None or self.host_peer is None:
             return
-        self._send(self.host_peer, cmd)
-
-    def _flush_held(self) -> None:
-        held, self._held = self._held, []
-        for cmd in held:
-            self._send_command(cmd)
-
-    def _fail_pending(self, reason: str) -> None:
-        for rid, (kind, _) in sorted(self._pending.items()):
-            self._fail(kind, reason, rid)
-        self._pending.clear()
+        if self.role is Role.REPLICA:
+            for item in self._pending.to_send(self.host_peer, now):
+                self._send(self.host_peer, item.command)  # type: ignore[arg-type]
+        elif self.role is Role.HOST:
+            for item in self._pending.items():
+                if item.command is None:
+                    continue
+                self._pending.pop(item.request_id)
+                me = self.local_participant_id
+                if me is not None and (me, item.request_id) in self._sequenced:
+                    self.stats["commands_recognised"] += 1
+                    continue  # the old host sequenced it before it went
+                self._host_submit(item.command.command, now, item.request_id)
 
     def _expire_pending(self, now: float) -> None:
-        for rid, (kind, deadline) in sorted(self._pending.items()):
-            if now >= deadline:
-                del self._pending[rid]
-                self._fail(kind, "the host did not answer in time", rid)
+        for item in self._pending.expired(now):
+            self._fail(item.kind, "the host did not answer in time", item.request_id)
 
     def _on_accepted(self, peer: str, msg: CommandAccepted, now: float) -> None:
         if peer == self.host_peer:
-            self._pending.pop(msg.request_id, None)
+            self._pending.pop(msg.request_id)
 
     def _on_rejected(self, peer: str, msg: CommandRejected, now: float) -> None:
         if peer != self.host_peer:
             self._drop("not_from_host", peer)
             return
-        if self._pending.pop(msg.request_id, None) is not None:
+        if msg.not_host:
+            return  # it stepped down: the command goes to the next host
+        if self._pending.pop(msg.request_id) is not None:
             self._fail(msg.command_type, msg.reason, msg.request_id)
 
     def _on_welcome(self, peer: str, msg: Welcome, now: float) -> None:
@@ -239,12 +257,12 @@ class ReplicaPart(ClaimsPart):
         pid, token = self._resume
         rid = self._next_request
         self._next_request += 1
-        self._pending[rid] = ("Rejoin", float("inf"))
+        self._pending.add(InFlight(rid, "Rejoin", None, float("inf"), self.host_peer))
         self._send(self.host_peer, Rejoin(request_id=rid, lobby_id=self.lobby.id,
                                           participant_id=pid, reconnect_token=token))
 
     def _on_roster(self, peer: str, msg: RosterUpdate, now: float) -> None:
-        if peer != self.host_peer or msg.epoch < self.epoch or self._is_host:
+        if peer != self.host_peer or msg.epoch < self.epoch or self.is_host:
             self._drop("not_from_host", peer)
             return
         self.roster = msg.roster
@@ -261,7 +279,7 @@ class ReplicaPart(ClaimsPart):
         if not self._authorized(peer):
             self._drop("not_authorized", peer)
             return
-        if self._is_host and not self._log.covers(msg.from_sequence) and (
+        if self.is_host and not self._log.covers(msg.from_sequence) and (
             msg.from_sequence <= self.sequence
         ):
             snap = self.snapshot()
@@ -277,7 +295,7 @@ class ReplicaPart(ClaimsPart):
 
     def _on_auth_required(self, peer: str, msg: AuthRequired, now: float) -> None:
         """A host wants the password before showing us the lobby."""
-        if self._is_host or (self.lobby is not None and peer != self.host_peer):
+        if self.is_host or (self.lobby is not None and peer != self.host_peer):
             self._drop("not_from_host", peer)
             return
         if self.password is None:

@@ -8,9 +8,11 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel
 
 from ..domain import DomainCommand, DomainError, decide
+from ._commands import InFlight
 from ._config import SyncConfig
 from ._election import ElectionPart
 from ._engine import log, token_hash
+from ._role import Role
 from ._wire import (
     Authenticate,
     AuthFailed,
@@ -69,8 +71,7 @@ class LobbySync(ElectionPart):
                                         **({"max_participants": max_participants}
                                            if max_participants else {}))
         events = decide(None, cmd, None, now, new_id=new_id)
-        self._is_host = True
-        self.host_peer = local_peer
+        self._transition(Role.HOST, local_peer, 0, now)
         self._ever_synced = True
         self._commit(events, now)
         assert self.lobby is not None
@@ -110,10 +111,10 @@ class LobbySync(ElectionPart):
 
     def peer_connected(self, peer: str, now: float) -> None:
         self._touch(peer, now)
-        if self._is_host and not self._authorized(peer):
+        if self.is_host and not self._authorized(peer):
             assert self.lobby is not None
             self._send(peer, AuthRequired(lobby_id=self.lobby.id))
-        elif self._is_host:
+        elif self.is_host:
             log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
             self._send_full_sync(peer)
         elif self.lobby is not None:
@@ -170,13 +171,14 @@ class LobbySync(ElectionPart):
             raise TypeError(f"not a user command: {type(command).__name__}")
         rid = self._next_request
         self._next_request += 1
-        if self._is_host:
+        if self.is_host:
             self._host_submit(command, now, rid)
-        elif len(self._pending) + len(self._held) >= self.config.max_pending_commands:
+        elif self._pending.full():
             self._fail(type(command).__name__, "too many commands waiting for the host", rid)
         else:
-            self._pending[rid] = (type(command).__name__, now + self.config.command_timeout)
-            self._send_command(Command(request_id=rid, command=command))  # type: ignore[arg-type]
+            self._pending.add(InFlight(rid, type(command).__name__, Command(
+                request_id=rid, command=command), now + self.config.command_timeout))  # type: ignore[arg-type]
+            self._commands_due = True
         self._settle(now)
         return rid
 
@@ -190,7 +192,7 @@ class LobbySync(ElectionPart):
             for peer, seen in list(self._peers.items()):
                 if now - seen > self.config.heartbeat_timeout:
                     self._peer_lost(peer, now)
-            if self._is_host:
+            if self.is_host:
                 self._host_tick(now)
             else:
                 self._retry_gap(now)
@@ -211,17 +213,13 @@ class LobbySync(ElectionPart):
         if self.local_participant_id and self.reconnect_token:
             self._resume = (self.local_participant_id, self.reconnect_token)
         self._ever_synced = False
-        self._host_lost_at = None
-        self._collecting = None
-        self._election_target = None
+        self._transition(Role.UNSYNCED, None, self.epoch, self._now)
         self._peers.clear()
         self._linked.clear()
         self._lost.clear()
         self._votes.clear()
         self._beats.clear()
         self._proved_to.clear()
-        self.host_peer = None
-        self._is_host = False
 
     # --- helpers ------------------------------------------------------------
 
@@ -247,10 +245,15 @@ class LobbySync(ElectionPart):
             self._request_full_sync(now)
 
     def _settle(self, now: float) -> None:
+        """Work that must wait until the current input is fully handled (it decides new
+        events, which would break the wire order in the middle of applying one)."""
         if self._needs_host_setup:
             self._needs_host_setup = False
-            if self._is_host:
+            if self.is_host:
                 self._on_became_host(now)
+        if self._commands_due:
+            self._commands_due = False
+            self._send_pending(now)
 
 
 _HANDLERS = {

@@ -37,14 +37,24 @@ class _Msg(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class CommandOrigin(_Msg):
+    """Which user command a sequenced event came from: a new host recognises a command the
+    old host already sequenced by it (exactly once across a host change)."""
+
+    participant_id: UUID
+    request_id: int = Field(ge=0)
+
+
 class LobbyEvent(_Msg):
-    """A sequenced domain event. ``epoch`` names the host term that issued it."""
+    """A sequenced domain event. ``epoch`` names the host term that issued it; ``origin`` the
+    user command it came from (None for the host's own bookkeeping)."""
 
     sequence: int = Field(ge=1)
     epoch: int = Field(ge=0)
     lobby_id: UUID
     timestamp: float
     event: LobbyDomainEvent
+    origin: CommandOrigin | None = None
 
 
 class RosterEntry(_Msg):
@@ -71,6 +81,9 @@ class LobbySnapshot(_Msg):
     epoch: int = Field(ge=0)
     host_peer: str
     roster: Roster
+    #: The latest sequenced commands (bounded): a peer synced by snapshot still recognises
+    #: a command re-sent after a host change.
+    commands: tuple[CommandOrigin, ...] = Field(default=(), max_length=4096)
 
     @property
     def participants(self) -> tuple:
@@ -124,6 +137,9 @@ class CommandRejected(_Msg):
     request_id: int
     command_type: str
     reason: str
+    #: Not refused by the lobby's rules: the receiver is not (or no longer) the host, and the
+    #: command goes to whoever is.
+    not_host: bool = False
 
 
 class Welcome(_Msg):

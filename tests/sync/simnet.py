@@ -42,6 +42,9 @@ class SimNet:
         self.nodes: dict[str, LobbySync] = {}
         self.dead: set[str] = set()
         self.blocked: set[frozenset[str]] = set()
+        #: Pairs whose transport connected (a peer added during a partition connects to the
+        #: other side when it heals, as a real mesh retries).
+        self.connected: set[frozenset[str]] = set()
         self.faults = Faults()
         self._queue: list[_InFlight] = []
         self._order = 0
@@ -75,9 +78,13 @@ class SimNet:
         self.dead.discard(name)
         for other in self.live():
             if other != name and self.linked(name, other):
-                node.peer_connected(other, self.now)
-                self.nodes[other].peer_connected(name, self.now)
+                self._connect(name, other)
         self.flush()
+
+    def _connect(self, a: str, b: str) -> None:
+        self.connected.add(frozenset((a, b)))
+        self.nodes[a].peer_connected(b, self.now)
+        self.nodes[b].peer_connected(a, self.now)
 
     def live(self) -> list[str]:
         return [n for n in self.nodes if n not in self.dead]
@@ -103,6 +110,12 @@ class SimNet:
     def heal(self) -> None:
         self.blocked.clear()
         self.faults = Faults()
+        live = self.live()
+        for i, a in enumerate(live):
+            for b in live[i + 1:]:
+                if frozenset((a, b)) not in self.connected:
+                    self._connect(a, b)
+        self.flush()
 
     # --- message flow -------------------------------------------------------
 

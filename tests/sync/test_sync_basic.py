@@ -109,7 +109,7 @@ def test_events_from_non_host_and_stale_epochs_are_ignored():
     net, host, a, b = lobby3()
     before = state_hash(b.lobby)
     # Ann replays the host's last event at her own initiative, then forges one
-    le = host._log.get(host.sequence)
+    le = host.event_at(host.sequence)
     from konnekt_arcade.sync import EventBroadcast
 
     forged = le.model_copy(update={"sequence": host.sequence + 1})

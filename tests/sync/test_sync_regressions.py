@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from konnekt_arcade.domain import DomainCommand
+
 from .test_sync_stateful import LobbyUnderFaults
 
 
@@ -124,3 +126,107 @@ def test_a_host_handed_the_role_again_does_not_reuse_its_term() -> None:
     for node in state.net.nodes.values():
         if node.is_host and node.lobby is not None:
             assert node.lobby.host_id == node.local_participant_id
+
+
+def test_two_hosts_of_one_lobby_end_their_epoch_war() -> None:
+    """Seed 608 (shrunk): churn of joins and kills, then a partition whose two sides each
+    had a host. After the heal both hosts kept out-voting each other, each raising its epoch
+    above the other's forever (g21 at 127, g22 at 126, ...): the judge of a claim must order
+    two claims the same way on every peer, whatever each side's own roster says."""
+    state = machine(1329392)
+    for _ in range(2):
+        state.add_guest()
+    state.kill(Draws('g1'), notify=False)
+    state.add_guest()
+    state.kill(Draws('g3'), notify=True)
+    for _ in range(4):
+        state.add_guest()
+    state.kill(Draws('g6'), notify=False)
+    state.kill(Draws('g2'), notify=False)
+    state.kill(Draws('host'), notify=True)
+    state.kill(Draws('g4'), notify=True)
+    for _ in range(5):
+        state.add_guest()
+    state.kill(Draws('g12'), notify=True)
+    state.add_guest()
+    state.kill(Draws('g11'), notify=False)
+    state.add_guest()
+    state.kill(Draws('g14'), notify=False)
+    state.add_guest()
+    state.kill(Draws('g13'), notify=False)
+    state.kill(Draws('g9'), notify=False)
+    state.kill(Draws('g10'), notify=False)
+    state.kill(Draws('g8'), notify=True)
+    state.add_guest()
+    state.kill(Draws('g15'), notify=False)
+    for _ in range(2):
+        state.add_guest()
+    state.kill(Draws('g16'), notify=False)
+    state.kill(Draws('g18'), notify=False)
+    for _ in range(2):
+        state.add_guest()
+    state.kill(Draws('g17'), notify=False)
+    state.kill(Draws('g20'), notify=False)
+    state.add_guest()
+    state.kill(Draws('g19'), notify=False)
+    for _ in range(2):
+        state.add_guest()
+    state.kill(Draws('g5'), notify=True)
+    state.add_guest()
+    state.partition(Draws({'g25', 'g23', 'g22'}))
+    state.add_guest()
+    state.teardown()
+
+
+def test_survivors_elect_when_the_host_they_follow_dies_unannounced() -> None:
+    """Seed 701 (shrunk): lossy links, partitions and kills; the last host (g5) died
+    without notice and nobody took over (no host for 40 s)."""
+    state = machine(323216)
+    state.advance(dt=0.8373075066178743)
+    state.set_faults(delay=0.1304262309705756, drop=0.0, dup=0.2880157325959187)
+    state.add_guest()
+    state.partition(Draws({'g1'}))
+    for _ in range(2):
+        state.add_guest()
+    state.kill(Draws('g3'), notify=True)
+    state.advance(dt=0.9698188948598145)
+    state.kill(Draws('host'), notify=False)
+    state.partition(Draws({'g1'}))
+    state.advance(dt=1.7015118134307308)
+    state.heal()
+    state.advance(dt=0.8740675651150682)
+    state.set_faults(delay=0.2573997621855244, drop=0.0944559965025362, dup=0.29999999999999993)
+    state.add_guest()
+    state.set_faults(delay=0.29111323094029357, drop=0.08903961787424776, dup=0.0718758539095412)
+    for _ in range(2):
+        state.add_guest()
+    state.random_command(Draws('g2', UUID('71d2113b-3329-3202-65df-0e0e57033c07'), False,
+                               command('SendChat')))
+    state.set_faults(delay=0.06076442340435372, drop=0.07439539253196652, dup=0.22969716854498315)
+    state.add_guest()
+    state.kill(Draws('g1'), notify=True)
+    state.set_faults(delay=0.005, drop=0.044456929948013875, dup=0.2562816141446177)
+    state.advance(dt=0.6667282890109812)
+    # g7's join was lost with its host: it submits as the participant it was told it is.
+    state.net.nodes["g7"].submit(DomainCommand.SetReady(
+        lobby_id=UUID('c98eb7f2-ff32-467c-5a4a-02b6c4a44bec'),
+        participant_id=UUID('cb8836fa-e71e-4ade-efe4-b3d041e2a6c6'), ready=True), state.net.now)
+    state.net.flush()
+    state.heal()
+    state.partition(Draws({'g6'}))
+    state.advance(dt=0.5042243862208889)
+    state.add_guest()
+    state.advance(dt=0.3971422997068327)
+    state.kill(Draws('g2'), notify=True)
+    state.kill(Draws('g7'), notify=True)
+    state.kill(Draws('g8'), notify=True)
+    state.partition(Draws({'g5'}))
+    state.advance(dt=1.449399310298504)
+    state.advance(dt=0.5997421959671839)
+    state.advance(dt=0.2730093759546872)
+    state.heal()
+    state.add_guest()
+    state.kill(Draws('g5'), notify=False)
+    for _ in range(2):
+        state.add_guest()
+    state.teardown()

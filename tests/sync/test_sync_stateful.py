@@ -51,7 +51,7 @@ class LobbyUnderFaults(RuleBasedStateMachine):
             node = self.net.nodes[name]
             log = self.applied.setdefault(name, {})
             for seq in range(max(1, node.sequence - 50), node.sequence + 1):
-                le = node._log.get(seq)
+                le = node.event_at(seq)
                 if le is not None:
                     log[seq] = le.epoch
 
@@ -166,7 +166,7 @@ class LobbyUnderFaults(RuleBasedStateMachine):
             if name not in net.live():
                 continue
             for seq, epoch in seen.items():
-                le = host._log.get(seq)
+                le = host.event_at(seq)
                 if le is not None:
                     assert le.epoch == epoch, f"{name} applied {seq}@{epoch}, host has {le.epoch}"
 
