@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,7 @@ from ._config import SyncConfig
 from ._limits import PeerBuckets, QuietLog
 from ._log import EventLog
 from ._notices import HostChanged, HostLost, LobbySynced, ReceivedCommand
-from ._role import Role
+from ._role import Role, host_epoch
 from ._wire import (
     LobbyEvent,
     LobbySnapshot,
@@ -91,7 +92,7 @@ class SyncBase:
         new_id: Callable[[], UUID] = uuid4,
         new_token: Callable[[], str] = lambda: secrets.token_urlsafe(24),
         password: str | None = None,
-        strict: bool = False,
+        strict: bool | None = None,
     ) -> None:
         self.local_peer = local_peer
         self.config = config or SyncConfig()
@@ -102,8 +103,10 @@ class SyncBase:
         #: Role, host peer and epoch: assigned in ``_transition`` only.
         self._term = Term()
         self._election: Election | None = None
-        #: Whether internal errors re-raise instead of being counted (tests, simulator).
-        self.strict = strict
+        #: Internal errors (bugs, never bad input) re-raise instead of only being counted in
+        #: ``stats["internal_error"]``: on in the simulator, the stateful test and under the
+        #: pytest plugin (env ``KONNEKT_STRICT=1``), so a bug cannot hide behind a counter.
+        self.strict = strict if strict is not None else os.environ.get("KONNEKT_STRICT") == "1"
         self.local_participant_id: UUID | None = None
         self.reconnect_token: str | None = None
         self.roster = Roster()
@@ -161,6 +164,8 @@ class SyncBase:
         #: Set when commands in flight may have somewhere new to go (see ``_settle``).
         self._commands_due = False
         self._next_request = first_request_id(local_peer)
+        #: request id -> "accepted" | "failed", for our own latest commands (bounded).
+        self._outcomes: OrderedDict[int, str] = OrderedDict()
         self._resume: tuple[UUID, str] | None = None
         self._ever_synced = False
         # host bookkeeping
@@ -217,10 +222,12 @@ class SyncBase:
         in flight go to the new host once the current input is handled (``_settle``).
         """
         old = self._term
-        if role is Role.HOST and old.role is not Role.HOST and epoch <= self._held_epoch:
-            # A term of ours had another history (we yielded, taking the winner's): never
-            # sequence in it again, or its old followers would see two histories in one term.
-            epoch = self._held_epoch + 1
+        if role is Role.HOST:
+            # A host sequences only in an epoch of its own slot (see SLOT_BITS), and never
+            # again in a term it held before yielding (it took the winner's history then;
+            # its old followers would see two histories in one epoch).
+            floor = epoch if old.role is Role.HOST else max(epoch, self._held_epoch + 1)
+            epoch = host_epoch(self.local_peer, floor)
         if old.role is Role.HOST and role is not Role.HOST:
             self._held_epoch = max(self._held_epoch, old.epoch)
             self.stats["stepped_down"] += 1
@@ -353,6 +360,18 @@ class SyncBase:
         self._events.append(
             CommandFailed(command_type=command_type, reason=reason, request_id=request_id)
         )
+        if request_id is not None:
+            self._answered(request_id, "failed")
+
+    def _answered(self, request_id: int, outcome: str) -> None:
+        self._outcomes[request_id] = outcome
+        while len(self._outcomes) > 1024:
+            self._outcomes.popitem(last=False)
+
+    def command_outcome(self, request_id: int) -> str | None:
+        """How our command ``request_id`` ended: "accepted", "failed", or None while it
+        is in flight (or too old to remember)."""
+        return self._outcomes.get(request_id)
 
     def _touch(self, peer: str, now: float) -> None:
         if peer == self.local_peer:

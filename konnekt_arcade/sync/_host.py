@@ -116,6 +116,8 @@ class HostPart(ReplicaPart):
                 request_id=request_id, command=command),  # type: ignore[arg-type]
                 now + self.config.command_timeout))
             self._commands_due = True
+        else:
+            self._answered(request_id, "accepted")
 
     def _on_command(self, peer: str, msg: Command, now: float) -> None:
         cmd = msg.command

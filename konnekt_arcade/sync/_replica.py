@@ -221,6 +221,7 @@ class ReplicaPart(ClaimsPart):
                 me = self.local_participant_id
                 if me is not None and (me, item.request_id) in self._sequenced:
                     self.stats["commands_recognised"] += 1
+                    self._answered(item.request_id, "accepted")
                     continue  # the old host sequenced it before it went
                 self._host_submit(item.command.command, now, item.request_id)
 
@@ -229,8 +230,8 @@ class ReplicaPart(ClaimsPart):
             self._fail(item.kind, "the host did not answer in time", item.request_id)
 
     def _on_accepted(self, peer: str, msg: CommandAccepted, now: float) -> None:
-        if peer == self.host_peer:
-            self._pending.pop(msg.request_id)
+        if peer == self.host_peer and self._pending.pop(msg.request_id) is not None:
+            self._answered(msg.request_id, "accepted")
 
     def _on_rejected(self, peer: str, msg: CommandRejected, now: float) -> None:
         if peer != self.host_peer:

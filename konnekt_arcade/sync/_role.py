@@ -20,11 +20,17 @@ The rule (docs/security.md, "Who is host"):
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-#: A hand-over raises the epoch by one, and even a long partition sees only a few; a claim
-#: this far ahead of ours is a forgery, not a missed election.
+#: An epoch is ``term << SLOT_BITS | slot``: the low bits name the host that opened the
+#: term (a hash of its peer id), so two hosts elected on two sides of a partition never
+#: share an epoch — one host per epoch holds even then, and "same epoch, same sequence
+#: number" always means the same event.
+SLOT_BITS = 32
+#: A hand-over starts the next term, and even a long partition sees only a few; a claim
+#: this many terms ahead of ours is a forgery, not a missed election.
 MAX_EPOCH_JUMP = 1000
 #: Rounds of epoch raising against one rival host before every live peer's vote counts
 #: (not only roster-bound participants'): two sides of a healed partition have different
@@ -34,6 +40,23 @@ HEADCOUNT_AFTER = 3
 #: other peer). Headcounts can still differ when the mesh is not complete (a peer that joined
 #: during a partition reaches one side only); peer ids are the one order every peer sees alike.
 PEER_ID_AFTER = 6
+
+
+def term_of(epoch: int) -> int:
+    return epoch >> SLOT_BITS
+
+
+def slot_of(peer: str) -> int:
+    return int.from_bytes(hashlib.sha256(peer.encode()).digest()[:4], "big")
+
+
+def host_epoch(peer: str, at_least: int) -> int:
+    """The lowest epoch ``>= at_least`` whose slot is ``peer``'s: the epoch a new host opens."""
+    slot = slot_of(peer)
+    term = term_of(at_least)
+    if (term << SLOT_BITS) | slot < at_least:
+        term += 1
+    return (term << SLOT_BITS) | slot
 
 
 class Role(enum.Enum):
@@ -154,7 +177,7 @@ def judge_claim(view: ClaimView, claim: Claim) -> Verdict:
     host, epoch, via = claim.host, claim.epoch, claim.via
     if epoch == view.epoch and host == view.host_peer:
         return Verdict.SAME
-    if epoch > view.epoch + MAX_EPOCH_JUMP:
+    if term_of(epoch) > term_of(view.epoch) + MAX_EPOCH_JUMP:
         return Verdict.IMPLAUSIBLE
     if view.role is not Role.HOST and via == view.host_peer and (
             epoch > view.epoch or (epoch == view.epoch and host != via)):
@@ -202,13 +225,17 @@ __all__ = [
     "HEADCOUNT_AFTER",
     "MAX_EPOCH_JUMP",
     "PEER_ID_AFTER",
+    "SLOT_BITS",
     "Claim",
     "ClaimView",
     "Role",
     "Verdict",
     "claim_key",
     "escalation",
+    "host_epoch",
     "judge_claim",
     "rank",
+    "slot_of",
     "supporters",
+    "term_of",
 ]

@@ -154,9 +154,11 @@ class LobbySync(ElectionPart):
             if handler is not None:
                 handler(self, peer, msg, now)
             self._settle(now)
-        except Exception:  # a bug must not take the game loop down
+        except Exception:  # a bug must not take the game loop down (unless strict)
             self.stats["internal_error"] += 1
             log.exception("error handling %s from %s", type(msg).__name__, peer)
+            if self.strict:
+                raise
 
     def submit(self, command: BaseModel, now: float) -> int:
         """Submit a user command; returns its request id.
@@ -204,6 +206,8 @@ class LobbySync(ElectionPart):
         except Exception:
             self.stats["internal_error"] += 1
             log.exception("error in sync tick")
+            if self.strict:
+                raise
 
     def rejoin(self, local_peer: str | None = None) -> None:
         """After reconnecting under a new peer id: forget the old mesh and

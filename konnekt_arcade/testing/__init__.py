@@ -44,7 +44,10 @@ __all__ = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """On a Linux machine with no display (CI), run arcade headless unless told otherwise."""
+    """On a Linux machine with no display (CI), run arcade headless unless told otherwise;
+    turn on the sync engine's strict mode (an internal error re-raises instead of being
+    counted) unless ``KONNEKT_STRICT`` is set already."""
+    os.environ.setdefault("KONNEKT_STRICT", "1")
     if ("arcade" not in sys.modules and sys.platform.startswith("linux")
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("ARCADE_HEADLESS", "1")

@@ -62,13 +62,14 @@ class SimNet:
     def add_host(self, name: str = "host", lobby_name: str = "Lobby",
                  host_name: str = "Host") -> LobbySync:
         node = LobbySync.create_host(name, lobby_name, host_name, self.now,
-                                     config=self.config, new_id=self._uuid,
+                                     config=self.config, new_id=self._uuid, strict=True,
                                      new_token=lambda: f"tok-{self.rng.getrandbits(64)}")
         self._attach(name, node)
         return node
 
     def add_guest(self, name: str, resume=None) -> LobbySync:
         node = LobbySync.create_guest(name, self.config, resume=resume, new_id=self._uuid,
+                                      strict=True,
                                       new_token=lambda: f"tok-{self.rng.getrandbits(64)}")
         self._attach(name, node)
         return node
