@@ -8,8 +8,11 @@ the ``SessionLoop`` that owns it, so polling either layer keeps the session cons
 Game data framing: lobby sync messages are JSON envelopes and always start with ``{``; game
 data is sent as ``GAME_DATA_PREFIX`` (one 0x00 byte) + payload, on channel 1 (unreliable) or
 channel 0 (reliable, ordered with the lobby traffic). A received message starting with the
-prefix is game data and never reaches the sync decoder; anything else on channel 1 is dropped
-and counted (``stats["dropped:bad_game_data"]``).
+prefix is game data and never reaches the sync decoder; anything else on channel 1 that is not
+a sync envelope is dropped and counted (``stats["dropped:bad_game_data"]``). Which sync message
+travels on which channel is the sync engine's decision (``data_to_send()`` says it), and what
+the session needs from received commands comes out of it typed (``drain_received_commands``):
+this layer never decodes sync bytes.
 """
 
 from __future__ import annotations
@@ -29,20 +32,14 @@ from ..net import (
     CHANNEL_RELIABLE,
     CHANNEL_UNRELIABLE,
     IceServerConfig,
+    IdAssigned,
     Message,
+    PeerConnected,
+    PeerDisconnected,
     Transport,
     TransportEvent,
 )
-from ..sync import (
-    PROTOCOL_VERSION,
-    FullSyncResponse,
-    LobbySnapshot,
-    LobbySync,
-    RequestFullSync,
-    decode,
-    encode,
-)
-from ..sync import Command as WireCommand
+from ..sync import FullSyncResponse, LobbySnapshot, LobbySync, encode
 from ._errors import P2PError, SendFailed, Serialization
 from ._ice import IceProbe
 from ._queues import DropOldestQueue
@@ -52,17 +49,9 @@ logger = logging.getLogger("konnekt_arcade.session")
 GAME_DATA_PREFIX = b"\x00"
 #: Largest game-data payload accepted by ``send_game_data``.
 MAX_GAME_DATA = 64 * 1024
-_COMMAND_HEAD = b'{"v":%d,"msg":{"type":"Command"' % PROTOCOL_VERSION
-#: Heartbeats travel on the unreliable channel. On the ordered reliable channel one lost packet
-#: stalls everything behind it until SCTP retransmits (1 s, doubling), and under heavy loss that
-#: silence outlasted the heartbeat timeout: peers declared a live host lost. Heartbeats only
-#: need to arrive often, not all of them; a reordered older one is ignored by its beat counter.
-_HEARTBEAT_HEAD = b'{"v":%d,"msg":{"type":"Heartbeat"' % PROTOCOL_VERSION
-
-
-def channel_for(data: bytes) -> int:
-    """The data channel a sync message travels on (see ``_HEARTBEAT_HEAD``)."""
-    return CHANNEL_UNRELIABLE if data.startswith(_HEARTBEAT_HEAD) else CHANNEL_RELIABLE
+#: Lobby sync messages are JSON envelopes: this is their first byte (framing only; which
+#: sync message goes on which channel is the sync engine's call, see ``sync.Channel``).
+_SYNC_FRAME = b"{"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +142,8 @@ class P2PLoop:
         sync, transport = self.sync, self.transport
         if sync is None or transport is None:
             return
-        for peer, data in sync.data_to_send():
-            transport.send(peer, channel_for(data), data)
+        for out in sync.data_to_send():
+            transport.send(out.peer, int(out.channel), out.data)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
@@ -170,53 +159,42 @@ class P2PLoop:
 
     def _handle(self, event: TransportEvent, now: float) -> None:
         sync = self.sync
-        if isinstance(event, Message):
-            self._on_message(event, now)
-            return
-        name = type(event).__name__
-        if name == "IdAssigned" and sync is None:
-            self.sync = self._sync_factory(event.peer_id, now)  # type: ignore[union-attr]
-        elif name == "IdAssigned" and sync is not None and self._rejoining:
-            self._rejoining = False
-            logger.info("🔁 Rejoining the lobby as peer %s", event.peer_id)  # type: ignore[union-attr]
-            sync.rejoin(event.peer_id)  # type: ignore[union-attr]
-        elif name == "PeerConnected" and sync is not None:
-            self._last_heard[event.peer_id] = now  # type: ignore[union-attr]
-            sync.peer_connected(event.peer_id, now)  # type: ignore[union-attr]
-        elif name == "PeerDisconnected" and sync is not None:
-            peer, reason = event.peer_id, event.reason  # type: ignore[union-attr]
-            self._last_heard.pop(peer, None)
-            last = self.transport is not None and not self.transport.connected_peers()
-            if not (last and self.on_mesh_lost(peer, reason, now)):
-                sync.peer_disconnected(peer, now)
+        match event:
+            case Message():
+                self._on_message(event, now)
+                return
+            case IdAssigned(peer_id=peer) if sync is None:
+                self.sync = self._sync_factory(peer, now)
+            case IdAssigned(peer_id=peer) if self._rejoining:
+                self._rejoining = False
+                logger.info("🔁 Rejoining the lobby as peer %s", peer)
+                sync.rejoin(peer)  # type: ignore[union-attr]
+            case PeerConnected(peer_id=peer) if sync is not None:
+                self._last_heard[peer] = now
+                sync.peer_connected(peer, now)
+            case PeerDisconnected(peer_id=peer, reason=reason) if sync is not None:
+                self._last_heard.pop(peer, None)
+                last = self.transport is not None and not self.transport.connected_peers()
+                if not (last and self.on_mesh_lost(peer, reason, now)):
+                    sync.peer_disconnected(peer, now)
         self.on_transport_event(event, now)
 
     def _on_message(self, msg: Message, now: float) -> None:
         self._last_heard[msg.peer_id] = now
         data = msg.data
+        reliable = msg.channel == CHANNEL_RELIABLE
         if data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
             who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
-            self._game_data.put(GameData(msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE,
-                                         who))
-        elif msg.channel != CHANNEL_RELIABLE and channel_for(data) == CHANNEL_RELIABLE:
+            self._game_data.put(GameData(msg.peer_id, data[1:], reliable, who))
+        elif not reliable and data[:1] != _SYNC_FRAME:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:
             self.stats["dropped:before_id"] += 1
         else:
-            dropped = self.sync.stats["dropped"]
-            self.sync.receive(msg.peer_id, data, now)
-            if data.startswith(_COMMAND_HEAD) and self.sync.stats["dropped"] == dropped:
-                # Only what passed the sync engine's rate and size limits is parsed again.
-                self._peek_command(data)
-
-    def _peek_command(self, data: bytes) -> None:
-        try:
-            wire = decode(data)
-        except Exception:
-            return  # the sync engine counts it
-        if isinstance(wire, WireCommand):
-            self._commands.put(wire.command)
+            self.sync.receive(msg.peer_id, data, now, reliable=reliable)
+            for received in self.sync.drain_received_commands():
+                self._commands.put(received.command)
 
     # --- reconnection -------------------------------------------------------------------------
 
@@ -261,12 +239,9 @@ class P2PLoop:
         peers = transport.connected_peers()
         if not peers:
             raise SendFailed("no peer connected to ask for a full sync")
-        lobby_id = sync.lobby.id if sync.lobby is not None else None
-        data = encode(RequestFullSync(lobby_id=lobby_id, last_known_sequence=sync.sequence))
         targets = [sync.host_peer] if sync.host_peer in peers else peers
-        for peer in targets:
-            transport.send(peer, CHANNEL_RELIABLE, data)  # type: ignore[arg-type]
-        sync.stats["full_sync_requests"] += 1
+        sync.request_full_sync(targets, self.clock())  # type: ignore[arg-type]
+        self.flush()
 
     def send_full_sync_to_peer(self, peer_id: str, snapshot: LobbySnapshot | None = None) -> None:
         """Send ``snapshot`` (default: the current one) to ``peer_id`` (host only).

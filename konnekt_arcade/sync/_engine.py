@@ -37,8 +37,10 @@ from ._role import Role, host_epoch
 from ._wire import (
     LobbyEvent,
     LobbySnapshot,
+    Outgoing,
     RequestFullSync,
     Roster,
+    channel_of,
     encode,
 )
 
@@ -144,7 +146,7 @@ class SyncBase:
         # Events that arrived before our first snapshot, by sender: only the
         # snapshot's host's are kept (anyone else's would be forgeries).
         self._early: dict[tuple[str, int], LobbyEvent] = {}
-        self._out: list[tuple[str, bytes]] = []
+        self._out: list[Outgoing] = []
         self._events: list[object] = []
         self._received: deque[ReceivedCommand] = deque(maxlen=1024)  # bounded if undrained
         # Peers the transport says we can reach, whether or not they answer:
@@ -175,8 +177,9 @@ class SyncBase:
 
     # --- outputs ----------------------------------------------------------
 
-    def data_to_send(self) -> list[tuple[str, bytes]]:
-        """Outgoing (peer, bytes) pairs queued since the last call."""
+    def data_to_send(self) -> list[Outgoing]:
+        """Outgoing ``(peer, channel, data)`` queued since the last call: the channel says
+        how the transport should carry it (see :class:`Channel`)."""
         out, self._out = self._out, []
         return out
 
@@ -321,16 +324,16 @@ class SyncBase:
     # --- plumbing ---------------------------------------------------------
 
     def _send(self, peer: str, msg: BaseModel) -> None:
-        self._out.append((peer, encode(msg)))
+        self._out.append(Outgoing(peer, channel_of(msg), encode(msg)))
         self.stats["sent"] += 1
 
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
-        data = encode(msg)
+        data, channel = encode(msg), channel_of(msg)
         for peer in sorted(self._linked):
             if self.is_host and not self._authorized(peer):
                 continue  # a password lobby shows nothing to strangers
             if peer != exclude:
-                self._out.append((peer, data))
+                self._out.append(Outgoing(peer, channel, data))
                 self.stats["sent"] += 1
 
     def _drop(self, reason: str, peer: str, detail: Any = "") -> None:

@@ -17,6 +17,7 @@ from ._wire import (
     Authenticate,
     AuthFailed,
     AuthRequired,
+    Channel,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -31,6 +32,7 @@ from ._wire import (
     RosterUpdate,
     Welcome,
     WireError,
+    channel_of,
     decode,
 )
 
@@ -128,12 +130,14 @@ class LobbySync(ElectionPart):
         self._peer_lost(peer, now)
         self._settle(now)
 
-    def receive(self, peer: str, data: bytes, now: float) -> None:
-        """Handle bytes from ``peer``. Never raises.
+    def receive(self, peer: str, data: bytes, now: float, *, reliable: bool = True) -> None:
+        """Handle bytes from ``peer`` (``reliable``: which channel they came on). Never
+        raises because of what a peer sent.
 
         Order of defences: the per-peer message budget (unless it is our
         host) and the size limit are checked before any parsing; then the
-        decoder; then the authority rules of each handler.
+        decoder; then the channel (only heartbeats travel unreliable); then
+        the authority rules of each handler.
         """
         self.stats["received"] += 1
         self._now = now
@@ -144,6 +148,9 @@ class LobbySync(ElectionPart):
             msg = decode(data, self.config.max_message_size)
         except WireError as exc:
             self._drop(exc.reason, peer, exc)
+            return
+        if not reliable and channel_of(msg) is not Channel.UNRELIABLE:
+            self._drop("wrong_channel", peer, type(msg).__name__)
             return
         if peer in self._lost and peer not in self._peers:
             # A peer we gave up on is talking again: a healed partition.
@@ -208,6 +215,14 @@ class LobbySync(ElectionPart):
             log.exception("error in sync tick")
             if self.strict:
                 raise
+
+    def request_full_sync(self, peers: list[str], now: float) -> None:
+        """Ask ``peers`` (our host, or before we know it everyone) for a full snapshot."""
+        msg = RequestFullSync(lobby_id=self.lobby.id if self.lobby else None,
+                              last_known_sequence=self.sequence)
+        for peer in peers:
+            self._send(peer, msg)
+        self.stats["full_sync_requests"] += 1
 
     def rejoin(self, local_peer: str | None = None) -> None:
         """After reconnecting under a new peer id: forget the old mesh and

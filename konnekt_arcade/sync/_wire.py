@@ -11,10 +11,11 @@ peer bindings that a successor host needs).
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +32,25 @@ MAX_MESSAGE_SIZE = 256 * 1024
 END_OF_LOG = 2**63 - 1
 #: Longest password proof / reconnect token we parse (hex sha256 is 64).
 MAX_SECRET_LENGTH = 128
+
+
+class Channel(enum.IntEnum):
+    """Which data channel a message travels on (the values are the transport's channel
+    numbers). Heartbeats go unreliable: on the ordered reliable channel one lost packet
+    stalls everything behind it until SCTP retransmits (1 s, doubling), and under heavy loss
+    that silence outlasted the heartbeat timeout, so peers declared a live host lost.
+    Heartbeats only need to arrive often; a reordered older one is ignored by its counter."""
+
+    RELIABLE = 0
+    UNRELIABLE = 1
+
+
+class Outgoing(NamedTuple):
+    """One message ``data_to_send()`` hands to the transport."""
+
+    peer: str
+    channel: Channel
+    data: bytes
 
 
 class _Msg(BaseModel):
@@ -241,6 +261,10 @@ def password_proof(password: str, lobby_id: UUID, host_peer: str, guest_peer: st
     """HMAC-SHA256 of the lobby and both peer ids, keyed with the password."""
     msg = f"{lobby_id}|{host_peer}|{guest_peer}".encode()
     return hmac.new(password.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def channel_of(msg: BaseModel) -> Channel:
+    return Channel.UNRELIABLE if isinstance(msg, Heartbeat) else Channel.RELIABLE
 
 
 def encode(msg: BaseModel) -> bytes:

@@ -124,7 +124,7 @@ class SimNet:
         """Move every node's outgoing messages onto the wire."""
         f = self.faults
         for name in self.live():
-            for dst, data in self.nodes[name].data_to_send():
+            for dst, _channel, data in self.nodes[name].data_to_send():
                 if dst in self.dead or dst not in self.nodes or not self.linked(name, dst):
                     continue
                 if self.rng.random() < f.drop:
