@@ -425,10 +425,14 @@ class SyncBase:
         late messages are then stale by epoch, not a rival claim at the same epoch. A
         migration's announcement already carries the new term.
         """
-        new_epoch = self.epoch
-        if event.reason is not DelegationReason.MIGRATED:
-            new_epoch = max(new_epoch, epoch + 1)
         migrated = event.reason is DelegationReason.MIGRATED
+        # The term the hand-over starts, as every peer folding it computes it: a migration's
+        # announcement is sequenced in the new host's own term; a delegation starts the
+        # next one (the delegate then opens an epoch of its own slot, which its followers
+        # take from its first heartbeat or event). Taken from the event, never kept from
+        # our own state: replaying an old hand-over during catch-up must not leave us in an
+        # epoch our host never had.
+        new_epoch = epoch if migrated else epoch + 1
         if event.to_id == self.local_participant_id or (
             self.peer_of(event.to_id) == self.local_peer
         ):

@@ -9,7 +9,7 @@ that partitions exercise, can be tested tie-break by tie-break without a network
 The rule (docs/security.md, "Who is host"):
 
 * our own host may always move us on (a higher epoch it announces, or a successor it names);
-* nobody but our host can hand *us* the role;
+* nobody but our host can hand *us* the role, and only our host tells us its term;
 * while our host is lost we follow the successor our own election rule expects (or an
   earlier-joined one), or a claim at least one other peer already follows;
 * otherwise a rival claim wins only by :func:`claim_key`, and the comparison gets simpler the
@@ -186,6 +186,8 @@ def judge_claim(view: ClaimView, claim: Claim) -> Verdict:
         return Verdict.ACCEPT
     if host == view.local_peer:
         return Verdict.REFUSE  # only our host can hand us the role
+    if host == view.host_peer and via != host and view.role is not Role.ELECTING:
+        return Verdict.REFUSE  # our host speaks for itself about its own term
     known = host in view.members
     if view.role in (Role.ELECTING, Role.COLLECTING):
         ok = _election_accepts(view, host, known, lower=epoch < view.epoch)

@@ -63,6 +63,12 @@ def test_nobody_but_our_host_hands_us_the_role():
     assert judge(view(Role.HOST, host="me"), "me", E + 7, via="x") is Verdict.REFUSE
 
 
+def test_only_our_host_tells_us_its_term():
+    v = view(members=members(h=0.0, a=1.0), live={"h", "a"}, votes={"a": "h"})
+    assert judge(v, "h", E + 9, via="a") is Verdict.REFUSE
+    assert judge(v, "h", E + 9, via="h") is Verdict.ACCEPT
+
+
 def members(**joined: float) -> dict[str, tuple[float, str]]:
     return {peer: (t, f"pid-{peer}") for peer, t in joined.items()}
 

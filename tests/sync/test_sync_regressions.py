@@ -230,3 +230,44 @@ def test_survivors_elect_when_the_host_they_follow_dies_unannounced() -> None:
     for _ in range(2):
         state.add_guest()
     state.teardown()
+
+
+def test_replaying_old_hand_overs_never_leaves_followers_in_a_term_their_host_lacks() -> None:
+    """Hunt seed 5 (shrunk): the host, cut off, delegated to g4 and was handed the role back
+    (logged as a migration). g4, catching up, folded both hand-overs: it was host for an
+    instant (opening an epoch of its own), then kept that epoch as a follower and told
+    everyone that the old host ruled in it. The followers sat in a term their host never
+    had and dropped its events as stale. A hand-over's term now comes from the event, and
+    only a host speaks for its own term."""
+    state = machine(536870913)
+    state.set_faults(delay=0.2536936363418327, drop=0.0, dup=1.401298464324817e-45)
+    state.add_guest()
+    state.set_faults(delay=0.14174598530963067, drop=0.1449071725848168,
+                     dup=0.21282689403230892)
+    state.add_guest()
+    state.partition(Draws({"g1", "host"}))
+    lid, host, g1 = state.net.nodes["host"].lobby.id, pid(state, "host"), pid(state, "g1")
+    state.random_command(Draws("host", g1, True, DomainCommand.SetReady(
+        lobby_id=lid, participant_id=host, ready=True)))
+    state.random_command(Draws("g1", g1, False, DomainCommand.ToggleParticipationMode(
+        lobby_id=lid, participant_id=g1)))
+    state.set_faults(delay=0.16082987953565134, drop=0.02169221101526036,
+                     dup=0.2073770879839979)
+    state.add_guest()
+    state.set_faults(delay=0.1642067272246234, drop=0.0, dup=0.0)
+    state.add_guest()
+    state.add_guest()
+    state.random_command(Draws("g1", host, False, DomainCommand.SetReady(
+        lobby_id=lid, participant_id=g1, ready=False)))
+    state.partition(Draws({"host"}))
+    state.random_command(Draws("host", g1, False, DomainCommand.QueueActivity(
+        lobby_id=lid, host_id=host, activity_type="t", name="T")))
+    g4 = pid(state, "g4")
+    state.random_command(Draws("host", g4, True, DomainCommand.DelegateHost(
+        lobby_id=lid, current_host_id=host, new_host_id=g4)))
+    state.random_command(Draws("g1", host, True, DomainCommand.SetReady(
+        lobby_id=lid, participant_id=g1, ready=True)))
+    state.teardown()
+    net = state.net
+    (host_name,) = net.hosts()
+    assert all(net.nodes[n].epoch == net.nodes[host_name].epoch for n in net.live())

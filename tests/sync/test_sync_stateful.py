@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -29,6 +29,9 @@ from .simnet import SimNet
 EXAMPLES = int(os.environ.get("KONNEKT_STATEFUL_EXAMPLES", "200"))
 #: Steps per example; longer runs (e.g. 60) reach deeper fault histories outside CI.
 STEPS = int(os.environ.get("KONNEKT_STATEFUL_STEPS", "25"))
+#: ``KONNEKT_STATEFUL_SHRINK=0`` reports a failure as found, unshrunk: long hunts stay fast
+#: (shrinking a 100-step failure can take longer than finding it).
+SHRINK = os.environ.get("KONNEKT_STATEFUL_SHRINK", "1") != "0"
 CONFIG = SyncConfig(grace_period=20.0)
 
 
@@ -227,5 +230,6 @@ LobbyUnderFaults.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=bool(os.environ.get("CI")),
+    phases=tuple(Phase) if SHRINK else tuple(p for p in Phase if p is not Phase.shrink),
 )
 TestLobbyUnderFaults = LobbyUnderFaults.TestCase
