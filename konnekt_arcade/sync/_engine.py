@@ -1,21 +1,20 @@
-"""``LobbySync``: one peer's side of lobby replication, sans-I/O.
+"""The core of ``LobbySync``: replicated state, the role machine and the plumbing its parts
+share, sans-I/O.
 
-Fed with ``peer_connected``, ``peer_disconnected``, ``receive``, ``submit``
-and ``tick`` (all taking ``now``); yields ``data_to_send()`` pairs and
-``drain_events()``. It never sleeps, opens sockets or starts threads, which is
-what lets tests drive it through reordering, loss, partitions and host loss
-deterministically.
-
-Roles are not separate classes because they change at run time (delegation,
-migration, stepping down): the same object is host or replica depending on
-``is_host``. The host is the only sequencer; the election logic lives in
-``_election.py`` and the host's bookkeeping in ``_host.py``.
+Roles are not separate classes because they change at run time (delegation, migration,
+stepping down): one object is host or replica depending on its :class:`Role`, and
+:meth:`SyncBase._transition` is the only code that changes it. The work is done by parts the
+core owns, each with its own state and reached through explicit references (never through
+inheritance): :class:`Replica` (ordered application, gap repair, commands in flight),
+:class:`Host` (sequencing, bindings, grace periods), :class:`Authority` (host claims, judged
+by the pure ``judge_claim``), :class:`Election` (host loss, taking over) and
+:class:`PasswordGate`; :class:`PendingCommands` and :class:`SequencedCommands` keep commands
+exactly-once across host changes. Parts call only methods of the core or of another part
+they hold; the core calls only methods its parts define.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
 import secrets
 from collections import Counter, OrderedDict, deque
@@ -28,13 +27,20 @@ from pydantic import BaseModel
 
 from ..domain import DomainError, Lobby, evolve, state_hash
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
+from ._claims import Authority
 from ._commands import PendingCommands, SequencedCommands, first_request_id
+from ._common import MAX_EVENTS_PER_RESPONSE, log, token_hash
 from ._config import SyncConfig
+from ._election import Election
+from ._gate import PasswordGate
+from ._host import Host
 from ._limits import PeerBuckets, QuietLog
 from ._log import EventLog
 from ._notices import HostChanged, HostLost, LobbySynced, ReceivedCommand
+from ._replica import Replica
 from ._role import Role, host_epoch
 from ._wire import (
+    Heartbeat,
     LobbyEvent,
     LobbySnapshot,
     Outgoing,
@@ -44,18 +50,9 @@ from ._wire import (
     encode,
 )
 
-log = logging.getLogger("konnekt_arcade.sync")
-
 #: Drops that happen on any healthy lossy link; logged at debug level only.
 _BENIGN_DROPS = frozenset({"duplicate", "stale_epoch", "stale_heartbeat", "wrong_lobby"})
 
-#: Events per MissingEventsResponse, so one reply stays well under the
-#: message size limit; the requester asks again for the rest.
-MAX_EVENTS_PER_RESPONSE = 128
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ class Term:
 
 
 @dataclass
-class Election:
+class ElectionState:
     """Bookkeeping of the ELECTING and COLLECTING states; dropped when they are left."""
 
     lost_at: float
@@ -84,7 +81,7 @@ class Election:
 
 
 class SyncBase:
-    """State and plumbing shared by the replica, host and election parts."""
+    """Replicated state, the role machine and the plumbing shared by the parts."""
 
     def __init__(
         self,
@@ -104,7 +101,7 @@ class SyncBase:
         self.sequence = 0
         #: Role, host peer and epoch: assigned in ``_transition`` only.
         self._term = Term()
-        self._election: Election | None = None
+        self._election: ElectionState | None = None
         #: Internal errors (bugs, never bad input) re-raise instead of only being counted in
         #: ``stats["internal_error"]``: on in the simulator, the stateful test and under the
         #: pytest plugin (env ``KONNEKT_STRICT=1``), so a bug cannot hide behind a counter.
@@ -113,9 +110,6 @@ class SyncBase:
         self.reconnect_token: str | None = None
         self.roster = Roster()
         self.stats: Counter[str] = Counter()
-        #: The lobby password: the host checks it, a guest proves it. Never
-        #: sent anywhere (see ``password_proof``).
-        self.password = password or None
         self._now = 0.0
         self._quiet = QuietLog(log, self.config.warning_interval)
         cfg = self.config
@@ -127,25 +121,13 @@ class SyncBase:
         self._votes: dict[str, str] = {}
         self._beats: dict[str, int] = {}
         self._beat = 0
-        # Epoch raising against rival hosts (see _consider_authority).
-        self._raises: dict[str, int] = {}
-        self._last_raise = float("-inf")
         #: The highest epoch we sequenced in as host. A host that yields takes another
         #: history (the winner's snapshot); should it be handed the role again, it must not
         #: sequence in that epoch again, or its old followers would see one term with two
         #: histories at the same sequence numbers and never notice.
         self._held_epoch = -1
         self._digest_cache: tuple[Lobby, str] | None = None
-        # Password: peers that proved it to us (host), attempts per peer,
-        # and hosts we sent a proof to (guest).
-        self._authed: set[str] = set()
-        self._auth_attempts: dict[str, int] = {}
-        self._proved_to: set[str] = set()
         self._log = EventLog(self.config.max_log_events)
-        self._buffer: dict[int, LobbyEvent] = {}
-        # Events that arrived before our first snapshot, by sender: only the
-        # snapshot's host's are kept (anyone else's would be forgeries).
-        self._early: dict[tuple[str, int], LobbyEvent] = {}
         self._out: list[Outgoing] = []
         self._events: list[object] = []
         self._received: deque[ReceivedCommand] = deque(maxlen=1024)  # bounded if undrained
@@ -158,8 +140,6 @@ class SyncBase:
         # in ``_peers``.
         self._lost: set[str] = set()
         self._last_heartbeat = float("-inf")
-        # replica bookkeeping
-        self._gap: tuple[int, float, int] | None = None
         self._full_sync_at: float | None = None
         self._pending = PendingCommands(cfg.max_pending_commands, cfg.command_timeout)
         self._sequenced = SequencedCommands(cfg.max_remembered_commands)
@@ -170,10 +150,13 @@ class SyncBase:
         self._outcomes: OrderedDict[int, str] = OrderedDict()
         self._resume: tuple[UUID, str] | None = None
         self._ever_synced = False
-        # host bookkeeping
-        self._grace: dict[UUID, float] = {}
         self._needs_host_setup = False
-        self._banned_peers: set[str] = set()
+        # The parts, each with its own state; they reach shared state through this object.
+        self.gate = PasswordGate(self, password)
+        self.authority = Authority(self)
+        self.replica = Replica(self)
+        self.host = Host(self)
+        self.election = Election(self)
 
     # --- outputs ----------------------------------------------------------
 
@@ -237,15 +220,15 @@ class SyncBase:
         self._term = Term(role, host_peer, epoch)
         if role in (Role.ELECTING, Role.COLLECTING):
             if self._election is None:
-                self._election = Election(lost_at=now)
+                self._election = ElectionState(lost_at=now)
         else:
             self._election = None
         if old.role in (Role.REPLICA, Role.HOST) and role is Role.ELECTING:
             self._events.append(HostLost(old.host_peer))
         if host_peer == old.host_peer and (role is Role.HOST) == (old.role is Role.HOST):
             return
-        self._raises.clear()
-        self._gap = None
+        self.authority.forget_rivals()
+        self.replica.forget_gap()
         self._pending.forget_rejoins()
         self._commands_due = True
         if role is Role.HOST:
@@ -273,7 +256,7 @@ class SyncBase:
     @property
     def buffered_events(self) -> int:
         """Out-of-order events held while a gap is repaired."""
-        return len(self._buffer)
+        return self.replica.buffered
 
     @property
     def commands_in_flight(self) -> int:
@@ -291,7 +274,7 @@ class SyncBase:
     @property
     def password_verified_peers(self) -> frozenset[str]:
         """Peers that proved the lobby password to us (host side)."""
-        return frozenset(self._authed)
+        return self.gate.verified_peers
 
     def snapshot(self) -> LobbySnapshot | None:
         """The complete replicated state, as a late joiner receives it."""
@@ -330,7 +313,7 @@ class SyncBase:
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
         data, channel = encode(msg), channel_of(msg)
         for peer in sorted(self._linked):
-            if self.is_host and not self._authorized(peer):
+            if self.is_host and not self.gate.authorized(peer):
                 continue  # a password lobby shows nothing to strangers
             if peer != exclude:
                 self._out.append(Outgoing(peer, channel, data))
@@ -352,12 +335,6 @@ class SyncBase:
         self.stats["rejected"] += 1
         self._quiet.warning(f"rejected:{kind}", self._now, "refused %s from %s: %s",
                             kind, peer, reason)
-
-    def _authorized(self, peer: str) -> bool:
-        """Whether ``peer`` may see the lobby: no password, or it proved the
-        password to us, or it is a participant (it proved it when joining)."""
-        return (self.password is None or peer in self._authed
-                or self.participant_of(peer) is not None)
 
     def _fail(self, command_type: str, reason: str, request_id: int | None) -> None:
         self._events.append(
@@ -414,7 +391,7 @@ class SyncBase:
             and not self.is_host
         ):
             # The host thinks we are gone (a partition healed): prove we're back.
-            self._send_rejoin()
+            self.replica.send_rejoin()
         if isinstance(event, HostDelegated):
             self._on_hand_over(event, now, epoch)
 
@@ -448,10 +425,14 @@ class SyncBase:
             # The hand-over names a peer whose departure reached us first: nothing will
             # ever time it out again, so its loss is handled now.
             self._lost.discard(host)  # type: ignore[arg-type]
-            self._peer_lost(host, now)  # type: ignore[arg-type]
+            self.election.peer_lost(host, now)  # type: ignore[arg-type]
 
-    def _on_became_host(self, now: float) -> None:  # overridden by the host part
-        pass
+    def _heartbeat(self) -> Heartbeat:
+        self._beat += 1
+        return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
+                         sequence=self.sequence, last_epoch=self._last_epoch(),
+                         host_peer=self.host_peer, beat=self._beat,
+                         state=self._state_digest())
 
     def _state_digest(self) -> str | None:
         """``state_hash`` of our lobby, shortened, computed once per lobby object (lobbies
@@ -463,13 +444,6 @@ class SyncBase:
         if cached is None or cached[0] is not lobby:
             cached = self._digest_cache = (lobby, state_hash(lobby)[:16])
         return cached[1]
-
-    def _peer_lost(self, peer: str, now: float) -> None:  # overridden by the election part
-        pass
-
-
-    def _decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
-        raise NotImplementedError  # the host part decides and sequences
 
     def _request_full_sync(self, now: float) -> None:
         if self._full_sync_at is not None and now - self._full_sync_at < self.config.retry_interval:
@@ -495,37 +469,20 @@ class SyncBase:
         self._log.reset()
         self._sequenced.reset(snap.commands)
         self._full_sync_at = None
-        self._gap = None
         self._ever_synced = True
-        self._buffer = {s: e for s, e in self._buffer.items() if s > self.sequence}
-        early, self._early = self._early, {}
-        for (sender, seq), le in sorted(early.items(), key=lambda kv: kv[0][1]):
-            if sender == snap.host_peer and seq > self.sequence:
-                self._buffer.setdefault(seq, le)
+        self.replica.after_snapshot(snap.host_peer)
         self.stats["snapshots_applied"] += 1
         log.info("📥 GUEST: Received lobby snapshot via P2P: %s", snap.name)
         self._events.append(LobbySynced(snap.name, self.sequence, first))
         for le in events:
-            self._on_event(peer, le, now, live=False)
-        self._drain_buffer(now)
+            self.replica.on_event(peer, le, now, live=False)
+        self.replica.drain_buffer(now)
         me = self.lobby.participant(self.local_participant_id)
         if self._resume is not None and not self.is_host and (
             first or (me is not None and not me.connected)
         ):
-            self._send_rejoin()
+            self.replica.send_rejoin()
         self._commands_due = True
-
-    # --- hooks implemented by the parts ------------------------------------
-
-    def _on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
-        raise NotImplementedError
-
-    def _drain_buffer(self, now: float) -> None:
-        raise NotImplementedError
-
-    def _send_rejoin(self) -> None:
-        raise NotImplementedError
-
 
 
 __all__ = ["MAX_EVENTS_PER_RESPONSE", "SyncBase", "log", "token_hash"]

@@ -1,17 +1,25 @@
-"""The public sans-I/O sync object."""
+"""``LobbySync``: one peer's side of lobby replication, sans-I/O — the facade.
+
+Fed with ``peer_connected``, ``peer_disconnected``, ``receive``, ``submit`` and ``tick`` (all
+taking ``now``); yields ``data_to_send()`` (peer, channel, bytes) and ``drain_events()``. It
+never sleeps, opens sockets or starts threads, which is what lets tests drive it through
+reordering, loss, partitions and host loss deterministically. Each received message goes to
+the one part that handles it (see ``_handlers``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
 from ..domain import DomainCommand, DomainError, decide
 from ._commands import InFlight
+from ._common import log, token_hash
 from ._config import SyncConfig
-from ._election import ElectionPart
-from ._engine import log, token_hash
+from ._engine import SyncBase
 from ._role import Role
 from ._wire import (
     Authenticate,
@@ -37,7 +45,7 @@ from ._wire import (
 )
 
 
-class LobbySync(ElectionPart):
+class LobbySync(SyncBase):
     """One peer's replication state machine (host or replica, which can change).
 
     Create with :meth:`create_host` or :meth:`create_guest`, feed it inputs,
@@ -45,6 +53,10 @@ class LobbySync(ElectionPart):
     because of what a peer sent; bad input is dropped and counted in
     ``stats``.
     """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._handlers = _handlers(self)
 
     @classmethod
     def create_host(
@@ -75,12 +87,12 @@ class LobbySync(ElectionPart):
         events = decide(None, cmd, None, now, new_id=new_id)
         self._transition(Role.HOST, local_peer, 0, now)
         self._ever_synced = True
-        self._commit(events, now)
+        self.host.commit(events, now)
         assert self.lobby is not None
         self.local_participant_id = self.lobby.host_id
         self.reconnect_token = self._new_token()
         self._resume = (self.local_participant_id, self.reconnect_token)
-        self._set_roster(self.roster.model_copy(update={"entries": {
+        self.host.set_roster(self.roster.model_copy(update={"entries": {
             str(self.lobby.host_id): RosterEntry(peer_id=local_peer,
                                                  token_hash=token_hash(self.reconnect_token))}}))
         return self
@@ -113,21 +125,21 @@ class LobbySync(ElectionPart):
 
     def peer_connected(self, peer: str, now: float) -> None:
         self._touch(peer, now)
-        if self.is_host and not self._authorized(peer):
+        if self.is_host and not self.gate.authorized(peer):
             assert self.lobby is not None
             self._send(peer, AuthRequired(lobby_id=self.lobby.id))
         elif self.is_host:
             log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
-            self._send_full_sync(peer)
+            self.host.send_full_sync(peer)
         elif self.lobby is not None:
             self._send(peer, self._heartbeat())
         self._settle(now)
 
     def peer_disconnected(self, peer: str, now: float) -> None:
         self._linked.discard(peer)
-        self._authed.discard(peer)
+        self.gate.forget(peer)
         self._forget_limits(peer)
-        self._peer_lost(peer, now)
+        self.election.peer_lost(peer, now)
         self._settle(now)
 
     def receive(self, peer: str, data: bytes, now: float, *, reliable: bool = True) -> None:
@@ -156,10 +168,10 @@ class LobbySync(ElectionPart):
             # A peer we gave up on is talking again: a healed partition.
             self._lost.discard(peer)
         self._touch(peer, now)
-        handler = _HANDLERS.get(type(msg))
+        handler = self._handlers.get(type(msg))
         try:
             if handler is not None:
-                handler(self, peer, msg, now)
+                handler(peer, msg, now)
             self._settle(now)
         except Exception:  # a bug must not take the game loop down (unless strict)
             self.stats["internal_error"] += 1
@@ -181,7 +193,7 @@ class LobbySync(ElectionPart):
         rid = self._next_request
         self._next_request += 1
         if self.is_host:
-            self._host_submit(command, now, rid)
+            self.host.submit(command, now, rid)
         elif self._pending.full():
             self._fail(type(command).__name__, "too many commands waiting for the host", rid)
         else:
@@ -200,15 +212,15 @@ class LobbySync(ElectionPart):
                 self._broadcast(self._heartbeat())
             for peer, seen in list(self._peers.items()):
                 if now - seen > self.config.heartbeat_timeout:
-                    self._peer_lost(peer, now)
+                    self.election.peer_lost(peer, now)
             if self.is_host:
-                self._host_tick(now)
+                self.host.tick(now)
             else:
-                self._retry_gap(now)
-                self._expire_pending(now)
+                self.replica.retry_gap(now)
+                self.replica.expire_pending(now)
                 if self.lobby is None or self._full_sync_at is not None:
                     self._retry_full_sync(now)
-                self._election_tick(now)
+                self.election.tick(now)
             self._settle(now)
         except Exception:
             self.stats["internal_error"] += 1
@@ -238,16 +250,9 @@ class LobbySync(ElectionPart):
         self._lost.clear()
         self._votes.clear()
         self._beats.clear()
-        self._proved_to.clear()
+        self.gate.forget_proofs()
 
     # --- helpers ------------------------------------------------------------
-
-    def _heartbeat(self) -> Heartbeat:
-        self._beat += 1
-        return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
-                         sequence=self.sequence, last_epoch=self._last_epoch(),
-                         host_peer=self.host_peer, beat=self._beat,
-                         state=self._state_digest())
 
     def _forget_limits(self, peer: str) -> None:
         for buckets in (self._msg_limit, self._cmd_limit, self._chat_limit):
@@ -269,28 +274,31 @@ class LobbySync(ElectionPart):
         if self._needs_host_setup:
             self._needs_host_setup = False
             if self.is_host:
-                self._on_became_host(now)
+                self.host.on_became_host(now)
         if self._commands_due:
             self._commands_due = False
-            self._send_pending(now)
+            self.replica.send_pending(now)
 
 
-_HANDLERS = {
-    EventBroadcast: lambda s, p, m, now: s._on_broadcast(p, m.event, now),
-    RequestMissingEvents: LobbySync._serve_missing,
-    MissingEventsResponse: LobbySync._on_missing_response,
-    RequestFullSync: LobbySync._on_full_sync_request,
-    FullSyncResponse: LobbySync._on_full_sync,
-    Command: LobbySync._on_command,
-    CommandAccepted: LobbySync._on_accepted,
-    CommandRejected: LobbySync._on_rejected,
-    Welcome: LobbySync._on_welcome,
-    Rejoin: LobbySync._on_rejoin,
-    Heartbeat: LobbySync._on_heartbeat,
-    RosterUpdate: LobbySync._on_roster,
-    AuthRequired: LobbySync._on_auth_required,
-    Authenticate: LobbySync._on_authenticate,
-    AuthFailed: LobbySync._on_auth_failed,
-}
+def _handlers(sync: LobbySync) -> dict[type, Callable[[str, Any, float], None]]:
+    """Which part handles which message (bound methods, so dispatch is one lookup)."""
+    r, h, g = sync.replica, sync.host, sync.gate
+    return {
+        EventBroadcast: lambda p, m, now: r.on_broadcast(p, m.event, now),
+        RequestMissingEvents: r.serve_missing,
+        MissingEventsResponse: r.on_missing_response,
+        RequestFullSync: h.on_full_sync_request,
+        FullSyncResponse: r.on_full_sync,
+        Command: h.on_command,
+        CommandAccepted: r.on_accepted,
+        CommandRejected: r.on_rejected,
+        Welcome: r.on_welcome,
+        Rejoin: h.on_rejoin,
+        Heartbeat: r.on_heartbeat,
+        RosterUpdate: r.on_roster,
+        AuthRequired: g.on_auth_required,
+        Authenticate: g.on_authenticate,
+        AuthFailed: g.on_auth_failed,
+    }
 
 __all__ = ["DomainError", "LobbySync"]
