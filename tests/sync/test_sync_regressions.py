@@ -1,6 +1,9 @@
 """Fault sequences the stateful test found, replayed step by step so they stay fixed even when
 hypothesis explores elsewhere. Each drives ``LobbyUnderFaults`` exactly as the shrunk example
-did; ``teardown()`` asserts that every live peer converges on one host and one state."""
+did; ``teardown()`` checks the safety invariants (one host per epoch, one event per epoch and
+sequence, commands sequenced at most once, no internal error), that every live peer converges
+on one host and one state, and that commands were answered; ``settled()`` then checks that
+the outcome is a coherent lobby, not just an agreed one."""
 
 from __future__ import annotations
 
@@ -42,6 +45,24 @@ def pid(state: LobbyUnderFaults, name: str) -> UUID:
     return state.net.nodes[name].local_participant_id  # type: ignore[return-value]
 
 
+def settled(state: LobbyUnderFaults) -> None:
+    """One host, followed by every synced peer in the host's own epoch, whose lobby names that
+    host as its host; the peers' logs agree event by event where they overlap."""
+    net = state.net
+    (name,) = net.hosts()
+    host = net.nodes[name]
+    assert host.lobby is not None and host.lobby.host_id == host.local_participant_id
+    for n in net.live():
+        node = net.nodes[n]
+        if node.lobby is None:
+            continue
+        assert (node.host_peer, node.epoch, node.sequence) == (name, host.epoch, host.sequence)
+        for seq in range(max(1, host.sequence - 20), host.sequence + 1):
+            mine, theirs = node.event_at(seq), host.event_at(seq)
+            if mine is not None and theirs is not None:
+                assert mine == theirs, (n, seq)
+
+
 def test_delegation_across_a_partition_keeps_the_hand_over() -> None:
     """The host delegated to a guest it could not reach; the guest must fetch the
     HostDelegated event rather than promote itself from a heartbeat (which rolled everyone
@@ -56,6 +77,7 @@ def test_delegation_across_a_partition_keeps_the_hand_over() -> None:
     state.add_guest()
     state.kill(Draws("g1"), notify=False)
     state.teardown()
+    settled(state)
 
 
 def test_two_drifted_lobbies_settle_on_one_host() -> None:
@@ -76,6 +98,7 @@ def test_two_drifted_lobbies_settle_on_one_host() -> None:
     state.advance(dt=1.0)
     state.kill(Draws("g1"), notify=False)
     state.teardown()
+    settled(state)
 
 
 def test_hand_over_to_a_peer_that_already_left_starts_an_election() -> None:
@@ -94,6 +117,7 @@ def test_hand_over_to_a_peer_that_already_left_starts_an_election() -> None:
     state.add_guest()
     state.kill(Draws("host"), notify=False)
     state.teardown()
+    settled(state)
 
 
 def test_a_host_handed_the_role_again_does_not_reuse_its_term() -> None:
@@ -126,6 +150,7 @@ def test_a_host_handed_the_role_again_does_not_reuse_its_term() -> None:
     for node in state.net.nodes.values():
         if node.is_host and node.lobby is not None:
             assert node.lobby.host_id == node.local_participant_id
+    settled(state)
 
 
 def test_two_hosts_of_one_lobby_end_their_epoch_war() -> None:
@@ -176,6 +201,7 @@ def test_two_hosts_of_one_lobby_end_their_epoch_war() -> None:
     state.partition(Draws({'g25', 'g23', 'g22'}))
     state.add_guest()
     state.teardown()
+    settled(state)
 
 
 def test_survivors_elect_when_the_host_they_follow_dies_unannounced() -> None:
@@ -230,6 +256,7 @@ def test_survivors_elect_when_the_host_they_follow_dies_unannounced() -> None:
     for _ in range(2):
         state.add_guest()
     state.teardown()
+    settled(state)
 
 
 def test_replaying_old_hand_overs_never_leaves_followers_in_a_term_their_host_lacks() -> None:
@@ -271,3 +298,4 @@ def test_replaying_old_hand_overs_never_leaves_followers_in_a_term_their_host_la
     net = state.net
     (host_name,) = net.hosts()
     assert all(net.nodes[n].epoch == net.nodes[host_name].epoch for n in net.live())
+    settled(state)
