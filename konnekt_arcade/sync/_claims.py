@@ -86,6 +86,9 @@ class Authority:
                 log.info("rival host claim by %s refused; raising epoch to %d",
                          claimed, self.s.epoch)
                 self.s._broadcast(self.s._heartbeat())
+            case Verdict.STANDOFF if now - self._last_raise >= self.s.config.heartbeat_interval:
+                self._last_raise = now
+                self._raises[claimed] = self._raises.get(claimed, 0) + 1
         if claimed == via and claimed != self.s.host_peer:
             self.s._count_rejected("host_claim", via, f"{claimed} at epoch {epoch}")
         return False

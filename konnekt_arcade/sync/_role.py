@@ -86,6 +86,10 @@ class Verdict(enum.Enum):
     RAISE = "raise"
     #: An epoch no real election reaches: a forgery.
     IMPLAUSIBLE = "implausible"
+    #: Refuse for now (we are host; the rival orders above us but is unknown to our roster,
+    #: so this level cannot pick it), and count the round: the escalation that ends a
+    #: standoff as surely as the raising that ends an epoch war.
+    STANDOFF = "standoff"
 
 
 @dataclass(frozen=True)
@@ -197,8 +201,8 @@ def judge_claim(view: ClaimView, claim: Claim) -> Verdict:
     theirs = claim_key(view, host, epoch, level)
     if (known or level > 0) and epoch >= view.epoch and theirs > mine:
         return Verdict.ACCEPT
-    if view.role is Role.HOST and epoch >= view.epoch and mine > theirs:
-        return Verdict.RAISE
+    if view.role is Role.HOST and epoch >= view.epoch:
+        return Verdict.RAISE if mine > theirs else Verdict.STANDOFF
     return Verdict.REFUSE
 
 

@@ -132,6 +132,17 @@ def test_a_malicious_lone_claimant_cannot_take_the_lobby_at_any_level():
     assert judge(v, "mal", E + 50) is Verdict.REFUSE
 
 
+def test_a_host_out_voted_by_a_rival_its_roster_lacks_escalates_instead_of_waiting():
+    # Our grace period removed the rival (it was cut off), but our guests follow it now.
+    m = members(me=0.0, a=1.0, b=2.0)
+    base = dict(role=Role.HOST, host="me", members=m, live={"x", "a", "b"},
+                votes={"x": "x", "a": "x", "b": "x"})
+    assert judge(view(**base), "x", E + 1) is Verdict.STANDOFF
+    assert judge(view(**base, rounds=HEADCOUNT_AFTER), "x", E + 1) is Verdict.ACCEPT
+    # from a lower epoch it is nothing to answer
+    assert judge(view(**base), "x", E - 1) is Verdict.REFUSE
+
+
 def test_headcount_counts_every_live_peer_and_breaks_ties_by_peer_id():
     # Rosters of the two sides differ: "x" and its follower are not members here.
     m = members(me=0.0, a=1.0)

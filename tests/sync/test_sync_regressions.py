@@ -299,3 +299,28 @@ def test_replaying_old_hand_overs_never_leaves_followers_in_a_term_their_host_la
     (host_name,) = net.hosts()
     assert all(net.nodes[n].epoch == net.nodes[host_name].epoch for n in net.live())
     settled(state)
+
+
+def test_a_host_its_rival_no_longer_knows_still_wins_the_standoff() -> None:
+    """Hunt seed 15 (shrunk): g1, cut off with two guests, took over and (grace period) removed
+    the old host; after the heal everyone followed the old host at a higher epoch, but g1 did
+    not know it any more (level 0 needs a known claimant) and did not out-vote it either, so
+    neither side raised and the escalation never started: two hosts for good. Losing to an
+    unknown rival now counts a round too."""
+    state = machine(1192)
+    state.add_guest()
+    state.set_faults(delay=0.29212359582321584, drop=0.2739606250664281,
+                     dup=0.14039266412569473)
+    lid, host = state.net.nodes["host"].lobby.id, pid(state, "host")
+    state.random_command(Draws("host", host, False, DomainCommand.QueueActivity(
+        lobby_id=lid, host_id=host, activity_type="t", name="T")))
+    state.add_guest()
+    state.partition(Draws({"g1", "g3", "g2"}))
+    state.add_guest()
+    state.add_guest()
+    g1 = pid(state, "g1")
+    state.random_command(Draws("g1", host, False, DomainCommand.KickGuest(
+        lobby_id=lid, host_id=g1, guest_id=host)))
+    state.add_guest()
+    state.teardown()
+    settled(state)
