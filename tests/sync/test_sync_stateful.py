@@ -5,8 +5,8 @@ different events at one (epoch, sequence); no command sequenced twice (exactly o
 internal error (the nodes run in strict mode, so a bug raises). After the faults heal, every
 live peer's state equals the host's. In runs whose only faults are kills, reordering and
 duplication (what a real reliable data channel can show us), no event any survivor applied is
-lost across a host migration, and every command a surviving member submitted was answered:
-accepted (and then sequenced at most once) or failed with a reason.
+lost across a host migration. In every run, every command a surviving member submitted was
+answered: accepted (and then sequenced at most once) or failed with a reason.
 
 Deterministic per seed: everything random comes from hypothesis' draws (the simulator's rng is
 seeded by one), nothing reads a clock, and no decision depends on set or hash order, so
@@ -202,7 +202,17 @@ class LobbyUnderFaults(RuleBasedStateMachine):
         self._record()
         self.never_more_than_one_host_per_epoch()
         assert net.run_until(net.converged, 40.0, step=0.25), "diverged after settling"
+        self._record()
         assert all(net.nodes[n].stats["internal_error"] == 0 for n in net.nodes)
+        for name, pid, rid in self.submitted:
+            node = net.nodes[name]
+            if name not in net.live() or pid is None or node.lobby is None \
+                    or node.lobby.participant(pid) is None:
+                continue  # gone, or removed from the lobby: nobody to answer
+            outcome = node.command_outcome(rid)
+            failed = rid in self.failed.get(name, set())
+            assert outcome is not None, (name, rid, "never answered")
+            assert (outcome == "failed") == failed, (name, rid, outcome)
         if self.lossy:
             return
         host = net.nodes[net.hosts()[0]]
@@ -213,15 +223,6 @@ class LobbyUnderFaults(RuleBasedStateMachine):
                 le = host.event_at(seq)
                 if le is not None:
                     assert le.epoch == epoch, f"{name} applied {seq}@{epoch}, host has {le.epoch}"
-        for name, pid, rid in self.submitted:
-            node = net.nodes[name]
-            if name not in net.live() or pid is None or node.lobby is None \
-                    or node.lobby.participant(pid) is None:
-                continue  # gone, or removed from the lobby: nobody to answer
-            outcome = node.command_outcome(rid)
-            failed = rid in self.failed.get(name, set())
-            assert outcome is not None, (name, rid, "never answered")
-            assert (outcome == "failed") == failed, (name, rid, outcome)
 
 
 LobbyUnderFaults.TestCase.settings = settings(
