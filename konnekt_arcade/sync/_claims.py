@@ -51,11 +51,13 @@ class Authority:
             successor = self.s.local_peer if pid is not None and pid == \
                 self.s.local_participant_id else self.s.peer_of(pid)
         live = frozenset(self.s._peers)
+        election = self.s._election
         return ClaimView(
             local_peer=self.s.local_peer, role=self.s.role, host_peer=self.s.host_peer,
             epoch=self.s.epoch, members=members, live=live,
             votes={p: v for p, v in self.s._votes.items() if p in live},
             successor=successor,
+            passed_over=frozenset(election.passed_over if election else ()),
             rounds=self._raises.get(claimed, 0) if claimed is not None else 0)
 
     def rank(self, peer: str | None) -> tuple[float, str]:

@@ -128,6 +128,8 @@ class SyncBase:
         self._held_epoch = -1
         self._digest_cache: tuple[Lobby, str] | None = None
         self._log = EventLog(self.config.max_log_events)
+        #: Epoch of the event at the applied snapshot's sequence (its log starts empty).
+        self._snapshot_tail: int | None = None
         self._out: list[Outgoing] = []
         self._events: list[object] = []
         self._received: deque[ReceivedCommand] = deque(maxlen=1024)  # bounded if undrained
@@ -289,6 +291,7 @@ class SyncBase:
             epoch=self.epoch,
             host_peer=self.host_peer,
             roster=self.roster,
+            last_epoch=self._tail_epoch(),
             commands=self._sequenced.origins(),
         )
 
@@ -361,13 +364,28 @@ class SyncBase:
         self._linked.add(peer)
 
     def _last_epoch(self) -> int:
+        tail = self._tail_epoch()
+        return tail if tail is not None else self.epoch
+
+    def _tail_epoch(self) -> int | None:
+        """Epoch of our event at ``sequence``, if we know it (the log, or the snapshot)."""
+        if self.sequence == 0:
+            return None
         last = self._log.get(self.sequence)
-        return last.epoch if last else self.epoch
+        return last.epoch if last is not None else self._snapshot_tail
 
     # --- applying events (everyone) ---------------------------------------
 
     def _apply(self, le: LobbyEvent, now: float) -> bool:
-        """Fold one sequenced event; False (and a resync) if it doesn't fit."""
+        """Fold one sequenced event; False (and a resync) if it doesn't fit: another
+        history behind it, or a state it does not apply to."""
+        tail = self._tail_epoch()
+        if (le.prev_epoch is not None and le.sequence == self.sequence + 1 and tail is not None
+                and tail != le.prev_epoch):
+            self.stats["diverged"] += 1
+            log.warning("event %d follows another history than ours; resyncing", le.sequence)
+            self._request_full_sync(now)
+            return False
         try:
             lobby = evolve(self.lobby, le.event)
         except DomainError as exc:
@@ -467,6 +485,7 @@ class SyncBase:
                          snap.host_peer, snap.epoch, now)
         self.roster = snap.roster
         self._log.reset()
+        self._snapshot_tail = snap.last_epoch
         self._sequenced.reset(snap.commands)
         self._full_sync_at = None
         self._ever_synced = True

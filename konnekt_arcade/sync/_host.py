@@ -62,6 +62,7 @@ class Host:
                 lobby_id=getattr(event, "lobby_id", None) or self.s.lobby.id,  # type: ignore[union-attr]
                 timestamp=now,
                 event=event,  # type: ignore[arg-type]
+                prev_epoch=self.s._tail_epoch(),
                 # On the batch's last event only: a batch cut by a hand-over is re-sent
                 # to the new host, which must not take it for done.
                 origin=origin if i == len(events) - 1 else None,

@@ -110,6 +110,7 @@ class ClaimView:
     ``live``: peers heard from recently (never us). ``votes``: whom each peer's latest
     heartbeat follows. ``successor``: while electing, the peer our own rule expects (maybe
     us). ``rounds``: how often we (as host) already raised our epoch against this claimant.
+    ``passed_over``: successors we stopped waiting for while electing (they stayed silent).
     """
 
     local_peer: str
@@ -121,6 +122,7 @@ class ClaimView:
     votes: Mapping[str, str]
     successor: str | None = None
     rounds: int = 0
+    passed_over: frozenset[str] = frozenset()
 
 
 def rank(view: ClaimView, peer: str | None) -> tuple[float, str]:
@@ -213,8 +215,14 @@ def _election_accepts(view: ClaimView, host: str, known: bool, lower: bool) -> b
     partition, and it died); we join the other side only when someone there vouches for it.
     """
     expected = view.successor
-    if expected is None and not lower:
-        return True  # no candidate of our own to wait for
+    if known and (host == expected or host in view.passed_over):
+        # Our own pick (or one we stopped waiting for: it was host on another side all
+        # along, in an older term that never heard of ours), whatever its epoch.
+        return True
+    if expected is None:
+        # No candidate of our own (we are not a participant, or nobody we could pick is
+        # left): waiting would be forever; follow whoever leads.
+        return True
     if known and not lower:
         if rank(view, host) <= rank(view, expected):
             return True

@@ -75,6 +75,10 @@ class LobbyEvent(_Msg):
     timestamp: float
     event: LobbyDomainEvent
     origin: CommandOrigin | None = None
+    #: Epoch of the sequencer's event at ``sequence - 1`` (None for the first): with one
+    #: host per epoch, (epoch, sequence) names one event, so a replica whose event there has
+    #: another epoch holds another history and resyncs instead of building on it.
+    prev_epoch: int | None = Field(default=None, ge=0)
 
 
 class RosterEntry(_Msg):
@@ -101,6 +105,8 @@ class LobbySnapshot(_Msg):
     epoch: int = Field(ge=0)
     host_peer: str
     roster: Roster
+    #: Epoch of the event at ``as_of_sequence`` (see ``LobbyEvent.prev_epoch``).
+    last_epoch: int | None = Field(default=None, ge=0)
     #: The latest sequenced commands (bounded): a peer synced by snapshot still recognises
     #: a command re-sent after a host change.
     commands: tuple[CommandOrigin, ...] = Field(default=(), max_length=4096)

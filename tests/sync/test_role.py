@@ -30,11 +30,12 @@ E = 5 << SLOT_BITS  # some epoch
 def view(role: Role = Role.REPLICA, host: str | None = "h", epoch: int = E, *,
          members: dict[str, tuple[float, str]] | None = None, live: set[str] = frozenset(),
          votes: dict[str, str] | None = None, successor: str | None = None,
-         rounds: int = 0, me: str = "me") -> ClaimView:
+         rounds: int = 0, me: str = "me", passed_over: frozenset[str] = frozenset(),
+         ) -> ClaimView:
     return ClaimView(local_peer=me, role=role, host_peer=host, epoch=epoch,
                      members=members if members is not None else {},
                      live=frozenset(live), votes=votes or {}, successor=successor,
-                     rounds=rounds)
+                     rounds=rounds, passed_over=passed_over)
 
 
 def judge(v: ClaimView, host: str, epoch: int, via: str | None = None) -> Verdict:
@@ -184,14 +185,31 @@ def test_electing_our_own_turn_refuses_a_later_claimant():
     assert judge(v, "c", E + 1) is Verdict.REFUSE
 
 
+def test_electing_follows_its_own_pick_even_from_an_older_term():
+    # Non-participants whose host died: their only candidate is host already, on the other
+    # side of an old partition, in a term below ours. Nobody else can take over.
+    m = members(a=1.0)
+    v = view(Role.ELECTING, members=m, live={"a", "b"}, successor="a")
+    assert judge(v, "a", E - 7) is Verdict.ACCEPT
+    v = view(Role.ELECTING, members=m, live={"a", "b"}, passed_over=frozenset({"a"}))
+    assert judge(v, "a", E - 7) is Verdict.ACCEPT
+    v = view(Role.ELECTING, members=m, live={"a", "b", "x"}, successor="a")
+    assert judge(v, "x", E - 7) is Verdict.REFUSE  # unknown and older: needs a voucher
+
+
 def test_electing_from_a_lower_epoch_needs_a_voucher():
-    m = members(a=1.0, me=4.0)
-    v = view(Role.ELECTING, members=m, live={"a", "d"}, successor="a")
-    assert judge(v, "a", E - 1) is Verdict.REFUSE
-    v = view(Role.ELECTING, members=m, live={"a", "d"}, successor="a", votes={"d": "a"})
+    m = members(b=0.5, a=1.0, me=4.0)
+    v = view(Role.ELECTING, members=m, live={"a", "b", "d"}, successor="b")
+    assert judge(v, "a", E - 1) is Verdict.REFUSE  # not our pick, and an older term
+    v = view(Role.ELECTING, members=m, live={"a", "b", "d"}, successor="b", votes={"d": "a"})
     assert judge(v, "a", E - 1) is Verdict.ACCEPT
-    v = view(Role.ELECTING, members=m, live={"a"}, successor="a")
+    v = view(Role.ELECTING, members=m, live={"a"}, successor="b")
     assert judge(v, "a", E - 1) is Verdict.ACCEPT  # nobody else to ask
+
+
+def test_electing_without_any_candidate_follows_whoever_leads():
+    v = view(Role.ELECTING, members={}, live={"x", "y"})
+    assert judge(v, "x", E - 3) is Verdict.ACCEPT
 
 
 def test_host_epochs_name_their_host():
