@@ -368,3 +368,20 @@ def test_hunt_replay(path: Path) -> None:
     state = replay(recorded["steps"])
     state.teardown()
     settled(state)
+
+
+def test_a_replay_runs_the_same_twice() -> None:
+    """What keeps hunts reproducible (no FlakyStrategyDefinition, no FlakyFailure): the same
+    draws give the same run — no clock, no randomness outside the draws, no hash order."""
+    steps = json.loads(REPLAYS[0].read_text())["steps"]
+
+    def fingerprint() -> list[object]:
+        state = replay(steps)
+        net = state.net
+        net.heal()
+        net.advance(5.0)
+        return [net.delivered, *((n, net.nodes[n].role, net.nodes[n].epoch, net.nodes[n].sequence,
+                                  sorted(net.nodes[n].stats.items())) for n in net.live()),
+                net.hashes()]
+
+    assert fingerprint() == fingerprint()
