@@ -126,6 +126,8 @@ class SyncBase:
         #: sequence in that epoch again, or its old followers would see one term with two
         #: histories at the same sequence numbers and never notice.
         self._held_epoch = -1
+        #: The highest epoch we followed, held or applied an event of.
+        self._seen_epoch = -1
         self._digest_cache: tuple[Lobby, str] | None = None
         self._log = EventLog(self.config.max_log_events)
         #: Epoch of the event at the applied snapshot's sequence (its log starts empty).
@@ -211,15 +213,22 @@ class SyncBase:
         """
         old = self._term
         if role is Role.HOST:
-            # A host sequences only in an epoch of its own slot (see SLOT_BITS), and never
-            # again in a term it held before yielding (it took the winner's history then;
-            # its old followers would see two histories in one epoch).
-            floor = epoch if old.role is Role.HOST else max(epoch, self._held_epoch + 1)
+            # A host sequences only in an epoch of its own slot (see SLOT_BITS), above every
+            # epoch it has seen (its log must never hold an event of a later term than its
+            # own: a replica would take that for a claim), and never again in a term it held
+            # before yielding (it took the winner's history then; its old followers would
+            # see two histories in one epoch).
+            floor = epoch
+            if old.role is not Role.HOST:
+                floor = max(floor, self._held_epoch + 1, self._seen_epoch + 1)
+            elif epoch != old.epoch:
+                floor = max(floor, self._seen_epoch + 1)
             epoch = host_epoch(self.local_peer, floor)
         if old.role is Role.HOST and role is not Role.HOST:
             self._held_epoch = max(self._held_epoch, old.epoch)
             self.stats["stepped_down"] += 1
         self._term = Term(role, host_peer, epoch)
+        self._seen_epoch = max(self._seen_epoch, epoch)
         if role in (Role.ELECTING, Role.COLLECTING):
             if self._election is None:
                 self._election = ElectionState(lost_at=now)
@@ -396,6 +405,7 @@ class SyncBase:
         self.lobby = lobby
         self.sequence = le.sequence
         self._log.append(le)
+        self._seen_epoch = max(self._seen_epoch, le.epoch)
         if le.origin is not None:
             self._sequenced.record(le.origin, le.sequence)
         self._events.append(le.event)
