@@ -82,7 +82,7 @@ class CoreMesh:
         for _ in range(max_rounds):
             moved = False
             for name, node in list(self.nodes.items()):
-                for dst, data in node.data_to_send():
+                for dst, _channel, data in node.data_to_send():
                     moved = True
                     if dst in self.captured:
                         self.captured[dst].append((name, data))

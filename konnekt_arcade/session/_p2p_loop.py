@@ -8,9 +8,13 @@ the ``SessionLoop`` that owns it, so polling either layer keeps the session cons
 Game data framing: lobby sync messages are JSON envelopes and always start with ``{``; game
 data is sent as ``GAME_DATA_PREFIX`` (one 0x00 byte) + payload, on channel 1 (unreliable) or
 channel 0 (reliable, ordered with the lobby traffic). A received message starting with the
-prefix is game data and never reaches the sync decoder; anything else on channel 1 is dropped
-and counted (``stats["dropped:bad_game_data"]``), and so is game data over ``MAX_GAME_DATA``
-(``stats["dropped:game_data_too_large"]``).
+prefix is game data and never reaches the sync decoder; anything else on channel 1 that is not
+a sync envelope is dropped and counted (``stats["dropped:bad_game_data"]``), and so is game data
+over ``MAX_GAME_DATA`` (``stats["dropped:game_data_too_large"]``). Which sync message travels on
+which channel is the sync engine's decision (``data_to_send()`` says it), and what the session
+needs from received commands comes out of it typed (``drain_received_commands``): this layer
+never decodes sync bytes. Lobby messages over 64 KiB (a big snapshot) travel in parts on the
+reliable channel (``_fragments``).
 """
 
 from __future__ import annotations
@@ -30,21 +34,14 @@ from ..net import (
     CHANNEL_RELIABLE,
     CHANNEL_UNRELIABLE,
     IceServerConfig,
+    IdAssigned,
     Message,
+    PeerConnected,
+    PeerDisconnected,
     Transport,
     TransportEvent,
 )
-from ..sync import (
-    MAX_MESSAGE_SIZE,
-    PROTOCOL_VERSION,
-    FullSyncResponse,
-    LobbySnapshot,
-    LobbySync,
-    RequestFullSync,
-    decode,
-    encode,
-)
-from ..sync import Command as WireCommand
+from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, encode
 from ._errors import P2PError, SendFailed, Serialization
 from ._fragments import FRAGMENT_PREFIX, Reassembly, split
 from ._ice import IceProbe
@@ -55,17 +52,9 @@ logger = logging.getLogger("konnekt_arcade.session")
 GAME_DATA_PREFIX = b"\x00"
 #: Largest game-data payload accepted by ``send_game_data``.
 MAX_GAME_DATA = 64 * 1024
-_COMMAND_HEAD = b'{"v":%d,"msg":{"type":"Command"' % PROTOCOL_VERSION
-#: Heartbeats travel on the unreliable channel. On the ordered reliable channel one lost packet
-#: stalls everything behind it until SCTP retransmits (1 s, doubling), and under heavy loss that
-#: silence outlasted the heartbeat timeout: peers declared a live host lost. Heartbeats only
-#: need to arrive often, not all of them; a reordered older one is ignored by its beat counter.
-_HEARTBEAT_HEAD = b'{"v":%d,"msg":{"type":"Heartbeat"' % PROTOCOL_VERSION
-
-
-def channel_for(data: bytes) -> int:
-    """The data channel a sync message travels on (see ``_HEARTBEAT_HEAD``)."""
-    return CHANNEL_UNRELIABLE if data.startswith(_HEARTBEAT_HEAD) else CHANNEL_RELIABLE
+#: Lobby sync messages are JSON envelopes: this is their first byte (framing only; which
+#: sync message goes on which channel is the sync engine's call, see ``sync.Channel``).
+_SYNC_FRAME = b"{"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,20 +149,21 @@ class P2PLoop:
         sync, transport = self.sync, self.transport
         if sync is None or transport is None:
             return
-        for peer, data in sync.data_to_send():
-            self._send_sync(transport, peer, data)
+        for out in sync.data_to_send():
+            self._send_sync(transport, out.peer, int(out.channel), out.data)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
 
-    def _send_sync(self, transport: Transport, peer: str, data: bytes) -> None:
+    def _send_sync(self, transport: Transport, peer: str, channel: int, data: bytes) -> None:
         """One lobby message, in parts if it is large (parts go on the reliable channel)."""
         parts = split(data, self._fragment_number)
         if len(parts) > 1:
             self._fragment_number += 1
             self.stats["fragmented_out"] += 1
+            channel = CHANNEL_RELIABLE
         for part in parts:
-            transport.send(peer, channel_for(data), part)
+            transport.send(peer, channel, part)
 
     def _ensure_transport(self) -> Transport | None:
         if self.transport is None and not self._closed and not self._suspended:
@@ -186,26 +176,25 @@ class P2PLoop:
 
     def _handle(self, event: TransportEvent, now: float) -> None:
         sync = self.sync
-        if isinstance(event, Message):
-            self._on_message(event, now)
-            return
-        name = type(event).__name__
-        if name == "IdAssigned" and sync is None:
-            self.sync = self._sync_factory(event.peer_id, now)  # type: ignore[union-attr]
-        elif name == "IdAssigned" and sync is not None and self._rejoining:
-            self._rejoining = False
-            logger.info("🔁 Rejoining the lobby as peer %s", event.peer_id)  # type: ignore[union-attr]
-            sync.rejoin(event.peer_id)  # type: ignore[union-attr]
-        elif name == "PeerConnected" and sync is not None:
-            self._last_heard[event.peer_id] = now  # type: ignore[union-attr]
-            sync.peer_connected(event.peer_id, now)  # type: ignore[union-attr]
-        elif name == "PeerDisconnected" and sync is not None:
-            peer, reason = event.peer_id, event.reason  # type: ignore[union-attr]
-            self._last_heard.pop(peer, None)
-            self._fragments.forget(peer)
-            last = self.transport is not None and not self.transport.connected_peers()
-            if not (last and self.on_mesh_lost(peer, reason, now)):
-                sync.peer_disconnected(peer, now)
+        match event:
+            case Message():
+                self._on_message(event, now)
+                return
+            case IdAssigned(peer_id=peer) if sync is None:
+                self.sync = self._sync_factory(peer, now)
+            case IdAssigned(peer_id=peer) if self._rejoining:
+                self._rejoining = False
+                logger.info("🔁 Rejoining the lobby as peer %s", peer)
+                sync.rejoin(peer)  # type: ignore[union-attr]
+            case PeerConnected(peer_id=peer) if sync is not None:
+                self._last_heard[peer] = now
+                sync.peer_connected(peer, now)
+            case PeerDisconnected(peer_id=peer, reason=reason) if sync is not None:
+                self._last_heard.pop(peer, None)
+                self._fragments.forget(peer)
+                last = self.transport is not None and not self.transport.connected_peers()
+                if not (last and self.on_mesh_lost(peer, reason, now)):
+                    sync.peer_disconnected(peer, now)
         self.on_transport_event(event, now)
 
     def _on_message(self, msg: Message, now: float) -> None:
@@ -217,32 +206,22 @@ class P2PLoop:
                 return
             msg = Message(msg.peer_id, msg.channel, whole)
         data = msg.data
+        reliable = msg.channel == CHANNEL_RELIABLE
         if data[:1] == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
             # Only a peer that skipped send_game_data's check sends this: never queued.
             self.stats["dropped:game_data_too_large"] += 1
         elif data[:1] == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
             who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
-            self._game_data.put(msg.peer_id, GameData(
-                msg.peer_id, data[1:], msg.channel == CHANNEL_RELIABLE, who), now)
-        elif msg.channel != CHANNEL_RELIABLE and channel_for(data) == CHANNEL_RELIABLE:
+            self._game_data.put(msg.peer_id, GameData(msg.peer_id, data[1:], reliable, who), now)
+        elif not reliable and data[:1] != _SYNC_FRAME:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:
             self.stats["dropped:before_id"] += 1
         else:
-            dropped = self.sync.stats["dropped"]
-            self.sync.receive(msg.peer_id, data, now)
-            if data.startswith(_COMMAND_HEAD) and self.sync.stats["dropped"] == dropped:
-                # Only what passed the sync engine's rate and size limits is parsed again.
-                self._peek_command(msg.peer_id, data, now)
-
-    def _peek_command(self, peer: str, data: bytes, now: float) -> None:
-        try:
-            wire = decode(data)
-        except Exception:
-            return  # the sync engine counts it
-        if isinstance(wire, WireCommand):
-            self._commands.put(peer, wire.command, now)
+            self.sync.receive(msg.peer_id, data, now, reliable=reliable)
+            for received in self.sync.drain_received_commands():
+                self._commands.put(msg.peer_id, received.command, now)
 
     # --- reconnection -------------------------------------------------------------------------
 
@@ -287,12 +266,9 @@ class P2PLoop:
         peers = transport.connected_peers()
         if not peers:
             raise SendFailed("no peer connected to ask for a full sync")
-        lobby_id = sync.lobby.id if sync.lobby is not None else None
-        data = encode(RequestFullSync(lobby_id=lobby_id, last_known_sequence=sync.sequence))
         targets = [sync.host_peer] if sync.host_peer in peers else peers
-        for peer in targets:
-            transport.send(peer, CHANNEL_RELIABLE, data)  # type: ignore[arg-type]
-        sync.stats["full_sync_requests"] += 1
+        sync.request_full_sync(targets, self.clock())  # type: ignore[arg-type]
+        self.flush()
 
     def send_full_sync_to_peer(self, peer_id: str, snapshot: LobbySnapshot | None = None) -> None:
         """Send ``snapshot`` (default: the current one) to ``peer_id`` (host only).
@@ -313,7 +289,7 @@ class P2PLoop:
             data = encode(FullSyncResponse(snapshot=snapshot))
         except Exception as exc:
             raise Serialization(f"could not encode the snapshot: {exc}") from exc
-        self._send_sync(transport, peer_id, data)
+        self._send_sync(transport, peer_id, CHANNEL_RELIABLE, data)
         logger.info("✅ Sent full sync to %s", peer_id)
 
     def drain_domain_commands(self) -> list[Any]:

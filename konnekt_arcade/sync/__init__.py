@@ -7,7 +7,8 @@ Nothing here touches sockets, threads or clocks; ``now`` is always passed in.
 from __future__ import annotations
 
 from ._config import SyncConfig
-from ._notices import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
+from ._notices import AccessDenied, HostChanged, HostLost, LobbySynced, ReceivedCommand, Welcomed
+from ._role import Role
 from ._sync import LobbySync
 from ._wire import (
     END_OF_LOG,
@@ -16,8 +17,10 @@ from ._wire import (
     Authenticate,
     AuthFailed,
     AuthRequired,
+    Channel,
     Command,
     CommandAccepted,
+    CommandOrigin,
     CommandRejected,
     Envelope,
     EventBroadcast,
@@ -26,6 +29,7 @@ from ._wire import (
     LobbyEvent,
     LobbySnapshot,
     MissingEventsResponse,
+    Outgoing,
     Rejoin,
     RequestFullSync,
     RequestMissingEvents,
@@ -48,8 +52,10 @@ __all__ = [
     "AuthFailed",
     "AuthRequired",
     "Authenticate",
+    "Channel",
     "Command",
     "CommandAccepted",
+    "CommandOrigin",
     "CommandRejected",
     "Envelope",
     "EventBroadcast",
@@ -62,9 +68,12 @@ __all__ = [
     "LobbySync",
     "LobbySynced",
     "MissingEventsResponse",
+    "Outgoing",
+    "ReceivedCommand",
     "Rejoin",
     "RequestFullSync",
     "RequestMissingEvents",
+    "Role",
     "Roster",
     "RosterEntry",
     "RosterUpdate",

@@ -32,8 +32,12 @@ class SyncConfig:
     migration_timeout: float = 3.0
     #: Guest commands waiting for the host's answer.
     max_pending_commands: int = 64
-    #: Commands without an answer fail after this long.
+    #: Commands without an answer fail after this long (counted again from each re-send
+    #: to a new host).
     command_timeout: float = 10.0
+    #: Sequenced commands every peer remembers (and snapshots carry) so a new host does not
+    #: apply a re-sent one twice; far more than any guest has in flight during a hand-over.
+    max_remembered_commands: int = 256
     #: Refused before parsing (see ``MAX_MESSAGE_SIZE`` for the reason).
     max_message_size: int = MAX_MESSAGE_SIZE
     #: Messages per second a peer other than our host may send (token

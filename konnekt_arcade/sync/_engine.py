@@ -1,24 +1,25 @@
-"""``LobbySync``: one peer's side of lobby replication, sans-I/O.
+"""The core of ``LobbySync``: replicated state, the role machine and the plumbing its parts
+share, sans-I/O.
 
-Fed with ``peer_connected``, ``peer_disconnected``, ``receive``, ``submit``
-and ``tick`` (all taking ``now``); yields ``data_to_send()`` pairs and
-``drain_events()``. It never sleeps, opens sockets or starts threads, which is
-what lets tests drive it through reordering, loss, partitions and host loss
-deterministically.
-
-Roles are not separate classes because they change at run time (delegation,
-migration, stepping down): the same object is host or replica depending on
-``is_host``. The host is the only sequencer; the election logic lives in
-``_election.py`` and the host's bookkeeping in ``_host.py``.
+Roles are not separate classes because they change at run time (delegation, migration,
+stepping down): one object is host or replica depending on its :class:`Role`, and
+:meth:`SyncBase._transition` is the only code that changes it. The work is done by parts the
+core owns, each with its own state and reached through explicit references (never through
+inheritance): :class:`Replica` (ordered application, gap repair, commands in flight),
+:class:`Host` (sequencing, bindings, grace periods), :class:`Authority` (host claims, judged
+by the pure ``judge_claim``), :class:`Election` (host loss, taking over) and
+:class:`PasswordGate`; :class:`PendingCommands` and :class:`SequencedCommands` keep commands
+exactly-once across host changes. Parts call only methods of the core or of another part
+they hold; the core calls only methods its parts define.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
+import os
 import secrets
-from collections import Counter
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,38 +27,61 @@ from pydantic import BaseModel
 
 from ..domain import DomainError, Lobby, evolve, state_hash
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
+from ._claims import Authority
+from ._commands import PendingCommands, SequencedCommands, first_request_id
+from ._common import MAX_EVENTS_PER_RESPONSE, log, token_hash
 from ._config import SyncConfig
+from ._election import Election
+from ._gate import PasswordGate
+from ._host import Host
 from ._limits import PeerBuckets, QuietLog
 from ._log import EventLog
-from ._notices import HostChanged, LobbySynced
+from ._notices import HostChanged, HostLost, LobbySynced, ReceivedCommand
+from ._replica import Replica
+from ._role import Role, host_epoch
 from ._wire import (
-    Command,
+    Heartbeat,
     LobbyEvent,
     LobbySnapshot,
+    Outgoing,
     RequestFullSync,
     Roster,
+    channel_of,
     encode,
 )
 
-log = logging.getLogger("konnekt_arcade.sync")
-
 #: Drops that happen on any healthy lossy link; logged at debug level only.
 _BENIGN_DROPS = frozenset({"duplicate", "stale_epoch", "stale_heartbeat", "wrong_lobby"})
-#: A hand-over raises the epoch by one, and even a long partition sees only a
-#: few; a claim this far ahead of ours is a forgery, not a missed election.
-MAX_EPOCH_JUMP = 1000
-
-#: Events per MissingEventsResponse, so one reply stays well under the
-#: message size limit; the requester asks again for the rest.
-MAX_EVENTS_PER_RESPONSE = 128
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+
+@dataclass(frozen=True)
+class Term:
+    """The role machine's state: our role, whom we follow (or lost), and the epoch."""
+
+    role: Role = Role.UNSYNCED
+    host_peer: str | None = None
+    epoch: int = 0
+
+
+@dataclass
+class ElectionState:
+    """Bookkeeping of the ELECTING and COLLECTING states; dropped when they are left."""
+
+    lost_at: float
+    #: The successor we wait for, and until when.
+    target: str | None = None
+    deadline: float = 0.0
+    #: Successors that stayed silent past their deadline (they may be alive and follow
+    #: someone else): skipped by our successor rule until the election ends.
+    passed_over: set[str] = field(default_factory=set)
+    #: COLLECTING: survivor -> whether it answered, and until when we wait.
+    collecting: dict[str, bool] = field(default_factory=dict)
+    collect_deadline: float = 0.0
 
 
 class SyncBase:
-    """State and plumbing shared by the replica, host and election parts."""
+    """Replicated state, the role machine and the plumbing shared by the parts."""
 
     def __init__(
         self,
@@ -67,6 +91,7 @@ class SyncBase:
         new_id: Callable[[], UUID] = uuid4,
         new_token: Callable[[], str] = lambda: secrets.token_urlsafe(24),
         password: str | None = None,
+        strict: bool | None = None,
     ) -> None:
         self.local_peer = local_peer
         self.config = config or SyncConfig()
@@ -74,16 +99,17 @@ class SyncBase:
         self._new_token = new_token
         self.lobby: Lobby | None = None
         self.sequence = 0
-        self.epoch = 0
-        self.host_peer: str | None = None
-        self._is_host = False
+        #: Role, host peer and epoch: assigned in ``_transition`` only.
+        self._term = Term()
+        self._election: ElectionState | None = None
+        #: Internal errors (bugs, never bad input) re-raise instead of only being counted in
+        #: ``stats["internal_error"]``: on in the simulator, the stateful test and under the
+        #: pytest plugin (env ``KONNEKT_STRICT=1``), so a bug cannot hide behind a counter.
+        self.strict = strict if strict is not None else os.environ.get("KONNEKT_STRICT") == "1"
         self.local_participant_id: UUID | None = None
         self.reconnect_token: str | None = None
         self.roster = Roster()
         self.stats: Counter[str] = Counter()
-        #: The lobby password: the host checks it, a guest proves it. Never
-        #: sent anywhere (see ``password_proof``).
-        self.password = password or None
         self._now = 0.0
         self._quiet = QuietLog(log, self.config.warning_interval)
         cfg = self.config
@@ -95,58 +121,52 @@ class SyncBase:
         self._votes: dict[str, str] = {}
         self._beats: dict[str, int] = {}
         self._beat = 0
-        # Epoch raising against rival hosts (see _consider_authority).
-        self._raises: dict[str, int] = {}
-        self._last_raise = float("-inf")
         #: The highest epoch we sequenced in as host. A host that yields takes another
         #: history (the winner's snapshot); should it be handed the role again, it must not
         #: sequence in that epoch again, or its old followers would see one term with two
         #: histories at the same sequence numbers and never notice.
         self._held_epoch = -1
+        #: The highest epoch we followed, held or applied an event of.
+        self._seen_epoch = -1
         self._digest_cache: tuple[Lobby, str] | None = None
-        # Password: peers that proved it to us (host), attempts per peer,
-        # and hosts we sent a proof to (guest).
-        self._authed: set[str] = set()
-        self._auth_attempts: dict[str, int] = {}
-        self._proved_to: set[str] = set()
         self._log = EventLog(self.config.max_log_events)
-        self._buffer: dict[int, LobbyEvent] = {}
-        # Events that arrived before our first snapshot, by sender: only the
-        # snapshot's host's are kept (anyone else's would be forgeries).
-        self._early: dict[tuple[str, int], LobbyEvent] = {}
-        self._out: list[tuple[str, bytes]] = []
+        #: Epoch of the event at the applied snapshot's sequence (its log starts empty).
+        self._snapshot_tail: int | None = None
+        self._out: list[Outgoing] = []
         self._events: list[object] = []
+        self._received: deque[ReceivedCommand] = deque(maxlen=1024)  # bounded if undrained
         # Peers the transport says we can reach, whether or not they answer:
         # heartbeats keep going to them so a healed partition is noticed.
         self._linked: set[str] = set()
         # Peers we heard from recently (peer -> last seen); liveness.
         self._peers: dict[str, float] = {}
-        # Peers given up on (for the election), until they speak again.
+        # Peers given up on (timed out or disconnected) until they speak again; never also
+        # in ``_peers``.
         self._lost: set[str] = set()
         self._last_heartbeat = float("-inf")
-        # replica bookkeeping
-        self._gap: tuple[int, float, int] | None = None
         self._full_sync_at: float | None = None
-        self._pending: dict[int, tuple[str, float]] = {}
-        self._held: list[Command] = []
-        self._next_request = 1
+        self._pending = PendingCommands(cfg.max_pending_commands, cfg.command_timeout)
+        self._sequenced = SequencedCommands(cfg.max_remembered_commands)
+        #: Set when commands in flight may have somewhere new to go (see ``_settle``).
+        self._commands_due = False
+        self._next_request = first_request_id(local_peer)
+        #: request id -> "accepted" | "failed", for our own latest commands (bounded).
+        self._outcomes: OrderedDict[int, str] = OrderedDict()
         self._resume: tuple[UUID, str] | None = None
         self._ever_synced = False
-        # host bookkeeping
-        self._grace: dict[UUID, float] = {}
         self._needs_host_setup = False
-        self._banned_peers: set[str] = set()
-        # election bookkeeping
-        self._host_lost_at: float | None = None
-        self._election_target: str | None = None
-        self._election_deadline = 0.0
-        self._collecting: dict[str, bool] | None = None
-        self._collect_deadline = 0.0
+        # The parts, each with its own state; they reach shared state through this object.
+        self.gate = PasswordGate(self, password)
+        self.authority = Authority(self)
+        self.replica = Replica(self)
+        self.host = Host(self)
+        self.election = Election(self)
 
     # --- outputs ----------------------------------------------------------
 
-    def data_to_send(self) -> list[tuple[str, bytes]]:
-        """Outgoing (peer, bytes) pairs queued since the last call."""
+    def data_to_send(self) -> list[Outgoing]:
+        """Outgoing ``(peer, channel, data)`` queued since the last call: the channel says
+        how the transport should carry it (see :class:`Channel`)."""
         out, self._out = self._out, []
         return out
 
@@ -155,15 +175,117 @@ class SyncBase:
         out, self._events = self._events, []
         return out
 
+    def drain_received_commands(self) -> list[ReceivedCommand]:
+        """User commands peers sent us since the last call (typed; see ReceivedCommand)."""
+        out = list(self._received)
+        self._received.clear()
+        return out
+
     # --- state ------------------------------------------------------------
 
     @property
+    def role(self) -> Role:
+        return self._term.role
+
+    @property
     def is_host(self) -> bool:
-        return self._is_host
+        return self._term.role is Role.HOST
+
+    @property
+    def host_peer(self) -> str | None:
+        """The peer we follow (ourselves when host; the lost one while electing)."""
+        return self._term.host_peer
+
+    @property
+    def epoch(self) -> int:
+        return self._term.epoch
+
+    # --- the role machine ---------------------------------------------------
+
+    def _transition(self, role: Role, host_peer: str | None, epoch: int, now: float, *,
+                    migrated: bool = True) -> None:
+        """The only place that changes role, host peer or epoch, and the only place that
+        emits ``HostChanged`` (and ``HostLost``).
+
+        Resets exactly what the move makes stale: election bookkeeping when leaving
+        ELECTING/COLLECTING, gap repair and rival counts when the host changes; commands
+        in flight go to the new host once the current input is handled (``_settle``).
+        """
+        old = self._term
+        if role is Role.HOST:
+            # A host sequences only in an epoch of its own slot (see SLOT_BITS), above every
+            # epoch it has seen (its log must never hold an event of a later term than its
+            # own: a replica would take that for a claim), and never again in a term it held
+            # before yielding (it took the winner's history then; its old followers would
+            # see two histories in one epoch).
+            floor = epoch
+            if old.role is not Role.HOST:
+                floor = max(floor, self._held_epoch + 1, self._seen_epoch + 1)
+            elif epoch != old.epoch:
+                floor = max(floor, self._seen_epoch + 1)
+            epoch = host_epoch(self.local_peer, floor)
+        if old.role is Role.HOST and role is not Role.HOST:
+            self._held_epoch = max(self._held_epoch, old.epoch)
+            self.stats["stepped_down"] += 1
+        self._term = Term(role, host_peer, epoch)
+        self._seen_epoch = max(self._seen_epoch, epoch)
+        if role in (Role.ELECTING, Role.COLLECTING):
+            if self._election is None:
+                self._election = ElectionState(lost_at=now)
+        else:
+            self._election = None
+        if old.role in (Role.REPLICA, Role.HOST) and role is Role.ELECTING:
+            self._events.append(HostLost(old.host_peer))
+        if host_peer == old.host_peer and (role is Role.HOST) == (old.role is Role.HOST):
+            return
+        self.authority.forget_rivals()
+        self.replica.forget_gap()
+        self._pending.forget_rejoins()
+        self._commands_due = True
+        if role is Role.HOST:
+            log.info("host is now %s (epoch %d): this peer", host_peer, epoch)
+        elif host_peer is not None:
+            log.info("host is now %s (epoch %d)", host_peer, epoch)
+        if old.host_peer is not None and host_peer is not None and role in (Role.REPLICA,
+                                                                              Role.HOST):
+            self._events.append(HostChanged(host_peer, epoch, role is Role.HOST, migrated))
 
     @property
     def connected_peers(self) -> list[str]:
         return sorted(self._peers)
+
+    # Read-only views for tests and diagnostics (the state itself stays private).
+
+    def event_at(self, sequence: int) -> LobbyEvent | None:
+        """The applied event at ``sequence`` if the bounded log still holds it."""
+        return self._log.get(sequence)
+
+    @property
+    def log_length(self) -> int:
+        return len(self._log)
+
+    @property
+    def buffered_events(self) -> int:
+        """Out-of-order events held while a gap is repaired."""
+        return self.replica.buffered
+
+    @property
+    def commands_in_flight(self) -> int:
+        """Our commands the host has not answered yet."""
+        return len(self._pending)
+
+    @property
+    def remembered_commands(self) -> int:
+        """Sequenced commands remembered for recognising re-sends."""
+        return len(self._sequenced)
+
+    def was_sequenced(self, participant_id: UUID, request_id: int) -> bool:
+        return (participant_id, request_id) in self._sequenced
+
+    @property
+    def password_verified_peers(self) -> frozenset[str]:
+        """Peers that proved the lobby password to us (host side)."""
+        return self.gate.verified_peers
 
     def snapshot(self) -> LobbySnapshot | None:
         """The complete replicated state, as a late joiner receives it."""
@@ -178,6 +300,8 @@ class SyncBase:
             epoch=self.epoch,
             host_peer=self.host_peer,
             roster=self.roster,
+            last_epoch=self._tail_epoch(),
+            commands=self._sequenced.origins(),
         )
 
     def participant_of(self, peer: str) -> UUID | None:
@@ -195,16 +319,16 @@ class SyncBase:
     # --- plumbing ---------------------------------------------------------
 
     def _send(self, peer: str, msg: BaseModel) -> None:
-        self._out.append((peer, encode(msg)))
+        self._out.append(Outgoing(peer, channel_of(msg), encode(msg)))
         self.stats["sent"] += 1
 
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
-        data = encode(msg)
+        data, channel = encode(msg), channel_of(msg)
         for peer in sorted(self._linked):
-            if self._is_host and not self._authorized(peer):
+            if self.is_host and not self.gate.authorized(peer):
                 continue  # a password lobby shows nothing to strangers
             if peer != exclude:
-                self._out.append((peer, data))
+                self._out.append(Outgoing(peer, channel, data))
                 self.stats["sent"] += 1
 
     def _drop(self, reason: str, peer: str, detail: Any = "") -> None:
@@ -224,33 +348,53 @@ class SyncBase:
         self._quiet.warning(f"rejected:{kind}", self._now, "refused %s from %s: %s",
                             kind, peer, reason)
 
-    def _authorized(self, peer: str) -> bool:
-        """Whether ``peer`` may see the lobby: no password, or it proved the
-        password to us, or it is a participant (it proved it when joining)."""
-        return (self.password is None or peer in self._authed
-                or self.participant_of(peer) is not None)
-
     def _fail(self, command_type: str, reason: str, request_id: int | None) -> None:
         self._events.append(
             CommandFailed(command_type=command_type, reason=reason, request_id=request_id)
         )
+        if request_id is not None:
+            self._answered(request_id, "failed")
+
+    def _answered(self, request_id: int, outcome: str) -> None:
+        self._outcomes[request_id] = outcome
+        while len(self._outcomes) > 1024:
+            self._outcomes.popitem(last=False)
+
+    def command_outcome(self, request_id: int) -> str | None:
+        """How our command ``request_id`` ended: "accepted", "failed", or None while it
+        is in flight (or too old to remember)."""
+        return self._outcomes.get(request_id)
 
     def _touch(self, peer: str, now: float) -> None:
         if peer == self.local_peer:
             return
-        if peer not in self._peers:
-            self._lost.discard(peer)
+        self._lost.discard(peer)  # hearing a peer is proof it is alive
         self._peers[peer] = now
         self._linked.add(peer)
 
     def _last_epoch(self) -> int:
+        tail = self._tail_epoch()
+        return tail if tail is not None else self.epoch
+
+    def _tail_epoch(self) -> int | None:
+        """Epoch of our event at ``sequence``, if we know it (the log, or the snapshot)."""
+        if self.sequence == 0:
+            return None
         last = self._log.get(self.sequence)
-        return last.epoch if last else self.epoch
+        return last.epoch if last is not None else self._snapshot_tail
 
     # --- applying events (everyone) ---------------------------------------
 
     def _apply(self, le: LobbyEvent, now: float) -> bool:
-        """Fold one sequenced event; False (and a resync) if it doesn't fit."""
+        """Fold one sequenced event; False (and a resync) if it doesn't fit: another
+        history behind it, or a state it does not apply to."""
+        tail = self._tail_epoch()
+        if (le.prev_epoch is not None and le.sequence == self.sequence + 1 and tail is not None
+                and tail != le.prev_epoch):
+            self.stats["diverged"] += 1
+            log.warning("event %d follows another history than ours; resyncing", le.sequence)
+            self._request_full_sync(now)
+            return False
         try:
             lobby = evolve(self.lobby, le.event)
         except DomainError as exc:
@@ -261,6 +405,9 @@ class SyncBase:
         self.lobby = lobby
         self.sequence = le.sequence
         self._log.append(le)
+        self._seen_epoch = max(self._seen_epoch, le.epoch)
+        if le.origin is not None:
+            self._sequenced.record(le.origin, le.sequence)
         self._events.append(le.event)
         self._after_apply(le.event, now, le.epoch)
         return True
@@ -269,44 +416,51 @@ class SyncBase:
         if (
             isinstance(event, ParticipantDisconnected)
             and event.participant_id == self.local_participant_id
-            and not self._is_host
+            and not self.is_host
         ):
             # The host thinks we are gone (a partition healed): prove we're back.
-            self._send_rejoin()
+            self.replica.send_rejoin()
         if isinstance(event, HostDelegated):
-            # Every hand-over starts a new term, on every peer alike (it is
-            # part of the folded log): a deposed host's late messages are
-            # then stale by epoch, not a rival claim at the same epoch.
-            # A migration's announcement already carries the new term.
-            if event.reason is not DelegationReason.MIGRATED:
-                self.epoch = max(self.epoch, epoch + 1)
-            was_host = self._is_host
-            if event.to_id == self.local_participant_id or (
-                self.peer_of(event.to_id) == self.local_peer
-            ):
-                self.local_participant_id = event.to_id
-                self._is_host, self.host_peer = True, self.local_peer
-                # Bookkeeping that decides new events must wait until this
-                # event is broadcast, or the wire order would break.
-                self._needs_host_setup = True
-            else:
-                self._is_host = False
-                self.host_peer = self.peer_of(event.to_id) or self.host_peer
-            self._host_lost_at = None
-            if was_host != self._is_host or event.reason is DelegationReason.MIGRATED:
-                self._events.append(
-                    HostChanged(self.host_peer, self.epoch, self._is_host,
-                                event.reason is DelegationReason.MIGRATED)
-                )
-            if not self._is_host and self.host_peer in self._lost \
-                    and self.host_peer not in self._peers:
-                # The hand-over names a peer whose departure reached us first: nothing
-                # will ever time it out again, so its loss is handled now.
-                self._lost.discard(self.host_peer)
-                self._peer_lost(self.host_peer, now)
+            self._on_hand_over(event, now, epoch)
 
-    def _on_became_host(self, now: float) -> None:  # overridden by the host part
-        pass
+    def _on_hand_over(self, event: HostDelegated, now: float, epoch: int) -> None:
+        """A HostDelegated event was folded: follow it, on every peer alike.
+
+        Every hand-over starts a new term (it is part of the folded log): a deposed host's
+        late messages are then stale by epoch, not a rival claim at the same epoch. A
+        migration's announcement already carries the new term.
+        """
+        migrated = event.reason is DelegationReason.MIGRATED
+        # The term the hand-over starts, as every peer folding it computes it: a migration's
+        # announcement is sequenced in the new host's own term; a delegation starts the
+        # next one (the delegate then opens an epoch of its own slot, which its followers
+        # take from its first heartbeat or event). Taken from the event, never kept from
+        # our own state: replaying an old hand-over during catch-up must not leave us in an
+        # epoch our host never had.
+        new_epoch = epoch if migrated else epoch + 1
+        if event.to_id == self.local_participant_id or (
+            self.peer_of(event.to_id) == self.local_peer
+        ):
+            self.local_participant_id = event.to_id
+            self._transition(Role.HOST, self.local_peer, new_epoch, now, migrated=migrated)
+            # Bookkeeping that decides new events must wait until this event is
+            # broadcast, or the wire order would break.
+            self._needs_host_setup = True
+            return
+        host = self.peer_of(event.to_id) or self.host_peer
+        self._transition(Role.REPLICA, host, new_epoch, now, migrated=migrated)
+        if host in self._lost:
+            # The hand-over names a peer whose departure reached us first: nothing will
+            # ever time it out again, so its loss is handled now.
+            self._lost.discard(host)  # type: ignore[arg-type]
+            self.election.peer_lost(host, now)  # type: ignore[arg-type]
+
+    def _heartbeat(self) -> Heartbeat:
+        self._beat += 1
+        return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
+                         sequence=self.sequence, last_epoch=self._last_epoch(),
+                         host_peer=self.host_peer, beat=self._beat,
+                         state=self._state_digest())
 
     def _state_digest(self) -> str | None:
         """``state_hash`` of our lobby, shortened, computed once per lobby object (lobbies
@@ -318,12 +472,6 @@ class SyncBase:
         if cached is None or cached[0] is not lobby:
             cached = self._digest_cache = (lobby, state_hash(lobby)[:16])
         return cached[1]
-
-    def _peer_lost(self, peer: str, now: float) -> None:  # overridden by the election part
-        pass
-
-    def _decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
-        raise NotImplementedError  # the host part decides and sequences
 
     def _request_full_sync(self, now: float) -> None:
         if self._full_sync_at is not None and now - self._full_sync_at < self.config.retry_interval:
@@ -341,52 +489,29 @@ class SyncBase:
     def _apply_snapshot(self, peer: str, snap: LobbySnapshot, events: list[LobbyEvent],
                         now: float) -> None:
         first = not self._ever_synced
-        was_host = self._is_host
         self.lobby = snap.lobby
         self.sequence = snap.as_of_sequence
-        self.epoch = snap.epoch
-        self.host_peer = snap.host_peer
-        self._is_host = snap.host_peer == self.local_peer
+        self._transition(Role.HOST if snap.host_peer == self.local_peer else Role.REPLICA,
+                         snap.host_peer, snap.epoch, now)
         self.roster = snap.roster
         self._log.reset()
+        self._snapshot_tail = snap.last_epoch
+        self._sequenced.reset(snap.commands)
         self._full_sync_at = None
-        self._gap = None
-        self._host_lost_at = None
-        self._collecting = None
         self._ever_synced = True
-        self._buffer = {s: e for s, e in self._buffer.items() if s > self.sequence}
-        early, self._early = self._early, {}
-        for (sender, seq), le in sorted(early.items(), key=lambda kv: kv[0][1]):
-            if sender == snap.host_peer and seq > self.sequence:
-                self._buffer.setdefault(seq, le)
+        self.replica.after_snapshot(snap.host_peer)
         self.stats["snapshots_applied"] += 1
         log.info("📥 GUEST: Received lobby snapshot via P2P: %s", snap.name)
         self._events.append(LobbySynced(snap.name, self.sequence, first))
-        if was_host and not self._is_host:
-            self._events.append(HostChanged(self.host_peer, self.epoch, False, True))
         for le in events:
-            self._on_event(peer, le, now, live=False)
-        self._drain_buffer(now)
+            self.replica.on_event(peer, le, now, live=False)
+        self.replica.drain_buffer(now)
         me = self.lobby.participant(self.local_participant_id)
-        if self._resume is not None and not self._is_host and (
+        if self._resume is not None and not self.is_host and (
             first or (me is not None and not me.connected)
         ):
-            self._send_rejoin()
-        self._flush_held()
-
-    # --- hooks implemented by the parts ------------------------------------
-
-    def _on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
-        raise NotImplementedError
-
-    def _drain_buffer(self, now: float) -> None:
-        raise NotImplementedError
-
-    def _send_rejoin(self) -> None:
-        raise NotImplementedError
-
-    def _flush_held(self) -> None:
-        raise NotImplementedError
+            self.replica.send_rejoin()
+        self._commands_due = True
 
 
 __all__ = ["MAX_EVENTS_PER_RESPONSE", "SyncBase", "log", "token_hash"]

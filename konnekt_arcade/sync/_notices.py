@@ -7,6 +7,7 @@ the host changed, this peer got its participant id) rather than lobby facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 
@@ -52,3 +53,14 @@ class AccessDenied:
 
     host_peer: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ReceivedCommand:
+    """A user command a peer sent us that passed the size and rate limits (before the
+    host's authority checks): what ``P2PLoop.drain_domain_commands`` hands out, so the
+    session never decodes sync bytes itself."""
+
+    peer: str
+    request_id: int
+    command: Any

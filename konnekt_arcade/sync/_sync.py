@@ -1,20 +1,31 @@
-"""The public sans-I/O sync object."""
+"""``LobbySync``: one peer's side of lobby replication, sans-I/O — the facade.
+
+Fed with ``peer_connected``, ``peer_disconnected``, ``receive``, ``submit`` and ``tick`` (all
+taking ``now``); yields ``data_to_send()`` (peer, channel, bytes) and ``drain_events()``. It
+never sleeps, opens sockets or starts threads, which is what lets tests drive it through
+reordering, loss, partitions and host loss deterministically. Each received message goes to
+the one part that handles it (see ``_handlers``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
 from ..domain import DomainCommand, DomainError, decide
+from ._commands import InFlight
+from ._common import log, token_hash
 from ._config import SyncConfig
-from ._election import ElectionPart
-from ._engine import log, token_hash
+from ._engine import SyncBase
+from ._role import Role
 from ._wire import (
     Authenticate,
     AuthFailed,
     AuthRequired,
+    Channel,
     Command,
     CommandAccepted,
     CommandRejected,
@@ -29,11 +40,12 @@ from ._wire import (
     RosterUpdate,
     Welcome,
     WireError,
+    channel_of,
     decode,
 )
 
 
-class LobbySync(ElectionPart):
+class LobbySync(SyncBase):
     """One peer's replication state machine (host or replica, which can change).
 
     Create with :meth:`create_host` or :meth:`create_guest`, feed it inputs,
@@ -41,6 +53,10 @@ class LobbySync(ElectionPart):
     because of what a peer sent; bad input is dropped and counted in
     ``stats``.
     """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._handlers = _handlers(self)
 
     @classmethod
     def create_host(
@@ -69,15 +85,14 @@ class LobbySync(ElectionPart):
                                         **({"max_participants": max_participants}
                                            if max_participants else {}))
         events = decide(None, cmd, None, now, new_id=new_id)
-        self._is_host = True
-        self.host_peer = local_peer
+        self._transition(Role.HOST, local_peer, 0, now)
         self._ever_synced = True
-        self._commit(events, now)
+        self.host.commit(events, now)
         assert self.lobby is not None
         self.local_participant_id = self.lobby.host_id
         self.reconnect_token = self._new_token()
         self._resume = (self.local_participant_id, self.reconnect_token)
-        self._set_roster(self.roster.model_copy(update={"entries": {
+        self.host.set_roster(self.roster.model_copy(update={"entries": {
             str(self.lobby.host_id): RosterEntry(peer_id=local_peer,
                                                  token_hash=token_hash(self.reconnect_token))}}))
         return self
@@ -110,29 +125,31 @@ class LobbySync(ElectionPart):
 
     def peer_connected(self, peer: str, now: float) -> None:
         self._touch(peer, now)
-        if self._is_host and not self._authorized(peer):
+        if self.is_host and not self.gate.authorized(peer):
             assert self.lobby is not None
             self._send(peer, AuthRequired(lobby_id=self.lobby.id))
-        elif self._is_host:
+        elif self.is_host:
             log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
-            self._send_full_sync(peer)
+            self.host.send_full_sync(peer)
         elif self.lobby is not None:
             self._send(peer, self._heartbeat())
         self._settle(now)
 
     def peer_disconnected(self, peer: str, now: float) -> None:
         self._linked.discard(peer)
-        self._authed.discard(peer)
+        self.gate.forget(peer)
         self._forget_limits(peer)
-        self._peer_lost(peer, now)
+        self.election.peer_lost(peer, now)
         self._settle(now)
 
-    def receive(self, peer: str, data: bytes, now: float) -> None:
-        """Handle bytes from ``peer``. Never raises.
+    def receive(self, peer: str, data: bytes, now: float, *, reliable: bool = True) -> None:
+        """Handle bytes from ``peer`` (``reliable``: which channel they came on). Never
+        raises because of what a peer sent.
 
         Order of defences: the per-peer message budget (unless it is our
         host) and the size limit are checked before any parsing; then the
-        decoder; then the authority rules of each handler.
+        decoder; then the channel (only heartbeats travel unreliable); then
+        the authority rules of each handler.
         """
         self.stats["received"] += 1
         self._now = now
@@ -144,18 +161,23 @@ class LobbySync(ElectionPart):
         except WireError as exc:
             self._drop(exc.reason, peer, exc)
             return
+        if not reliable and channel_of(msg) is not Channel.UNRELIABLE:
+            self._drop("wrong_channel", peer, type(msg).__name__)
+            return
         if peer in self._lost and peer not in self._peers:
             # A peer we gave up on is talking again: a healed partition.
             self._lost.discard(peer)
         self._touch(peer, now)
-        handler = _HANDLERS.get(type(msg))
+        handler = self._handlers.get(type(msg))
         try:
             if handler is not None:
-                handler(self, peer, msg, now)
+                handler(peer, msg, now)
             self._settle(now)
-        except Exception:  # a bug must not take the game loop down
+        except Exception:  # a bug must not take the game loop down (unless strict)
             self.stats["internal_error"] += 1
             log.exception("error handling %s from %s", type(msg).__name__, peer)
+            if self.strict:
+                raise
 
     def submit(self, command: BaseModel, now: float) -> int:
         """Submit a user command; returns its request id.
@@ -170,13 +192,14 @@ class LobbySync(ElectionPart):
             raise TypeError(f"not a user command: {type(command).__name__}")
         rid = self._next_request
         self._next_request += 1
-        if self._is_host:
-            self._host_submit(command, now, rid)
-        elif len(self._pending) + len(self._held) >= self.config.max_pending_commands:
+        if self.is_host:
+            self.host.submit(command, now, rid)
+        elif self._pending.full():
             self._fail(type(command).__name__, "too many commands waiting for the host", rid)
         else:
-            self._pending[rid] = (type(command).__name__, now + self.config.command_timeout)
-            self._send_command(Command(request_id=rid, command=command))  # type: ignore[arg-type]
+            self._pending.add(InFlight(rid, type(command).__name__, Command(
+                request_id=rid, command=command), now + self.config.command_timeout))  # type: ignore[arg-type]
+            self._commands_due = True
         self._settle(now)
         return rid
 
@@ -189,19 +212,29 @@ class LobbySync(ElectionPart):
                 self._broadcast(self._heartbeat())
             for peer, seen in list(self._peers.items()):
                 if now - seen > self.config.heartbeat_timeout:
-                    self._peer_lost(peer, now)
-            if self._is_host:
-                self._host_tick(now)
+                    self.election.peer_lost(peer, now)
+            if self.is_host:
+                self.host.tick(now)
             else:
-                self._retry_gap(now)
-                self._expire_pending(now)
+                self.replica.retry_gap(now)
+                self.replica.expire_pending(now)
                 if self.lobby is None or self._full_sync_at is not None:
                     self._retry_full_sync(now)
-                self._election_tick(now)
+                self.election.tick(now)
             self._settle(now)
         except Exception:
             self.stats["internal_error"] += 1
             log.exception("error in sync tick")
+            if self.strict:
+                raise
+
+    def request_full_sync(self, peers: list[str], now: float) -> None:
+        """Ask ``peers`` (our host, or before we know it everyone) for a full snapshot."""
+        msg = RequestFullSync(lobby_id=self.lobby.id if self.lobby else None,
+                              last_known_sequence=self.sequence)
+        for peer in peers:
+            self._send(peer, msg)
+        self.stats["full_sync_requests"] += 1
 
     def rejoin(self, local_peer: str | None = None) -> None:
         """After reconnecting under a new peer id: forget the old mesh and
@@ -211,26 +244,15 @@ class LobbySync(ElectionPart):
         if self.local_participant_id and self.reconnect_token:
             self._resume = (self.local_participant_id, self.reconnect_token)
         self._ever_synced = False
-        self._host_lost_at = None
-        self._collecting = None
-        self._election_target = None
+        self._transition(Role.UNSYNCED, None, self.epoch, self._now)
         self._peers.clear()
         self._linked.clear()
         self._lost.clear()
         self._votes.clear()
         self._beats.clear()
-        self._proved_to.clear()
-        self.host_peer = None
-        self._is_host = False
+        self.gate.forget_proofs()
 
     # --- helpers ------------------------------------------------------------
-
-    def _heartbeat(self) -> Heartbeat:
-        self._beat += 1
-        return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
-                         sequence=self.sequence, last_epoch=self._last_epoch(),
-                         host_peer=self.host_peer, beat=self._beat,
-                         state=self._state_digest())
 
     def _forget_limits(self, peer: str) -> None:
         for buckets in (self._msg_limit, self._cmd_limit, self._chat_limit):
@@ -247,28 +269,36 @@ class LobbySync(ElectionPart):
             self._request_full_sync(now)
 
     def _settle(self, now: float) -> None:
+        """Work that must wait until the current input is fully handled (it decides new
+        events, which would break the wire order in the middle of applying one)."""
         if self._needs_host_setup:
             self._needs_host_setup = False
-            if self._is_host:
-                self._on_became_host(now)
+            if self.is_host:
+                self.host.on_became_host(now)
+        if self._commands_due:
+            self._commands_due = False
+            self.replica.send_pending(now)
 
 
-_HANDLERS = {
-    EventBroadcast: lambda s, p, m, now: s._on_broadcast(p, m.event, now),
-    RequestMissingEvents: LobbySync._serve_missing,
-    MissingEventsResponse: LobbySync._on_missing_response,
-    RequestFullSync: LobbySync._on_full_sync_request,
-    FullSyncResponse: LobbySync._on_full_sync,
-    Command: LobbySync._on_command,
-    CommandAccepted: LobbySync._on_accepted,
-    CommandRejected: LobbySync._on_rejected,
-    Welcome: LobbySync._on_welcome,
-    Rejoin: LobbySync._on_rejoin,
-    Heartbeat: LobbySync._on_heartbeat,
-    RosterUpdate: LobbySync._on_roster,
-    AuthRequired: LobbySync._on_auth_required,
-    Authenticate: LobbySync._on_authenticate,
-    AuthFailed: LobbySync._on_auth_failed,
-}
+def _handlers(sync: LobbySync) -> dict[type, Callable[[str, Any, float], None]]:
+    """Which part handles which message (bound methods, so dispatch is one lookup)."""
+    r, h, g = sync.replica, sync.host, sync.gate
+    return {
+        EventBroadcast: lambda p, m, now: r.on_broadcast(p, m.event, now),
+        RequestMissingEvents: r.serve_missing,
+        MissingEventsResponse: r.on_missing_response,
+        RequestFullSync: h.on_full_sync_request,
+        FullSyncResponse: r.on_full_sync,
+        Command: h.on_command,
+        CommandAccepted: r.on_accepted,
+        CommandRejected: r.on_rejected,
+        Welcome: r.on_welcome,
+        Rejoin: h.on_rejoin,
+        Heartbeat: r.on_heartbeat,
+        RosterUpdate: r.on_roster,
+        AuthRequired: g.on_auth_required,
+        Authenticate: g.on_authenticate,
+        AuthFailed: g.on_auth_failed,
+    }
 
 __all__ = ["DomainError", "LobbySync"]

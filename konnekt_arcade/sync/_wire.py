@@ -11,10 +11,11 @@ peer bindings that a successor host needs).
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,18 +36,51 @@ END_OF_LOG = 2**63 - 1
 MAX_SECRET_LENGTH = 128
 
 
+class Channel(enum.IntEnum):
+    """Which data channel a message travels on (the values are the transport's channel
+    numbers). Heartbeats go unreliable: on the ordered reliable channel one lost packet
+    stalls everything behind it until SCTP retransmits (1 s, doubling), and under heavy loss
+    that silence outlasted the heartbeat timeout, so peers declared a live host lost.
+    Heartbeats only need to arrive often; a reordered older one is ignored by its counter."""
+
+    RELIABLE = 0
+    UNRELIABLE = 1
+
+
+class Outgoing(NamedTuple):
+    """One message ``data_to_send()`` hands to the transport."""
+
+    peer: str
+    channel: Channel
+    data: bytes
+
+
 class _Msg(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class CommandOrigin(_Msg):
+    """Which user command a sequenced event came from: a new host recognises a command the
+    old host already sequenced by it (exactly once across a host change)."""
+
+    participant_id: UUID
+    request_id: int = Field(ge=0)
+
+
 class LobbyEvent(_Msg):
-    """A sequenced domain event. ``epoch`` names the host term that issued it."""
+    """A sequenced domain event. ``epoch`` names the host term that issued it; ``origin`` the
+    user command it came from (None for the host's own bookkeeping)."""
 
     sequence: int = Field(ge=1)
     epoch: int = Field(ge=0)
     lobby_id: UUID
     timestamp: float
     event: LobbyDomainEvent
+    origin: CommandOrigin | None = None
+    #: Epoch of the sequencer's event at ``sequence - 1`` (None for the first): with one
+    #: host per epoch, (epoch, sequence) names one event, so a replica whose event there has
+    #: another epoch holds another history and resyncs instead of building on it.
+    prev_epoch: int | None = Field(default=None, ge=0)
 
 
 class RosterEntry(_Msg):
@@ -73,6 +107,11 @@ class LobbySnapshot(_Msg):
     epoch: int = Field(ge=0)
     host_peer: str
     roster: Roster
+    #: Epoch of the event at ``as_of_sequence`` (see ``LobbyEvent.prev_epoch``).
+    last_epoch: int | None = Field(default=None, ge=0)
+    #: The latest sequenced commands (bounded): a peer synced by snapshot still recognises
+    #: a command re-sent after a host change.
+    commands: tuple[CommandOrigin, ...] = Field(default=(), max_length=4096)
 
     @property
     def participants(self) -> tuple:
@@ -126,6 +165,9 @@ class CommandRejected(_Msg):
     request_id: int
     command_type: str
     reason: str
+    #: Not refused by the lobby's rules: the receiver is not (or no longer) the host, and the
+    #: command goes to whoever is.
+    not_host: bool = False
 
 
 class Welcome(_Msg):
@@ -227,6 +269,10 @@ def password_proof(password: str, lobby_id: UUID, host_peer: str, guest_peer: st
     """HMAC-SHA256 of the lobby and both peer ids, keyed with the password."""
     msg = f"{lobby_id}|{host_peer}|{guest_peer}".encode()
     return hmac.new(password.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def channel_of(msg: BaseModel) -> Channel:
+    return Channel.UNRELIABLE if isinstance(msg, Heartbeat) else Channel.RELIABLE
 
 
 def encode(msg: BaseModel) -> bytes:

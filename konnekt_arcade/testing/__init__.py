@@ -45,12 +45,15 @@ __all__ = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """On a Linux machine with no display (CI), run arcade headless unless told otherwise.
+    """On a Linux machine with no display (CI), run arcade headless unless told otherwise;
+    turn on the sync engine's strict mode (an internal error re-raises instead of being
+    counted) unless ``KONNEKT_STRICT`` is set already.
 
     LAN discovery stays off in test processes unless a test asks for it
     (``KONNEKT_ARCADE_LAN=on``): a test suite must not announce lobbies on the real network.
     """
     os.environ.setdefault("KONNEKT_ARCADE_LAN", "off")
+    os.environ.setdefault("KONNEKT_STRICT", "1")
     if ("arcade" not in sys.modules and sys.platform.startswith("linux")
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("ARCADE_HEADLESS", "1")

@@ -55,11 +55,11 @@ def record(session: SessionLoop) -> None:
     if sync is None:
         return
     seq = sync.sequence
-    if seq < _last_seq or (seq > _last_seq and sync._log.get(_last_seq + 1) is None):
+    if seq < _last_seq or (seq > _last_seq and sync.event_at(_last_seq + 1) is None):
         _last_seq = seq  # a snapshot replaced the log: nothing was applied one by one
         return
     for n in range(_last_seq + 1, seq + 1):
-        le = sync._log.get(n)
+        le = sync.event_at(n)
         if le is not None:
             digest = hashlib.sha256(le.event.model_dump_json().encode()).hexdigest()[:16]
             applied.append((n, le.epoch, digest))

@@ -170,7 +170,7 @@ def test_replayed_and_duplicated_host_events_apply_once():
     net.flush()
     net.advance(0.5)
     before = hashes(host, g1, g2)
-    old = [host._log.get(s) for s in range(1, host.sequence + 1) if host._log.get(s)]
+    old = [host.event_at(s) for s in range(1, host.sequence + 1) if host.event_at(s)]
     for le in old * 3:  # replays of genuine host events, by the host's peer id too
         g1.receive("host", encode(EventBroadcast(event=le)), net.now)
         inject(net, [g2], EventBroadcast(event=le))

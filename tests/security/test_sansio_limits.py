@@ -79,15 +79,15 @@ def test_buffers_and_pending_stay_bounded_under_out_of_order_junk():
     cfg = SyncConfig(max_buffered_events=32, max_pending_commands=8, message_rate=0)
     net, host, (g1,), mal = lobby(1, config=cfg)
     for i in range(500):
-        le = host._log.get(host.sequence).model_copy(update={"sequence": host.sequence + 5 + i})
+        le = host.event_at(host.sequence).model_copy(update={"sequence": host.sequence + 5 + i})
         from konnekt_arcade.sync import EventBroadcast
         g1.receive("host", encode(EventBroadcast(event=le)), net.now)
-        assert len(g1._buffer) <= 32
+        assert g1.buffered_events <= 32
     for _ in range(50):
         g1.submit(DomainCommand.SetReady(lobby_id=g1.lobby.id,
                                          participant_id=g1.local_participant_id, ready=True),
                   net.now)
-    assert len(g1._pending) + len(g1._held) <= 8
+    assert g1.commands_in_flight <= 8
     failed = [e for e in g1.drain_events() if isinstance(e, DomainEvent.CommandFailed)]
     assert any("too many" in e.reason for e in failed)
 
@@ -165,6 +165,6 @@ def test_password_guessing_is_capped_and_proofs_do_not_replay():
             lobby_id=lid, proof=password_proof(guess, lid, "host", "eve"))), net.now)
     right = password_proof("hunter2", lid, "host", "eve")
     host.receive("eve", encode(Authenticate(lobby_id=lid, proof=right)), net.now)
-    assert "eve" not in host._authed
+    assert "eve" not in host.password_verified_peers
     assert host.stats["rejected:password"] == host.config.max_auth_attempts
     assert host.stats["dropped:auth_attempts"] == 7 - host.config.max_auth_attempts

@@ -42,6 +42,9 @@ class SimNet:
         self.nodes: dict[str, LobbySync] = {}
         self.dead: set[str] = set()
         self.blocked: set[frozenset[str]] = set()
+        #: Pairs whose transport connected (a peer added during a partition connects to the
+        #: other side when it heals, as a real mesh retries).
+        self.connected: set[frozenset[str]] = set()
         self.faults = Faults()
         self._queue: list[_InFlight] = []
         self._order = 0
@@ -59,13 +62,14 @@ class SimNet:
     def add_host(self, name: str = "host", lobby_name: str = "Lobby",
                  host_name: str = "Host") -> LobbySync:
         node = LobbySync.create_host(name, lobby_name, host_name, self.now,
-                                     config=self.config, new_id=self._uuid,
+                                     config=self.config, new_id=self._uuid, strict=True,
                                      new_token=lambda: f"tok-{self.rng.getrandbits(64)}")
         self._attach(name, node)
         return node
 
     def add_guest(self, name: str, resume=None) -> LobbySync:
         node = LobbySync.create_guest(name, self.config, resume=resume, new_id=self._uuid,
+                                      strict=True,
                                       new_token=lambda: f"tok-{self.rng.getrandbits(64)}")
         self._attach(name, node)
         return node
@@ -75,9 +79,13 @@ class SimNet:
         self.dead.discard(name)
         for other in self.live():
             if other != name and self.linked(name, other):
-                node.peer_connected(other, self.now)
-                self.nodes[other].peer_connected(name, self.now)
+                self._connect(name, other)
         self.flush()
+
+    def _connect(self, a: str, b: str) -> None:
+        self.connected.add(frozenset((a, b)))
+        self.nodes[a].peer_connected(b, self.now)
+        self.nodes[b].peer_connected(a, self.now)
 
     def live(self) -> list[str]:
         return [n for n in self.nodes if n not in self.dead]
@@ -103,6 +111,12 @@ class SimNet:
     def heal(self) -> None:
         self.blocked.clear()
         self.faults = Faults()
+        live = self.live()
+        for i, a in enumerate(live):
+            for b in live[i + 1:]:
+                if frozenset((a, b)) not in self.connected:
+                    self._connect(a, b)
+        self.flush()
 
     # --- message flow -------------------------------------------------------
 
@@ -110,7 +124,7 @@ class SimNet:
         """Move every node's outgoing messages onto the wire."""
         f = self.faults
         for name in self.live():
-            for dst, data in self.nodes[name].data_to_send():
+            for dst, _channel, data in self.nodes[name].data_to_send():
                 if dst in self.dead or dst not in self.nodes or not self.linked(name, dst):
                     continue
                 if self.rng.random() < f.drop:

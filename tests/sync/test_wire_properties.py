@@ -61,10 +61,10 @@ def test_real_events_and_snapshots_round_trip():
     snap = host.snapshot()
     from konnekt_arcade.sync import FullSyncResponse
 
-    full = FullSyncResponse(snapshot=snap, events=[host._log.get(1)])
+    full = FullSyncResponse(snapshot=snap, events=[host.event_at(1)])
     assert decode(encode(full)) == full
     for seq in range(1, host.sequence + 1):
-        msg = EventBroadcast(event=host._log.get(seq))
+        msg = EventBroadcast(event=host.event_at(seq))
         assert decode(encode(msg)) == msg
 
 
