@@ -200,7 +200,8 @@ class P2PLoopBuilder:
             resume = (UUID(str(resume[0])), str(resume[1]))
 
         def make_sync(peer: str, now: float) -> LobbySync:
-            return LobbySync.create_guest(peer, config, resume=resume, password=self._s.password)
+            return LobbySync.create_guest(peer, config, resume=resume, password=self._s.password,
+                                          lobby_id=sid.uuid)
 
         return self._start("guest", signalling_url, sid, ice_servers, make_sync)
 

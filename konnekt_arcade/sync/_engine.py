@@ -98,6 +98,8 @@ class SyncBase:
         self._new_id = new_id
         self._new_token = new_token
         self.lobby: Lobby | None = None
+        #: The lobby a guest asked to join (None: the first snapshot it gets).
+        self.expected_lobby: UUID | None = None
         self.sequence = 0
         #: Role, host peer and epoch: assigned in ``_transition`` only.
         self._term = Term()

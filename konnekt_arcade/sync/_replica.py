@@ -167,13 +167,14 @@ class Replica:
         if snap.host_peer != peer:
             self.s._drop("snapshot_not_from_host", peer)
             return
-        if self.s.lobby is not None:
-            if snap.lobby_id != self.s.lobby.id:
-                self.s._drop("wrong_lobby", peer)
-                return
-            if not self.s.authority.consider(peer, snap.epoch, peer, now):
-                self.s._drop("not_from_host", peer)
-                return
+        wanted = self.s.lobby.id if self.s.lobby is not None else self.s.expected_lobby
+        if wanted is not None and snap.lobby_id != wanted:
+            self.s._drop("wrong_lobby", peer)
+            return
+        if self.s.lobby is not None and not self.s.authority.consider(peer, snap.epoch, peer,
+                                                                      now):
+            self.s._drop("not_from_host", peer)
+            return
         self.s._apply_snapshot(peer, snap, msg.events, now)
 
     # --- heartbeats ---------------------------------------------------------

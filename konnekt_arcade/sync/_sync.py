@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from ..domain import DomainCommand, DomainError, decide
+from ..domain import DomainCommand, DomainError, check_wire_safe, decide
 from ._commands import InFlight
 from ._common import log, token_hash
 from ._config import SyncConfig
@@ -105,9 +105,13 @@ class LobbySync(SyncBase):
         *,
         resume: tuple[UUID, str] | None = None,
         password: str | None = None,
+        lobby_id: UUID | None = None,
         **kw: object,
     ) -> LobbySync:
         """A replica waiting for the host's snapshot.
+
+        ``lobby_id`` is the lobby it wants: a snapshot of any other lobby (two lobbies whose
+        peers share one signalling room) is dropped as ``wrong_lobby``, not adopted.
 
         ``resume`` is ``(participant_id, reconnect_token)`` saved from an
         earlier session: after the snapshot it rejoins as that participant.
@@ -115,6 +119,7 @@ class LobbySync(SyncBase):
         of ``drain_events`` as an :class:`AccessDenied` notice.
         """
         self = cls(local_peer, config, password=password, **kw)  # type: ignore[arg-type]
+        self.expected_lobby = lobby_id
         if resume is not None:
             self._resume = resume
             self.local_participant_id = resume[0]
@@ -194,14 +199,25 @@ class LobbySync(SyncBase):
         self._next_request += 1
         if self.is_host:
             self.host.submit(command, now, rid)
-        elif self._pending.full():
+            self._settle(now)
+            return rid
+        try:  # what JSON cannot carry would reach the host changed (NaN -> null)
+            check_wire_safe(command)
+        except DomainError as exc:
+            self._fail(type(command).__name__, exc.reason, rid)
+        else:
+            self._send_or_queue(command, now, rid)
+        self._settle(now)
+        return rid
+
+    def _send_or_queue(self, command: BaseModel, now: float, rid: int) -> None:
+        """A guest's command goes to the host, tracked until it is answered."""
+        if self._pending.full():
             self._fail(type(command).__name__, "too many commands waiting for the host", rid)
         else:
             self._pending.add(InFlight(rid, type(command).__name__, Command(
                 request_id=rid, command=command), now + self.config.command_timeout))  # type: ignore[arg-type]
             self._commands_due = True
-        self._settle(now)
-        return rid
 
     def tick(self, now: float) -> None:
         """Timers: heartbeats, liveness, retries, grace periods, elections."""

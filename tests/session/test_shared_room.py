@@ -25,10 +25,6 @@ def shared_room_builder(url: str, room: str) -> P2PLoopBuilder:
         lambda _room, ice, queue_size: WebRtcTransport(url, room, ice, queue_size=queue_size))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sync: a guest adopts the first snapshot of ANY lobby (LobbySync.create_guest has no "
-    "expected lobby id); the fix belongs to konnekt_arcade/sync (issue 16's area). Remove "
-    "this marker with that fix: strict, so the fix turns this into a failure until then."))
 def test_two_lobbies_in_one_signalling_room_stay_apart(signalling: SignallingServer) -> None:
     builder = shared_room_builder(signalling.url, "one-room-for-all")
     sessions: list[SessionLoop] = []

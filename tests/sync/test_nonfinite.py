@@ -61,7 +61,7 @@ def test_a_peers_non_finite_result_comes_back_as_command_failed(token: str) -> N
                                       participant_id=guest.local_participant_id,
                                       data={"times": [1.0, 12345.5]}), net.now)
     sent = guest.data_to_send()
-    forged = [(peer, data.replace(b"12345.5", token.encode())) for peer, data in sent]
+    forged = [(out.peer, out.data.replace(b"12345.5", token.encode())) for out in sent]
     assert any(token.encode() in data for _, data in forged)
     for peer, data in forged:
         assert peer == "host"
@@ -80,3 +80,26 @@ def test_a_peers_non_finite_result_comes_back_as_command_failed(token: str) -> N
     (result,) = host.lobby.current_run.results
     assert result.data == {"times": [1.0, 12345.5]}
     assert net.converged()
+
+
+@pytest.mark.parametrize("token", list(TOKENS))
+def test_a_guests_own_non_finite_result_never_leaves(token: str) -> None:
+    net = SimNet(5)
+    host = net.add_host()
+    guest = net.join("g", "Gus")
+    lid, hid = host.lobby.id, host.local_participant_id
+    host.submit(C.QueueActivity(lobby_id=lid, host_id=hid, activity_type="t", name="T"), net.now)
+    host.submit(C.StartNextRun(lobby_id=lid, host_id=hid), net.now)
+    net.advance(0.5)
+    run = host.lobby.current_run
+    assert run is not None
+    guest.drain_events()
+    rid = guest.submit(C.SubmitResult(lobby_id=lid, run_id=run.id,
+                                      participant_id=guest.local_participant_id,
+                                      data={"times": [1.0, TOKENS[token]]}), net.now)
+    assert guest.data_to_send() == []  # refused before the wire could write null
+    (failed,) = failures(guest)
+    assert (failed.request_id, failed.command_type) == (rid, "SubmitResult")
+    assert failed.reason == f"result data {REASON}"
+    net.advance(0.5)
+    assert host.lobby.current_run.results == () == guest.lobby.current_run.results
