@@ -61,10 +61,14 @@ class Filler:
         self.sync = host.p2p().sync
         self.lid = host.get_lobby().id
         self.peers: dict[str, object] = {}
+        self.request_ids: dict[str, int] = {}
 
     def send(self, peer: str, command: object) -> None:
         now = self.host.p2p().clock()
-        self.sync.receive(peer, encode(Command(request_id=1, command=command)), now)
+        # each command its own request id, as a real client numbers them: the host answers a
+        # repeated (participant, request id) once and never applies it again
+        rid = self.request_ids[peer] = self.request_ids.get(peer, 0) + 1
+        self.sync.receive(peer, encode(Command(request_id=rid, command=command)), now)
         self.host.p2p().flush(now)
 
     def join(self, i: int) -> None:
