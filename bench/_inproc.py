@@ -13,7 +13,8 @@ import gc
 import json
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from konnekt_arcade import DomainCommand, DomainEvent, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.net.loop_thread import NetworkThread
@@ -33,6 +34,8 @@ SAMPLE_DEADLINE = 20.0
 QUIET = 0.005
 #: A throughput round that has not finished after this long is recorded as stalled.
 STALL_DEADLINE = 120.0
+
+T = TypeVar("T")
 
 
 class InProcessLobby:
@@ -316,6 +319,34 @@ def _raw_latency(fan: RawFanout, payload: bytes) -> float:
     return time.perf_counter() - t0
 
 
+def alternate(lobby: InProcessLobby, ours_once: Callable[[], T], raw_once: Callable[[], T],
+              samples: int) -> tuple[list[T], list[T], dict[str, int]]:
+    """``samples`` of ours and of raw, one of each in turn 2 ms apart (after 3 of each to warm
+    up), so a burst of load from other processes hits both alike. A sample that raises
+    ``TimeoutError`` is counted as lost, not fatal; at most ``2 * samples`` turns."""
+    ours: list[T] = []
+    raw: list[T] = []
+    lost = {"ours": 0, "raw": 0}
+    for _ in range(3):  # warm-up
+        raw_once()
+        ours_once()
+    attempts = 0
+    while len(ours) < samples and attempts < samples * 2:
+        attempts += 1
+        lobby.poll_all()
+        time.sleep(0.002)
+        try:
+            ours.append(ours_once())
+        except TimeoutError:
+            lost["ours"] += 1
+        time.sleep(0.002)
+        try:
+            raw.append(raw_once())
+        except TimeoutError:
+            lost["raw"] += 1
+    return ours, raw, lost
+
+
 def bench_latency(url: str, samples: int) -> dict[str, Any]:
     """Host-to-guest latency of one event, ours vs raw, alternating sample by sample so a
     burst of load from other processes hits both alike. A sample that does not arrive within
@@ -326,26 +357,8 @@ def bench_latency(url: str, samples: int) -> dict[str, Any]:
     try:
         fan.connect()
         payload = lobby.sample_payload()
-        ours: list[float] = []
-        raw: list[float] = []
-        lost = {"ours": 0, "raw": 0}
-        for _ in range(3):  # warm-up
-            _raw_latency(fan, payload)
-            _ours_latency(lobby)
-        attempts = 0
-        while len(ours) < samples and attempts < samples * 2:
-            attempts += 1
-            lobby.poll_all()
-            time.sleep(0.002)
-            try:
-                ours.append(_ours_latency(lobby))
-            except TimeoutError:
-                lost["ours"] += 1
-            time.sleep(0.002)
-            try:
-                raw.append(_raw_latency(fan, payload))
-            except TimeoutError:
-                lost["raw"] += 1
+        ours, raw, lost = alternate(lobby, lambda: _ours_latency(lobby),
+                                    lambda: _raw_latency(fan, payload), samples)
         if not ours or not raw:
             raise RuntimeError(f"no latency sample arrived within {SAMPLE_DEADLINE:g} s "
                                f"(lost {lost})")
