@@ -9,11 +9,12 @@ alternating blocks, so a burst of load from other processes hits both alike.
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from konnekt_arcade import DomainCommand, DomainEvent, P2PLoopBuilder, SessionLoop
@@ -319,6 +320,22 @@ def _raw_latency(fan: RawFanout, payload: bytes) -> float:
     return time.perf_counter() - t0
 
 
+@contextlib.contextmanager
+def ours_and_raw(url: str, guests: int) -> Iterator[tuple[InProcessLobby, RawFanout, bytes]]:
+    """Our lobby (a host and ``guests`` guests) and the raw baseline (``guests`` pairs on
+    their own network thread), connected, with the payload both send; all closed after."""
+    net = NetworkThread("bench-raw")
+    fan = RawFanout(net, guests)
+    lobby = InProcessLobby(url, guests)
+    try:
+        fan.connect()
+        yield lobby, fan, lobby.sample_payload()
+    finally:
+        lobby.close()
+        fan.close()
+        net.stop()
+
+
 def alternate(lobby: InProcessLobby, ours_once: Callable[[], T], raw_once: Callable[[], T],
               samples: int) -> tuple[list[T], list[T], dict[str, int]]:
     """``samples`` of ours and of raw, one of each in turn 2 ms apart (after 3 of each to warm
@@ -351,12 +368,7 @@ def bench_latency(url: str, samples: int) -> dict[str, Any]:
     """Host-to-guest latency of one event, ours vs raw, alternating sample by sample so a
     burst of load from other processes hits both alike. A sample that does not arrive within
     ``SAMPLE_DEADLINE`` is counted as lost (and reported), not fatal."""
-    net = NetworkThread("bench-raw")
-    fan = RawFanout(net, 1)
-    lobby = InProcessLobby(url, 1)
-    try:
-        fan.connect()
-        payload = lobby.sample_payload()
+    with ours_and_raw(url, 1) as (lobby, fan, payload):
         ours, raw, lost = alternate(lobby, lambda: _ours_latency(lobby),
                                     lambda: _raw_latency(fan, payload), samples)
         if not ours or not raw:
@@ -373,10 +385,6 @@ def bench_latency(url: str, samples: int) -> dict[str, Any]:
             "spin_sleep_s": SPIN_SLEEP,
             "order": "alternating ours/raw, one sample each, 2 ms apart",
         }
-    finally:
-        lobby.close()
-        fan.close()
-        net.stop()
 
 
 # --- throughput -------------------------------------------------------------------------------
@@ -438,12 +446,7 @@ def bench_throughput(url: str, events: int, rounds: int, guests: int = 4,
                      window: int = 32) -> dict[str, Any]:
     """Sequenced events/s from the host to ``guests`` guests (each must apply every one),
     with at most ``window`` events in flight; raw: same-size messages, same window."""
-    net = NetworkThread("bench-raw")
-    fan = RawFanout(net, guests)
-    lobby = InProcessLobby(url, guests)
-    try:
-        fan.connect()
-        payload = lobby.sample_payload()
+    with ours_and_raw(url, guests) as (lobby, fan, payload):
         ours: list[float] = []
         raw: list[float] = []
         stalled: list[str] = []
@@ -470,7 +473,3 @@ def bench_throughput(url: str, events: int, rounds: int, guests: int = 4,
             "ratio_p50": round(o["p50"] / r["p50"], 3),
             "stalled_rounds": stalled,
         }
-    finally:
-        lobby.close()
-        fan.close()
-        net.stop()

@@ -34,9 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from konnekt_arcade.net.loop_thread import NetworkThread
-
-from ._inproc import SPIN_SLEEP, InProcessLobby, _chat_count, alternate
+from ._inproc import SPIN_SLEEP, InProcessLobby, _chat_count, alternate, ours_and_raw
 from ._raw import RawFanout
 from ._stats import summary
 
@@ -242,12 +240,7 @@ def _profile(samples: list[Marks], stages: tuple[str, ...]) -> dict[str, Any]:
 def bench_trace(url: str, samples: int) -> dict[str, Any]:
     """Trace ``samples`` events each way, alternating ours and raw sample by sample (as
     ``bench_latency``); a sample that never arrives is counted as lost."""
-    net = NetworkThread("bench-raw")
-    fan = RawFanout(net, 1)
-    lobby = InProcessLobby(url, 1)
-    try:
-        fan.connect()
-        payload = lobby.sample_payload()
+    with ours_and_raw(url, 1) as (lobby, fan, payload):
         rec_ours, rec_raw = _Recorder(), _Recorder()
         _instrument_ours(lobby, rec_ours)
         _instrument_raw(fan, rec_raw)
@@ -258,10 +251,6 @@ def bench_trace(url: str, samples: int) -> dict[str, Any]:
         return {"ours": _profile(ours, OURS_STAGES), "raw": _profile(raw, RAW_STAGES),
                 "payload_bytes": len(payload), "lost": lost,
                 "missing_hooks": rec_ours.missing + rec_raw.missing}
-    finally:
-        lobby.close()
-        fan.close()
-        net.stop()
 
 
 def format_trace(result: dict[str, Any]) -> str:
