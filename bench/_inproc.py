@@ -9,11 +9,13 @@ alternating blocks, so a burst of load from other processes hits both alike.
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import json
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from konnekt_arcade import DomainCommand, DomainEvent, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.net.loop_thread import NetworkThread
@@ -33,6 +35,8 @@ SAMPLE_DEADLINE = 20.0
 QUIET = 0.005
 #: A throughput round that has not finished after this long is recorded as stalled.
 STALL_DEADLINE = 120.0
+
+T = TypeVar("T")
 
 
 class InProcessLobby:
@@ -316,36 +320,57 @@ def _raw_latency(fan: RawFanout, payload: bytes) -> float:
     return time.perf_counter() - t0
 
 
+@contextlib.contextmanager
+def ours_and_raw(url: str, guests: int) -> Iterator[tuple[InProcessLobby, RawFanout, bytes]]:
+    """Our lobby (a host and ``guests`` guests) and the raw baseline (``guests`` pairs on
+    their own network thread), connected, with the payload both send; all closed after."""
+    net = NetworkThread("bench-raw")
+    fan = RawFanout(net, guests)
+    lobby = InProcessLobby(url, guests)
+    try:
+        fan.connect()
+        yield lobby, fan, lobby.sample_payload()
+    finally:
+        lobby.close()
+        fan.close()
+        net.stop()
+
+
+def alternate(lobby: InProcessLobby, ours_once: Callable[[], T], raw_once: Callable[[], T],
+              samples: int) -> tuple[list[T], list[T], dict[str, int]]:
+    """``samples`` of ours and of raw, one of each in turn 2 ms apart (after 3 of each to warm
+    up), so a burst of load from other processes hits both alike. A sample that raises
+    ``TimeoutError`` is counted as lost, not fatal; at most ``2 * samples`` turns."""
+    ours: list[T] = []
+    raw: list[T] = []
+    lost = {"ours": 0, "raw": 0}
+    for _ in range(3):  # warm-up
+        raw_once()
+        ours_once()
+    attempts = 0
+    while len(ours) < samples and attempts < samples * 2:
+        attempts += 1
+        lobby.poll_all()
+        time.sleep(0.002)
+        try:
+            ours.append(ours_once())
+        except TimeoutError:
+            lost["ours"] += 1
+        time.sleep(0.002)
+        try:
+            raw.append(raw_once())
+        except TimeoutError:
+            lost["raw"] += 1
+    return ours, raw, lost
+
+
 def bench_latency(url: str, samples: int) -> dict[str, Any]:
     """Host-to-guest latency of one event, ours vs raw, alternating sample by sample so a
     burst of load from other processes hits both alike. A sample that does not arrive within
     ``SAMPLE_DEADLINE`` is counted as lost (and reported), not fatal."""
-    net = NetworkThread("bench-raw")
-    fan = RawFanout(net, 1)
-    lobby = InProcessLobby(url, 1)
-    try:
-        fan.connect()
-        payload = lobby.sample_payload()
-        ours: list[float] = []
-        raw: list[float] = []
-        lost = {"ours": 0, "raw": 0}
-        for _ in range(3):  # warm-up
-            _raw_latency(fan, payload)
-            _ours_latency(lobby)
-        attempts = 0
-        while len(ours) < samples and attempts < samples * 2:
-            attempts += 1
-            lobby.poll_all()
-            time.sleep(0.002)
-            try:
-                ours.append(_ours_latency(lobby))
-            except TimeoutError:
-                lost["ours"] += 1
-            time.sleep(0.002)
-            try:
-                raw.append(_raw_latency(fan, payload))
-            except TimeoutError:
-                lost["raw"] += 1
+    with ours_and_raw(url, 1) as (lobby, fan, payload):
+        ours, raw, lost = alternate(lobby, lambda: _ours_latency(lobby),
+                                    lambda: _raw_latency(fan, payload), samples)
         if not ours or not raw:
             raise RuntimeError(f"no latency sample arrived within {SAMPLE_DEADLINE:g} s "
                                f"(lost {lost})")
@@ -360,10 +385,6 @@ def bench_latency(url: str, samples: int) -> dict[str, Any]:
             "spin_sleep_s": SPIN_SLEEP,
             "order": "alternating ours/raw, one sample each, 2 ms apart",
         }
-    finally:
-        lobby.close()
-        fan.close()
-        net.stop()
 
 
 # --- throughput -------------------------------------------------------------------------------
@@ -425,12 +446,7 @@ def bench_throughput(url: str, events: int, rounds: int, guests: int = 4,
                      window: int = 32) -> dict[str, Any]:
     """Sequenced events/s from the host to ``guests`` guests (each must apply every one),
     with at most ``window`` events in flight; raw: same-size messages, same window."""
-    net = NetworkThread("bench-raw")
-    fan = RawFanout(net, guests)
-    lobby = InProcessLobby(url, guests)
-    try:
-        fan.connect()
-        payload = lobby.sample_payload()
+    with ours_and_raw(url, guests) as (lobby, fan, payload):
         ours: list[float] = []
         raw: list[float] = []
         stalled: list[str] = []
@@ -457,7 +473,3 @@ def bench_throughput(url: str, events: int, rounds: int, guests: int = 4,
             "ratio_p50": round(o["p50"] / r["p50"], 3),
             "stalled_rounds": stalled,
         }
-    finally:
-        lobby.close()
-        fan.close()
-        net.stop()

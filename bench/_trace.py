@@ -34,9 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from konnekt_arcade.net.loop_thread import NetworkThread
-
-from ._inproc import SPIN_SLEEP, InProcessLobby, _chat_count
+from ._inproc import SPIN_SLEEP, InProcessLobby, _chat_count, alternate, ours_and_raw
 from ._raw import RawFanout
 from ._stats import summary
 
@@ -87,35 +85,34 @@ def _hook(obj: Any, name: str, rec: _Recorder, stage: str) -> Any:
     return original
 
 
-def _wrap_after(obj: Any, name: str, rec: _Recorder, stage: str,
-                when: Callable[..., bool] | None = None) -> None:
+def _wrap(obj: Any, name: str, rec: _Recorder, stage: str, when: Callable[..., bool] | None,
+          after: bool) -> None:
+    """Wrap ``obj.name`` to mark ``stage`` before the call (``when(*args)``) or after it
+    (``when(result, *args)``)."""
     original = _hook(obj, name, rec, stage)
     if original is None:
         return
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kw: Any) -> Any:
+        if not after and rec.check(stage, when, *args):
+            rec.mark(stage)
         result = original(*args, **kw)
-        if rec.check(stage, when, result, *args):
+        if after and rec.check(stage, when, result, *args):
             rec.mark(stage)
         return result
 
     setattr(obj, name, wrapper)
 
 
+def _wrap_after(obj: Any, name: str, rec: _Recorder, stage: str,
+                when: Callable[..., bool] | None = None) -> None:
+    _wrap(obj, name, rec, stage, when, after=True)
+
+
 def _wrap_before(obj: Any, name: str, rec: _Recorder, stage: str,
                  when: Callable[..., bool] | None = None) -> None:
-    original = _hook(obj, name, rec, stage)
-    if original is None:
-        return
-
-    @functools.wraps(original)
-    def wrapper(*args: Any, **kw: Any) -> Any:
-        if rec.check(stage, when, *args):
-            rec.mark(stage)
-        return original(*args, **kw)
-
-    setattr(obj, name, wrapper)
+    _wrap(obj, name, rec, stage, when, after=False)
 
 
 def _wrap_async_after(obj: Any, name: str, rec: _Recorder, stage: str) -> None:
@@ -243,44 +240,17 @@ def _profile(samples: list[Marks], stages: tuple[str, ...]) -> dict[str, Any]:
 def bench_trace(url: str, samples: int) -> dict[str, Any]:
     """Trace ``samples`` events each way, alternating ours and raw sample by sample (as
     ``bench_latency``); a sample that never arrives is counted as lost."""
-    net = NetworkThread("bench-raw")
-    fan = RawFanout(net, 1)
-    lobby = InProcessLobby(url, 1)
-    try:
-        fan.connect()
-        payload = lobby.sample_payload()
+    with ours_and_raw(url, 1) as (lobby, fan, payload):
         rec_ours, rec_raw = _Recorder(), _Recorder()
         _instrument_ours(lobby, rec_ours)
         _instrument_raw(fan, rec_raw)
-        ours: list[Marks] = []
-        raw: list[Marks] = []
-        lost = {"ours": 0, "raw": 0}
-        for _ in range(3):
-            _ours_once(lobby, rec_ours)
-            _raw_once(fan, payload, rec_raw)
-        attempts = 0
-        while len(ours) < samples and attempts < 2 * samples:
-            attempts += 1
-            lobby.poll_all()
-            time.sleep(0.002)
-            try:
-                ours.append(_ours_once(lobby, rec_ours))
-            except TimeoutError:
-                lost["ours"] += 1
-            time.sleep(0.002)
-            try:
-                raw.append(_raw_once(fan, payload, rec_raw))
-            except TimeoutError:
-                lost["raw"] += 1
+        ours, raw, lost = alternate(lobby, lambda: _ours_once(lobby, rec_ours),
+                                    lambda: _raw_once(fan, payload, rec_raw), samples)
         if not ours or not raw:
             raise RuntimeError(f"no traced event arrived (lost {lost})")
         return {"ours": _profile(ours, OURS_STAGES), "raw": _profile(raw, RAW_STAGES),
                 "payload_bytes": len(payload), "lost": lost,
                 "missing_hooks": rec_ours.missing + rec_raw.missing}
-    finally:
-        lobby.close()
-        fan.close()
-        net.stop()
 
 
 def format_trace(result: dict[str, Any]) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -27,33 +26,21 @@ import arcade
 from arcade.gui import UIManager
 
 from ..domain import MAX_NAME_LENGTH, DomainEvent
-from ..net.directory import normalize_code
-from ..net.directory._codes import looks_like_code
 from ..session import (
     ConnectionStage,
     IceServer,
-    LobbyDirectory,
-    LobbyNotFound,
     P2PError,
     P2PLoopBuilder,
-    SessionId,
     WrongPassword,
 )
-from ..session._invite import make_invite, parse_invite
-from ._directory_ui import Browser, off_thread
+from ._directory_ui import Browser
 from ._embedded import embedded_signalling_url
 from ._friendly import friendly_error, friendly_failure
 from ._hook import SessionHook
+from ._joining import JoinFlow
 from ._lan_list import LanList
 from ._registry import Activity, ActivityRegistry
-from ._screens import (
-    BrowseScreen,
-    ConnectingScreen,
-    LobbyScreen,
-    PasswordScreen,
-    Screen,
-    StartScreen,
-)
+from ._screens import ConnectingScreen, LobbyScreen, Screen, StartScreen
 from ._screens._lobby import RESERVED_HEIGHT
 from ._theme import DEFAULT_THEME, LobbyTheme
 
@@ -110,8 +97,6 @@ class LobbyView(arcade.View):
         self.game = game or lan_game_id(title)
         #: Lobbies on the local network, as the start screen shows them.
         self.lan_list = LanList(self.game, browse_lan)
-        #: What the password screen joins (an invite or a session id).
-        self.pending_join: str | None = None
         self.form: dict[str, str] = {"name": player_name, "session_id": "",
                                      "signalling_url": "", "chat": "", "password": "",
                                      "join_password": "", "join_code": ""}
@@ -126,11 +111,9 @@ class LobbyView(arcade.View):
         self.activity_view: arcade.View | None = None
         self._join_sent = False
         self._dirty = False
-        self.directory_game = game
-        #: The "Browse lobbies" list; ``_resolving`` is a join code being looked up.
-        self.browser = Browser()
-        self._resolving: Any = None
-        self._shown_code: str | None = None
+        #: Joining someone else's lobby (Join field, LAN list, password, directory).
+        self.joining = JoinFlow(self, start=self._use_session, fail=self._fail_on_start,
+                                game=game)
         self.ui = UIManager()
         self.hook = SessionHook()
         self.hook.push_handlers(self)
@@ -157,7 +140,8 @@ class LobbyView(arcade.View):
         self.hook.on_update(delta_time)
         if self.lan_list.update():
             self._dirty = True
-        self._directory_update()
+        if self.joining.update():
+            self._dirty = True
         session = self.hook.session
         if session is not None and session.stage is ConnectionStage.SYNCED:
             if session.local_participant_id() is None and not self._join_sent:
@@ -232,50 +216,44 @@ class LobbyView(arcade.View):
             return
         self._use_session(session, "host")
 
+    # The join flow lives in ``self.joining`` (engine/_joining.py); these delegates are the
+    # view's public face of it, and what a game overrides.
+
     def join_lobby(self) -> None:
         """Join what the Join field names: an invite, a session id, or a join code."""
-        text = self.form["session_id"].strip()
-        if looks_like_code(text):
-            self.join_code(text)
-            return
-        self.join_target(text)
+        self.joining.join_lobby()
 
     def join_lan_lobby(self, lobby: Any) -> None:
         """Join a lobby from the LAN list (asks for its password first if it has one)."""
-        if lobby.has_password and not self.form["join_password"]:
-            self.ask_password(lobby.invite, f"{lobby.name} needs a password.")
-            return
-        self.join_target(lobby.invite)
+        self.joining.join_lan_lobby(lobby)
 
     def join_target(self, target: str, password: str | None = None) -> None:
         """Join an invite or a session id (on this view's signalling server)."""
-        self.pending_join = target
-        password = password if password is not None else self.form["join_password"] or None
-        try:
-            invite = parse_invite(target)
-            url, sid = invite if invite is not None else (self.signalling_url,
-                                                          SessionId.parse(target))
-            builder = self.builder.password(password) if password else self.builder
-            session = builder.start_session_guest(url, sid, self.ice_servers)
-        except (ValueError, P2PError, OSError) as exc:
-            self._fail_on_start(exc)
-            return
-        self._use_session(session, "guest")
+        self.joining.join_target(target, password)
 
     def ask_password(self, target: str, message: str) -> None:
         """Show the password screen for ``target`` (an invite or a session id)."""
-        self.pending_join, self.message = target, message
-        self.show_screen(PasswordScreen)
+        self.joining.ask_password(target, message)
 
     def submit_password(self) -> None:
-        if self.pending_join is None:
-            self.back_to_start()
-            return
-        if not self.form["join_password"]:
-            self.message = "Type the password the host gave you."
-            self.show_screen(PasswordScreen)
-            return
-        self.join_target(self.pending_join, self.form["join_password"])
+        self.joining.submit_password()
+
+    def browse_lobbies(self) -> None:
+        """Show the "Browse lobbies" screen (the directory's public lobbies)."""
+        self.joining.browse_lobbies()
+
+    def join_code(self, code: str) -> None:
+        """Join the lobby with this join code (resolved by the signalling URL's directory)."""
+        self.joining.join_code(code)
+
+    def invite_text(self) -> str:
+        """The invite friends join with (what *Copy* copies)."""
+        return self.joining.invite_text()
+
+    @property
+    def browser(self) -> Browser:
+        """The "Browse lobbies" list."""
+        return self.joining.browser
 
     def _fail_on_start(self, exc: BaseException) -> None:
         logger.info("could not start: %s", exc)
@@ -297,52 +275,11 @@ class LobbyView(arcade.View):
 
     def _end_session(self) -> None:
         self._close_activity()
-        self._resolving = None
+        self.joining.cancel()
         session, self.hook.session = self.hook.session, None
         if session is not None:
             session.close()
         self.role = None
-
-    # --- the directory: browse lobbies, join by code -------------------------------------------
-
-    def browse_lobbies(self) -> None:
-        """Show the "Browse lobbies" screen (public lobbies of the signalling server's
-        directory, refreshed every few seconds) and fetch the list now."""
-        self.message = ""
-        self.browser.refresh(self.signalling_url, self.directory_game, time.monotonic())
-        self.show_screen(BrowseScreen)
-
-    def join_code(self, code: str) -> None:
-        """Join the lobby with this join code: the directory of the signalling URL resolves
-        it (off the game thread; the connecting screen shows meanwhile), then the guest
-        joins through the lobby's own signalling URL."""
-        normal = normalize_code(code)
-        if normal is None:
-            self._fail_on_start(LobbyNotFound(code.strip() or "(empty)"))
-            return
-        self.role, self.message = "guest", ""
-        self._resolving = off_thread(LobbyDirectory(self.signalling_url).resolve, normal)
-        self.show_screen(ConnectingScreen)
-
-    def _directory_update(self) -> None:
-        """Collect directory answers (a resolved code, a fresh browse list), never waiting."""
-        future = self._resolving
-        if future is not None and future.done():
-            self._resolving = None
-            try:
-                lobby = future.result()
-            except (ValueError, P2PError, OSError) as exc:
-                self._fail_on_start(exc)
-            else:  # as an invite, so a password prompt can retry it
-                self.join_target(make_invite(lobby.signalling_url, lobby.session_id))
-        if isinstance(self.screen, BrowseScreen) and self.browser.poll(
-                self.signalling_url, self.directory_game, time.monotonic()):
-            self._dirty = True
-        session = self.hook.session
-        code = getattr(session, "join_code", lambda: None)() if session is not None else None
-        if code != self._shown_code:
-            self._shown_code = code
-            self._dirty = True
 
     # --- lobby screen actions -----------------------------------------------------------------
 
@@ -352,19 +289,6 @@ class LobbyView(arcade.View):
         except P2PError as exc:
             self.message = friendly_error(exc)
             self._dirty = True
-
-    def invite_text(self) -> str:
-        """The invite friends join with: ``ws://<this machine on the LAN>:<port>/<id>`` for
-        the built-in server, the server's own URL otherwise."""
-        session = self.hook.session
-        if session is None:
-            return ""
-        from ..lan._interfaces import invite_for, is_local_url, lan_address
-
-        url, sid = session.signalling_url, str(session.session_id)
-        if is_local_url(url) and self.advertise_lan:
-            return invite_for(url, sid, lan_address())
-        return make_invite(url, sid)
 
     def copy_session_id(self) -> None:
         """Copy the full invite (a session id alone does not say where the host is)."""
@@ -432,7 +356,7 @@ class LobbyView(arcade.View):
 
     def on_connection_stage(self, stage: ConnectionStage, error: P2PError | None) -> None:
         if stage is ConnectionStage.FAILED and isinstance(error, WrongPassword):
-            target = self.pending_join
+            target = self.joining.pending
             self._end_session()
             self.form["join_password"] = ""
             self.ask_password(target or "", friendly_error(error))

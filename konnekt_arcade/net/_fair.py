@@ -8,6 +8,8 @@ own messages, and the round-robin drain gives every peer a turn in each ``poll()
 long the flooder's lane is. The budget (a token bucket per peer, checked on the network thread
 before the message is queued) drops a flood before it costs the game thread anything.
 
+``admit`` is how both transports (WebRTC and in-memory) put an event in such a queue.
+
 Pure: no threads, no clocks (``now`` is passed in); callers hold their own lock.
 """
 
@@ -19,6 +21,7 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 from ..sync._limits import PeerBuckets, QuietLog
+from .events import Message, PeerConnected, PeerDisconnected, TransportEvent
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -131,3 +134,26 @@ class PeerBudget:
 
     def forget(self, peer: str) -> None:
         self._buckets.forget(peer)
+
+
+def admit(queue: FairQueue[str, TransportEvent], budget: PeerBudget, stats: dict[str, int],
+          event: TransportEvent, now: float) -> None:
+    """Queue a transport event in its peer's lane (local events in lane "").
+
+    Only messages are ever dropped: one over its peer's budget or with its peer's lane full is
+    counted in ``stats`` (``dropped_incoming`` and by reason). Connection events always queue
+    (losing a connect/disconnect would corrupt the session); a peer that left has its budget
+    forgotten."""
+    if isinstance(event, Message):
+        if not budget.take(event.peer_id, now):
+            queue.count_drop(event.peer_id, now, "over budget")
+            stats["dropped_incoming:rate_limited"] += 1
+            stats["dropped_incoming"] += 1
+        elif not queue.put(event.peer_id, event, now):
+            stats["dropped_incoming:queue_full"] += 1
+            stats["dropped_incoming"] += 1
+        return
+    peer = event.peer_id if isinstance(event, PeerConnected | PeerDisconnected) else ""
+    queue.put(peer, event, now, keep=True)
+    if isinstance(event, PeerDisconnected):
+        budget.forget(event.peer_id)

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget
+from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget, admit
 from .events import (
     CHANNELS,
     IdAssigned,
@@ -159,20 +159,7 @@ class InMemoryTransport:
             self.network._leave(self._local_peer_id)
 
     def _push(self, event: TransportEvent) -> None:
-        now = self.network.clock()
-        if isinstance(event, Message):
-            if not self._budget.take(event.peer_id, now):
-                self._events.count_drop(event.peer_id, now, "over budget")
-                self.stats["dropped_incoming:rate_limited"] += 1
-                self.stats["dropped_incoming"] += 1
-            elif not self._events.put(event.peer_id, bytes_copy(event), now):
-                self.stats["dropped_incoming:queue_full"] += 1
-                self.stats["dropped_incoming"] += 1
-            return
-        peer = event.peer_id if isinstance(event, PeerConnected | PeerDisconnected) else ""
-        self._events.put(peer, event, now, keep=True)
-        if isinstance(event, PeerDisconnected):
-            self._budget.forget(event.peer_id)
+        admit(self._events, self._budget, self.stats, bytes_copy(event), self.network.clock())
 
 
 def bytes_copy(event: TransportEvent) -> TransportEvent:

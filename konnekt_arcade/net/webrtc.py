@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from aiortc import RTCConfiguration, RTCIceServer
 
 from ._batch import BATCH_MARK, DEFAULT_FRAME_BYTES, frame_of_one, frames
-from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget
+from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget, admit
 from .events import (
     CHANNEL_RELIABLE,
     CHANNELS,
@@ -330,22 +330,11 @@ class WebRtcTransport:
         ever dropped: losing a connect/disconnect would corrupt the session."""
         now = time.monotonic()
         with self._lock:
-            if isinstance(event, Message):
-                if not self._budget.take(event.peer_id, now):
-                    self._events.count_drop(event.peer_id, now, "over budget")
-                    self.stats["dropped_incoming:rate_limited"] += 1
-                    self.stats["dropped_incoming"] += 1
-                elif not self._events.put(event.peer_id, event, now):
-                    self.stats["dropped_incoming:queue_full"] += 1
-                    self.stats["dropped_incoming"] += 1
-                return
-            peer = event.peer_id if isinstance(event, PeerConnected | PeerDisconnected) else ""
-            self._events.put(peer, event, now, keep=True)
+            admit(self._events, self._budget, self.stats, event, now)
             if isinstance(event, PeerConnected):
                 self._connected.add(event.peer_id)
             elif isinstance(event, PeerDisconnected):
                 self._connected.discard(event.peer_id)
-                self._budget.forget(event.peer_id)
 
     # --- network thread -----------------------------------------------------------------------
 

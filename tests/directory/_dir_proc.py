@@ -8,11 +8,10 @@ Every change in the lobby's player count is emitted as {"event": "players", "cou
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from konnekt_arcade import DomainCommand, P2PError, P2PLoopBuilder, SessionLoop
-from tests._helper_child import emit, next_command, read_commands
+from konnekt_arcade import DomainCommand, P2PLoopBuilder, SessionLoop
+from tests._helper_child import emit, serve
 
 
 def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
@@ -32,36 +31,23 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
     return session
 
 
-def main() -> None:
-    commands = read_commands()
-    session: SessionLoop | None = None
-    code: str | None = None
-    players = 0
-    try:
-        while True:
-            cmd = next_command(commands)
-            if cmd is None:
-                break
-            if cmd:
-                try:
-                    session = run(session, cmd)
-                except P2PError as exc:
-                    emit({"event": "error", "type": type(exc).__name__, "message": str(exc)})
-            if session is not None:
-                session.poll()
-                if session.join_code() != code:
-                    code = session.join_code()
-                    emit({"event": "code", "code": code})
-                lobby = session.get_lobby()
-                count = len(lobby.participants) if lobby is not None else 0
-                if count != players:
-                    players = count
-                    emit({"event": "players", "count": count})
-            time.sleep(0.005)
-    finally:
-        if session is not None:
-            session.close()  # waits (bounded) for the directory removal
+class Report:
+    """Emits the join code and the player count whenever they change."""
+
+    def __init__(self) -> None:
+        self.code: str | None = None
+        self.players = 0
+
+    def __call__(self, session: SessionLoop) -> None:
+        if session.join_code() != self.code:
+            self.code = session.join_code()
+            emit({"event": "code", "code": self.code})
+        lobby = session.get_lobby()
+        count = len(lobby.participants) if lobby is not None else 0
+        if count != self.players:
+            self.players = count
+            emit({"event": "players", "count": count})
 
 
 if __name__ == "__main__":
-    main()
+    serve(run, Report())  # close() waits (bounded) for the directory removal

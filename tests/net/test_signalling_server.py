@@ -23,12 +23,6 @@ from konnekt_arcade.net.signalling_server import SignallingServer
 pytestmark = [pytest.mark.network, pytest.mark.timeout(60)]
 
 
-@pytest.fixture
-def server() -> Iterator[SignallingServer]:
-    with SignallingServer("127.0.0.1", 0) as srv:
-        yield srv
-
-
 _connections = ExitStack()
 
 

@@ -4,7 +4,6 @@ order and unchanged; the unreliable channel is never framed."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,12 +17,6 @@ from konnekt_arcade.net import (
 from konnekt_arcade.net._batch import BATCH_MARK
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(90)]
-
-
-@pytest.fixture
-def server() -> Iterator[SignallingServer]:
-    with SignallingServer("127.0.0.1", 0) as srv:
-        yield srv
 
 
 def _connect(a: WebRtcTransport, b: WebRtcTransport, timeout: float = 30.0) -> str:

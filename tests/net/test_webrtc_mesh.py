@@ -92,12 +92,6 @@ class PeerProcess:
 
 
 @pytest.fixture
-def server() -> Iterator[SignallingServer]:
-    with SignallingServer("127.0.0.1", 0) as srv:
-        yield srv
-
-
-@pytest.fixture
 def mesh(server: SignallingServer) -> Iterator[list[PeerProcess]]:
     peers: list[PeerProcess] = []
     try:

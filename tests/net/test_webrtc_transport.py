@@ -7,7 +7,7 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -28,12 +28,6 @@ from konnekt_arcade.net import (
 from konnekt_arcade.net.webrtc import CLOSE_DEADLINE
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
-
-
-@pytest.fixture
-def server() -> Iterator[SignallingServer]:
-    with SignallingServer("127.0.0.1", 0) as srv:
-        yield srv
 
 
 def poll_until(

@@ -9,11 +9,10 @@ Commands: {"cmd": "host", "url", "lobby", "name"}, {"cmd": "guest", "url", "sess
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from konnekt_arcade import DomainCommand, P2PLoopBuilder, SessionLoop
-from tests._helper_child import emit, emit_error, next_command, read_commands
+from tests._helper_child import emit, serve
 
 
 def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
@@ -57,34 +56,12 @@ def run(session: SessionLoop | None, cmd: dict[str, Any]) -> SessionLoop | None:
     return session
 
 
-def main() -> None:
-    commands = read_commands()
-    session: SessionLoop | None = None
-    try:
-        while True:
-            cmd = next_command(commands)
-            if cmd is None:
-                break
-            if cmd:
-                try:
-                    session = run(session, cmd)
-                except Exception as exc:
-                    emit_error(exc)
-            if session is not None:
-                session.poll()
-                for event in session.domain().drain_events():
-                    emit({"event": "domain", "type": type(event).__name__,
-                          **event.model_dump(mode="json")})
-                for notice in session.drain_notices():
-                    emit({"event": "notice", "type": type(notice).__name__})
-            time.sleep(0.005)
-    except Exception as exc:  # poll() or a drain raised: the test must hear of it
-        emit_error(exc)
-        raise
-    finally:
-        if session is not None:
-            session.close()
+def report(session: SessionLoop) -> None:
+    for event in session.domain().drain_events():
+        emit({"event": "domain", "type": type(event).__name__, **event.model_dump(mode="json")})
+    for notice in session.drain_notices():
+        emit({"event": "notice", "type": type(notice).__name__})
 
 
 if __name__ == "__main__":
-    main()
+    serve(run, report)
