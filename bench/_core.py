@@ -228,7 +228,7 @@ def bench_throughput(events: int) -> dict[str, Any]:
             host.submit(DomainCommand.SendChat(lobby_id=lobby_id, participant_id=host_pid,
                                                text=f"host line {i}"), mesh.now)
             out = host.data_to_send()
-            sent.append(out[0][1])
+            sent.append(out[0].data)
             host.drain_events()
         dt_block = time.perf_counter() - t0
         host_blocks.append(dt_block / count)
