@@ -53,6 +53,9 @@ BACKOFF_JITTER = 0.2
 #: SDP session attribute carrying a konnekt peer's stable peer id.
 PEER_TAG_ATTRIBUTE = "x-konnekt-peer"
 _SAME_AS_KEY = "konnektSameAs"
+#: Our own generator for jitter: the network thread never touches the process-wide ``random``
+#: state that a game (or a test's seeded generator) relies on.
+_JITTER = random.Random()
 
 
 def backoff_delays(initial: float = BACKOFF_INITIAL, maximum: float = BACKOFF_MAX,
@@ -61,7 +64,7 @@ def backoff_delays(initial: float = BACKOFF_INITIAL, maximum: float = BACKOFF_MA
     ``maximum``, each spread by +-``jitter``. Endless: the caller stops when it is closed."""
     delay = initial
     while True:
-        yield max(0.0, delay * (1.0 + random.uniform(-jitter, jitter)))
+        yield max(0.0, delay * (1.0 + _JITTER.uniform(-jitter, jitter)))
         delay = min(maximum, delay * 2)
 
 
