@@ -325,13 +325,17 @@ class SyncBase:
         self.stats["sent"] += 1
 
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
+        # The host's hot path (every event, to every peer): encode once, look up the role
+        # and the gate once, count once.
         data, channel = encode(msg), channel_of(msg)
+        authorized = self.gate.authorized if self.is_host else None
+        out, sent = self._out, 0
         for peer in sorted(self._linked):
-            if self.is_host and not self.gate.authorized(peer):
+            if peer == exclude or (authorized is not None and not authorized(peer)):
                 continue  # a password lobby shows nothing to strangers
-            if peer != exclude:
-                self._out.append(Outgoing(peer, channel, data))
-                self.stats["sent"] += 1
+            out.append(Outgoing(peer, channel, data))
+            sent += 1
+        self.stats["sent"] += sent
 
     def _drop(self, reason: str, peer: str, detail: Any = "") -> None:
         """Count (and log, rate-limited) a message we did not act on."""
