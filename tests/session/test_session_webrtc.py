@@ -79,7 +79,9 @@ def test_default_stun_servers_still_connect(signalling: SignallingServer) -> Non
             assert guest.get_lobby() is not None and guest.get_lobby().name == "My Lobby"
             assert guest.connected_peers() == [host.local_peer_id()]
             join(host, guest, "Bob")
-            assert host.state_hash() == guest.state_hash()
+            # the Welcome travels just ahead of the GuestJoined event: wait for both
+            wait_until(lambda: host.state_hash() == guest.state_hash(), 60, host, guest,
+                       what="the same lobby on both")
 
 
 def test_delegate_host_and_new_host_runs_next_activity(signalling: SignallingServer) -> None:
