@@ -455,6 +455,11 @@ class SyncBase:
             return
         host = self.peer_of(event.to_id) or self.host_peer
         self._transition(Role.REPLICA, host, new_epoch, now, migrated=migrated)
+        if host is not None and host != self.local_peer and host not in self._peers \
+                and host not in self._lost:
+            # A host we never heard from (no link to it yet, or never again): give it one
+            # heartbeat timeout to speak, like any peer, rather than follow it forever.
+            self._peers[host] = now
         if host in self._lost:
             # The hand-over names a peer whose departure reached us first: nothing will
             # ever time it out again, so its loss is handled now.
