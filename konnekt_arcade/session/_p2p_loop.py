@@ -142,6 +142,8 @@ class P2PLoop:
         except Exception:
             self.stats["internal_error"] += 1
             logger.exception("error while polling the P2P loop")
+            if self.sync is not None and self.sync.strict:
+                raise  # strict mode (tests, the simulator): a bug must not hide in a counter
         return handled
 
     def flush(self, now: float | None = None) -> None:
