@@ -40,6 +40,7 @@ from ..net import (
     PeerDisconnected,
     Transport,
     TransportEvent,
+    WebRtcTransport,
 )
 from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, encode
 from ._errors import P2PError, SendFailed, Serialization
@@ -378,7 +379,7 @@ class P2PLoop:
 
 def _close_in_background(transport: Transport) -> None:
     """WebRTC close waits up to its close deadline; do that off the game thread."""
-    if type(transport).__name__ == "WebRtcTransport":
+    if isinstance(transport, WebRtcTransport):
         threading.Thread(target=transport.close, name="transport-close", daemon=True).start()
     else:
         transport.close()
