@@ -16,7 +16,7 @@ from typing import Any
 from konnekt_arcade.domain import DomainCommand
 from konnekt_arcade.net import CHANNEL_RELIABLE, Message, PeerConnected, WebRtcTransport
 from konnekt_arcade.sync import Command, Welcome, decode, encode
-from tests._helper_child import emit, emit_error, next_command, read_commands
+from tests._helper_child import emit, serve
 
 #: Bytes the flooder lets wait in its own links' send buffers: enough to keep them always
 #: busy, bounded so the flooder's memory does not grow with the flood.
@@ -97,27 +97,14 @@ def flood(cmd: dict[str, Any]) -> WebRtcTransport:
 
 
 def main() -> None:
-    commands = read_commands()
-    transport: WebRtcTransport | None = None
     emit({"event": "started"})
-    try:
-        while True:
-            cmd = next_command(commands)
-            if cmd is None:
-                break
-            if cmd:
-                try:
-                    if cmd["cmd"] != "flood":
-                        raise ValueError(f"unknown command {cmd['cmd']!r}")
-                    transport = flood(cmd)
-                except Exception as exc:
-                    emit_error(exc)
-            if transport is not None:
-                transport.poll()
-            time.sleep(0.005)
-    finally:
-        if transport is not None:
-            transport.close()
+
+    def run(transport: WebRtcTransport | None, cmd: dict[str, Any]) -> WebRtcTransport | None:
+        if cmd["cmd"] != "flood":
+            raise ValueError(f"unknown command {cmd['cmd']!r}")
+        return flood(cmd)
+
+    serve(run)
 
 
 if __name__ == "__main__":

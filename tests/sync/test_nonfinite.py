@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
+from konnekt_arcade.domain import ActivityRun, DomainCommand, DomainEvent, state_hash
 from konnekt_arcade.sync import LobbySync
 
 from .simnet import SimNet
@@ -23,6 +23,21 @@ REASON = "must not contain NaN or infinity (JSON has no such numbers)"
 
 def failures(node: LobbySync) -> list[DomainEvent.CommandFailed]:
     return [e for e in node.drain_events() if isinstance(e, DomainEvent.CommandFailed)]
+
+
+def a_run_in_progress(seed: int) -> tuple[SimNet, LobbySync, LobbySync, ActivityRun]:
+    """A host and one guest with a run started and seen by both."""
+    net = SimNet(seed)
+    host = net.add_host()
+    guest = net.join("g", "Gus")
+    lid, hid = host.lobby.id, host.local_participant_id
+    host.submit(C.QueueActivity(lobby_id=lid, host_id=hid, activity_type="t", name="T"), net.now)
+    host.submit(C.StartNextRun(lobby_id=lid, host_id=hid), net.now)
+    net.advance(0.5)
+    run = host.lobby.current_run
+    assert run is not None and guest.lobby.current_run == run
+    guest.drain_events()
+    return net, host, guest, run
 
 
 @pytest.mark.parametrize("token", list(TOKENS))
@@ -45,16 +60,8 @@ def test_host_refuses_its_own_non_finite_config(token: str) -> None:
 
 @pytest.mark.parametrize("token", list(TOKENS))
 def test_a_peers_non_finite_result_comes_back_as_command_failed(token: str) -> None:
-    net = SimNet(4)
-    host = net.add_host()
-    guest = net.join("g", "Gus")
-    lid, hid = host.lobby.id, host.local_participant_id
-    host.submit(C.QueueActivity(lobby_id=lid, host_id=hid, activity_type="t", name="T"), net.now)
-    host.submit(C.StartNextRun(lobby_id=lid, host_id=hid), net.now)
-    net.advance(0.5)
-    run = host.lobby.current_run
-    assert run is not None and guest.lobby.current_run == run
-    guest.drain_events()
+    net, host, guest, run = a_run_in_progress(4)
+    lid = host.lobby.id
     # The guest's own encoder would write null; a client that writes the JSON token is
     # simulated by editing the bytes on their way to the host.
     rid = guest.submit(C.SubmitResult(lobby_id=lid, run_id=run.id,
@@ -84,16 +91,8 @@ def test_a_peers_non_finite_result_comes_back_as_command_failed(token: str) -> N
 
 @pytest.mark.parametrize("token", list(TOKENS))
 def test_a_guests_own_non_finite_result_never_leaves(token: str) -> None:
-    net = SimNet(5)
-    host = net.add_host()
-    guest = net.join("g", "Gus")
-    lid, hid = host.lobby.id, host.local_participant_id
-    host.submit(C.QueueActivity(lobby_id=lid, host_id=hid, activity_type="t", name="T"), net.now)
-    host.submit(C.StartNextRun(lobby_id=lid, host_id=hid), net.now)
-    net.advance(0.5)
-    run = host.lobby.current_run
-    assert run is not None
-    guest.drain_events()
+    net, host, guest, run = a_run_in_progress(5)
+    lid = host.lobby.id
     rid = guest.submit(C.SubmitResult(lobby_id=lid, run_id=run.id,
                                       participant_id=guest.local_participant_id,
                                       data={"times": [1.0, TOKENS[token]]}), net.now)
