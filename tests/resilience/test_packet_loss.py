@@ -13,7 +13,7 @@ import pytest
 from . import _netns
 from .conftest import Proc, Procs, converge_on
 
-pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(600)]
 
 LOSS = 0.1
 PEERS = 4
@@ -21,11 +21,15 @@ EVENTS_PER_PEER = 50  # 4 x 50 = 200; half chat lines, half ready toggles
 #: Submissions are paced: at most one chat line a second per player, as a person types (the
 #: host rate-limits guests' chat), so the test measures loss, not the spam filter.
 INTERVAL = 0.5
-#: NETWORK_FACTS.md: with 10% loss each way a data channel opened after up to 16.5 s.
-#: Liveness keeps the default heartbeat timeout (2.5 s): heartbeats travel on the unreliable
-#: channel, so the reliable channel's retransmission stalls (RTO >= 1 s, doubling) do not look
-#: like a dead host. A command failing with "the host changed" would fail this test.
-SLOW = {"peer_id_timeout": 30.0, "connection_timeout": 45.0, "sync_timeout": 45.0,
+#: NETWORK_FACTS.md: with 10% loss each way one data channel opened after up to 16.5 s (one
+#: pair, idle machine). Here every guest builds its links to the host and to the other guests at
+#: once, DTLS and SCTP retransmits back off (1 s, 2 s, 4 s, ...) and the machine may be busy:
+#: a join past 45 s was seen in CI-like runs with one core taken. These are hang guards, not
+#: speed claims. Liveness keeps the default heartbeat timeout (2.5 s): heartbeats travel on
+#: the unreliable channel, so the reliable channel's retransmission stalls (RTO >= 1 s,
+#: doubling) do not look like a dead host. A command failing with "the host changed" would
+#: fail this test.
+SLOW = {"peer_id_timeout": 30.0, "connection_timeout": 120.0, "sync_timeout": 120.0,
         "peer_connect_timeout": 40.0}
 
 
@@ -58,7 +62,7 @@ def test_lobby_converges_and_loses_nothing_at_10_percent_loss(
         for g in guests:  # join in parallel: each handshake may take many seconds
             g.command(cmd="guest", url=url, session=session, **SLOW)
         for g, name in zip(guests, ["Ann", "Ben", "Cid"], strict=True):
-            g.wait_for(lambda e: e["event"] == "ready", timeout=120)
+            g.wait_for(lambda e: e["event"] == "ready", timeout=180)
             g.command(cmd="join", name=name)
         for g in guests:
             g.notice("Welcomed", timeout=60)
