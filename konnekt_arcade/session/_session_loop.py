@@ -23,7 +23,14 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from ..domain import Lobby, state_hash
-from ..net import TransportError, TransportEvent
+from ..net import (
+    IdAssigned,
+    PeerConnected,
+    SignallingLost,
+    SignallingRestored,
+    TransportError,
+    TransportEvent,
+)
 from ..net.peer import SelectedPair
 from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
 from ._announce import ANNOUNCE_INTERVAL, Announcer, AnnouncerFactory, LobbyInfo
@@ -424,38 +431,37 @@ class SessionLoop:
             self._schedule_attempt(now, reason)
 
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
-        name = type(event).__name__
-        if name == "IdAssigned" and self.stage is ConnectionStage.SIGNALLING:
-            if self.role == "host":
-                self._set_stage(ConnectionStage.PEER_ID, None)
-                logger.info("✅ Session created: %s", self.session_id)
-                self._set_stage(ConnectionStage.SYNCED, None)
-            else:
-                logger.info("✅ Peer ID assigned")
-                logger.info("⏳ Waiting for peer connection...")
-                self._set_stage(ConnectionStage.PEER_ID, now + self.timeouts.connection)
-        elif name == "PeerConnected" and self.stage is ConnectionStage.PEER_ID:
-            logger.info("✅ Connected to %d peer(s)", len(self.connected_peers()) or 1)
-            logger.info("⏳ Waiting for lobby sync from host...")
-            self._set_stage(ConnectionStage.CONNECTED, now + self.timeouts.sync)
-        elif isinstance(event, TransportError):
-            self._notices.put(TransportNotice("error", event.message))
-            if event.fatal:
-                self._reconnect_failed(now, event.message)
-            if event.fatal and self.stage is ConnectionStage.SIGNALLING:
-                self._fail(ConnectionFailed(
-                    f"Could not connect to signalling server {self.signalling_url}: "
-                    f"{event.message}. Check: {_check_for(event)}"))
-            elif not event.fatal:
-                self._last_peer_error = event.message
-        elif name == "SignallingLost":
-            reason = getattr(event, "reason", "")
-            logger.warning("📡 Signalling server lost (%s); connected peers stay, "
-                           "reconnecting to it", reason)
-            self._notices.put(TransportNotice(name, reason))
-        elif name == "SignallingRestored":
-            logger.info("📡 Signalling server back; new players can join again")
-            self._notices.put(TransportNotice(name, getattr(event, "signalling_id", "")))
+        match event:
+            case IdAssigned() if self.stage is ConnectionStage.SIGNALLING:
+                if self.role == "host":
+                    self._set_stage(ConnectionStage.PEER_ID, None)
+                    logger.info("✅ Session created: %s", self.session_id)
+                    self._set_stage(ConnectionStage.SYNCED, None)
+                else:
+                    logger.info("✅ Peer ID assigned")
+                    logger.info("⏳ Waiting for peer connection...")
+                    self._set_stage(ConnectionStage.PEER_ID, now + self.timeouts.connection)
+            case PeerConnected() if self.stage is ConnectionStage.PEER_ID:
+                logger.info("✅ Connected to %d peer(s)", len(self.connected_peers()) or 1)
+                logger.info("⏳ Waiting for lobby sync from host...")
+                self._set_stage(ConnectionStage.CONNECTED, now + self.timeouts.sync)
+            case TransportError():
+                self._notices.put(TransportNotice("error", event.message))
+                if event.fatal:
+                    self._reconnect_failed(now, event.message)
+                if event.fatal and self.stage is ConnectionStage.SIGNALLING:
+                    self._fail(ConnectionFailed(
+                        f"Could not connect to signalling server {self.signalling_url}: "
+                        f"{event.message}. Check: {_check_for(event)}"))
+                elif not event.fatal:
+                    self._last_peer_error = event.message
+            case SignallingLost(reason=reason):
+                logger.warning("📡 Signalling server lost (%s); connected peers stay, "
+                               "reconnecting to it", reason)
+                self._notices.put(TransportNotice("SignallingLost", reason))
+            case SignallingRestored(signalling_id=signalling_id):
+                logger.info("📡 Signalling server back; new players can join again")
+                self._notices.put(TransportNotice("SignallingRestored", signalling_id))
 
     def _on_sync_events(self, events: list[object], now: float) -> None:
         for event in events:
