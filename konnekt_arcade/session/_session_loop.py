@@ -135,11 +135,8 @@ class SessionLoop:
         self._announced: tuple[LobbyInfo | None, float] = (None, float("-inf"))
         self._announcers: list[Announcer] = []
         for make in announcers:
-            try:
-                self._announcers.append(make(self))
-            except Exception:  # a broken advertisement must not break the session
-                self._p2p.stats["announce_errors"] += 1
-                logger.exception("could not start an announcer")
+            self._guard_announcer(lambda m=make: self._announcers.append(m(self)),
+                                  "could not start an announcer")
 
     # --- the seed's API -----------------------------------------------------------------------
 
@@ -271,11 +268,7 @@ class SessionLoop:
         self._deadline = None
         announcers, self._announcers = self._announcers, []
         for announcer in announcers:
-            try:
-                announcer.close()
-            except Exception:
-                self._p2p.stats["announce_errors"] += 1
-                logger.exception("error while closing an announcer")
+            self._guard_announcer(announcer.close, "error while closing an announcer")
         self._p2p.close()
 
     def __enter__(self) -> SessionLoop:
@@ -319,11 +312,17 @@ class SessionLoop:
             return
         self._announced = (info, now)
         for announcer in self._announcers:
-            try:
-                announcer.update(info, now)
-            except Exception:
-                self._p2p.stats["announce_errors"] += 1
-                logger.exception("an announcer failed; the session goes on")
+            self._guard_announcer(lambda a=announcer: a.update(info, now),
+                                  "an announcer failed; the session goes on")
+
+    def _guard_announcer(self, action: Callable[[], object], failure: str) -> None:
+        """Run one announcer step; a broken advertisement is counted and logged, and never
+        breaks the session (nor escapes ``poll()`` or ``close()``)."""
+        try:
+            action()
+        except Exception:
+            self._p2p.stats["announce_errors"] += 1
+            logger.exception(failure)
 
     # --- stages -------------------------------------------------------------------------------
 
