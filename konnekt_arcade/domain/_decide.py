@@ -45,6 +45,7 @@ from ._models import (
     ParticipationMode,
     Role,
     RunStatus,
+    trusted,
 )
 
 #: Player and lobby names: short enough for a lobby list row.
@@ -131,8 +132,10 @@ def decide(
         return _create(command, now, new_id)
     if lobby is None:
         raise DomainError("there is no lobby yet")
-    lobby_id = getattr(command, "lobby_id", lobby.id)
-    if lobby_id != lobby.id:
+    # __dict__, not getattr (pydantic's __getattr__ raises and catches for a missing
+    # field); ``.int``, not ``!=`` (UUID's comparison is Python code): once per command.
+    lobby_id = getattr(command, "__dict__", {}).get("lobby_id")
+    if lobby_id is not None and getattr(lobby_id, "int", None) != lobby.id.int:
         raise DomainError("command is for a different lobby")
     handler = _HANDLERS.get(type(command))
     if handler is None:
@@ -151,7 +154,7 @@ def _member(lobby: Lobby, pid: UUID, what: str = "participant") -> Participant:
 
 
 def _as_self(actor: UUID | None, pid: UUID, action: str) -> None:
-    if actor != pid:
+    if actor is None or actor.int != pid.int:
         raise DomainError(f"you can only {action} for yourself")
 
 
@@ -259,7 +262,7 @@ def _ready(lobby: Lobby, cmd: c.SetReady, actor: UUID | None, now: float,
     p = _member(lobby, cmd.participant_id)
     if p.ready == cmd.ready:
         return []
-    return [ReadyChanged(participant_id=p.id, ready=cmd.ready)]
+    return [trusted(ReadyChanged, type="ReadyChanged", participant_id=p.id, ready=cmd.ready)]
 
 
 def _delegate(lobby: Lobby, cmd: c.DelegateHost, actor: UUID | None, now: float,
@@ -363,9 +366,11 @@ def _chat(lobby: Lobby, cmd: c.SendChat, actor: UUID | None, now: float,
         raise DomainError("chat message must not be empty")
     if len(text) > MAX_CHAT_LENGTH:
         raise DomainError(f"chat message must be at most {MAX_CHAT_LENGTH} characters")
-    if not all(ch.isprintable() or ch == "\n" for ch in text):
+    if not text.isprintable() and not all(ch.isprintable() or ch == "\n" for ch in text):
         raise DomainError("chat message must contain only printable characters")
-    return [ChatPosted(participant_id=cmd.participant_id, text=text, at=now)]
+    # Validated parts (the command, our clock): built without validating again.
+    return [trusted(ChatPosted, type="ChatPosted", participant_id=cmd.participant_id,
+                    text=text, at=float(now))]
 
 
 # --- system commands (issued by the host's own sync layer) ------------------

@@ -38,6 +38,7 @@ from ._models import (
     Lobby,
     Participant,
     Role,
+    trusted,
 )
 
 
@@ -77,15 +78,23 @@ def _need(lobby: Lobby, pid: UUID) -> Participant:
     return p
 
 
+def _with_participant(lobby: Lobby, pid: UUID, **changes: object) -> tuple[Participant, ...]:
+    """The participants with ``changes`` applied to ``pid`` (one pass; ids compared by
+    ``UUID.int``, as in ``Lobby.participant``).
+
+    Raises:
+        DomainError: nobody has that id.
+    """
+    key = pid.int
+    people = lobby.participants
+    for i, p in enumerate(people):
+        if p.id.int == key:
+            return (*people[:i], p.model_copy(update=changes), *people[i + 1:])
+    raise DomainError(f"unknown participant {pid}")
+
+
 def _replace(lobby: Lobby, pid: UUID, **changes: object) -> Lobby:
-    _need(lobby, pid)
-    return lobby.model_copy(
-        update={
-            "participants": tuple(
-                p.model_copy(update=changes) if p.id == pid else p for p in lobby.participants
-            )
-        }
-    )
+    return lobby.model_copy(update={"participants": _with_participant(lobby, pid, **changes)})
 
 
 @singledispatch
@@ -193,19 +202,23 @@ def _(e: ResultSubmitted, lobby: Lobby) -> Lobby:
     r = e.result
     if run is None or run.id != r.run_id:
         raise DomainError("result for a run that is not in progress")
-    if run.has_submitted(r.participant_id) or r.participant_id not in run.required_submitters:
+    key = r.participant_id.int
+    if run.has_submitted(r.participant_id) or key not in [
+        p.int for p in run.required_submitters
+    ]:
         raise DomainError("result from a participant who may not submit")
-    run = run.model_copy(update={"results": (*run.results, r)})
-    board = tuple(
-        b.model_copy(update={"score": b.score + r.score}) if b.participant_id == r.participant_id
-        else b
-        for b in lobby.leaderboard
-    )
-    lobby = lobby.model_copy(update={"current_run": run, "leaderboard": board})
+    update: dict[str, object] = {
+        "current_run": run.model_copy(update={"results": (*run.results, r)})}
+    board = lobby.leaderboard
+    for i, b in enumerate(board):
+        if b.participant_id.int == key:
+            b = b.model_copy(update={"score": b.score + r.score})
+            update["leaderboard"] = (*board[:i], b, *board[i + 1:])
+            break
     p = lobby.participant(r.participant_id)
     if p is not None:
-        lobby = _replace(lobby, p.id, score=p.score + r.score)
-    return lobby
+        update["participants"] = _with_participant(lobby, p.id, score=p.score + r.score)
+    return lobby.model_copy(update=update)
 
 
 @_apply.register
@@ -245,7 +258,7 @@ def _(e: RunEnded, lobby: Lobby) -> Lobby:
 @_apply.register
 def _(e: ChatPosted, lobby: Lobby) -> Lobby:
     p = _need(lobby, e.participant_id)
-    msg = ChatMessage(participant_id=p.id, name=p.name, text=e.text, at=e.at)
+    msg = trusted(ChatMessage, participant_id=p.id, name=p.name, text=e.text, at=e.at)
     return lobby.model_copy(update={"chat": (*lobby.chat, msg)[-CHAT_HISTORY:]})
 
 

@@ -11,7 +11,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,30 +35,53 @@ FINISHED_RUNS_WITH_DATA = 1
 MAX_QUEUED_ACTIVITIES = 32
 
 
+_M = TypeVar("_M", bound=BaseModel)
+_new = object.__new__
+_set = object.__setattr__
+# BaseModel's slots, set directly: frozen models refuse ``setattr``.
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Shallow copy with ``update`` applied, without re-validating (as pydantic's own).
 
-        ``evolve`` copies the lobby a few times per event, on every peer, inside the game's
-        frame: pydantic's generic copy (``copy.copy`` of every slot) was the largest single
-        cost of applying an event. These models are frozen, forbid extras and have no
-        private attributes, so a new ``__dict__`` is the whole copy.
+        ``evolve`` copies the lobby once per event, on every peer, inside the game's frame:
+        pydantic's generic copy (``copy.copy`` of every slot) was the largest single cost of
+        applying an event. These models are frozen, forbid extras and have no private
+        attributes, so a new ``__dict__`` is the whole copy; the set of fields given is
+        shared (nothing mutates it) unless ``update`` names a field it lacks.
         """
         if deep:
             return super().model_copy(update=update, deep=True)
-        new = self.__class__.__new__(self.__class__)
+        new = _new(self.__class__)
         values = self.__dict__.copy()
-        fields_set = set(self.__pydantic_fields_set__)
+        fields_set = self.__pydantic_fields_set__
         if update:
             values.update(update)
-            fields_set.update(update)
-        object.__setattr__(new, "__dict__", values)
-        object.__setattr__(new, "__pydantic_fields_set__", fields_set)
-        object.__setattr__(new, "__pydantic_extra__", None)
-        object.__setattr__(new, "__pydantic_private__", None)
+            if not fields_set.issuperset(update):
+                fields_set = fields_set | update.keys()
+        _set(new, "__dict__", values)
+        _set_fields(new, fields_set)
+        _set_extra(new, None)
+        _set_private(new, None)
         return new
+
+
+def trusted(cls: type[_M], **values: Any) -> _M:
+    """A model of ``cls`` from values that are already valid (taken from validated models),
+    every field given, without validating again: for the fold's hot path, where validation
+    would re-check what the event's own validation already did. Never for outside input."""
+    new = _new(cls)
+    _set(new, "__dict__", values)
+    _set_fields(new, set(values))
+    _set_extra(new, None)
+    _set_private(new, None)
+    return new
 
 
 class Role(enum.StrEnum):
@@ -122,7 +145,7 @@ class ActivityRun(_Frozen):
     end_reason: str | None = None
 
     def has_submitted(self, participant_id: UUID) -> bool:
-        return any(r.participant_id == participant_id for r in self.results)
+        return participant_id.int in [r.participant_id.int for r in self.results]
 
     def pending_submitters(self) -> tuple[UUID, ...]:
         """Required submitters that have not submitted yet, in start order."""
@@ -158,9 +181,13 @@ class Lobby(_Frozen):
     created_at: float = 0.0
 
     def participant(self, participant_id: UUID | None) -> Participant | None:
-        """The participant with this id, or None."""
+        """The participant with this id, or None. (Compares ``UUID.int``: ``UUID.__eq__`` is
+        Python code, and this runs for nearly every event on every peer.)"""
+        key = getattr(participant_id, "int", None)
+        if key is None:
+            return None
         for p in self.participants:
-            if p.id == participant_id:
+            if p.id.int == key:
                 return p
         return None
 

@@ -50,6 +50,9 @@ from ._wire import (
     encode,
 )
 
+#: ``Outgoing`` without NamedTuple's generated ``__new__`` (a Python-level call per peer).
+_outgoing = tuple.__new__
+
 #: Drops that happen on any healthy lossy link; logged at debug level only.
 _BENIGN_DROPS = frozenset({"duplicate", "stale_epoch", "stale_heartbeat", "wrong_lobby"})
 
@@ -325,17 +328,17 @@ class SyncBase:
         self.stats["sent"] += 1
 
     def _broadcast(self, msg: BaseModel, exclude: str | None = None) -> None:
-        # The host's hot path (every event, to every peer): encode once, look up the role
-        # and the gate once, count once.
+        # The host's hot path (every event, to every peer): encode once, decide once whether
+        # the gate filters anyone, build the outgoing tuples in one comprehension.
         data, channel = encode(msg), channel_of(msg)
-        authorized = self.gate.authorized if self.is_host else None
-        out, sent = self._out, 0
-        for peer in sorted(self._linked):
-            if peer == exclude or (authorized is not None and not authorized(peer)):
-                continue  # a password lobby shows nothing to strangers
-            out.append(Outgoing(peer, channel, data))
-            sent += 1
-        self.stats["sent"] += sent
+        peers = sorted(self._linked)
+        if exclude is not None and exclude in self._linked:
+            peers.remove(exclude)
+        if self.is_host and self.gate.password is not None:
+            authorized = self.gate.authorized  # a password lobby shows nothing to strangers
+            peers = [p for p in peers if authorized(p)]
+        self._out.extend([_outgoing(Outgoing, (peer, channel, data)) for peer in peers])
+        self.stats["sent"] += len(peers)
 
     def _drop(self, reason: str, peer: str, detail: Any = "") -> None:
         """Count (and log, rate-limited) a message we did not act on."""

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from ..domain import DomainCommand, DomainError, decide
 from ..domain._events import GuestJoined, GuestLeft, HostDelegated, LeaveReason
+from ..domain._models import trusted
 from ._commands import InFlight
 from ._common import log, token_hash
 from ._notices import ReceivedCommand
@@ -55,24 +56,28 @@ class Host:
         """
         assert self.s.lobby is not None or events
         epoch = self.s.epoch
+        last = len(events) - 1
         for i, event in enumerate(events):
-            le = LobbyEvent(
+            # Every value comes from validated models or from us: built without validating
+            # again (the host's hot path, once per event).
+            le = trusted(
+                LobbyEvent,
                 sequence=self.s.sequence + 1,
                 epoch=epoch,
                 # __dict__, not getattr: pydantic's __getattr__ raises and catches for a
                 # missing field, a few µs on every event
                 lobby_id=event.__dict__.get("lobby_id") or self.s.lobby.id,  # type: ignore[union-attr]
-                timestamp=now,
-                event=event,  # type: ignore[arg-type]
-                prev_epoch=self.s._tail_epoch(),
+                timestamp=float(now),
+                event=event,
                 # On the batch's last event only: a batch cut by a hand-over is re-sent
                 # to the new host, which must not take it for done.
-                origin=origin if i == len(events) - 1 else None,
+                origin=origin if i == last else None,
+                prev_epoch=self.s._tail_epoch(),
             )
             if not self.s._apply(le, now):  # cannot happen: decide checked it
                 log.error("host could not apply its own event %r", event)
                 return []
-            self.s._broadcast(EventBroadcast(event=le))
+            self.s._broadcast(trusted(EventBroadcast, type="EventBroadcast", event=le))
             self.bookkeeping(event, now)
             if isinstance(event, HostDelegated) and not self.s.is_host:
                 return events[i + 1:]
@@ -119,7 +124,8 @@ class Host:
             self.s._fail(kind, exc.reason, request_id)
             return
         me = self.s.local_participant_id
-        origin = CommandOrigin(participant_id=me, request_id=request_id) if me else None
+        origin = (trusted(CommandOrigin, participant_id=me, request_id=request_id)
+                  if me else None)
         if self.commit(events, now, origin):
             # e.g. the host leaving: the hand-over is done, the new host
             # finishes the command with us as a guest.
