@@ -63,7 +63,7 @@ class _Frozen(BaseModel):
         fields_set = self.__pydantic_fields_set__
         if update:
             values.update(update)
-            if not fields_set.issuperset(update):
+            if not update.keys() <= fields_set:  # (issuperset would build a set)
                 fields_set = fields_set | update.keys()
         _set(new, "__dict__", values)
         _set_fields(new, fields_set)

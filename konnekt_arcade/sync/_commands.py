@@ -97,25 +97,29 @@ class PendingCommands:
 
 
 class SequencedCommands:
-    """The latest ``limit`` commands the lobby sequenced, by (participant, request id)."""
+    """The latest ``limit`` commands the lobby sequenced, by (participant, request id).
+
+    Keyed by ``UUID.int``: every applied event records its origin here, and a UUID's own
+    hash and comparison are Python code."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._seen: OrderedDict[tuple[UUID, int], int] = OrderedDict()
+        self._seen: OrderedDict[tuple[int, int], CommandOrigin] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._seen)
 
     def __contains__(self, key: tuple[UUID, int]) -> bool:
-        return key in self._seen
+        return (key[0].int, key[1]) in self._seen
 
     def record(self, origin: CommandOrigin, sequence: int) -> None:
-        key = (origin.participant_id, origin.request_id)
-        if key in self._seen:
+        key = (origin.participant_id.int, origin.request_id)
+        seen = self._seen
+        if key in seen:
             return
-        self._seen[key] = sequence
-        while len(self._seen) > self.limit:
-            self._seen.popitem(last=False)
+        seen[key] = origin
+        if len(seen) > self.limit:
+            seen.popitem(last=False)
 
     def reset(self, origins: Iterable[CommandOrigin] = ()) -> None:
         self._seen.clear()
@@ -123,4 +127,4 @@ class SequencedCommands:
             self.record(origin, 0)
 
     def origins(self) -> tuple[CommandOrigin, ...]:
-        return tuple(CommandOrigin(participant_id=p, request_id=r) for p, r in self._seen)
+        return tuple(self._seen.values())

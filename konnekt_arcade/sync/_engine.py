@@ -53,6 +53,10 @@ from ._wire import (
 #: ``Outgoing`` without NamedTuple's generated ``__new__`` (a Python-level call per peer).
 _outgoing = tuple.__new__
 
+#: Applied events that need more than the fold (see ``_after_apply``): checked by exact type
+#: on every event, which is cheaper than the isinstance tests themselves.
+_FOLLOW_UP = frozenset({ParticipantDisconnected, HostDelegated})
+
 #: Drops that happen on any healthy lossy link; logged at debug level only.
 _BENIGN_DROPS = frozenset({"duplicate", "stale_epoch", "stale_heartbeat", "wrong_lobby"})
 
@@ -414,11 +418,14 @@ class SyncBase:
         self.lobby = lobby
         self.sequence = le.sequence
         self._log.append(le)
-        self._seen_epoch = max(self._seen_epoch, le.epoch)
+        if le.epoch > self._seen_epoch:
+            self._seen_epoch = le.epoch
         if le.origin is not None:
             self._sequenced.record(le.origin, le.sequence)
-        self._events.append(le.event)
-        self._after_apply(le.event, now, le.epoch)
+        event = le.event
+        self._events.append(event)
+        if type(event) in _FOLLOW_UP:
+            self._after_apply(event, now, le.epoch)
         return True
 
     def _after_apply(self, event: object, now: float, epoch: int) -> None:

@@ -29,11 +29,13 @@ class EventLog:
         return self._events[0].sequence if self._events else None
 
     def get(self, sequence: int) -> LobbyEvent | None:
-        first = self.first_sequence
-        if first is None or sequence < first:
+        events = self._events
+        if not events:
             return None
-        idx = sequence - first
-        return self._events[idx] if idx < len(self._events) else None
+        if sequence == events[-1].sequence:  # the tail: asked for on every applied event
+            return events[-1]
+        idx = sequence - events[0].sequence
+        return events[idx] if 0 <= idx < len(events) else None
 
     def covers(self, from_sequence: int) -> bool:
         """Whether every event from ``from_sequence`` on is still here."""

@@ -71,7 +71,7 @@ class Replica:
             else:
                 self.s._drop("buffer_full", peer)
             return
-        if le.lobby_id != self.s.lobby.id:
+        if le.lobby_id.int != self.s.lobby.id.int:  # (UUID's own != is Python code)
             self.s._drop("wrong_lobby", peer)
             return
         if peer != self.s.host_peer or le.epoch > self.s.epoch:
@@ -92,7 +92,7 @@ class Replica:
                 self.s._drop("duplicate", peer, le.sequence)
             return
         if le.sequence == self.s.sequence + 1:
-            if self.s._apply(le, now):
+            if self.s._apply(le, now) and (self._buffer or self._gap is not None):
                 self.drain_buffer(now)
             return
         self.buffer_event(le, now)
