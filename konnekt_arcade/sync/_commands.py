@@ -90,6 +90,8 @@ class PendingCommands:
             item.sent_to = None
 
     def expired(self, now: float) -> list[InFlight]:
+        if not self._items:  # the usual case, checked on every poll
+            return []
         out = [i for i in self.items() if now >= i.deadline]
         for item in out:
             del self._items[item.request_id]
