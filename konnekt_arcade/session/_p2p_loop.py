@@ -44,7 +44,7 @@ from ..net import (
 )
 from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, encode
 from ._errors import P2PError, SendFailed, Serialization
-from ._fragments import FRAGMENT_PREFIX, Reassembly, split
+from ._fragments import FRAGMENT_PREFIX, PART_SIZE, Reassembly, split
 from ._ice import IceProbe
 from ._queues import FairQueue
 
@@ -56,6 +56,10 @@ MAX_GAME_DATA = 64 * 1024
 #: Lobby sync messages are JSON envelopes: this is their first byte (framing only; which
 #: sync message goes on which channel is the sync engine's call, see ``sync.Channel``).
 _SYNC_FRAME = b"{"
+#: Commands peers sent are taken from the sync engine once per batch, and at least every this
+#: many messages: it keeps at most 1024 (``deque(maxlen=1024)``) until asked, so a
+#: ``batch_size`` above that must not let its oldest fall out.
+_COMMANDS_EVERY = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +136,27 @@ class P2PLoop:
         handled = 0
         now = self.clock()
         try:
-            transport = self._ensure_transport()
+            transport = self.transport
+            if transport is None:
+                transport = self._ensure_transport()
             if transport is not None:
-                for event in transport.poll(self.batch_size):
-                    handled += 1
-                    self._handle(event, now)
-            if self.sync is not None:
-                self.sync.tick(now)
+                events = transport.poll(self.batch_size)
+                if events:
+                    # Messages are nearly every event: straight to _on_message, without the
+                    # match of _handle (one clock reading serves the whole batch).
+                    on_message, handle = self._on_message, self._handle
+                    for event in events:
+                        handled += 1
+                        if type(event) is Message:
+                            on_message(event, now)
+                        else:
+                            handle(event, now)
+                        if not handled % _COMMANDS_EVERY:
+                            self._take_received_commands(now)
+                    self._take_received_commands(now)
+            sync = self.sync
+            if sync is not None:
+                sync.tick(now)
             self.flush(now)
         except Exception:
             self.stats["internal_error"] += 1
@@ -152,8 +170,14 @@ class P2PLoop:
         sync, transport = self.sync, self.transport
         if sync is None or transport is None:
             return
-        for out in sync.data_to_send():
-            self._send_sync(transport, out.peer, int(out.channel), out.data)
+        outgoing = sync.data_to_send()
+        if outgoing:
+            send = transport.send
+            for peer, channel, data in outgoing:
+                if len(data) <= PART_SIZE:  # nearly always: one message, no split() list
+                    send(peer, int(channel), data)
+                else:
+                    self._send_sync(transport, peer, int(channel), data)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
@@ -201,37 +225,56 @@ class P2PLoop:
         self.on_transport_event(event, now)
 
     def _on_message(self, msg: Message, now: float) -> None:
-        self._last_heard[msg.peer_id] = now
-        if msg.data[:1] == FRAGMENT_PREFIX:
-            whole = self._fragments.feed(msg.peer_id, msg.data,
-                                         reliable=msg.channel == CHANNEL_RELIABLE)
+        peer, data = msg.peer_id, msg.data
+        self._last_heard[peer] = now
+        reliable = msg.channel == CHANNEL_RELIABLE
+        head = data[:1]
+        if head == _SYNC_FRAME:  # the common case, first: a lobby sync envelope
+            sync = self.sync
+            if sync is None:
+                self.stats["dropped:before_id"] += 1
+            else:
+                sync.receive(peer, data, now, reliable=reliable)
+            return
+        if head == FRAGMENT_PREFIX:
+            whole = self._fragments.feed(peer, data, reliable=reliable)
             if whole is None:
                 return
-            msg = Message(msg.peer_id, msg.channel, whole)
-        data = msg.data
-        reliable = msg.channel == CHANNEL_RELIABLE
-        if data[:1] == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
+            data = whole
+            head = data[:1]
+        if head == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
             # Only a peer that skipped send_game_data's check sends this: never queued.
             self.stats["dropped:game_data_too_large"] += 1
-        elif data[:1] == GAME_DATA_PREFIX:
+        elif head == GAME_DATA_PREFIX:
             self.stats["game_data_in"] += 1
-            who = self.sync.participant_of(msg.peer_id) if self.sync is not None else None
-            self._game_data.put(msg.peer_id, GameData(msg.peer_id, data[1:], reliable, who), now)
-        elif not reliable and data[:1] != _SYNC_FRAME:
+            who = self.sync.participant_of(peer) if self.sync is not None else None
+            self._game_data.put(peer, GameData(peer, data[1:], reliable, who), now)
+        elif not reliable and head != _SYNC_FRAME:
             self.stats["dropped:bad_game_data"] += 1
         elif self.sync is None:
             self.stats["dropped:before_id"] += 1
         else:
-            self.sync.receive(msg.peer_id, data, now, reliable=reliable)
-            for received in self.sync.drain_received_commands():
-                self._commands.put(msg.peer_id, received.command, now)
+            self.sync.receive(peer, data, now, reliable=reliable)
+
+    def _take_received_commands(self, now: float) -> None:
+        """Queue the user commands peers sent since the last call, each in its sender's lane.
+        Once per batch rather than once per message (a call and a list each): the sync engine
+        keeps them, with their sender, until asked (see ``_COMMANDS_EVERY``)."""
+        sync = self.sync
+        if sync is not None:
+            for received in sync.drain_received_commands():
+                self._commands.put(received.peer, received.command, now)
 
     # --- reconnection -------------------------------------------------------------------------
 
-    def heard_from_any(self, now: float, within: float) -> bool:
-        """True if a connected peer connected or sent something in the last ``within`` s."""
-        peers = self.connected_peers()
-        return any(now - self._last_heard.get(p, float("-inf")) <= within for p in peers)
+    def heard_from_any(self, now: float, within: float,
+                       peers: Iterable[str] | None = None) -> bool:
+        """True if a connected peer connected or sent something in the last ``within`` s.
+        ``peers``: the connected peers if the caller has just asked for them (each ask takes
+        the transport's lock and sorts)."""
+        last_heard = self._last_heard
+        peers = self.connected_peers() if peers is None else peers
+        return any(now - last_heard.get(p, float("-inf")) <= within for p in peers)
 
     def suspend_transport(self) -> None:
         """Drop the transport (closed in the background, so this never blocks) and do not

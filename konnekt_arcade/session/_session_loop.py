@@ -377,9 +377,10 @@ class SessionLoop:
     def _check_mesh(self, now: float) -> None:
         if not self._may_reconnect() or self._p2p.suspended:
             return
-        if not self._p2p.connected_peers():
+        peers = self._p2p.connected_peers()
+        if not peers:
             self._start_reconnect(now, "no peer connected")
-        elif not self._p2p.heard_from_any(now, self.reconnect_policy.silence):
+        elif not self._p2p.heard_from_any(now, self.reconnect_policy.silence, peers):
             self._start_reconnect(
                 now, f"no peer answered for {self.reconnect_policy.silence:g} s")
 
@@ -463,8 +464,11 @@ class SessionLoop:
                 self._notices.put(TransportNotice("SignallingRestored", signalling_id))
 
     def _on_sync_events(self, events: list[object], now: float) -> None:
+        put_domain_event = self._domain_events.put
         for event in events:
-            if isinstance(event, _NOTICES):
+            if not isinstance(event, _NOTICES):  # nearly every event: a domain event
+                put_domain_event(event)
+            else:
                 self._notices.put(event)
                 if isinstance(event, AccessDenied):
                     self._fail(WrongPassword(
@@ -482,8 +486,6 @@ class SessionLoop:
                     self._set_stage(ConnectionStage.SYNCED, None)
                     self._notices.put(Reconnected(self._rc_attempt, seconds))
                     self._rc_started = self._rc_next = self._rc_deadline = None
-            else:
-                self._domain_events.put(event)
 
 
 def _check_for(error: TransportError) -> str:
