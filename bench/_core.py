@@ -177,12 +177,13 @@ def bench_throughput(events: int) -> dict[str, Any]:
 
     # Wire decode of everything the observer would have received, and the domain fold
     # alone, both in blocks (the median block is the figure: robust to load bursts).
-    decoded, decode_blocks = [], []
+    decoded, decode_blocks, decode_loads_blocks = [], [], []
     for start in range(0, len(inbound), FLOOR_BLOCK):
         block = inbound[start:start + FLOOR_BLOCK]
         t0 = time.perf_counter()
         decoded += [decode(data) for _, data in block]
         decode_blocks.append((time.perf_counter() - t0) / len(block))
+        decode_loads_blocks.append(_loads_seconds([data for _, data in block]) / len(block))
     lobby_events = [m.event.event for m in decoded if isinstance(m, EventBroadcast)]
     lobby = observer_snapshot.lobby
     fold_blocks = []
@@ -246,6 +247,10 @@ def bench_throughput(events: int) -> dict[str, Any]:
         "evolve_per_s": _rate(1, percentile(fold_blocks, 50)),
         "decode_msgs_per_s": _rate(1, percentile(decode_blocks, 50)),
         "decode_us_per_msg": round(percentile(decode_blocks, 50) * 1e6, 2),
+        # Validated decoding alone (pydantic, every field checked) against json.loads of the
+        # same bytes: the floor under the replica's ratio while peers' messages are validated.
+        "decode_vs_json_loads": round(percentile(decode_blocks, 50)
+                                      / percentile(decode_loads_blocks, 50), 3),
         "fold_us_per_event": round(percentile(fold_blocks, 50) * 1e6, 2),
         "replica_apply_per_s": _rate(1, percentile(replica_blocks, 50)),
         "host_commit_per_s": _rate(1, percentile(host_blocks, 50)),

@@ -144,7 +144,8 @@ def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
                     "json.loads",
                     f"{core('replica_us_per_event')} µs vs "
                     f"{core('json_loads_replica_us_per_event')} µs per event (of which wire "
-                    f"decode {core('decode_us_per_msg')} µs, domain fold "
+                    f"decode {core('decode_us_per_msg')} µs = "
+                    f"{core('decode_vs_json_loads')}x json.loads alone, domain fold "
                     f"{core('fold_us_per_event')} µs); cold, one call after a sleep: "
                     f"{core('cold_replica_us')} µs vs {core('cold_json_loads_us')} µs = "
                     f"{core('cold_replica_vs_json_loads')}x"),

@@ -37,8 +37,8 @@ MAX_QUEUED_ACTIVITIES = 32
 
 _M = TypeVar("_M", bound=BaseModel)
 _new = object.__new__
-_set = object.__setattr__
 # BaseModel's slots, set directly: frozen models refuse ``setattr``.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
@@ -59,13 +59,13 @@ class _Frozen(BaseModel):
         if deep:
             return super().model_copy(update=update, deep=True)
         new = _new(self.__class__)
-        values = self.__dict__.copy()
         fields_set = self.__pydantic_fields_set__
         if update:
-            values.update(update)
+            _set_dict(new, {**self.__dict__, **update})
             if not update.keys() <= fields_set:  # (issuperset would build a set)
                 fields_set = fields_set | update.keys()
-        _set(new, "__dict__", values)
+        else:
+            _set_dict(new, self.__dict__.copy())
         _set_fields(new, fields_set)
         _set_extra(new, None)
         _set_private(new, None)
@@ -77,7 +77,7 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     every field given, without validating again: for the fold's hot path, where validation
     would re-check what the event's own validation already did. Never for outside input."""
     new = _new(cls)
-    _set(new, "__dict__", values)
+    _set_dict(new, values)
     _set_fields(new, set(values))
     _set_extra(new, None)
     _set_private(new, None)
