@@ -96,8 +96,20 @@ class FairQueue(Generic[K, T]):
         """Up to ``max_items`` items (all by default): one per lane in turn, each lane in
         order. A lane that gave an item goes to the back of the rotation."""
         limit = self._size if max_items is None else max(0, min(max_items, self._size))
-        out: list[T] = []
+        if not limit:
+            return []
         lanes = self._lanes
+        if len(lanes) == 1:  # one peer (a guest hearing only its host): no turns to take
+            key, lane = next(iter(lanes.items()))
+            if limit >= len(lane):
+                out = list(lane)
+                del lanes[key]
+            else:
+                popleft = lane.popleft
+                out = [popleft() for _ in range(limit)]
+            self._size -= len(out)
+            return out
+        out = []
         while len(out) < limit:
             key, lane = next(iter(lanes.items()))
             out.append(lane.popleft())

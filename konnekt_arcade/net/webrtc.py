@@ -152,6 +152,10 @@ class WebRtcTransport:
             collections.deque()
         self._drain_scheduled = False
         self._links: dict[str, PeerLink] = {}  # network thread only, by signalling id
+        #: Network thread only: what ``_link_for`` found for a stable id, kept while it is
+        #: connected; emptied whenever a link is added, connects or closes, or an id is
+        #: learned, so it always equals a fresh search (which walks every link per send).
+        self._send_links: dict[str, PeerLink] = {}
         # Network thread only: a remote signalling id -> that peer's first (stable) id; stable
         # id -> its latest signalling id; links being retired without events; last receive.
         self._stable_ids: dict[str, str] = {}
@@ -192,13 +196,13 @@ class WebRtcTransport:
         """Enqueue ``data`` for ``peer_id``; unknown peers and full queues drop and count."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
-        self._enqueue_send((peer_id,), channel, bytes(data))
+        self._enqueue_send((peer_id,), channel, data if type(data) is bytes else bytes(data))
 
     def broadcast(self, channel: int, data: bytes) -> None:
         """Enqueue ``data`` for every connected peer."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
-        self._enqueue_send(None, channel, bytes(data))
+        self._enqueue_send(None, channel, data if type(data) is bytes else bytes(data))
 
     def connected_peers(self) -> list[str]:
         with self._lock:
@@ -317,6 +321,12 @@ class WebRtcTransport:
                 else:
                     self._send_counted(peer_id, channel, data, 1, int(named))
         for peer_id, queued in reliable.items():
+            if len(queued) == 1:  # one message for this peer (a broadcast to several peers)
+                data, named = queued[0]
+                if data.startswith(BATCH_MARK):
+                    data = frame_of_one(data)
+                self._send_counted(peer_id, CHANNEL_RELIABLE, data, 1, int(named))
+                continue
             start = 0
             for frame, count in frames([data for data, _ in queued], self.batch_bytes):
                 named_count = sum(named for _, named in queued[start:start + count])
@@ -325,12 +335,16 @@ class WebRtcTransport:
 
     # --- event queue (called on the network thread) --------------------------------------------
 
-    def _emit(self, event: TransportEvent) -> None:
+    def _emit(self, event: TransportEvent, now: float | None = None) -> None:
         """Queue ``event`` in its peer's lane (local events in lane ""). Only messages are
-        ever dropped: losing a connect/disconnect would corrupt the session."""
-        now = time.monotonic()
+        ever dropped: losing a connect/disconnect would corrupt the session. ``now``: the
+        caller's ``time.monotonic()`` reading, if it has one."""
+        if now is None:
+            now = time.monotonic()
         with self._lock:
             admit(self._events, self._budget, self.stats, event, now)
+            if type(event) is Message:
+                return
             if isinstance(event, PeerConnected):
                 self._connected.add(event.peer_id)
             elif isinstance(event, PeerDisconnected):
@@ -454,13 +468,18 @@ class WebRtcTransport:
     def _learn(self, signalling_id: str, stable: str) -> None:
         self._stable_ids[signalling_id] = stable
         self._latest_ids[stable] = signalling_id
+        self._send_links.clear()
 
     def _link_for(self, stable: str) -> PeerLink | None:
         """The link to send to ``stable`` on: a connected one if there is one."""
+        link = self._send_links.get(stable)
+        if link is not None:
+            return link
         found = None
         for key, link in self._links.items():
             if self._stable(key) == stable:
                 if link.connected:
+                    self._send_links[stable] = link
                     return link
                 found = found or link
         return found
@@ -492,10 +511,12 @@ class WebRtcTransport:
             connect_timeout=self.connect_timeout,
         )
         self._links[remote_id] = link
+        self._send_links.clear()
         self._last_rx[remote_id] = time.monotonic()
         return link
 
     def _on_connected(self, key: str) -> None:
+        self._send_links.clear()
         peer_id = self._stable(key)
         for other, link in list(self._links.items()):
             if other != key and self._stable(other) == peer_id:
@@ -513,11 +534,12 @@ class WebRtcTransport:
 
     def _on_message(self, key: str, channel: int, data: bytes) -> None:
         self.stats["messages_in"] += 1
-        self._last_rx[key] = time.monotonic()
-        self._emit(Message(self._stable(key), channel, data))
+        self._last_rx[key] = now = time.monotonic()
+        self._emit(Message(self._stable_ids.get(key, key), channel, data), now=now)
 
     def _on_closed(self, key: str, reason: str, was_connected: bool) -> None:
         self._links.pop(key, None)
+        self._send_links.clear()
         self._last_rx.pop(key, None)
         if self._closed:
             return
@@ -541,6 +563,7 @@ class WebRtcTransport:
             self._main.cancel()
         closing = [t for link in list(self._links.values()) if (t := link.close("closed"))]
         self._links.clear()
+        self._send_links.clear()
         closing.append(asyncio.ensure_future(self._client.close()))
         if self._main is not None:
             closing.append(self._main)

@@ -107,3 +107,18 @@ def test_in_memory_transport_connection_events_pass_a_full_lane() -> None:
     events = host.poll()
     assert PeerConnected(late.local_peer_id) in events
     assert host.stats["dropped_incoming:queue_full"] == 6
+
+
+def test_one_lane_drains_in_order_in_parts() -> None:
+    # One peer only (a guest hearing just its host) takes the no-turns path: same answers.
+    q: FairQueue[str, int] = FairQueue(100, "test", log)
+    for i in range(10):
+        q.put("host", i)
+    assert q.drain(4) == [0, 1, 2, 3] and len(q) == 6 and q.lane_length("host") == 6
+    q.put("host", 10)
+    assert q.drain(0) == [] and q.drain(-1) == []
+    assert q.drain() == [4, 5, 6, 7, 8, 9, 10]
+    assert len(q) == 0 and q.lane_length("host") == 0 and q.drain() == []
+    q.put("host", 11)
+    q.put("guest", 12)
+    assert q.drain() == [11, 12]
