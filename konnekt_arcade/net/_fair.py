@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import collections
 import logging
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from ..sync._limits import PeerBuckets, QuietLog
@@ -140,9 +140,9 @@ class PeerBudget:
                  ) -> None:
         self.rate, self.burst = rate, burst
         self._buckets = PeerBuckets(rate, burst, max_peers=MAX_COUNTED_PEERS)
-
-    def take(self, peer: str, now: float) -> bool:
-        return self._buckets.take(peer, now)
+        #: Spend one of ``peer``'s tokens at ``now``; False: over its budget. The buckets'
+        #: own method, bound once: it runs for every received message.
+        self.take: Callable[[str, float], bool] = self._buckets.take
 
     def forget(self, peer: str) -> None:
         self._buckets.forget(peer)

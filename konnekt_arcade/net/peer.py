@@ -181,17 +181,21 @@ class PeerLink:
             return None
 
     def _message_handler(self, channel: int) -> Callable[[bytes | str], None]:
+        # Runs for every message on the network thread: what it needs is bound once here.
+        on_message, remote_id = self._on_message, self.remote_id
+        framed = channel == CHANNEL_RELIABLE
+
         def handler(data: bytes | str) -> None:
             if isinstance(data, str):
                 data = data.encode("utf-8")
-            if channel == CHANNEL_RELIABLE and data[:1] == BATCH_MARK:
+            if framed and data[:1] == BATCH_MARK:
                 # Several messages sent as one frame (see _batch): hand them up one by one,
                 # in order. A frame that does not parse goes up as it is, to be dropped and
                 # counted as malformed by the layer that reads it.
                 for message in unpack(data) or (data,):
-                    self._on_message(self.remote_id, channel, message)
+                    on_message(remote_id, channel, message)
                 return
-            self._on_message(self.remote_id, channel, data)
+            on_message(remote_id, channel, data)
 
         return handler
 

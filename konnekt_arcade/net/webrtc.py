@@ -184,6 +184,8 @@ class WebRtcTransport:
         """Take pending events; never blocks. Each peer's events come in the order they
         arrived, and the peers take turns (one event each, round-robin), so a peer with a
         long backlog cannot delay the others' by more than one event per turn."""
+        if not self._events:  # idle, without the lock: an event put meanwhile waits one poll
+            return []
         with self._lock:
             return self._events.drain(max_items)
 
@@ -287,7 +289,9 @@ class WebRtcTransport:
                 return  # the wake-up already on its way takes this one too
             self._drain_scheduled = True
         try:
-            self._net.call_soon(self._drain_outbox)
+            # The loop's own method, not NetworkThread.call_soon: one frame less between the
+            # hand-off and the game thread letting go of the GIL, which the wake-up waits for.
+            self._net.loop.call_soon_threadsafe(self._drain_outbox)
         except RuntimeError:  # loop closed at interpreter exit
             with self._lock:
                 self._pending_sends -= len(self._outbox)
