@@ -47,9 +47,22 @@ class DropOldestQueue(Generic[T]):
                     "or raise queue_size", self.name, self.maxlen, self.dropped)
         self._items.append(item)
 
+    def extend(self, items: list[T]) -> None:
+        """``put`` each of ``items`` in order; one call for a batch that fits (the common
+        case: every event a poll applied), the same drops and counts as ``put`` otherwise."""
+        if len(items) <= self.maxlen - len(self._items):
+            self._items.extend(items)
+            return
+        for item in items:
+            self.put(item)
+
     def drain(self, max_items: int | None = None) -> list[T]:
-        count = len(self._items) if max_items is None else min(max_items, len(self._items))
-        return [self._items.popleft() for _ in range(count)]
+        items = self._items
+        if max_items is None or max_items >= len(items):  # all of it: one copy, one clear
+            out = list(items)
+            items.clear()
+            return out
+        return [items.popleft() for _ in range(max_items)]
 
     def __len__(self) -> int:
         return len(self._items)

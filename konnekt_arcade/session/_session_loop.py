@@ -464,10 +464,12 @@ class SessionLoop:
                 self._notices.put(TransportNotice("SignallingRestored", signalling_id))
 
     def _on_sync_events(self, events: list[object], now: float) -> None:
-        put_domain_event = self._domain_events.put
+        if not any(isinstance(event, _NOTICES) for event in events):
+            self._domain_events.extend(events)  # nearly always: domain events only
+            return
         for event in events:
-            if not isinstance(event, _NOTICES):  # nearly every event: a domain event
-                put_domain_event(event)
+            if not isinstance(event, _NOTICES):
+                self._domain_events.put(event)
             else:
                 self._notices.put(event)
                 if isinstance(event, AccessDenied):
