@@ -477,7 +477,7 @@ class WebRtcTransport:
     def _link_for(self, stable: str) -> PeerLink | None:
         """The link to send to ``stable`` on: a connected one if there is one."""
         link = self._send_links.get(stable)
-        if link is not None:
+        if link is not None and link.connected:
             return link
         found = None
         for key, link in self._links.items():
