@@ -28,8 +28,9 @@ _last_seq = 0
 def builder(cmd: dict[str, Any]) -> P2PLoopBuilder:
     b = P2PLoopBuilder()
     sync = {"grace_period": float(cmd["grace"])} if "grace" in cmd else {}
-    if "heartbeat_timeout" in cmd:
-        sync["heartbeat_timeout"] = float(cmd["heartbeat_timeout"])
+    for knob in ("heartbeat_timeout", "command_timeout"):
+        if knob in cmd:
+            sync[knob] = float(cmd[knob])
     if sync:
         b = b.sync_config(SyncConfig(**sync))  # type: ignore[arg-type]
     if "probe_timeout" in cmd:

@@ -27,10 +27,13 @@ INTERVAL = 0.5
 #: a join past 45 s was seen in CI-like runs with one core taken. These are hang guards, not
 #: speed claims. Liveness keeps the default heartbeat timeout (2.5 s): heartbeats travel on
 #: the unreliable channel, so the reliable channel's retransmission stalls (RTO >= 1 s,
-#: doubling) do not look like a dead host. A command failing with "the host changed" would
-#: fail this test.
+#: doubling) do not look like a dead host. Commands get 60 s for the same reason: a guest's
+#: first message to the host (its JoinLobby) leaves before its side of the association has an
+#: RTT sample (initial RTO 3 s, then 6 s, 12 s), and a JoinLobby unanswered at the default
+#: 10 s was seen in about 1 run in 4 while all four peers built their links at once. A command
+#: failing with "the host changed" would fail this test.
 SLOW = {"peer_id_timeout": 30.0, "connection_timeout": 120.0, "sync_timeout": 120.0,
-        "peer_connect_timeout": 40.0}
+        "peer_connect_timeout": 40.0, "command_timeout": 60.0}
 
 
 @pytest.fixture
