@@ -25,8 +25,9 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from ..domain import DomainError, Lobby, evolve, state_hash
+from ..domain import DomainError, Lobby, evolve
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
+from ..domain._models import state_digest
 from ._claims import Authority
 from ._commands import PendingCommands, SequencedCommands, first_request_id
 from ._common import MAX_EVENTS_PER_RESPONSE, log, token_hash
@@ -484,14 +485,15 @@ class SyncBase:
                          state=self._state_digest())
 
     def _state_digest(self) -> str | None:
-        """``state_hash`` of our lobby, shortened, computed once per lobby object (lobbies
-        are immutable: a new object on every change)."""
+        """``state_digest`` of our lobby, shortened, computed once per lobby object (lobbies
+        are immutable: a new object on every change). Not ``state_hash``: this runs for
+        every heartbeat sent or checked after a change, inside the game's frame."""
         lobby = self.lobby
         if lobby is None:
             return None
         cached = self._digest_cache
         if cached is None or cached[0] is not lobby:
-            cached = self._digest_cache = (lobby, state_hash(lobby)[:16])
+            cached = self._digest_cache = (lobby, state_digest(lobby)[:16])
         return cached[1]
 
     def _request_full_sync(self, now: float) -> None:

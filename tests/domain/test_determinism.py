@@ -18,6 +18,7 @@ from konnekt_arcade.domain import (
     fold,
     state_hash,
 )
+from konnekt_arcade.domain._models import state_digest
 
 from .conftest import Harness
 
@@ -199,3 +200,16 @@ def test_every_event_class_is_in_namespace() -> None:
     assert "CommandFailed" in names
     for n in names:
         assert getattr(DomainEvent, n).__name__ == n
+
+
+def test_state_digest_survives_the_wire_and_tells_states_apart() -> None:
+    """The heartbeats' cheaper digest: a replica that folded the host's events from JSON, or
+    took its lobby from a snapshot's JSON, gets the host's digest (dict keys included, in the
+    order they travelled); one more event changes it."""
+    h = _busy_lobby()
+    assert h.lobby is not None
+    from_wire = fold(EVENTS.validate_json(EVENTS.dump_json(list(h.log))))
+    snapshot = Lobby.model_validate_json(h.lobby.model_dump_json())
+    assert state_digest(from_wire) == state_digest(snapshot) == state_digest(h.lobby)
+    h.chat(h.lobby.participants[0].id, "one more line")
+    assert state_digest(h.lobby) != state_digest(snapshot)
