@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)
 class TokenBucket:
     """Classic token bucket: ``burst`` tokens, refilled at ``rate`` per second."""
 
@@ -21,15 +21,20 @@ class TokenBucket:
     stamp: float = float("nan")
 
     def take(self, now: float, cost: float = 1.0) -> bool:
-        """Spend ``cost`` tokens if there are enough; False means "over the limit"."""
-        if self.tokens < 0 or self.stamp != self.stamp:  # first use: a full bucket
-            self.tokens, self.stamp = self.burst, now
-        elapsed = max(0.0, now - self.stamp)
-        self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
+        """Spend ``cost`` tokens if there are enough; False means "over the limit".
+        (Locals and no min/max calls: it runs for every message a peer sends us.)"""
+        tokens, stamp = self.tokens, self.stamp
+        if tokens < 0 or stamp != stamp:  # first use (stamp is NaN): a full bucket
+            tokens = self.burst
+        elif now > stamp:
+            tokens += (now - stamp) * self.rate
+            if tokens > self.burst:
+                tokens = self.burst
         self.stamp = now
-        if self.tokens >= cost:
-            self.tokens -= cost
+        if tokens >= cost:
+            self.tokens = tokens - cost
             return True
+        self.tokens = tokens
         return False
 
 
