@@ -56,6 +56,11 @@ MAX_GAME_DATA = 64 * 1024
 #: Lobby sync messages are JSON envelopes: this is their first byte (framing only; which
 #: sync message goes on which channel is the sync engine's call, see ``sync.Channel``).
 _SYNC_FRAME = b"{"
+#: When nothing arrived, the timers (heartbeats, liveness, retries, elections) run at most
+#: this often. They count in tenths of seconds and more, and an idle ``poll()`` is then one
+#: queue check: games call it every frame, and one that spins on it holds the GIL the network
+#: thread needs to send and receive (the bench's latency loop measured this).
+TICK_INTERVAL = 0.005
 #: Commands peers sent are taken from the sync engine once per batch, and at least every this
 #: many messages: it keeps at most 1024 (``deque(maxlen=1024)``) until asked, so a
 #: ``batch_size`` above that must not let its oldest fall out.
@@ -115,6 +120,10 @@ class P2PLoop:
         self._suspended = False
         self._rejoining = False
         self._last_heard: dict[str, float] = {}
+        self._next_tick = float("-inf")
+        #: Whether the last ``poll()`` ran the timers (see ``TICK_INTERVAL``): when it did
+        #: not, nothing arrived and nothing was due, and the session's own checks can wait too.
+        self.ticked = False
         # Hooks set by the owning SessionLoop.
         self.on_transport_event: Callable[[TransportEvent, float], None] = lambda e, now: None
         self.on_sync_events: Callable[[list[object], float], None] = lambda events, now: None
@@ -154,10 +163,15 @@ class P2PLoop:
                         if not handled % _COMMANDS_EVERY:
                             self._take_received_commands(now)
                     self._take_received_commands(now)
-            sync = self.sync
-            if sync is not None:
-                sync.tick(now)
-            self.flush(now)
+            if handled or now >= self._next_tick:
+                self.ticked = True
+                self._next_tick = now + TICK_INTERVAL
+                sync = self.sync
+                if sync is not None:
+                    sync.tick(now)
+                self.flush(now)
+            else:
+                self.ticked = False
         except Exception:
             self.stats["internal_error"] += 1
             logger.exception("error while polling the P2P loop")

@@ -145,6 +145,8 @@ class SessionLoop:
         if self.stage in (ConnectionStage.FAILED, ConnectionStage.CLOSED):
             return 0
         handled = self._p2p.poll()
+        if not self._p2p.ticked:
+            return handled  # nothing arrived and no timer is due: neither is any check here
         now = self._clock()
         if self._deadline is not None and now >= self._deadline:
             self._fail(self._timeout_error())
