@@ -114,7 +114,7 @@ class SequencedCommands:
     def __contains__(self, key: tuple[UUID, int]) -> bool:
         return (key[0].int, key[1]) in self._seen
 
-    def record(self, origin: CommandOrigin, sequence: int) -> None:
+    def record(self, origin: CommandOrigin) -> None:
         key = (origin.participant_id.int, origin.request_id)
         seen = self._seen
         if key in seen:
@@ -126,7 +126,7 @@ class SequencedCommands:
     def reset(self, origins: Iterable[CommandOrigin] = ()) -> None:
         self._seen.clear()
         for origin in origins:
-            self.record(origin, 0)
+            self.record(origin)
 
     def origins(self) -> tuple[CommandOrigin, ...]:
         return tuple(self._seen.values())

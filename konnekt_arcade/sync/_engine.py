@@ -422,7 +422,7 @@ class SyncBase:
         if le.epoch > self._seen_epoch:
             self._seen_epoch = le.epoch
         if le.origin is not None:
-            self._sequenced.record(le.origin, le.sequence)
+            self._sequenced.record(le.origin)
         event = le.event
         self._events.append(event)
         if type(event) in _FOLLOW_UP:
