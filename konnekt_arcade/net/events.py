@@ -7,6 +7,7 @@ transport and run unchanged over WebRTC.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -99,6 +100,11 @@ class Transport(Protocol):
     def poll(self, max_items: int | None = None) -> list[TransportEvent]: ...
 
     def send(self, peer_id: str, channel: int, data: bytes) -> None: ...
+
+    def send_many(self, peer_ids: Sequence[str], channel: int, data: bytes) -> None:
+        """The same ``data`` to each of ``peer_ids``, in one hand-off (the host's broadcast of
+        each lobby event: one ``send`` per peer was a lock and a queue entry each)."""
+        ...
 
     def broadcast(self, channel: int, data: bytes) -> None: ...
 

@@ -11,7 +11,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget, admit
 from .events import (
@@ -141,9 +141,12 @@ class InMemoryTransport:
         if self._closed or me is None or not self.network._deliver(me, peer_id, channel, data):
             self.stats["dropped_outgoing"] += 1
 
-    def broadcast(self, channel: int, data: bytes) -> None:
-        for peer_id in self.connected_peers():
+    def send_many(self, peer_ids: Sequence[str], channel: int, data: bytes) -> None:
+        for peer_id in peer_ids:
             self.send(peer_id, channel, data)
+
+    def broadcast(self, channel: int, data: bytes) -> None:
+        self.send_many(self.connected_peers(), channel, data)
 
     def connected_peers(self) -> list[str]:
         me = self._local_peer_id

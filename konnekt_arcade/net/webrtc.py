@@ -200,6 +200,15 @@ class WebRtcTransport:
             raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
         self._enqueue_send((peer_id,), channel, data if type(data) is bytes else bytes(data))
 
+    def send_many(self, peer_ids: Sequence[str], channel: int, data: bytes) -> None:
+        """Enqueue ``data`` for each of ``peer_ids`` as one entry (one lock, one wake-up);
+        unknown peers drop and count, as with ``send``."""
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
+        if peer_ids:
+            self._enqueue_send(tuple(peer_ids), channel,
+                               data if type(data) is bytes else bytes(data))
+
     def broadcast(self, channel: int, data: bytes) -> None:
         """Enqueue ``data`` for every connected peer."""
         if channel not in CHANNELS:
@@ -281,7 +290,7 @@ class WebRtcTransport:
     def _enqueue_send(self, peers: tuple[str, ...] | None, channel: int, data: bytes) -> None:
         with self._lock:
             if self._closed or self._net is None or self._pending_sends >= self.queue_size:
-                self.stats["dropped_outgoing"] += 1
+                self.stats["dropped_outgoing"] += len(peers) if peers is not None else 1
                 return
             self._pending_sends += 1
             self._outbox.append((peers, channel, data))

@@ -42,7 +42,7 @@ from ..net import (
     TransportEvent,
     WebRtcTransport,
 )
-from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, encode
+from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, Outgoing, encode
 from ._errors import P2PError, SendFailed, Serialization
 from ._fragments import FRAGMENT_PREFIX, PART_SIZE, Reassembly, split
 from ._ice import IceProbe
@@ -186,15 +186,29 @@ class P2PLoop:
             return
         outgoing = sync.data_to_send()
         if outgoing:
-            send = transport.send
-            for peer, channel, data in outgoing:
-                if len(data) <= PART_SIZE:  # nearly always: one message, no split() list
-                    send(peer, int(channel), data)
-                else:
-                    self._send_sync(transport, peer, int(channel), data)
+            self._hand_off(transport, outgoing)
         events = sync.drain_events()
         if events:
             self.on_sync_events(events, self.clock() if now is None else now)
+
+    def _hand_off(self, transport: Transport, outgoing: list[Outgoing]) -> None:
+        """Give the sync engine's messages to the transport in order. A broadcast (the same
+        bytes to several peers in a row) goes as one ``send_many``: one lock and one queue
+        entry instead of one per peer, on every lobby event the host sequences."""
+        i, n = 0, len(outgoing)
+        while i < n:
+            peer, channel, data = outgoing[i]
+            j = i + 1
+            while j < n and outgoing[j].data is data and outgoing[j].channel == channel:
+                j += 1
+            if len(data) > PART_SIZE:  # rare (a big snapshot): in parts, peer by peer
+                for k in range(i, j):
+                    self._send_sync(transport, outgoing[k].peer, int(channel), data)
+            elif j == i + 1:
+                transport.send(peer, int(channel), data)
+            else:
+                transport.send_many([out.peer for out in outgoing[i:j]], int(channel), data)
+            i = j
 
     def _send_sync(self, transport: Transport, peer: str, channel: int, data: bytes) -> None:
         """One lobby message, in parts if it is large (parts go on the reliable channel)."""

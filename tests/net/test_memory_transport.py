@@ -70,3 +70,16 @@ def test_webrtc_transport_satisfies_protocol() -> None:
     transport.send("nobody", CHANNEL_RELIABLE, b"x")  # before start: dropped, never raises
     assert transport.stats["dropped_outgoing"] == 1
     transport.close()
+
+
+def test_send_many_reaches_each_peer_in_order_and_counts_strangers() -> None:
+    net = InMemoryNetwork()
+    a, b, c = (net.create_transport(room="r") for _ in range(3))
+    for t in (a, b, c):
+        t.poll()
+    a.send_many(["peer-2", "peer-3", "nobody"], CHANNEL_RELIABLE, b"first")
+    a.send("peer-3", CHANNEL_RELIABLE, b"second")
+    assert a.stats["dropped_outgoing"] == 1  # "nobody" is not linked
+    assert b.poll() == [Message("peer-1", CHANNEL_RELIABLE, b"first")]
+    assert c.poll() == [Message("peer-1", CHANNEL_RELIABLE, b"first"),
+                        Message("peer-1", CHANNEL_RELIABLE, b"second")]

@@ -242,3 +242,52 @@ def test_heartbeats_outlive_a_stalled_reliable_channel(memory_builder: P2PLoopBu
                                                 text="still here"))
     wait_until(lambda: host.get_lobby().chat, 30, host, guest, what="chat after the stall")
     assert host.state_hash() == guest.state_hash()
+
+
+def test_host_hands_each_event_to_the_transport_once_for_all_guests(
+        memory_builder: P2PLoopBuilder) -> None:
+    """A lobby event goes to every guest as one send_many (not a send per guest), and every
+    guest still applies every event in order."""
+    host, sid = memory_builder.build_session_host(URL, [], "Busy", "Alice")
+    guests = [memory_builder.start_session_guest(URL, sid, []) for _ in range(3)]
+    everyone = [host, *guests]
+    wait_until(lambda: all(g.stage is ConnectionStage.SYNCED for g in guests), 30, *everyone,
+               what="sync")
+    wait_until(lambda: all(len(s.connected_peers()) == 3 for s in everyone), 30, *everyone,
+               what="mesh")
+    transport = host.p2p().transport
+    assert transport is not None
+    calls: list[tuple[str, int]] = []
+    inside: list[bool] = []  # the memory transport's send_many calls its own send
+    send, send_many = transport.send, transport.send_many
+
+    def spy_send(peer: str, channel: int, data: bytes) -> None:
+        if not inside:
+            calls.append(("send", 1))
+        send(peer, channel, data)
+
+    def spy_many(peers: list[str], channel: int, data: bytes) -> None:
+        calls.append(("send_many", len(peers)))
+        inside.append(True)
+        try:
+            send_many(peers, channel, data)
+        finally:
+            inside.pop()
+
+    transport.send, transport.send_many = spy_send, spy_many  # type: ignore[method-assign]
+    pid = host.local_participant_id()
+    for i in range(5):
+        host.submit_command(DomainCommand.SendChat(lobby_id=host.lobby_id(), participant_id=pid,
+                                                   text=f"line {i}"))
+    assert calls == [("send_many", 3)] * 5
+    texts: dict[int, list[str]] = {i: [] for i in range(3)}
+
+    def all_lines() -> bool:
+        for i, g in enumerate(guests):
+            texts[i] += [e.text for e in g.domain().drain_events()
+                         if isinstance(e, DomainEvent.ChatPosted)]
+        return all(len(t) == 5 for t in texts.values())
+
+    wait_until(all_lines, 30, *everyone, what="every line at every guest")
+    assert all(t == [f"line {i}" for i in range(5)] for t in texts.values())
+    assert len({s.state_hash() for s in everyone}) == 1
