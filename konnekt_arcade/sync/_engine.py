@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from ..domain import DomainError, Lobby, evolve
 from ..domain._events import CommandFailed, DelegationReason, HostDelegated, ParticipantDisconnected
-from ..domain._models import state_digest
+from ..domain._models import StateDigest
 from ._claims import Authority
 from ._commands import PendingCommands, SequencedCommands, first_request_id
 from ._common import MAX_EVENTS_PER_RESPONSE, log, token_hash
@@ -139,6 +139,7 @@ class SyncBase:
         #: The highest epoch we followed, held or applied an event of.
         self._seen_epoch = -1
         self._digest_cache: tuple[Lobby, str] | None = None
+        self._digest = StateDigest()
         self._log = EventLog(self.config.max_log_events)
         #: Epoch of the event at the applied snapshot's sequence (its log starts empty).
         self._snapshot_tail: int | None = None
@@ -485,7 +486,7 @@ class SyncBase:
                          state=self._state_digest())
 
     def _state_digest(self) -> str | None:
-        """``state_digest`` of our lobby, shortened, computed once per lobby object (lobbies
+        """``StateDigest`` of our lobby, shortened, computed once per lobby object (lobbies
         are immutable: a new object on every change). Not ``state_hash``: this runs for
         every heartbeat sent or checked after a change, inside the game's frame."""
         lobby = self.lobby
@@ -493,7 +494,7 @@ class SyncBase:
             return None
         cached = self._digest_cache
         if cached is None or cached[0] is not lobby:
-            cached = self._digest_cache = (lobby, state_digest(lobby)[:16])
+            cached = self._digest_cache = (lobby, self._digest(lobby)[:16])
         return cached[1]
 
     def _request_full_sync(self, now: float) -> None:

@@ -18,7 +18,7 @@ from konnekt_arcade.domain import (
     fold,
     state_hash,
 )
-from konnekt_arcade.domain._models import state_digest
+from konnekt_arcade.domain._models import StateDigest
 
 from .conftest import Harness
 
@@ -210,6 +210,22 @@ def test_state_digest_survives_the_wire_and_tells_states_apart() -> None:
     assert h.lobby is not None
     from_wire = fold(EVENTS.validate_json(EVENTS.dump_json(list(h.log))))
     snapshot = Lobby.model_validate_json(h.lobby.model_dump_json())
-    assert state_digest(from_wire) == state_digest(snapshot) == state_digest(h.lobby)
+    host, replica, fresh = StateDigest(), StateDigest(), StateDigest()
+    before = host(h.lobby)
+    assert replica(from_wire) == fresh(snapshot) == before
     h.chat(h.lobby.participants[0].id, "one more line")
-    assert state_digest(h.lobby) != state_digest(snapshot)
+    after = host(h.lobby)  # the chat is hashed again; the other fields come from its cache
+    assert after != before and after == StateDigest()(h.lobby)
+    assert replica(from_wire) == before  # an unchanged lobby keeps its digest
+
+
+def test_state_digest_keeps_one_object_in_two_fields_apart() -> None:
+    """``()`` (or None, or a small int) can be the value of several fields: a hash kept for
+    it in one field must not stand in for another field's."""
+    h = _busy_lobby()
+    assert h.lobby is not None and h.lobby.chat and h.lobby.activity_queue
+    only_queue = h.lobby.model_copy(update={"chat": ()})
+    only_chat = h.lobby.model_copy(update={"activity_queue": ()})
+    seen_both = StateDigest()
+    seen_both(only_queue)
+    assert seen_both(only_chat) == StateDigest()(only_chat)
