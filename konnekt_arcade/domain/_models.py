@@ -58,27 +58,27 @@ class _Frozen(BaseModel):
         """
         if deep:
             return super().model_copy(update=update, deep=True)
-        new = _new(self.__class__)
         fields_set = self.__pydantic_fields_set__
-        if update:
-            _set_dict(new, {**self.__dict__, **update})
-            if not update.keys() <= fields_set:  # (issuperset would build a set)
-                fields_set = fields_set | update.keys()
-        else:
-            _set_dict(new, self.__dict__.copy())
-        _set_fields(new, fields_set)
-        _set_extra(new, None)
-        _set_private(new, None)
-        return new
+        if not update:
+            return _built(self.__class__, self.__dict__.copy(), fields_set)
+        if not update.keys() <= fields_set:  # (issuperset would build a set)
+            fields_set = fields_set | update.keys()
+        return _built(self.__class__, {**self.__dict__, **update}, fields_set)
 
 
 def trusted(cls: type[_M], **values: Any) -> _M:
     """A model of ``cls`` from values that are already valid (taken from validated models),
     every field given, without validating again: for the fold's hot path, where validation
     would re-check what the event's own validation already did. Never for outside input."""
+    return _built(cls, values, set(values))
+
+
+def _built(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """An instance of ``cls`` holding ``values``, its slots set directly (no validation):
+    what ``model_copy`` and ``trusted`` share."""
     new = _new(cls)
     _set_dict(new, values)
-    _set_fields(new, set(values))
+    _set_fields(new, fields_set)
     _set_extra(new, None)
     _set_private(new, None)
     return new
