@@ -196,24 +196,19 @@ class WebRtcTransport:
 
     def send(self, peer_id: str, channel: int, data: bytes) -> None:
         """Enqueue ``data`` for ``peer_id``; unknown peers and full queues drop and count."""
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
-        self._enqueue_send((peer_id,), channel, data if type(data) is bytes else bytes(data))
+        self._enqueue_send((peer_id,), channel, data)
 
     def send_many(self, peer_ids: Sequence[str], channel: int, data: bytes) -> None:
         """Enqueue ``data`` for each of ``peer_ids`` as one entry (one lock, one wake-up);
         unknown peers drop and count, as with ``send``."""
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
         if peer_ids:
-            self._enqueue_send(tuple(peer_ids), channel,
-                               data if type(data) is bytes else bytes(data))
+            self._enqueue_send(tuple(peer_ids), channel, data)
+        elif channel not in CHANNELS:  # the same error as a send with peers would give
+            raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
 
     def broadcast(self, channel: int, data: bytes) -> None:
         """Enqueue ``data`` for every connected peer."""
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
-        self._enqueue_send(None, channel, data if type(data) is bytes else bytes(data))
+        self._enqueue_send(None, channel, data)
 
     def connected_peers(self) -> list[str]:
         with self._lock:
@@ -288,6 +283,12 @@ class WebRtcTransport:
         self.close()
 
     def _enqueue_send(self, peers: tuple[str, ...] | None, channel: int, data: bytes) -> None:
+        """What ``send``, ``send_many`` and ``broadcast`` share: check the channel, take the
+        bytes (a copy of a bytearray the caller may reuse), queue, wake the network thread."""
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
+        if type(data) is not bytes:
+            data = bytes(data)
         with self._lock:
             if self._closed or self._net is None or self._pending_sends >= self.queue_size:
                 self.stats["dropped_outgoing"] += len(peers) if peers is not None else 1
