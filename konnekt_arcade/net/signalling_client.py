@@ -21,20 +21,25 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from ..sync._limits import QuietLog
 from .signalling_messages import (
     IdAssignedMessage,
     KeepAliveMessage,
     PeerSignal,
     ServerMessage,
+    SignalFromPeer,
     SignallingProtocolError,
     SignalToPeer,
+    check_peer_signal,
     decode_server_message,
     encode,
+    load_json,
 )
 
 logger = logging.getLogger(__name__)
@@ -95,13 +100,19 @@ def same_as_signal(peer_id: str) -> PeerSignal:
     return PeerSignal("IceCandidate", json.dumps({_SAME_AS_KEY: peer_id}))
 
 
+#: A ``same_as_signal`` is ``{"konnektSameAs": "<uuid>"}``: anything longer is not one.
+_MAX_SAME_AS_CHARS = 256
+
+
 def same_as_peer(signal: PeerSignal) -> str | None:
-    """The stable id in a ``same_as_signal``, or None for any other signal."""
-    if signal.kind != "IceCandidate" or _SAME_AS_KEY not in signal.value:
+    """The stable id in a ``same_as_signal``, or None for any other signal (whatever the
+    payload: it comes from another peer, so it is bounded before it is parsed)."""
+    if (signal.kind != "IceCandidate" or len(signal.value) > _MAX_SAME_AS_CHARS
+            or _SAME_AS_KEY not in signal.value):
         return None
     try:
-        value = json.loads(signal.value)
-    except ValueError:
+        value = load_json(signal.value, max_depth=1)
+    except SignallingProtocolError:
         return None
     peer = value.get(_SAME_AS_KEY) if isinstance(value, dict) else None
     return peer if isinstance(peer, str) and peer else None
@@ -128,8 +139,21 @@ class SignallingTimeout(SignallingError):
     """No ``IdAssigned`` arrived in time."""
 
 
+#: Counters a client keeps (created at zero so that a reader on another thread never sees
+#: the mapping grow): frames from the server that are not Matchbox messages, and signals from
+#: peers that failed ``check_peer_signal`` (dropped before any WebRTC code sees them).
+CLIENT_STATS = ("signalling_malformed", "signals_dropped")
+#: Each kind of malformed input is logged at most once per this many seconds, with a count of
+#: the lines held back: a peer that sends garbage in a loop cannot fill the host's disk.
+LOG_INTERVAL = 10.0
+
+
 class SignallingClient:
-    """One websocket to ``url`` (``ws://host:port/<room>``)."""
+    """One websocket to ``url`` (``ws://host:port/<room>``).
+
+    ``stats``: where to count (the transport passes its own ``stats`` so that the counters
+    show in ``session.stats()``); a fresh dict by default.
+    """
 
     def __init__(
         self,
@@ -138,15 +162,24 @@ class SignallingClient:
         id_timeout: float = 5.0,
         keepalive_interval: float = 10.0,
         max_message_size: int = 1024 * 1024,
+        stats: MutableMapping[str, int] | None = None,
     ) -> None:
         self.url = url
         self.id_timeout = id_timeout
         self.keepalive_interval = keepalive_interval
         self.max_message_size = max_message_size
         self.peer_id: str | None = None
-        self.malformed = 0
+        self.stats: MutableMapping[str, int] = {} if stats is None else stats
+        for key in CLIENT_STATS:
+            self.stats.setdefault(key, 0)
+        self._quiet = QuietLog(logger, LOG_INTERVAL)
         self._ws: ClientConnection | None = None
         self._keepalive: asyncio.Task[None] | None = None
+
+    @property
+    def malformed(self) -> int:
+        """Frames from the server that were not Matchbox messages (dropped)."""
+        return self.stats["signalling_malformed"]
 
     async def connect(self) -> str:
         """Open the socket and wait for ``IdAssigned``; returns our peer id.
@@ -164,7 +197,7 @@ class SignallingClient:
                     close_timeout=1.0,
                 )
                 while True:
-                    message = self._decode(await self._ws.recv())
+                    message = self.decode_frame(await self._ws.recv())
                     if isinstance(message, IdAssignedMessage):
                         break
                     if message is not None:
@@ -192,20 +225,35 @@ class SignallingClient:
         self._keepalive = asyncio.create_task(self._keepalive_loop())
         return self.peer_id
 
-    def _decode(self, frame: str | bytes) -> ServerMessage | None:
+    def decode_frame(self, frame: str | bytes) -> ServerMessage | None:
+        """The message in ``frame``, or None (counted, logged once per interval) when the
+        server's frame or the peer's signal inside it is malformed. Never raises: this is
+        where input from the server and from every peer in the room enters."""
         try:
-            return decode_server_message(frame)
+            message = decode_server_message(frame)
         except SignallingProtocolError as exc:
-            self.malformed += 1
-            logger.warning("Ignoring malformed signalling message from %s: %s", self.url, exc)
+            self.stats["signalling_malformed"] += 1
+            self._quiet.warning("frame", time.monotonic(),
+                                "Ignoring malformed signalling message from %s: %s",
+                                self.url, exc)
             return None
+        if isinstance(message, SignalFromPeer):
+            try:
+                check_peer_signal(message.data)
+            except SignallingProtocolError as exc:
+                self.stats["signals_dropped"] += 1
+                self._quiet.warning("signal", time.monotonic(),
+                                    "Dropping a malformed signal from peer %s: %s",
+                                    message.sender[:40], exc)
+                return None
+        return message
 
     async def messages(self) -> AsyncIterator[ServerMessage]:
         """Yield NewPeer/PeerLeft/Signal messages until the socket closes."""
         assert self._ws is not None, "connect() first"
         with contextlib.suppress(ConnectionClosed):
             async for frame in self._ws:
-                message = self._decode(frame)
+                message = self.decode_frame(frame)
                 if message is not None:
                     yield message
 

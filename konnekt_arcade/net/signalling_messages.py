@@ -7,6 +7,7 @@ exact definition, and so that a real ``matchbox_server`` is a drop-in replacemen
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,70 @@ _SIGNAL_KINDS: tuple[str, ...] = ("Offer", "Answer", "IceCandidate")
 
 class SignallingProtocolError(ValueError):
     """A signalling message could not be decoded. Callers drop the message and count it."""
+
+
+#: Deepest JSON nesting accepted anywhere in signalling. A Matchbox frame nests three levels
+#: (``{"Signal": {"data": {"Offer": ...}}}``) and a trickled candidate one; Python's parser
+#: recurses per level and raises ``RecursionError`` near 1,000, so depth is checked first.
+MAX_JSON_DEPTH = 16
+#: Longest ``IceCandidate`` payload a client accepts: a browser's ``RTCIceCandidateInit`` JSON
+#: is about 250 characters (candidate line, ``sdpMid``, ``sdpMLineIndex``, ufrag).
+MAX_CANDIDATE_CHARS = 4096
+#: Longest ``Offer``/``Answer`` SDP a client accepts: aiortc's data-channel SDP with every
+#: candidate of a machine with several cards is a few KB; 64 KiB is the server's frame limit.
+MAX_SDP_CHARS = 64 * 1024
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def check_json_depth(text: str, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise ``SignallingProtocolError`` if ``text`` nests deeper than ``max_depth``.
+
+    Runs before ``json.loads`` so a peer cannot make the parser recurse: strings are blanked
+    out, then innermost bracket pairs are removed once per level (each pass a C-speed regex),
+    so the cost is linear in the text times ``max_depth``. Unbalanced brackets count as too
+    deep: ``json.loads`` would refuse them anyway.
+    """
+    if text.count("[") + text.count("{") <= max_depth:
+        return  # the common case (an SDP, a candidate): no scan at all
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(max_depth):
+        if not brackets:
+            return
+        brackets = _INNERMOST.sub("", brackets)
+    if brackets:
+        raise SignallingProtocolError(f"JSON nested deeper than {max_depth} levels")
+
+
+def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` for untrusted text: depth checked first, every failure one error type."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        check_json_depth(text, max_depth)
+        return json.loads(text)
+    except SignallingProtocolError:
+        raise
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise SignallingProtocolError(f"malformed JSON: {exc}") from None
+
+
+def check_peer_signal(signal: PeerSignal) -> None:
+    """What a *client* accepts from another peer (the server relays payloads unread).
+
+    Raises ``SignallingProtocolError`` for an empty or oversized SDP, or a candidate that is
+    not one bounded JSON object (peers parse it, and an empty ``Offer`` means "make an
+    offer" inside a link), so nothing malformed reaches the WebRTC code.
+    """
+    if signal.kind == "IceCandidate":
+        if len(signal.value) > MAX_CANDIDATE_CHARS:
+            raise SignallingProtocolError(f"IceCandidate of {len(signal.value)} characters")
+        if not isinstance(load_json(signal.value, max_depth=2), dict):
+            raise SignallingProtocolError("IceCandidate is not a JSON object")
+    elif not signal.value or len(signal.value) > MAX_SDP_CHARS:
+        raise SignallingProtocolError(f"{signal.kind} SDP of {len(signal.value)} characters")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +169,7 @@ def encode(message: SignallingMessage) -> str:
 
 
 def _load(text: str | bytes) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SignallingProtocolError(f"malformed JSON: {exc}") from None
+    return load_json(text)
 
 
 def _peer_id(value: Any, field: str) -> str:

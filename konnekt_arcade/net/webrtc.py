@@ -121,9 +121,6 @@ class WebRtcTransport:
         self.queue_size = queue_size
         self.connect_timeout = connect_timeout
         self._config = rtc_configuration(ice_servers)
-        self._client = SignallingClient(
-            self.url, id_timeout=signalling_timeout, keepalive_interval=keepalive_interval
-        )
         self.stats: dict[str, int] = {
             "dropped_incoming": 0,  # both reasons below, every peer
             "dropped_incoming:rate_limited": 0,  # over a peer's budget (``peer_rate``)
@@ -135,7 +132,10 @@ class WebRtcTransport:
             "offers_declined": 0,
             "links_replaced": 0,
             "frames_out": 0,
+            "signalling_loop_errors": 0,  # the signalling loop raised; we re-registered
         }
+        self._client = SignallingClient(self.url, id_timeout=signalling_timeout,
+                                        keepalive_interval=keepalive_interval, stats=self.stats)
         self._local_peer_id: str | None = None
         self._lock = threading.Lock()
         # Incoming events, one lane of ``queue_size`` per peer (see ``_fair``): a flooding
@@ -398,7 +398,12 @@ class WebRtcTransport:
         logger.info("Joined %s as peer %s", self.url, peer_id)
         self._emit(IdAssigned(peer_id))
         while not self._closed:
-            await self._pump_signalling()
+            try:
+                await self._pump_signalling()
+            except Exception:  # never a silent end: the server would keep a dead peer
+                self.stats["signalling_loop_errors"] += 1
+                logger.exception("%s: signalling loop failed; registering again", self.url)
+                await self._client.drop()
             if self._closed:
                 return
             reason = self._client.close_reason
