@@ -134,7 +134,7 @@ class LanBrowser:
                 case Announce():
                     self._registry.offer(packet, host, now)
                 case Bye():
-                    self._registry.forget(packet)
+                    self._registry.forget(packet, host)
                 case Query():
                     pass  # another browser asking; hosts answer it
 

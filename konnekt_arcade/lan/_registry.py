@@ -1,4 +1,4 @@
-"""What a browser knows about the lobbies around it, and the host's per-source reply limit.
+"""What a browser knows about the lobbies around it: one entry per host, bound to its source.
 
 Sans-I/O like ``_protocol.py``: every call takes ``now``; tests drive it with a fake clock.
 """
@@ -6,7 +6,7 @@ Sans-I/O like ``_protocol.py``: every call takes ``now``; tests drive it with a 
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -21,6 +21,10 @@ MISSED_ANNOUNCES = 3
 EXPIRY = ANNOUNCE_PERIOD * MISSED_ANNOUNCES
 #: A lobby list longer than one screen is no use, and a flood of fake hosts must not grow memory.
 MAX_ENTRIES = 64
+#: Lobbies one source address may hold in a list: a machine hosting several games at once is
+#: plausible, a machine hosting dozens is a flood (issue 26: 64 fake hosts from one address
+#: hid the real lobby). Past it the source's announces are dropped and counted.
+MAX_ENTRIES_PER_SOURCE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +55,32 @@ def invite_host(invite: str) -> str:
     return urlsplit(invite).hostname or ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    lobby: LanLobby
+    #: The address whose announce created (or last took over) this entry: only it may
+    #: update the entry or say goodbye for it.
+    source: str
+    #: (invite reachable from here, invite names the source): a higher rank may take over.
+    rank: tuple[bool, bool]
+    first_seen: float
+
+
 class Registry:
     """Lobbies heard recently, one per host id, at most ``MAX_ENTRIES``.
+
+    Anyone on the LAN can send any datagram, so an entry is **bound to the source address**
+    that announced it: announces and byes naming its host id from any other address are
+    ignored and counted (``ignored:other_source``, ``ignored:other_source_bye``) until the
+    entry expires. One exception keeps a host with two network cards listed by the card we
+    can reach: a source whose announce ranks strictly higher (its invite is on one of our
+    subnets and names the source itself) takes the entry over (``rebound:reachable``); the
+    other card's announces are then ignored like a stranger's. A spoofer on our subnet ranks
+    at most equal to the real host heard there, so it cannot take a reachable entry.
+
+    A source holds at most ``MAX_ENTRIES_PER_SOURCE`` entries (``dropped:source_full``); when
+    the list is full a new source still gets in by taking the youngest entry of the source
+    that holds the most (``evicted:fair_share``), so fake hosts cannot crowd out a real one.
 
     Args:
         reachable: is this address on one of our own subnets? A host with two network cards
@@ -60,46 +88,92 @@ class Registry:
     """
 
     def __init__(self, reachable: Callable[[str], bool] = lambda address: True) -> None:
-        self._entries: dict[str, tuple[LanLobby, tuple[bool, bool]]] = {}
+        self._entries: dict[str, _Entry] = {}
+        self._per_source: Counter[str] = Counter()
         self._reachable = reachable
         self.stats: Counter[str] = Counter()
 
     def offer(self, packet: Announce, source: str, now: float) -> bool:
-        """Record an announce heard from ``source``; False when it was dropped."""
+        """Record an announce heard from ``source``; False when it was dropped or ignored."""
         address = invite_host(packet.invite)
         rank = (self._safe_reachable(address), address == source)
         known = self._entries.get(packet.host_id)
-        if known is None and len(self._entries) >= MAX_ENTRIES:
-            self.expire(now)
-            if len(self._entries) >= MAX_ENTRIES:
-                self.stats["dropped:full"] += 1
+        if known is not None and now - known.lobby.last_seen > EXPIRY:
+            self._remove(packet.host_id)  # expired: the id is free to bind again
+            self.stats["expired"] += 1
+            known = None
+        if known is not None and known.source != source:
+            if rank <= known.rank:
+                self.stats["ignored:other_source"] += 1
                 return False
-        invite = packet.invite
-        if known is not None and known[1] > rank and now - known[0].last_seen < EXPIRY:
-            invite, rank = known[0].invite, known[1]  # keep the better address, take the news
-            self.stats["kept_reachable_invite"] += 1
+            self._remove(packet.host_id)  # the host's reachable card: it takes over
+            self.stats["rebound:reachable"] += 1
+            known = None
+        if known is None and not self._make_room(source, now):
+            return False
         lobby = LanLobby(packet.name, packet.host_name, packet.players, packet.max_players,
-                         packet.has_password, invite, invite.rstrip("/").rsplit("/", 1)[-1],
-                         packet.game, now, packet.host_id)
-        self._entries[packet.host_id] = (lobby, rank)
+                         packet.has_password, packet.invite,
+                         packet.invite.rstrip("/").rsplit("/", 1)[-1], packet.game, now,
+                         packet.host_id)
+        first_seen = now if known is None else known.first_seen
+        if known is None:
+            self._per_source[source] += 1
+        self._entries[packet.host_id] = _Entry(lobby, source, rank, first_seen)
         self.stats["announces"] += 1
         return True
 
-    def forget(self, packet: Bye) -> None:
-        if self._entries.pop(packet.host_id, None) is not None:
-            self.stats["byes"] += 1
+    def forget(self, packet: Bye, source: str) -> bool:
+        """A host's goodbye heard from ``source``; only the entry's own source may say it."""
+        known = self._entries.get(packet.host_id)
+        if known is None:
+            return False
+        if known.source != source:
+            self.stats["ignored:other_source_bye"] += 1
+            return False
+        self._remove(packet.host_id)
+        self.stats["byes"] += 1
+        return True
 
     def expire(self, now: float) -> None:
-        stale = [k for k, (lobby, _) in self._entries.items() if now - lobby.last_seen > EXPIRY]
+        stale = [k for k, e in self._entries.items() if now - e.lobby.last_seen > EXPIRY]
         for key in stale:
-            del self._entries[key]
+            self._remove(key)
         self.stats["expired"] += len(stale)
 
     def lobbies(self, now: float) -> list[LanLobby]:
         """Live entries, sorted by lobby name then host (a stable order for a UI list)."""
         self.expire(now)
-        return sorted((lobby for lobby, _ in self._entries.values()),
+        return sorted((e.lobby for e in self._entries.values()),
                       key=lambda lobby: (lobby.name.lower(), lobby.host_name, lobby.host_id))
+
+    def sources(self) -> dict[str, int]:
+        """Entries held per source address (what the per-source cap counts)."""
+        return dict(self._per_source)
+
+    def _make_room(self, source: str, now: float) -> bool:
+        """Room for one more entry of ``source``, or False (counted)."""
+        if self._per_source[source] >= MAX_ENTRIES_PER_SOURCE:
+            self.stats["dropped:source_full"] += 1
+            return False
+        if len(self._entries) >= MAX_ENTRIES:
+            self.expire(now)
+        if len(self._entries) < MAX_ENTRIES:
+            return True
+        greedy, held = max(self._per_source.items(), key=lambda item: item[1])
+        if held <= self._per_source[source] + 1:
+            self.stats["dropped:full"] += 1  # every source has its fair share already
+            return False
+        youngest = max((k for k, e in self._entries.items() if e.source == greedy),
+                       key=lambda k: self._entries[k].first_seen)
+        self._remove(youngest)
+        self.stats["evicted:fair_share"] += 1
+        return True
+
+    def _remove(self, host_id: str) -> None:
+        entry = self._entries.pop(host_id)
+        self._per_source[entry.source] -= 1
+        if self._per_source[entry.source] <= 0:
+            del self._per_source[entry.source]
 
     def _safe_reachable(self, address: str) -> bool:
         try:
@@ -107,36 +181,3 @@ class Registry:
         except ValueError:
             return True  # a DNS name (an external signalling server): assume reachable
         return self._reachable(address)
-
-
-#: A host answers one source at most this often per window: a browser asks a few times at
-#: start (broadcast and multicast copies of one query arrive together), then every few seconds.
-REPLY_BURST = 3
-REPLY_WINDOW = 1.0
-#: Sources remembered by the limiter; beyond that the oldest is forgotten (bounded memory).
-MAX_SOURCES = 256
-#: Replies per second in total, whatever the sources: a spoofed flood gets little back.
-MAX_REPLIES_PER_SECOND = 50
-
-
-class ReplyLimiter:
-    """Per-source and global reply budgets (a reply is never sent to a source over budget)."""
-
-    def __init__(self) -> None:
-        self._sources: OrderedDict[str, list[float]] = OrderedDict()
-        self._recent: list[float] = []
-        self.stats: Counter[str] = Counter()
-
-    def allow(self, source: str, now: float) -> bool:
-        self._recent = [t for t in self._recent if now - t < 1.0]
-        times = [t for t in self._sources.pop(source, []) if now - t < REPLY_WINDOW]
-        ok = len(times) < REPLY_BURST and len(self._recent) < MAX_REPLIES_PER_SECOND
-        if ok:
-            times.append(now)
-            self._recent.append(now)
-        else:
-            self.stats["dropped:rate_limited"] += 1
-        self._sources[source] = times
-        while len(self._sources) > MAX_SOURCES:
-            self._sources.popitem(last=False)
-        return ok

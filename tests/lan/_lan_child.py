@@ -6,13 +6,18 @@ on every interface, as LobbyView's embedded one does when advertising, and hosts
 ``advertise_lan``), {"cmd": "browse", "game"} (a ``LanBrowser``; every change of its list is
 emitted as {"event": "lobbies", ...}), {"cmd": "find", "game", "timeout"}
 (``find_lan_lobbies``), {"cmd": "join", "invite", "name", "password"?}, {"cmd": "close"}
-(closes the hosted session), {"cmd": "state"}, {"cmd": "exit"}.
+(closes the hosted session), {"cmd": "attack", "game", "host_id", "session", "broadcast",
+"seconds", "fakes"} (a hostile LAN peer: for ``seconds`` it broadcasts a bye for ``host_id``,
+an announce with ``host_id`` whose invite names this machine, and ``fakes`` fake hosts;
+emits {"event": "attacked", "sent": n}), {"cmd": "state"}, {"cmd": "exit"}.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import time
+import uuid
 from dataclasses import asdict
 from typing import Any
 
@@ -27,6 +32,8 @@ from konnekt_arcade import (
     SignallingServer,
     find_lan_lobbies,
 )
+from konnekt_arcade.lan._interfaces import DISCOVERY_PORT, list_interfaces
+from konnekt_arcade.lan._protocol import Announce, Bye, encode
 from tests._helper_child import emit, next_command, read_commands
 
 sessions: list[SessionLoop] = []
@@ -45,6 +52,27 @@ def host(cmd: dict[str, Any]) -> None:
                                               cmd["lobby"], cmd["name"])
     sessions.append(session)
     emit({"event": "hosting", "session": str(sid), "port": server.port})
+
+
+def attack(cmd: dict[str, Any]) -> None:
+    """Spoofed goodbyes, a hijacking announce and a flood of fake hosts, from our address."""
+    ours = next(i.address for i in list_interfaces() if not i.loopback)
+    hijack = Announce(cmd["game"], cmd["host_id"], "Hijacked", "Mallory", 1, 8, False,
+                      f"ws://{ours}:3536/{cmd['session']}")
+    packets = [encode(Bye(cmd["game"], cmd["host_id"])), encode(hijack)]
+    packets += [encode(Announce(cmd["game"], f"{n:016x}", f"Fake {n}", "Mallory", 1, 8, False,
+                                f"ws://{ours}:3536/{uuid.uuid4()}"))
+                for n in range(cmd["fakes"])]
+    sent = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        deadline = time.monotonic() + cmd["seconds"]
+        while time.monotonic() < deadline:
+            for packet in packets:
+                sock.sendto(packet, (cmd["broadcast"], DISCOVERY_PORT))
+                sent += 1
+            time.sleep(0.05)
+    emit({"event": "attacked", "sent": sent})
 
 
 def lobbies_of(found: list[Any]) -> list[dict[str, Any]]:
@@ -90,6 +118,8 @@ def main() -> None:
                 for s in sessions:
                     s.close()
                 emit({"event": "closed"})
+            case "attack":
+                attack(cmd)
             case "state":
                 emit(state())
         for s in sessions:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from konnekt_arcade.lan._registry import MAX_ENTRIES_PER_SOURCE
 from tests._helper_process import HelperProcess
 
 from . import _netns
@@ -126,7 +127,7 @@ def test_two_network_cards_listed_once_with_a_reachable_invite(
     friend.wait_for(lambda e: e["event"] == "lobbies" and lobbies(e), timeout=10)
     time.sleep(2 * 1.5)  # let both cards' announces arrive a couple of times
     # The card the friend can't reach was heard too (same wire) and de-duplicated away.
-    wait_state(friend, lambda s: s["browser"].get("kept_reachable_invite", 0) > 0)
+    wait_state(friend, lambda s: s["browser"].get("ignored:other_source", 0) > 0)
     lists = [lobbies(e) for e in friend.events if e["event"] == "lobbies"]
     assert all(len(entries) <= 1 for entries in lists)
     [entry] = lists[-1]
@@ -134,3 +135,41 @@ def test_two_network_cards_listed_once_with_a_reachable_invite(
     mark = friend.mark()
     friend.command(cmd="join", invite=entry["invite"], name="Bo")
     friend.wait_for(lambda e: e["event"] == "joined", timeout=45, after=mark)
+
+
+#: How long the hostile peer keeps at it: two of the host's announce periods and then some.
+ATTACK_SECONDS = 4.0
+
+
+def test_spoofed_bye_hijack_and_fake_hosts_change_nothing(
+        lan: _netns.Lan, procs: list[HelperProcess]) -> None:
+    """Issue 26, item 7, on a real (namespaced) LAN: from another address, a hostile peer
+    broadcasts a bye with the host's id, an announce with the host's id and its own invite,
+    and 64 fake hosts, 20 times a second. An open browser keeps listing the real lobby with
+    the real invite the whole time; the spoofed packets are counted."""
+    host, friend, mallory = (child(lan, i, procs) for i in range(3))
+    host.command(cmd="host", game="party", lobby="Ann's lobby", name="Ann")
+    sid = host.wait_for(lambda e: e["event"] == "hosting", timeout=30)["session"]
+    friend.command(cmd="browse", game="party")
+    found = friend.wait_for(lambda e: e["event"] == "lobbies" and lobbies(e), timeout=10)
+    [real] = lobbies(found)
+    assert urlsplit(str(real["invite"])).hostname == lan.address(0)
+
+    mark = friend.mark()
+    mallory.command(cmd="attack", game="party", host_id=real["host_id"], session=sid,
+                    broadcast=f"{_netns.SUBNET}.255", seconds=ATTACK_SECONDS, fakes=64)
+    sent = mallory.wait_for(lambda e: e["event"] == "attacked", timeout=ATTACK_SECONDS + 20)
+    time.sleep(0.5)  # the last datagrams reach the friend's list
+    samples = [lobbies(e) for e in friend.events[mark:] if e["event"] == "lobbies"]
+    real_there = [next((e for e in s if e["host_id"] == real["host_id"]), None)
+                  for s in samples]
+    hidden = sum(e is None for e in real_there)
+    hijacked = sum(e is not None and e["invite"] != real["invite"] for e in real_there)
+    print(f"{sent['sent']} hostile datagrams; {len(samples)} list changes seen, the real "
+          f"lobby hidden in {hidden}, hijacked in {hijacked}")
+    assert hidden == 0 and hijacked == 0
+    assert samples, "the fake hosts appear (up to the per-source cap)"
+    assert max(len(s) for s in samples) <= 1 + MAX_ENTRIES_PER_SOURCE  # real + one share
+    stats = friend.state()["browser"]
+    assert stats["ignored:other_source"] > 0 and stats["ignored:other_source_bye"] > 0
+    assert stats["dropped:source_full"] > 0
