@@ -1,7 +1,10 @@
 """The Matchbox signalling wire format (serde externally tagged JSON), nothing else.
 
 Kept separate from any socket code so that both our server and our client (and tests) share one
-exact definition, and so that a real ``matchbox_server`` is a drop-in replacement.
+exact definition, and so that a real ``matchbox_server`` is a drop-in replacement. Every frame
+comes from the network, so parsing is bounded (``load_json``: nesting depth checked before
+``json.loads``) and fails with one error type, ``SignallingProtocolError``; what a client
+accepts inside a peer's signal is ``check_peer_signal`` (the server relays payloads unread).
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ _SIGNAL_KINDS: tuple[str, ...] = ("Offer", "Answer", "IceCandidate")
 
 class SignallingProtocolError(ValueError):
     """A signalling message could not be decoded. Callers drop the message and count it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSignal:
+    """``{"Offer": sdp}``, ``{"Answer": sdp}`` or ``{"IceCandidate": json_string}``."""
+
+    kind: SignalKind
+    value: str
 
 
 #: Deepest JSON nesting accepted anywhere in signalling. A Matchbox frame nests three levels
@@ -84,14 +95,6 @@ def check_peer_signal(signal: PeerSignal) -> None:
             raise SignallingProtocolError("IceCandidate is not a JSON object")
     elif not signal.value or len(signal.value) > MAX_SDP_CHARS:
         raise SignallingProtocolError(f"{signal.kind} SDP of {len(signal.value)} characters")
-
-
-@dataclass(frozen=True, slots=True)
-class PeerSignal:
-    """``{"Offer": sdp}``, ``{"Answer": sdp}`` or ``{"IceCandidate": json_string}``."""
-
-    kind: SignalKind
-    value: str
 
 
 # --- server -> client -------------------------------------------------------------------------
