@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .peer import SelectedPair
+    from ._pair import SelectedPair
 
 #: Channel 0: ordered and reliable (lobby sync). Same id and label as matchbox_socket's channel 0.
 CHANNEL_RELIABLE = 0

@@ -30,7 +30,7 @@ from .events import (
 )
 
 if TYPE_CHECKING:
-    from .peer import SelectedPair
+    from ._pair import SelectedPair
 
 logger = logging.getLogger(__name__)
 
