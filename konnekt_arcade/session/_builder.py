@@ -137,7 +137,8 @@ class P2PLoopBuilder:
 
     def _with_announcer(self, factory: AnnouncerFactory) -> P2PLoopBuilder:
         """A builder whose sessions also start ``factory``'s announcer (for options such as
-        ``advertise_lan()`` and ``publish()``)."""
+        ``advertise_lan()`` and ``publish()``). Test hook too: tests plug in a recording
+        announcer through it (games use the options above)."""
         return self._with(announcers=(*self._s.announcers, factory))
 
     def publish(self, game: str, version: str = "", public: bool = True, *,
