@@ -19,7 +19,7 @@ this module does not import the loop.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -104,6 +104,9 @@ class Announcers:
 
     def __bool__(self) -> bool:
         return bool(self._announcers)
+
+    def __iter__(self) -> Iterator[Announcer]:
+        return iter(list(self._announcers))
 
     def update(self, info: Callable[[], LobbyInfo], now: float) -> None:
         """Hand ``info()`` to every announcer if it changed or ``ANNOUNCE_INTERVAL`` passed
