@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from ._pair import SelectedPair
 
 #: Channel 0: ordered and reliable (lobby sync). Same id and label as matchbox_socket's channel 0.
 CHANNEL_RELIABLE = 0
@@ -90,24 +93,78 @@ TransportEvent = (
 
 @runtime_checkable
 class Transport(Protocol):
-    """What the session layer needs from a transport. Every method is non-blocking."""
+    """What the session layer needs from a transport. Every method is non-blocking, except
+    ``close`` (bounded by the transport's close deadline) and ``selected_candidate_pairs``
+    (bounded by its ``timeout``).
+
+    The session layer talks to every transport through this protocol only, never through a
+    concrete class: the in-memory twin (``InMemoryTransport``) must then behave like WebRTC for
+    anything the session can observe, so a test written in memory means the same over the wire.
+    """
+
+    #: Counters of this transport (dropped messages, frames out, reconnects, ...); the session
+    #: reports them as ``session.stats["transport:<name>"]``. Only the game thread reads it.
+    stats: dict[str, int]
 
     @property
-    def local_peer_id(self) -> str | None: ...
+    def local_peer_id(self) -> str | None:
+        """Our id in the room once the signalling server assigned it (``IdAssigned``); it
+        stays the same across signalling reconnects."""
+        ...
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """Connect to signalling and join the room; events follow through ``poll()``."""
+        ...
 
-    def poll(self, max_items: int | None = None) -> list[TransportEvent]: ...
+    def poll(self, max_items: int | None = None) -> list[TransportEvent]:
+        """Take at most ``max_items`` pending events (all without a limit): each peer's in
+        the order they arrived, the peers taking turns."""
+        ...
 
-    def send(self, peer_id: str, channel: int, data: bytes) -> None: ...
+    def send(self, peer_id: str, channel: int, data: bytes) -> None:
+        """Hand ``data`` to ``peer_id`` on ``channel``; an unknown peer or a full queue drops
+        and counts (``stats["dropped_outgoing"]``), never raises. Raises ValueError for an
+        unknown channel (a bug in the caller)."""
+        ...
 
     def send_many(self, peer_ids: Sequence[str], channel: int, data: bytes) -> None:
         """The same ``data`` to each of ``peer_ids``, in one hand-off (the host's broadcast of
         each lobby event: one ``send`` per peer was a lock and a queue entry each)."""
         ...
 
-    def broadcast(self, channel: int, data: bytes) -> None: ...
+    def broadcast(self, channel: int, data: bytes) -> None:
+        """``data`` to every connected peer."""
+        ...
 
-    def connected_peers(self) -> list[str]: ...
+    def connected_peers(self) -> list[str]:
+        """Ids of the peers whose channels are open now, sorted."""
+        ...
 
-    def close(self) -> None: ...
+    def dropped_incoming_by_peer(self) -> dict[str, int]:
+        """Incoming messages dropped so far (rate limit, full lane), by sending peer: which
+        peer floods us, for ``session.stats``."""
+        ...
+
+    def selected_candidate_pairs(self, timeout: float = 1.0) -> dict[str, SelectedPair]:
+        """Diagnostics: per connected peer, the ICE candidate pair in use (tells a direct link
+        from a TURN-relayed one). May wait up to ``timeout`` for the network thread, so not
+        for every frame; {} for a transport without ICE (in memory) or when it times out."""
+        ...
+
+    def refresh_signalling(self) -> None:
+        """Re-register with the signalling server now (same ``local_peer_id``), so every peer
+        in the room offers a link to us again: for a peer that lost all its links to its own
+        network while its signalling socket survived. Non-blocking; a no-op when closed, and
+        for transports without signalling (in memory)."""
+        ...
+
+    def close_nowait(self) -> None:
+        """Start closing without blocking the caller (the session drops a transport to
+        reconnect from the game thread, which must not wait for the close deadline). After
+        it, the transport sends and delivers nothing more."""
+        ...
+
+    def close(self) -> None:
+        """Close every link and leave the room; idempotent. Returns within the transport's
+        close deadline."""
+        ...

@@ -2,7 +2,12 @@
 
 The sans-I/O layers (sync, session) and fault simulations need a network with no threads, no
 clocks and no sockets: every effect happens during a method call and shows up at the receiver's
-next ``poll()``, in order. Links can be cut with ``InMemoryNetwork.disconnect``.
+next ``poll()``, in order. Links can be cut with ``InMemoryNetwork.disconnect``, and messages
+lost on the wire with ``InMemoryNetwork.loss`` (the test hook for packet loss and stalls).
+
+What it leaves out of the ``Transport`` protocol, on purpose: there is no signalling server
+(``refresh_signalling`` does nothing, ``SignallingLost`` never comes), no ICE
+(``selected_candidate_pairs`` is empty) and closing is instant (``close_nowait`` is ``close``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ._fair import PEER_MESSAGE_BURST, PEER_MESSAGE_RATE, FairQueue, PeerBudget, admit
 from .events import (
@@ -23,13 +29,24 @@ from .events import (
     TransportEvent,
 )
 
+if TYPE_CHECKING:
+    from ._pair import SelectedPair
+
 logger = logging.getLogger(__name__)
+
+#: ``(sender, receiver, channel, data) -> True`` to lose that message on the wire.
+LossRule = Callable[[str, str, int, bytes], bool]
 
 
 class InMemoryNetwork:
     """A hub of rooms. ``deterministic_ids`` gives ids like ``peer-1`` for readable tests;
     ``clock`` is what the receivers' per-peer message budgets read (a fake clock makes them
-    deterministic)."""
+    deterministic).
+
+    ``loss`` (test hook, settable at any time): asked for every message between linked peers;
+    when it returns True the message is lost on the wire, as a datagram can be: the sender is
+    not told (nothing counted), the receiver never sees it. None (the default) loses nothing.
+    """
 
     def __init__(self, *, deterministic_ids: bool = True,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -38,6 +55,7 @@ class InMemoryNetwork:
         self._seq = itertools.count(1)
         self._transports: dict[str, InMemoryTransport] = {}
         self._links: set[frozenset[str]] = set()
+        self.loss: LossRule | None = None
 
     def create_transport(self, room: str = "", *, start: bool = True,
                          **options: float) -> InMemoryTransport:
@@ -85,6 +103,8 @@ class InMemoryNetwork:
         target = self._transports.get(receiver)
         if target is None or not self.linked(sender, receiver):
             return False
+        if self.loss is not None and self.loss(sender, receiver, channel, data):
+            return True  # sent, lost on the way
         target._push(Message(sender, channel, data))
         return True
 
@@ -132,7 +152,16 @@ class InMemoryTransport:
         return self._events.drain(max_items)
 
     def dropped_incoming_by_peer(self) -> dict[str, int]:
+        """Incoming messages dropped so far (rate limit, full lane), by sending peer."""
         return dict(self._events.dropped_by)
+
+    def selected_candidate_pairs(self, timeout: float = 1.0) -> dict[str, SelectedPair]:
+        """Always {}: in-memory links use no ICE."""
+        return {}
+
+    def refresh_signalling(self) -> None:
+        """Nothing to do: there is no signalling server, and a cut link stays cut until the
+        test reconnects it (the network is the test's to control)."""
 
     def send(self, peer_id: str, channel: int, data: bytes) -> None:
         if channel not in CHANNELS:
@@ -154,7 +183,12 @@ class InMemoryTransport:
             return []
         return sorted(other for link in self.network._links if me in link for other in link - {me})
 
+    def close_nowait(self) -> None:
+        """Closing is instant in memory: the same as ``close``."""
+        self.close()
+
     def close(self) -> None:
+        """Leave the room: every linked peer sees ``PeerDisconnected(reason="peer left")``."""
         if self._closed:
             return
         self._closed = True

@@ -256,6 +256,10 @@ class WebRtcTransport:
         with contextlib.suppress(RuntimeError):  # loop closed at interpreter exit
             net.call_soon(drop)
 
+    def close_nowait(self) -> None:
+        """``close`` on a helper thread: the caller (the game thread) never waits for it."""
+        threading.Thread(target=self.close, name="transport-close", daemon=True).start()
+
     def close(self) -> None:
         """Close every link and the signalling socket; returns within ``CLOSE_DEADLINE``."""
         if self._closed:

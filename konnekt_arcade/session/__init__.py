@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._builder import P2PLoopBuilder, TransportFactory
 from ._directory import DirectoryUnavailable, ListedLobby, LobbyDirectory, LobbyNotFound
+from ._domain_view import DomainView
 from ._errors import (
     ConnectionFailed,
     ConnectionTimeout,
@@ -17,12 +18,14 @@ from ._errors import (
     SyncTimeout,
     WrongPassword,
 )
+from ._framing import GAME_DATA_PREFIX, MAX_GAME_DATA
 from ._ice import DEFAULT_STUN_URLS, IceProbe, IceServer, clear_probe_cache, probe_url
-from ._p2p_loop import GAME_DATA_PREFIX, MAX_GAME_DATA, GameData, P2PLoop
+from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
-from ._session_loop import DomainView, SessionLoop
+from ._session_loop import SessionLoop
 from ._types import (
     ConnectionStage,
+    GameData,
     Reconnected,
     Reconnecting,
     ReconnectPolicy,

@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
-from ..domain import DomainCommand, DomainError, decide
+from ..domain import (
+    DEFAULT_MAX_PARTICIPANTS,
+    MAX_PARTICIPANTS_LIMIT,
+    DomainCommand,
+    DomainError,
+    decide,
+)
 from ..net import IceServerConfig, Transport, WebRtcTransport
 from ..sync import LobbySync, SyncConfig
 from ._announce import AnnouncerFactory
@@ -131,7 +137,8 @@ class P2PLoopBuilder:
 
     def _with_announcer(self, factory: AnnouncerFactory) -> P2PLoopBuilder:
         """A builder whose sessions also start ``factory``'s announcer (for options such as
-        ``advertise_lan()`` and ``publish()``)."""
+        ``advertise_lan()`` and ``publish()``). Test hook too: tests plug in a recording
+        announcer through it (games use the options above)."""
         return self._with(announcers=(*self._s.announcers, factory))
 
     def publish(self, game: str, version: str = "", public: bool = True, *,
@@ -159,11 +166,18 @@ class P2PLoopBuilder:
         self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
         host_name: str, *, max_participants: int | None = None,
     ) -> tuple[SessionLoop, SessionId]:
-        """Start hosting a new session; returns at once (stage ``signalling``)."""
+        """Start hosting a new session; returns at once (stage ``signalling``).
+
+        Raises:
+            ValueError: a bad lobby or host name, or ``max_participants`` outside 1 to
+            ``MAX_PARTICIPANTS_LIMIT`` (None means the default, ``DEFAULT_MAX_PARTICIPANTS``).
+        """
+        _check_max_participants(max_participants)
         try:  # refuse bad names here, not later inside poll()
             decide(None, DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
                                                    **({"max_participants": max_participants}
-                                                      if max_participants else {})), None, 0.0)
+                                                      if max_participants is not None else {})),
+                   None, 0.0)
         except DomainError as exc:
             raise ValueError(exc.reason) from exc
         session_id = SessionId.new()
@@ -272,6 +286,19 @@ class P2PLoopBuilder:
                                            resume=resume)
         await _wait_async(session)
         return session, session.lobby_id()
+
+
+def _check_max_participants(size: int | None) -> None:
+    """0 used to mean "the default" without a word (a falsy check); any size but None must
+    be a real one."""
+    if size is None:
+        return
+    if isinstance(size, bool) or not isinstance(size, int) \
+            or not 1 <= size <= MAX_PARTICIPANTS_LIMIT:
+        raise ValueError(
+            f"max_participants={size!r} is not a lobby size. Check: pass a number from 1 to "
+            f"{MAX_PARTICIPANTS_LIMIT}, or leave it out (None) for the default "
+            f"({DEFAULT_MAX_PARTICIPANTS})")
 
 
 def _invite_args(url: str, session_id: object, ice: object) -> tuple[str, object, object]:

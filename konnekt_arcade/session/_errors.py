@@ -22,6 +22,25 @@ class P2PError(Exception):
 class ConnectionFailed(P2PError):
     """The signalling server or the WebRTC connection could not be established."""
 
+    @classmethod
+    def signalling(cls, url: str, message: str, refused: bool) -> ConnectionFailed:
+        """The signalling server at ``url`` failed us (``refused``: on purpose, at a limit)."""
+        if refused and "room full" in message:
+            check = ("this lobby is full on that signalling server; try again when a player "
+                     "has left, or have the server run with a higher --max-peers-per-room")
+        elif refused:
+            check = ("the signalling server is at its limit; try again later, or have it run "
+                     "with a higher --max-rooms")
+        else:
+            check = "the server is running and the URL is right"
+        return cls(f"Could not connect to signalling server {url}: {message}. Check: {check}")
+
+    @classmethod
+    def rejoin(cls, session: str, budget: float, attempts: int, last: str) -> ConnectionFailed:
+        """A guest's reconnection ran out of time (``ReconnectPolicy.give_up_after``)."""
+        return cls(f"Could not rejoin session {session} within {budget:g} s ({attempts} "
+                   f"attempt(s); last: {last}). The lobby has given our place away; join again")
+
 
 class InvalidSessionId(P2PError):
     """A session id that is not a UUID; the message names the bad text."""
@@ -47,6 +66,11 @@ class JoinRefused(P2PError):
 class WrongPassword(JoinRefused):
     """The lobby has a password and ours was missing or wrong
     (``P2PLoopBuilder().password(...)``)."""
+
+    @classmethod
+    def refused_by_host(cls, session: str, reason: str) -> WrongPassword:
+        return cls(f"The host of session {session} refused us: {reason}. "
+                   "Check: the lobby password (P2PLoopBuilder().password(...))")
 
 
 class P2PTimeout(P2PError, TimeoutError):
@@ -96,3 +120,4 @@ __all__ = [
     "SyncTimeout",
     "WrongPassword",
 ]
+

@@ -5,28 +5,19 @@ sans-I/O sync engine with ``time.monotonic()``, ticks its timers and sends what 
 the reliable channel. Whatever comes out (sync events, connection events) goes to the hooks of
 the ``SessionLoop`` that owns it, so polling either layer keeps the session consistent.
 
-Game data framing: lobby sync messages are JSON envelopes and always start with ``{``; game
-data is sent as ``GAME_DATA_PREFIX`` (one 0x00 byte) + payload, on channel 1 (unreliable) or
-channel 0 (reliable, ordered with the lobby traffic). A received message starting with the
-prefix is game data and never reaches the sync decoder; anything else on channel 1 that is not
-a sync envelope is dropped and counted (``stats["dropped:bad_game_data"]``), and so is game data
-over ``MAX_GAME_DATA`` (``stats["dropped:game_data_too_large"]``). Which sync message travels on
-which channel is the sync engine's decision (``data_to_send()`` says it), and what the session
-needs from received commands comes out of it typed (``drain_received_commands``): this layer
-never decodes sync bytes. Lobby messages over 64 KiB (a big snapshot) travel in parts on the
-reliable channel (``_fragments``).
+Framing (which bytes are lobby sync, which are game data, large messages in parts) is
+``_framing``'s: this layer moves bytes between the transport, the sync engine and the game
+data queue, and never decodes sync bytes. What the session needs from received commands comes
+out of the sync engine typed (``drain_received_commands``).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -40,22 +31,16 @@ from ..net import (
     PeerDisconnected,
     Transport,
     TransportEvent,
-    WebRtcTransport,
 )
 from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, Outgoing, encode
 from ._errors import P2PError, SendFailed, Serialization
-from ._fragments import FRAGMENT_PREFIX, PART_SIZE, Reassembly, split
+from ._framing import MAX_GAME_DATA, SYNC_FRAME, Frame, Framer, game_data_frame
 from ._ice import IceProbe
 from ._queues import FairQueue
+from ._types import GameData
 
 logger = logging.getLogger("konnekt_arcade.session")
 
-GAME_DATA_PREFIX = b"\x00"
-#: Largest game-data payload accepted by ``send_game_data``.
-MAX_GAME_DATA = 64 * 1024
-#: Lobby sync messages are JSON envelopes: this is their first byte (framing only; which
-#: sync message goes on which channel is the sync engine's call, see ``sync.Channel``).
-_SYNC_FRAME = b"{"
 #: When nothing arrived, the timers (heartbeats, liveness, retries, elections) run at most
 #: this often. They count in tenths of seconds and more, and an idle ``poll()`` is then one
 #: queue check: games call it every frame, and one that spins on it holds the GIL the network
@@ -65,21 +50,6 @@ TICK_INTERVAL = 0.005
 #: many messages: it keeps at most 1024 (``deque(maxlen=1024)``) until asked, so a
 #: ``batch_size`` above that must not let its oldest fall out.
 _COMMANDS_EVERY = 256
-
-
-@dataclass(frozen=True, slots=True)
-class GameData:
-    """Game data received from ``peer_id`` (not sequenced; for positions and the like).
-
-    ``participant_id`` is the lobby participant behind that peer (None before it joined), so a
-    game can key positions by player rather than by connection: a reconnecting player gets a
-    new peer id but keeps its participant id.
-    """
-
-    peer_id: str
-    data: bytes
-    reliable: bool
-    participant_id: UUID | None = None
 
 
 class P2PLoop:
@@ -112,9 +82,7 @@ class P2PLoop:
                                                               drop_oldest=True)
         self._commands: FairQueue[str, BaseModel] = FairQueue(queue_size, "P2P command",
                                                               logger, drop_oldest=True)
-        # Lobby messages over 64 KiB (a big snapshot) travel in parts (see _fragments).
-        self._fragments = Reassembly(MAX_MESSAGE_SIZE, self.stats)
-        self._fragment_number = 0
+        self._framer = Framer(MAX_MESSAGE_SIZE, self.stats)
         self._closed = False
         # Reconnection: the transport can be dropped and replaced under the same sync engine.
         self._suspended = False
@@ -192,33 +160,12 @@ class P2PLoop:
             self.on_sync_events(events, self.clock() if now is None else now)
 
     def _hand_off(self, transport: Transport, outgoing: list[Outgoing]) -> None:
-        """Give the sync engine's messages to the transport in order. A broadcast (the same
-        bytes to several peers in a row) goes as one ``send_many``: one lock and one queue
-        entry instead of one per peer, on every lobby event the host sequences."""
-        i, n = 0, len(outgoing)
-        while i < n:
-            peer, channel, data = outgoing[i]
-            j = i + 1
-            while j < n and outgoing[j].data is data and outgoing[j].channel == channel:
-                j += 1
-            if len(data) > PART_SIZE:  # rare (a big snapshot): in parts, peer by peer
-                for k in range(i, j):
-                    self._send_sync(transport, outgoing[k].peer, int(channel), data)
-            elif j == i + 1:
-                transport.send(peer, int(channel), data)
+        """Give the sync engine's messages to the transport in order (see ``Framer.plan``)."""
+        for peers, channel, data in self._framer.plan(outgoing):
+            if len(peers) == 1:
+                transport.send(peers[0], channel, data)
             else:
-                transport.send_many([out.peer for out in outgoing[i:j]], int(channel), data)
-            i = j
-
-    def _send_sync(self, transport: Transport, peer: str, channel: int, data: bytes) -> None:
-        """One lobby message, in parts if it is large (parts go on the reliable channel)."""
-        parts = split(data, self._fragment_number)
-        if len(parts) > 1:
-            self._fragment_number += 1
-            self.stats["fragmented_out"] += 1
-            channel = CHANNEL_RELIABLE
-        for part in parts:
-            transport.send(peer, channel, part)
+                transport.send_many(peers, channel, data)
 
     def _ensure_transport(self) -> Transport | None:
         if self.transport is None and not self._closed and not self._suspended:
@@ -246,7 +193,7 @@ class P2PLoop:
                 sync.peer_connected(peer, now)
             case PeerDisconnected(peer_id=peer, reason=reason) if sync is not None:
                 self._last_heard.pop(peer, None)
-                self._fragments.forget(peer)
+                self._framer.forget(peer)
                 last = self.transport is not None and not self.transport.connected_peers()
                 if not (last and self.on_mesh_lost(peer, reason, now)):
                     sync.peer_disconnected(peer, now)
@@ -256,33 +203,21 @@ class P2PLoop:
         peer, data = msg.peer_id, msg.data
         self._last_heard[peer] = now
         reliable = msg.channel == CHANNEL_RELIABLE
-        head = data[:1]
-        if head == _SYNC_FRAME:  # the common case, first: a lobby sync envelope
-            sync = self.sync
-            if sync is None:
-                self.stats["dropped:before_id"] += 1
-            else:
-                sync.receive(peer, data, now, reliable=reliable)
-            return
-        if head == FRAGMENT_PREFIX:
-            whole = self._fragments.feed(peer, data, reliable=reliable)
-            if whole is None:
+        if data[:1] != SYNC_FRAME:  # not the common case (a lobby sync envelope): unwrap
+            unwrapped = self._framer.unwrap(peer, data, reliable)
+            if unwrapped is None:
                 return
-            data = whole
-            head = data[:1]
-        if head == GAME_DATA_PREFIX and len(data) - 1 > MAX_GAME_DATA:
-            # Only a peer that skipped send_game_data's check sends this: never queued.
-            self.stats["dropped:game_data_too_large"] += 1
-        elif head == GAME_DATA_PREFIX:
-            self.stats["game_data_in"] += 1
-            who = self.sync.participant_of(peer) if self.sync is not None else None
-            self._game_data.put(peer, GameData(peer, data[1:], reliable, who), now)
-        elif not reliable and head != _SYNC_FRAME:
-            self.stats["dropped:bad_game_data"] += 1
-        elif self.sync is None:
+            kind, data = unwrapped
+            if kind is Frame.GAME_DATA:
+                self.stats["game_data_in"] += 1
+                who = self.sync.participant_of(peer) if self.sync is not None else None
+                self._game_data.put(peer, GameData(peer, data, reliable, who), now)
+                return
+        sync = self.sync
+        if sync is None:
             self.stats["dropped:before_id"] += 1
         else:
-            self.sync.receive(peer, data, now, reliable=reliable)
+            sync.receive(peer, data, now, reliable=reliable)
 
     def _take_received_commands(self, now: float) -> None:
         """Queue the user commands peers sent since the last call, each in its sender's lane.
@@ -312,7 +247,7 @@ class P2PLoop:
         self._rejoining = False
         self._last_heard.clear()
         if old is not None:
-            _close_in_background(old)
+            old.close_nowait()  # a WebRTC close waits for its deadline: not on this thread
 
     def resume_transport(self) -> None:
         """Create a new transport (new signalling connection, new peer id) on the next poll;
@@ -363,7 +298,8 @@ class P2PLoop:
             data = encode(FullSyncResponse(snapshot=snapshot))
         except Exception as exc:
             raise Serialization(f"could not encode the snapshot: {exc}") from exc
-        self._send_sync(transport, peer_id, CHANNEL_RELIABLE, data)
+        for (peer,), channel, part in self._framer.parts(peer_id, CHANNEL_RELIABLE, data):
+            transport.send(peer, channel, part)
         logger.info("✅ Sent full sync to %s", peer_id)
 
     def drain_domain_commands(self) -> list[Any]:
@@ -392,7 +328,7 @@ class P2PLoop:
             raise SendFailed("the session is not connected")
         if len(data) > MAX_GAME_DATA:
             raise SendFailed(f"game data of {len(data)} bytes exceeds {MAX_GAME_DATA}")
-        payload = GAME_DATA_PREFIX + bytes(data)
+        payload = game_data_frame(data)
         channel = CHANNEL_RELIABLE if reliable else CHANNEL_UNRELIABLE
         self.stats["game_data_out"] += 1
         if to is None:
@@ -447,10 +383,3 @@ class P2PLoop:
             raise SendFailed("the session is not connected")
         return self.sync, self.transport
 
-
-def _close_in_background(transport: Transport) -> None:
-    """WebRTC close waits up to its close deadline; do that off the game thread."""
-    if isinstance(transport, WebRtcTransport):
-        threading.Thread(target=transport.close, name="transport-close", daemon=True).start()
-    else:
-        transport.close()

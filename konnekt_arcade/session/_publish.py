@@ -14,17 +14,14 @@ import asyncio
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from ..net.directory import HEARTBEAT_INTERVAL, owner_socket_url
 from ..net.loop_thread import get_network_thread
-from ._announce import LobbyInfo
-
-if TYPE_CHECKING:
-    from ._session_loop import SessionLoop
+from ._announce import AnnouncedSession, LobbyInfo
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +39,7 @@ BACKOFF_MIN, BACKOFF_MAX = 1.0, 30.0
 class DirectoryPublisher:
     """Announcer for ``P2PLoopBuilder.publish``; ``join_code`` is None until registered."""
 
-    def __init__(self, session: SessionLoop, *, game: str, version: str, public: bool,
+    def __init__(self, session: AnnouncedSession, *, game: str, version: str, public: bool,
                  directory_url: str | None = None) -> None:
         self.url = owner_socket_url(directory_url or session.signalling_url)
         self.game, self.version, self.public = game, version, public

@@ -10,6 +10,10 @@ Queue policy: each queue holds at most ``queue_size`` items. Game data and notic
 oldest item when full; domain events do too, but every drop is counted
 (``domain().dropped_events``, ``stats["dropped:domain_events"]``) and logged as a warning, and
 the lobby state itself (``get_lobby()``) is never affected — drain the events every frame.
+
+This module keeps the connection stages and the queues; when to rejoin after losing the lobby
+is the ``Reconnector``'s decision (``_reconnect``), and telling the world about the lobby is
+the ``Announcers``' job (``_announce``).
 """
 
 from __future__ import annotations
@@ -33,23 +37,21 @@ from ..net import (
 )
 from ..net.peer import SelectedPair
 from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
-from ._announce import ANNOUNCE_INTERVAL, Announcer, AnnouncerFactory, LobbyInfo
+from ._announce import AnnouncerFactory, Announcers, LobbyInfo
+from ._domain_view import DomainView
 from ._errors import (
     ConnectionFailed,
-    ConnectionTimeout,
     P2PError,
-    PeerIdTimeout,
     SendFailed,
-    SyncTimeout,
     WrongPassword,
 )
-from ._p2p_loop import GameData, P2PLoop
+from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
+from ._reconnect import GiveUp, Reconnector, Resume, Suspend
 from ._session_id import SessionId
 from ._types import (
     ConnectionStage,
-    Reconnected,
-    Reconnecting,
+    GameData,
     ReconnectPolicy,
     SessionStats,
     StageChanged,
@@ -60,27 +62,6 @@ from ._types import (
 logger = logging.getLogger("konnekt_arcade.session")
 
 _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied)
-
-
-class DomainView:
-    """``session_loop.domain()``: the lobby side of the session."""
-
-    def __init__(self, session: SessionLoop) -> None:
-        self._session = session
-
-    def drain_events(self) -> list[Any]:
-        """Domain events as applied here, plus ``CommandFailed`` for our rejected commands."""
-        return self._session._domain_events.drain()
-
-    def get_lobby(self) -> Lobby | None:
-        return self._session.get_lobby()
-
-    def state_hash(self) -> str:
-        return state_hash(self._session.get_lobby())
-
-    @property
-    def dropped_events(self) -> int:
-        return self._session._domain_events.dropped
 
 
 class SessionLoop:
@@ -102,16 +83,12 @@ class SessionLoop:
     ) -> None:
         self._p2p = p2p
         self.has_password = has_password
-        self.reconnect_policy = reconnect or ReconnectPolicy()
-        self._rc_started: float | None = None
-        self._rc_attempt = 0
-        self._rc_next: float | None = None  # when the next attempt starts (suspended until then)
-        self._rc_deadline: float | None = None  # when the running attempt is given up
-        self._rc_reason = ""
         self.role = role
         self.session_id = session_id
         self.signalling_url = signalling_url
-        self.timeouts = timeouts or Timeouts()
+        self.timeouts = t = timeouts or Timeouts()
+        self._reconnector = Reconnector(reconnect or ReconnectPolicy(),
+                                        t.peer_id + t.connection + t.sync)
         self._clock = clock
         self.stage = ConnectionStage.SIGNALLING
         self.error: P2PError | None = None
@@ -120,23 +97,16 @@ class SessionLoop:
         self._notices: DropOldestQueue[Any] = DropOldestQueue(queue_size, "notice", logger)
         self._deadline: float | None = clock() + self.timeouts.peer_id
         self._last_peer_error = ""
-        self._domain = DomainView(self)
+        self._domain = DomainView(self._domain_events, self.get_lobby)
         p2p.on_transport_event = self._on_transport_event
         p2p.on_sync_events = self._on_sync_events
         p2p.on_mesh_lost = self._on_mesh_lost
-        if role == "host":
-            logger.info("🎯 Creating host session...")
-        else:
-            logger.info("🎯 Joining session...")
+        logger.info("🎯 Creating host session..." if role == "host" else "🎯 Joining session...")
         p2p.start()
         if role != "host":
             logger.info("✅ Joined session: %s", session_id)
             logger.info("⏳ Waiting for peer ID...")
-        self._announced: tuple[LobbyInfo | None, float] = (None, float("-inf"))
-        self._announcers: list[Announcer] = []
-        for make in announcers:
-            self._guard_announcer(lambda m=make: self._announcers.append(m(self)),
-                                  "could not start an announcer")
+        self._announcers = Announcers(announcers, self, self._count_announce_error)
 
     # --- the seed's API -----------------------------------------------------------------------
 
@@ -149,13 +119,13 @@ class SessionLoop:
             return handled  # nothing arrived and no timer is due: neither is any check here
         now = self._clock()
         if self._deadline is not None and now >= self._deadline:
-            self._fail(self._timeout_error())
+            self._fail(self.timeouts.error_for(self.stage, self.signalling_url,
+                                               str(self.session_id), self._last_peer_error))
         elif self.stage is ConnectionStage.SYNCED:
             self._check_mesh(now)
         elif self.stage is ConnectionStage.RECONNECTING:
-            self._reconnect_step(now)
-        if self._announcers:
-            self._announce(now)
+            self._apply(self._reconnector.step(now))
+        self._announcers.update(self.lobby_info, now)
         return handled
 
     def submit_command(self, command: BaseModel) -> int:
@@ -232,45 +202,36 @@ class SessionLoop:
     def stats(self) -> SessionStats:
         """Counters of this session, its sync engine and its transport; callable, so
         ``session.stats()`` and ``session.stats["..."]`` both work (see ``SessionStats``)."""
-        out = SessionStats(self._p2p.stats)
-        sync, transport = self._p2p.sync, self._p2p.transport
-        if sync is not None:
-            out.update({f"sync:{k}": v for k, v in sync.stats.items()})
-            for total in ("received", "dropped", "rejected"):
-                out[total] = sync.stats[total]
-        if transport is not None:
-            out.update({f"transport:{k}": v for k, v in getattr(transport, "stats", {}).items()})
-            by_peer = getattr(transport, "dropped_incoming_by_peer", dict)()
-            out.update({f"transport:dropped_incoming_from:{p}": n for p, n in by_peer.items()})
-        out["dropped:domain_events"] = self._domain_events.dropped
-        out["dropped:notices"] = self._notices.dropped
-        out["dropped:game_data"] = self._p2p.game_data_dropped
-        out.update({f"dropped:game_data_from:{p}": n
-                    for p, n in self._p2p.game_data_dropped_by().items()})
-        return out
+        p2p, sync, transport = self._p2p, self._p2p.sync, self._p2p.transport
+        return SessionStats.collect(
+            p2p.stats, sync.stats if sync is not None else None,
+            transport.stats if transport is not None else None,
+            transport.dropped_incoming_by_peer() if transport is not None else {},
+            p2p.game_data_dropped_by(), domain_events=self._domain_events.dropped,
+            notices=self._notices.dropped, game_data=p2p.game_data_dropped)
 
     def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
         """Diagnostics: per connected peer id, the ICE candidate pair in use (a
         ``SelectedPair`` with local/remote candidate types and addresses; ``.relayed`` tells a
         TURN-relayed link). Empty for transports without ICE (in-memory). May wait up to 1 s
         for the network thread: not for every frame."""
-        pairs = getattr(self._p2p.transport, "selected_candidate_pairs", None)
-        return dict(pairs()) if callable(pairs) else {}
+        transport = self._p2p.transport
+        return transport.selected_candidate_pairs() if transport is not None else {}
 
     @property
     def is_ready(self) -> bool:
         return self.stage is ConnectionStage.SYNCED
 
     def close(self) -> None:
-        """Close the transport; idempotent, returns within the transport's close deadline."""
+        """Close the transport; idempotent, returns within the transport's close deadline.
+        A session not already failed moves to CLOSED with a ``StageChanged`` notice, as every
+        other stage change has (a failed one keeps its stage and error)."""
         if self.stage is ConnectionStage.CLOSED:
             return
         if self.stage is not ConnectionStage.FAILED:
-            self.stage = ConnectionStage.CLOSED
+            self._set_stage(ConnectionStage.CLOSED, None)
         self._deadline = None
-        announcers, self._announcers = self._announcers, []
-        for announcer in announcers:
-            self._guard_announcer(announcer.close, "error while closing an announcer")
+        self._announcers.close()
         self._p2p.close()
 
     def __enter__(self) -> SessionLoop:
@@ -287,44 +248,17 @@ class SessionLoop:
 
     def lobby_info(self) -> LobbyInfo:
         """What announcers say about this lobby now (see ``_announce.py``)."""
-        lobby = self.get_lobby()
-        host = lobby.host if lobby is not None else None
-        return LobbyInfo(
-            session_id=str(self.session_id), signalling_url=self.signalling_url,
-            lobby_name=lobby.name if lobby is not None else "",
-            host_name=host.name if host is not None else "",
-            players=len(lobby.participants) if lobby is not None else 0,
-            max_players=lobby.max_participants if lobby is not None else 0,
-            has_password=self.has_password, is_host=self.is_host(),
-            ready=self.stage is ConnectionStage.SYNCED)
+        return LobbyInfo.of(self.get_lobby(), session_id=str(self.session_id),
+                            signalling_url=self.signalling_url, has_password=self.has_password,
+                            is_host=self.is_host(), ready=self.stage is ConnectionStage.SYNCED)
 
     def join_code(self) -> str | None:
         """The lobby's directory join code (``P2PLoopBuilder.publish``); None until the
         directory registered it, or without ``publish``."""
-        for announcer in self._announcers:
-            code = getattr(announcer, "join_code", None)
-            if isinstance(code, str):
-                return code
-        return None
+        return self._announcers.join_code()
 
-    def _announce(self, now: float) -> None:
-        last, at = self._announced
-        info = self.lobby_info()
-        if info == last and now - at < ANNOUNCE_INTERVAL:
-            return
-        self._announced = (info, now)
-        for announcer in self._announcers:
-            self._guard_announcer(lambda a=announcer: a.update(info, now),
-                                  "an announcer failed; the session goes on")
-
-    def _guard_announcer(self, action: Callable[[], object], failure: str) -> None:
-        """Run one announcer step; a broken advertisement is counted and logged, and never
-        breaks the session (nor escapes ``poll()`` or ``close()``)."""
-        try:
-            action()
-        except Exception:
-            self._p2p.stats["announce_errors"] += 1
-            logger.exception(failure)
+    def _count_announce_error(self) -> None:
+        self._p2p.stats["announce_errors"] += 1
 
     # --- stages -------------------------------------------------------------------------------
 
@@ -341,15 +275,16 @@ class SessionLoop:
         self._set_stage(ConnectionStage.FAILED, None)
         self._p2p.close()
 
-    def _timeout_error(self) -> P2PError:
-        t, session = self.timeouts, str(self.session_id)
-        if self.stage is ConnectionStage.SIGNALLING:
-            return PeerIdTimeout(self.signalling_url, t.peer_id)
-        if self.stage is ConnectionStage.PEER_ID:
-            return ConnectionTimeout(session, t.connection, self._last_peer_error)
-        return SyncTimeout(session, t.sync)
-
     # --- reconnection -------------------------------------------------------------------------
+
+    @property
+    def reconnect_policy(self) -> ReconnectPolicy:
+        """How this session rejoins by itself (``P2PLoopBuilder.reconnect_policy``)."""
+        return self._reconnector.policy
+
+    @reconnect_policy.setter
+    def reconnect_policy(self, policy: ReconnectPolicy) -> None:
+        self._reconnector.policy = policy
 
     def _may_reconnect(self) -> bool:
         sync = self._p2p.sync
@@ -367,11 +302,11 @@ class SessionLoop:
             # A host (or a guest that may not reconnect) keeps its session; it re-registers
             # with the signalling server so that, once its network is back, the peers it lost
             # offer new links to it (sync then heals the partition: the higher epoch wins).
-            refresh = getattr(self._p2p.transport, "refresh_signalling", None)
-            if callable(refresh):
+            transport = self._p2p.transport
+            if transport is not None:
                 logger.warning("🔌 Lost every peer (%s); re-registering so they find us again",
                                reason)
-                refresh()
+                transport.refresh_signalling()
             return False
         self._start_reconnect(now, f"lost the last peer ({reason})")
         return True
@@ -380,57 +315,29 @@ class SessionLoop:
         if not self._may_reconnect() or self._p2p.suspended:
             return
         peers = self._p2p.connected_peers()
-        if not peers:
-            self._start_reconnect(now, "no peer connected")
-        elif not self._p2p.heard_from_any(now, self.reconnect_policy.silence, peers):
-            self._start_reconnect(
-                now, f"no peer answered for {self.reconnect_policy.silence:g} s")
-
-    def _backoff(self, attempt: int) -> float:
-        steps = self.reconnect_policy.backoff or (1.0,)
-        return steps[min(attempt, len(steps) - 1)]
-
-    def _give_up_after(self) -> float:
-        policy = self.reconnect_policy
-        if policy.give_up_after is not None:
-            return policy.give_up_after
-        sync = self._p2p.sync
-        return sync.config.grace_period if sync is not None else 30.0
+        heard = self._p2p.heard_from_any(now, self.reconnect_policy.silence, peers)
+        reason = self._reconnector.lost_because(len(peers), heard)
+        if reason is not None:
+            self._start_reconnect(now, reason)
 
     def _start_reconnect(self, now: float, reason: str) -> None:
         logger.warning("🔌 Lost the lobby (%s); reconnecting", reason)
-        self._rc_started, self._rc_attempt, self._rc_reason = now, 0, reason
-        self._schedule_attempt(now, reason)
+        sync = self._p2p.sync
+        self._apply(self._reconnector.start(
+            now, reason, sync.config.grace_period if sync is not None else None))
         self._set_stage(ConnectionStage.RECONNECTING, None)
 
-    def _schedule_attempt(self, now: float, reason: str) -> None:
-        self._p2p.suspend_transport()
-        delay = self._backoff(self._rc_attempt)
-        self._rc_next, self._rc_deadline, self._rc_reason = now + delay, None, reason
-        self._notices.put(Reconnecting(self._rc_attempt + 1, delay, reason))
-
-    def _reconnect_step(self, now: float) -> None:
-        assert self._rc_started is not None
-        budget = self._give_up_after()
-        if now - self._rc_started >= budget:
-            self._fail(ConnectionFailed(
-                f"Could not rejoin session {self.session_id} within {budget:g} s "
-                f"({self._rc_attempt} attempt(s); last: {self._rc_reason}). The lobby has "
-                "given our place away; join again"))
-            return
-        if self._rc_next is not None and now >= self._rc_next:
-            self._rc_attempt += 1
-            self._rc_next = None
-            t = self.timeouts
-            self._rc_deadline = now + t.peer_id + t.connection + t.sync
-            logger.info("🔁 Reconnect attempt %d to %s", self._rc_attempt, self.signalling_url)
-            self._p2p.resume_transport()
-        elif self._rc_deadline is not None and now >= self._rc_deadline:
-            self._schedule_attempt(now, "the lobby did not answer in time")
-
-    def _reconnect_failed(self, now: float, reason: str) -> None:
-        if self.stage is ConnectionStage.RECONNECTING and self._rc_deadline is not None:
-            self._schedule_attempt(now, reason)
+    def _apply(self, action: Suspend | Resume | GiveUp | None) -> None:
+        """Carry out what the ``Reconnector`` decided."""
+        match action:
+            case Suspend(notice=notice):
+                self._p2p.suspend_transport()
+                self._notices.put(notice)
+            case Resume(attempt=attempt):
+                logger.info("🔁 Reconnect attempt %d to %s", attempt, self.signalling_url)
+                self._p2p.resume_transport()
+            case GiveUp(attempts=attempts, budget=budget, last_reason=last):
+                self._fail(ConnectionFailed.rejoin(str(self.session_id), budget, attempts, last))
 
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
         match event:
@@ -449,12 +356,11 @@ class SessionLoop:
                 self._set_stage(ConnectionStage.CONNECTED, now + self.timeouts.sync)
             case TransportError():
                 self._notices.put(TransportNotice("error", event.message))
-                if event.fatal:
-                    self._reconnect_failed(now, event.message)
+                if event.fatal and self.stage is ConnectionStage.RECONNECTING:
+                    self._apply(self._reconnector.attempt_failed(now, event.message))
                 if event.fatal and self.stage is ConnectionStage.SIGNALLING:
-                    self._fail(ConnectionFailed(
-                        f"Could not connect to signalling server {self.signalling_url}: "
-                        f"{event.message}. Check: {_check_for(event)}"))
+                    self._fail(ConnectionFailed.signalling(self.signalling_url, event.message,
+                                                           event.refused))
                 elif not event.fatal:
                     self._last_peer_error = event.message
             case SignallingLost(reason=reason):
@@ -475,29 +381,16 @@ class SessionLoop:
             else:
                 self._notices.put(event)
                 if isinstance(event, AccessDenied):
-                    self._fail(WrongPassword(
-                        f"The host of session {self.session_id} refused us: {event.reason}. "
-                        "Check: the lobby password (P2PLoopBuilder().password(...))"))
+                    self._fail(WrongPassword.refused_by_host(str(self.session_id), event.reason))
                 elif isinstance(event, LobbySynced) and self.stage in (
                         ConnectionStage.PEER_ID, ConnectionStage.CONNECTED):
                     logger.info("✅ Lobby '%s' synced!", event.lobby_name)
                     self._set_stage(ConnectionStage.SYNCED, None)
                 elif (isinstance(event, LobbySynced)
                       and self.stage is ConnectionStage.RECONNECTING
-                      and self._rc_started is not None):
-                    seconds = now - self._rc_started
-                    logger.info("✅ Back in lobby '%s' after %.1f s", event.lobby_name, seconds)
+                      and (back := self._reconnector.succeeded(now)) is not None):
+                    logger.info("✅ Back in lobby '%s' after %.1f s", event.lobby_name,
+                                back.seconds)
                     self._set_stage(ConnectionStage.SYNCED, None)
-                    self._notices.put(Reconnected(self._rc_attempt, seconds))
-                    self._rc_started = self._rc_next = self._rc_deadline = None
+                    self._notices.put(back)
 
-
-def _check_for(error: TransportError) -> str:
-    """What a player can do about a fatal signalling error."""
-    if error.refused and "room full" in error.message:
-        return ("this lobby is full on that signalling server; try again when a player has "
-                "left, or have the server run with a higher --max-peers-per-room")
-    if error.refused:
-        return ("the signalling server is at its limit; try again later, or have it run with "
-                "a higher --max-rooms")
-    return "the server is running and the URL is right"

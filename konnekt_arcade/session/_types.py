@@ -4,9 +4,11 @@ its counters. Kept apart from the loop itself so the loop's module stays about t
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+from uuid import UUID
 
-from ._errors import P2PError
+from ._errors import ConnectionTimeout, P2PError, PeerIdTimeout, SyncTimeout
 
 
 class SessionStats(dict[str, int]):
@@ -21,6 +23,26 @@ class SessionStats(dict[str, int]):
     ``transport:dropped_incoming:rate_limited`` / ``:queue_full``) and
     ``dropped:game_data_from:<peer>``. Reading it is cheap; nothing resets it.
     """
+
+    @classmethod
+    def collect(cls, own: Mapping[str, int], sync: Mapping[str, int] | None,
+                transport: Mapping[str, int] | None, transport_drops_by: Mapping[str, int],
+                game_data_drops_by: Mapping[str, int], **dropped: int) -> SessionStats:
+        """The snapshot from each layer's counters: ``own`` (the P2P loop's) as they are,
+        ``sync:*`` and its three totals, ``transport:*`` and the per-peer drops, then
+        ``dropped:<queue>`` for each of ``dropped``."""
+        out = cls(own)
+        if sync is not None:
+            out.update({f"sync:{k}": v for k, v in sync.items()})
+            for total in ("received", "dropped", "rejected"):
+                out[total] = sync.get(total, 0)
+        if transport is not None:
+            out.update({f"transport:{k}": v for k, v in transport.items()})
+        out.update({f"transport:dropped_incoming_from:{p}": n
+                    for p, n in transport_drops_by.items()})
+        out.update({f"dropped:{k}": v for k, v in dropped.items()})
+        out.update({f"dropped:game_data_from:{p}": n for p, n in game_data_drops_by.items()})
+        return out
 
     def __call__(self) -> SessionStats:
         return self
@@ -101,3 +123,28 @@ class Timeouts:
     peer_id: float = 5.0
     connection: float = 10.0
     sync: float = 10.0
+
+    def error_for(self, stage: ConnectionStage, url: str, session: str,
+                  detail: str = "") -> P2PError:
+        """The error for a session whose ``stage`` timed out (``detail``: the last peer
+        error, which tells a player more than "timeout" when no peer connected)."""
+        if stage is ConnectionStage.SIGNALLING:
+            return PeerIdTimeout(url, self.peer_id)
+        if stage is ConnectionStage.PEER_ID:
+            return ConnectionTimeout(session, self.connection, detail)
+        return SyncTimeout(session, self.sync)
+
+
+@dataclass(frozen=True, slots=True)
+class GameData:
+    """Game data received from ``peer_id`` (not sequenced; for positions and the like).
+
+    ``participant_id`` is the lobby participant behind that peer (None before it joined), so a
+    game can key positions by player rather than by connection: a reconnecting player gets a
+    new peer id but keeps its participant id.
+    """
+
+    peer_id: str
+    data: bytes
+    reliable: bool
+    participant_id: UUID | None = None

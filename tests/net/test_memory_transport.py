@@ -83,3 +83,43 @@ def test_send_many_reaches_each_peer_in_order_and_counts_strangers() -> None:
     assert b.poll() == [Message("peer-1", CHANNEL_RELIABLE, b"first")]
     assert c.poll() == [Message("peer-1", CHANNEL_RELIABLE, b"first"),
                         Message("peer-1", CHANNEL_RELIABLE, b"second")]
+
+
+def test_the_rest_of_the_protocol_is_what_a_transport_without_signalling_or_ice_does() -> None:
+    net = InMemoryNetwork()
+    a, b = net.create_transport(room="r"), net.create_transport(room="r")
+    assert a.selected_candidate_pairs() == {} and a.selected_candidate_pairs(timeout=0) == {}
+    a.refresh_signalling()  # nothing to re-register with; the links stay
+    assert a.connected_peers() == ["peer-2"]
+    b.poll()
+    b.queue_size = 1
+    a.send("peer-2", CHANNEL_RELIABLE, b"kept")
+    a.send("peer-2", CHANNEL_RELIABLE, b"dropped")
+    assert b.dropped_incoming_by_peer() == {"peer-1": 1}
+    a.close_nowait()  # instant in memory: the peer sees it leave at once
+    assert a.connected_peers() == []
+    assert b.poll()[-1] == PeerDisconnected("peer-1", "peer left")
+    a.close_nowait()
+    a.close()
+
+
+def test_loss_hook_loses_messages_on_the_wire() -> None:
+    net = InMemoryNetwork()
+    a, b = net.create_transport(room="r"), net.create_transport(room="r")
+    b.poll()
+    seen: list[tuple[str, str, int, bytes]] = []
+
+    def lose_unreliable(sender: str, receiver: str, channel: int, data: bytes) -> bool:
+        seen.append((sender, receiver, channel, data))
+        return channel == CHANNEL_UNRELIABLE
+
+    net.loss = lose_unreliable
+    a.send("peer-2", CHANNEL_UNRELIABLE, b"lost")
+    a.send("peer-2", CHANNEL_RELIABLE, b"kept")
+    assert b.poll() == [Message("peer-1", CHANNEL_RELIABLE, b"kept")]
+    assert a.stats["dropped_outgoing"] == 0  # lost on the wire: the sender cannot know
+    assert seen == [("peer-1", "peer-2", CHANNEL_UNRELIABLE, b"lost"),
+                    ("peer-1", "peer-2", CHANNEL_RELIABLE, b"kept")]
+    net.loss = None
+    a.send("peer-2", CHANNEL_UNRELIABLE, b"again")
+    assert b.poll() == [Message("peer-1", CHANNEL_UNRELIABLE, b"again")]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from konnekt_arcade import DomainCommand, P2PLoopBuilder, SessionLoop
-from konnekt_arcade.session._announce import LobbyInfo
+from konnekt_arcade.session import SessionId
+from konnekt_arcade.session._announce import ANNOUNCE_INTERVAL, Announcers, LobbyInfo
 
 from .conftest import wait_until
 
@@ -57,3 +58,59 @@ def test_announcers_follow_the_lobby_and_close_once(memory_builder: P2PLoopBuild
     host.close()
     guest.close()
     assert made[0].closed == 1
+
+
+class Coded(Recorder):
+    join_code: str | None = None
+
+
+class FakeSession:
+    session_id = SessionId.new()
+    signalling_url = URL
+
+
+def info(players: int) -> LobbyInfo:
+    return LobbyInfo(session_id="s", signalling_url=URL, lobby_name="L", host_name="A",
+                     players=players, max_players=4, has_password=False, is_host=True,
+                     ready=True)
+
+
+def test_announcers_alone_pace_guard_and_close() -> None:
+    """The group without a session: an unchanged info is handed on at most every
+    ``ANNOUNCE_INTERVAL``, a change at once; failures are reported, never raised."""
+    errors: list[int] = []
+    made: list[Recorder] = []
+
+    def coded(session: object) -> Coded:
+        made.append(Coded(session))  # type: ignore[arg-type]
+        return made[-1]  # type: ignore[return-value]
+
+    def broken_factory(session: object) -> Broken:
+        raise RuntimeError("cannot start")
+
+    group = Announcers([coded, broken_factory, lambda s: Broken()], FakeSession(),
+                       lambda: errors.append(1))
+    assert group and len(errors) == 1 and made[0].session is not None
+    group.update(lambda: info(1), 0.0)
+    group.update(lambda: info(1), ANNOUNCE_INTERVAL / 2)  # unchanged and too soon
+    group.update(lambda: info(2), ANNOUNCE_INTERVAL / 2)  # changed: at once
+    group.update(lambda: info(2), ANNOUNCE_INTERVAL * 2)  # unchanged, but due again
+    assert [i.players for i in made[0].infos] == [1, 2, 2]
+    assert len(errors) == 1 + 3  # the broken one, once per update that went out
+    assert group.join_code() is None
+    made[0].join_code = "K7QXB"  # type: ignore[attr-defined]
+    assert group.join_code() == "K7QXB"
+    group.close()
+    group.close()
+    assert made[0].closed == 1 and len(errors) == 5 and not group
+    assert group.join_code() is None
+
+
+def test_no_announcers_compute_nothing() -> None:
+    group = Announcers([], FakeSession(), lambda: None)
+
+    def never() -> LobbyInfo:
+        raise AssertionError("info computed without announcers")
+
+    group.update(never, 0.0)
+    assert not group

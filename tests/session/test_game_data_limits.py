@@ -1,7 +1,7 @@
-"""``GameData`` size limits on both channels, over real WebRTC: the largest allowed payload
-arrives intact on the reliable and on the unreliable channel; one byte more is refused at
+"""``GameData`` size limits on both channels: over real WebRTC the largest allowed payload
+arrives intact on the reliable and on the unreliable channel, and one byte more is refused at
 ``send_game_data`` with a clear error; oversized game data from a peer that skips that check
-is dropped and counted, never queued."""
+is dropped and counted, never queued (in memory: aiortc refuses to send it at all)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import os
 
 import pytest
 
-from konnekt_arcade import SendFailed
+from konnekt_arcade import P2PLoopBuilder, SendFailed
 from konnekt_arcade.net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from konnekt_arcade.session import GAME_DATA_PREFIX, MAX_GAME_DATA
-from konnekt_arcade.testing import SessionGroup
+from konnekt_arcade.testing import SessionGroup, wait_until
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
@@ -54,21 +54,24 @@ def test_largest_game_data_arrives_and_one_byte_more_is_refused(
 
 
 def test_oversized_game_data_from_a_peer_is_dropped_and_counted(
-        webrtc_sessions: SessionGroup) -> None:
-    """A peer that bypasses ``send_game_data`` (its own client, or a hostile one)."""
-    group = webrtc_sessions
-    host, guest = group.host, group.guest
+        memory_builder: P2PLoopBuilder) -> None:
+    """A peer that bypasses ``send_game_data`` (its own client, or a hostile one) and writes
+    to its transport directly. In memory: aiortc's own sender-side size check would stop it
+    over WebRTC before it reaches the receiver's check, which is what this tests (the framing
+    alone: ``test_framing.py``)."""
+    host, sid = memory_builder.build_session_host("memory://", [], "Lobby", "Alice")
+    guest = memory_builder.start_session_guest("memory://", sid, [])
+    wait_until(lambda: guest.is_ready, HANG, host, guest, what="sync")
     transport = guest.p2p().transport
-    for link in list(transport._links.values()):  # lift aiortc's own sender-side check
-        if link.pc.sctp is not None:
-            link.pc.sctp._remote_max_message_size = 0
+    assert transport is not None
     huge = GAME_DATA_PREFIX + b"y" * (MAX_GAME_DATA + 1)
     for channel in (CHANNEL_RELIABLE, CHANNEL_UNRELIABLE):
-        transport.send(host.local_peer_id(), channel, huge)
-    transport.send(host.local_peer_id(), CHANNEL_RELIABLE, GAME_DATA_PREFIX + b"fine")
-    group.wait_until(lambda: host.stats()["game_data_in"] >= 1, HANG, what="game data")
-    group.wait_until(lambda: host.stats()["dropped:game_data_too_large"] >= 1, HANG,
-                     what="the oversized game data to be counted")
-    data = host.drain_game_data()
-    assert [d.data for d in data] == [b"fine"]
+        transport.send(host.local_peer_id(), channel, huge)  # type: ignore[arg-type]
+    transport.send(host.local_peer_id(), CHANNEL_RELIABLE,  # type: ignore[arg-type]
+                   GAME_DATA_PREFIX + b"fine")
+    wait_until(lambda: host.stats()["game_data_in"] >= 1, HANG, host, guest, what="game data")
+    assert host.stats()["dropped:game_data_too_large"] == 2
+    assert [d.data for d in host.drain_game_data()] == [b"fine"]
     assert host.stats()["game_data_in"] == 1
+    host.close()
+    guest.close()

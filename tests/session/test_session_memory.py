@@ -11,6 +11,7 @@ from konnekt_arcade import (
     ConnectionStage,
     DomainCommand,
     DomainEvent,
+    GameData,
     HostChanged,
     InvalidSessionId,
     LobbySynced,
@@ -106,8 +107,9 @@ def test_game_data_both_channels_and_targets(memory_builder: P2PLoopBuilder) -> 
     host, guest = host_and_guest(memory_builder)
     host.send_game_data(b"\x00{looks like json}", reliable=False)
     host.send_game_data(b'{"v":1}', to=guest.local_peer_id(), reliable=True)
-    wait_until(lambda: False or len(guest.p2p()._game_data) >= 2, 30, guest, what="game data")
-    data = guest.drain_game_data()
+    data: list[GameData] = []
+    wait_until(lambda: data.extend(guest.drain_game_data()) or len(data) >= 2, 30, guest,
+               what="game data")
     assert [(d.peer_id, d.data, d.reliable) for d in data] == [
         (host.local_peer_id(), b"\x00{looks like json}", False),
         (host.local_peer_id(), b'{"v":1}', True),
@@ -205,6 +207,42 @@ def test_close_is_idempotent_and_context_manager(memory_builder: P2PLoopBuilder)
     host.close()
 
 
+def test_close_announces_the_closed_stage(memory_builder: P2PLoopBuilder) -> None:
+    """Every stage change comes with a ``StageChanged`` notice, CLOSED too (a game that
+    follows the notices learned FAILED but never CLOSED); a second close adds none."""
+    host, guest = host_and_guest(memory_builder)
+    for session in (host, guest):
+        session.drain_notices()
+        session.close()
+        session.close()
+        closed = [n for n in session.drain_notices() if isinstance(n, StageChanged)]
+        assert closed == [StageChanged(ConnectionStage.CLOSED, None)]
+
+
+def test_failed_session_keeps_its_stage_when_closed(memory_builder: P2PLoopBuilder) -> None:
+    guest = memory_builder.connection_timeout(0.05).start_session_guest(URL, SessionId.new(), [])
+    wait_until(lambda: guest.stage is ConnectionStage.FAILED, 30, guest, what="timeout")
+    guest.drain_notices()
+    guest.close()
+    assert guest.stage is ConnectionStage.FAILED and guest.error is not None
+    assert not [n for n in guest.drain_notices() if isinstance(n, StageChanged)]
+
+
+@pytest.mark.parametrize("size", [0, -1, 65, True, 2.5])
+def test_max_participants_must_be_a_real_lobby_size(memory_builder: P2PLoopBuilder,
+                                                    size: object) -> None:
+    """0 used to mean "the default" without a word."""
+    with pytest.raises(ValueError, match=r"max_participants=.* Check: pass a number from 1 to"):
+        memory_builder.start_session_host(URL, [], "Lobby", "Alice",
+                                          max_participants=size)  # type: ignore[arg-type]
+
+
+def test_max_participants_is_kept(memory_builder: P2PLoopBuilder) -> None:
+    host, _ = memory_builder.build_session_host(URL, [], "Lobby", "Alice", max_participants=2)
+    assert host.get_lobby().max_participants == 2  # type: ignore[union-attr]
+    host.close()
+
+
 def test_session_id_parse() -> None:
     sid = SessionId.new()
     assert SessionId.parse(f"  {sid} ") == sid
@@ -222,14 +260,13 @@ def test_heartbeats_outlive_a_stalled_reliable_channel(memory_builder: P2PLoopBu
     lost (the default heartbeat timeout is 2.5 s)."""
     host, guest = host_and_guest(memory_builder)
     network = memory_builder.network  # type: ignore[attr-defined]
-    deliver = network._deliver
     sent: list[int] = []
 
     def stalled(sender: str, receiver: str, channel: int, data: bytes) -> bool:
         sent.append(channel)
-        return True if channel == CHANNEL_RELIABLE else deliver(sender, receiver, channel, data)
+        return channel == CHANNEL_RELIABLE  # lost: only the unreliable channel gets through
 
-    monkeypatch.setattr(network, "_deliver", stalled)
+    monkeypatch.setattr(network, "loss", stalled)
     timeout = host.p2p().sync.config.heartbeat_timeout  # type: ignore[union-attr]
     stall_ends = time.monotonic() + timeout * 1.6
     wait_until(lambda: time.monotonic() >= stall_ends, timeout * 2, host, guest, what="stall")
