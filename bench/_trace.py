@@ -143,9 +143,9 @@ def _instrument_ours(lobby: InProcessLobby, rec: _Recorder) -> None:
     _wrap_before(host_t, "_drain_outbox", rec, "net_send")
     _wrap_after(host_t, "_send_counted", rec, "to_aiortc",
                 lambda result, peer, channel, *rest: channel == 0)
-    for link in host_t._links.values():  # bench-only instrumentation
+    for link in host_t.peer_links():  # bench-only instrumentation
         _wrap_async_after(link.pc.sctp.transport, "_send_data", rec, "on_wire")
-    for link in guest_t._links.values():
+    for link in guest_t.peer_links():
         sctp = link.pc.sctp
         original = sctp._handle_data
 
@@ -155,9 +155,10 @@ def _instrument_ours(lobby: InProcessLobby, rec: _Recorder) -> None:
             await _orig(data)
 
         sctp._handle_data = handle
-    # PeerLink holds the bound ``_on_message``, so mark where it ends: ``_emit`` of a Message.
-    _wrap_after(guest_t, "_emit", rec, "queued",
-                lambda result, event: type(event).__name__ == "Message" and event.channel == 0)
+    # PeerLink holds the bound ``_on_message``, so mark where it ends: the inbox's put.
+    _wrap_after(guest_t._inbox, "put", rec, "queued",
+                lambda result, event, now: type(event).__name__ == "Message"
+                and event.channel == 0)
     _wrap_after(guest_t, "poll", rec, "polled",
                 lambda result, *a: any(type(e).__name__ == "Message" and e.channel == 0
                                        for e in result))

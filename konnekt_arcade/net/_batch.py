@@ -9,12 +9,27 @@ waits to be batched (no Nagle-like delay), so a lone event goes out exactly as b
 Order and reliability are the channel's own: frames only go on the ordered, reliable channel
 and the receiver unpacks a frame into its messages in order before anyone sees them.
 
-Wire: ``BATCH_MARK`` then, per message, a 4-byte big-endian length and the bytes. No message of
-our own starts with ``BATCH_MARK`` (lobby sync is JSON and starts with ``{``, game data with
-0x00), but a caller of the transport may send anything, so a lone message that does start
-with it is sent as a frame of one (with batching off too): on the reliable channel a leading
-``BATCH_MARK`` always means a frame. A frame that does not parse is handed up unchanged,
-where the layers above drop and count it like any other malformed message.
+Wire: ``BATCH_MARK`` then, per message, a 4-byte big-endian length and the bytes.
+
+The first byte of a reliable-channel message says what it is; this is the one list of them:
+
+==========  ===============================================  ==================================
+first byte  what                                             defined in
+==========  ===============================================  ==================================
+``{``       a sync envelope (JSON)                           ``sync._wire``
+0x00        game data                                        ``session`` (``GAME_DATA_PREFIX``)
+0x01        one part of a split large message                ``session._fragments``
+0xFF        a frame of several messages (transport only)     here (``BATCH_MARK``)
+==========  ===============================================  ==================================
+
+0xFF because no UTF-8 text starts with it (a browser peer's text message never looks like a
+frame) and it is far from the small prefixes the session layer picks. It was 0x01 once, the
+fragments' prefix: every 64 KiB part was then escaped to 65,541 bytes, over the 65,536 aiortc
+sends to a remote that advertises no maximum, and dropped. A caller of the transport may still
+send anything, so a lone message that does start with ``BATCH_MARK`` is sent as a frame of one
+(with batching off too; 5 bytes more): on the reliable channel a leading ``BATCH_MARK`` always
+means a frame. A frame that does not parse is handed up unchanged, where the layers above drop
+and count it like any other malformed message.
 """
 
 from __future__ import annotations
@@ -22,7 +37,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator, Sequence
 
-BATCH_MARK = b"\x01"
+#: First byte of a frame (see the table above).
+BATCH_MARK = b"\xff"
 _LEN = struct.Struct("!I")
 #: Frames stay within one SCTP chunk of aiortc (``USERDATA_MAX_LENGTH``), i.e. one packet:
 #: a frame that needed several packets would only be delivered when the last one arrived.

@@ -26,14 +26,14 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aioice
 import aiortc
 from aioice import Candidate, TransportPolicy, ice, turn
 from aioice.candidate import candidate_foundation, candidate_priority
-from aiortc import RTCIceServer, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.rtcicetransport import parse_stun_turn_uri
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,27 @@ SUPPORTED_AIORTC = ("1.16",)
 GATHER_TIMEOUT = 5.0
 
 _warned = False
+
+
+@dataclass(frozen=True)
+class IceServerConfig:
+    """A STUN or TURN server. Every URL of every server is used for gathering (see above);
+    aiortc alone would use only the first STUN and the first TURN URL."""
+
+    urls: list[str] = field(default_factory=list)
+    username: str | None = None
+    credential: str | None = None
+
+
+def rtc_configuration(ice_servers: Sequence[IceServerConfig]) -> RTCConfiguration:
+    """Build an explicit configuration: aiortc's default would silently add a Google STUN
+    server, which costs 5 s per gather where it is unreachable (LAN, tests)."""
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+            for s in ice_servers
+        ]
+    )
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import InvalidStateError
 from aiortc.sdp import candidate_from_sdp
 
 from ._batch import BATCH_MARK, unpack
 from ._gather import install_all_servers
+from ._pair import SelectedPair
 from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from .signalling_messages import PeerSignal
 
@@ -28,22 +30,16 @@ logger = logging.getLogger(__name__)
 PC_CLOSE_TIMEOUT = 1.5
 
 
-@dataclass(frozen=True)
-class SelectedPair:
-    """The ICE candidate pair a link's data flows over (``type`` is host/srflx/prflx/relay).
+class Sent(enum.Enum):
+    """What ``PeerLink.send`` did with a message."""
 
-    For diagnostics and tests: a ``"relay"`` on either side means the traffic goes through a
-    TURN server.
-    """
-
-    local_type: str
-    local_address: tuple[str, int]
-    remote_type: str
-    remote_address: tuple[str, int]
-
-    @property
-    def relayed(self) -> bool:
-        return "relay" in (self.local_type, self.remote_type)
+    #: Handed to aiortc, which delivers it while the link lives.
+    OK = "ok"
+    #: The link or its channel is not open (not yet, or going away).
+    NOT_OPEN = "not open"
+    #: The channel is open but aiortc would not take the message (e.g. over the remote's
+    #: maximum message size: 65,536 bytes when the remote advertises none). Logged.
+    REFUSED = "refused"
 
 
 class PeerLink:
@@ -63,6 +59,8 @@ class PeerLink:
         self.remote_id = remote_id
         self.connected = False
         self.closed = False
+        #: Messages aiortc refused to send on this link (see ``send``).
+        self.refused = 0
         self._send_signal = send_signal
         self._on_connected = on_connected
         self._on_message = on_message
@@ -217,19 +215,25 @@ class PeerLink:
         if not self.connected:
             self.close(f"not connected within {seconds:g} s")
 
-    def send(self, channel: int, data: bytes) -> bool:
-        """Send on a channel; False if the link or channel is not open."""
+    def send(self, channel: int, data: bytes) -> Sent:
+        """Hand ``data`` to a channel. A refusal by aiortc is logged (a warning the first time
+        per link) and counted in ``refused``: the caller counts the message as dropped."""
         if self.closed or not self.connected:
-            return False
+            return Sent.NOT_OPEN
         dc = self.channels[channel]
         if dc.readyState != "open":
-            return False
+            return Sent.NOT_OPEN
         try:
             dc.send(data)
-        except Exception as exc:  # aiortc raises InvalidStateError on a closing channel
-            logger.debug("Send to %s failed: %s", self.remote_id, exc)
-            return False
-        return True
+        except InvalidStateError:  # the channel started closing under us
+            return Sent.NOT_OPEN
+        except Exception as exc:
+            self.refused += 1
+            logger.log(logging.WARNING if self.refused == 1 else logging.DEBUG,
+                       "Send of %d bytes to %s refused (%d so far on this link): %s",
+                       len(data), self.remote_id, self.refused, exc)
+            return Sent.REFUSED
+        return Sent.OK
 
     def close(self, reason: str) -> asyncio.Task[None] | None:
         """Mark closed, report once, and close the pc in the background (bounded)."""

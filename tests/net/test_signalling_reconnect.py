@@ -146,14 +146,14 @@ def test_server_restart_keeps_links_and_ids_and_lets_a_new_peer_join(peers: list
         # until three offers were declined and the offerers dropped their new links (a
         # wrongly accepted offer never lets this come true: the wait fails, with the events).
         wait(peers, lambda: sum(p.transport.stats["offers_declined"] for p in peers) >= 3
-             and all(len(p.transport._links) == 2 for p in peers), 60,
+             and all(len(p.transport.peer_links()) == 2 for p in peers), 60,
              "the re-registration offers to be declined")
         exchange(peers, "restored")
         for p in peers:
             assert p.transport.local_peer_id == p.peer_id
             assert set(p.transport.connected_peers()) == ids - {p.peer_id}
             assert p.count(PeerConnected) == 2 and p.count(PeerDisconnected) == 0, p.events
-            assert len(p.transport._links) == 2, "one link per peer, no duplicates"
+            assert len(p.transport.peer_links()) == 2, "one link per peer, no duplicates"
             assert p.transport.stats["links_replaced"] == 0
             assert p.transport.stats["signalling_reconnects"] == 1
         # Each pair met again through the new server once: the later one declined the offer.

@@ -41,7 +41,7 @@ def wait(transport: WebRtcTransport, inbox: list[tuple[str, bytes]], connected: 
 def buffered(transport: WebRtcTransport) -> int:
     """Bytes waiting in the links' data channels (read-only peek from the test helper)."""
     total = 0
-    for link in list(transport._links.values()):
+    for link in transport.peer_links():
         for channel in list(getattr(link, "channels", [])):
             total += getattr(channel, "bufferedAmount", 0)
     return total

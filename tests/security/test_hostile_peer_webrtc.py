@@ -76,7 +76,7 @@ class HostilePeer:
 
     def allow_huge_messages(self) -> None:
         """Lift aiortc's own sender-side size check so a 1 MiB message really goes out."""
-        for link in list(self.transport._links.values()):
+        for link in self.transport.peer_links():
             sctp = link.pc.sctp
             if sctp is not None:
                 sctp._remote_max_message_size = 0
