@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from konnekt_arcade.net._batch import BATCH_MARK, frame_of_one, frames, unpack
+from konnekt_arcade.session._fragments import FRAGMENT_PREFIX, PART_SIZE, split
 
 
 def test_a_lone_message_goes_out_unframed() -> None:
@@ -53,3 +54,17 @@ def test_empty_messages_survive_a_frame() -> None:
 def test_a_frame_of_one_unpacks_to_the_message() -> None:
     for data in (BATCH_MARK, BATCH_MARK + b"\x00\x00\x00\x01x", b"{}"):
         assert unpack(frame_of_one(data)) == [data]
+
+
+def test_no_session_payload_is_taken_for_a_frame() -> None:
+    """The first bytes the session layer sends (see the table in ``_batch``) are not the
+    frame mark, so a full 64 KiB part of a split message goes out as it is: escaped as a
+    frame of one it was 65,541 bytes, over the 65,536 aiortc sends to a remote that
+    advertises no maximum, and was dropped."""
+    parts = split(b"{" + b"x" * 200_000, number=7)
+    assert max(map(len, parts)) == PART_SIZE
+    for first in (FRAGMENT_PREFIX, b"\x00", b"{"):
+        assert not first.startswith(BATCH_MARK)
+    for part in parts:
+        assert list(frames([part])) == [(part, 1)]
+    assert [data for data, _ in frames(parts)] == parts  # several queued at once: the same

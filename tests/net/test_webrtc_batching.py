@@ -15,6 +15,7 @@ from konnekt_arcade.net import (
     WebRtcTransport,
 )
 from konnekt_arcade.net._batch import BATCH_MARK
+from konnekt_arcade.session._fragments import PART_SIZE, split
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(90)]
 
@@ -120,6 +121,37 @@ def test_batching_can_be_turned_off(server: SignallingServer) -> None:
             a.send(b_id, CHANNEL_RELIABLE, data)
         assert [m.data for m in _receive(b, len(messages))] == messages
         assert a.stats["frames_out"] == 0
+    finally:
+        a.close()
+        b.close()
+
+
+def test_full_size_fragments_arrive_and_a_refused_send_is_counted(
+        server: SignallingServer) -> None:
+    """Against a remote that advertises no maximum message size (aiortc then sends at most
+    65,536 bytes): every 64 KiB part of a split session message arrives, and a message aiortc
+    refuses is counted as refused and dropped, not swallowed."""
+    a = WebRtcTransport(server.url, "fragments", queue_size=4096)
+    b = WebRtcTransport(server.url, "fragments", queue_size=4096)
+    try:
+        b_id = _connect(a, b)
+        for link in a.peer_links():  # what a peer without a=max-message-size gets
+            link.pc.sctp._remote_max_message_size = 65536
+        parts = split(b"{" + b"x" * 300_000, number=1)
+        assert max(map(len, parts)) == PART_SIZE
+        for part in parts:
+            a.send(b_id, CHANNEL_RELIABLE, part)
+        assert [m.data for m in _receive(b, len(parts), timeout=20)] == parts
+        assert a.stats["refused_outgoing"] == 0 and a.stats["dropped_outgoing"] == 0
+
+        a.broadcast(CHANNEL_RELIABLE, b"{" + b"y" * PART_SIZE)  # one byte too many
+        deadline = time.monotonic() + 20
+        while a.stats["refused_outgoing"] < 1:
+            assert time.monotonic() < deadline, a.stats
+            time.sleep(0.005)
+        assert a.stats["dropped_outgoing"] == 1  # b missed it, broadcast or not
+        a.send(b_id, CHANNEL_RELIABLE, b"{}")  # the link is fine
+        assert [m.data for m in _receive(b, 1)] == [b"{}"]
     finally:
         a.close()
         b.close()

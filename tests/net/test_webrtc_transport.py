@@ -6,8 +6,9 @@ import asyncio
 import json
 import logging
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -25,6 +26,8 @@ from konnekt_arcade.net import (
     TransportEvent,
     WebRtcTransport,
 )
+from konnekt_arcade.net._mesh import Mesh
+from konnekt_arcade.net.loop_thread import get_network_thread
 from konnekt_arcade.net.webrtc import CLOSE_DEADLINE
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
@@ -93,22 +96,36 @@ def test_peer_that_never_answers_is_dropped_after_connect_timeout(
         transport.close()
 
 
-def test_close_gives_up_at_its_deadline_when_aiortc_hangs(
-    server: SignallingServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """close() returns even when shutting down never finishes (aiortc's close has hung in
-    the field): it waits for its own deadline, not for aiortc. Proven by a shutdown that
-    never ends, not by a stopwatch (a busy machine is slow at everything)."""
+@pytest.fixture
+def hung_shutdown(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.Event]:
+    """Shutting a transport down never ends until the returned event is set (aiortc's close
+    has hung in the field); afterwards the real shutdown runs, so nothing leaks."""
     never = asyncio.Event()
+    real = Mesh.shutdown
+    hung: list[Mesh] = []
 
-    async def hung_shutdown(self: WebRtcTransport) -> None:
+    async def hang(self: Mesh, deadline: float) -> None:
+        hung.append(self)
         await never.wait()
 
-    real_shutdown = WebRtcTransport._shutdown
+    monkeypatch.setattr(Mesh, "shutdown", hang)
+    yield never
+    monkeypatch.undo()
+    net = get_network_thread()
+    net.loop.call_soon_threadsafe(never.set)
+    for mesh in hung:
+        net.submit(real(mesh, 1.0)).result(timeout=60)
+
+
+def test_close_gives_up_at_its_deadline_when_aiortc_hangs(
+    server: SignallingServer, hung_shutdown: asyncio.Event, caplog: pytest.LogCaptureFixture
+) -> None:
+    """close() returns even when shutting down never finishes: it waits for its own
+    deadline, not for aiortc. Proven by a shutdown that never ends, not by a stopwatch (a
+    busy machine is slow at everything)."""
     transport = WebRtcTransport(server.url, "hung-close")
     transport.start()
     poll_until(transport, lambda e: isinstance(e, IdAssigned), 60)
-    monkeypatch.setattr(WebRtcTransport, "_shutdown", hung_shutdown)
     with caplog.at_level(logging.WARNING, logger="konnekt_arcade.net.webrtc"):
         started = time.monotonic()
         transport.close()  # returns: the shutdown above never does
@@ -116,11 +133,33 @@ def test_close_gives_up_at_its_deadline_when_aiortc_hangs(
     assert f"did not finish within {CLOSE_DEADLINE:.1f} s" in caplog.text
     assert waited >= CLOSE_DEADLINE - 0.1  # it did wait for its deadline (a lower bound)
     transport.close()  # idempotent
-    # clean up for real: release the hung shutdown, then run the real one
-    net = transport._net
-    assert net is not None
-    net.loop.call_soon_threadsafe(never.set)
-    net.submit(real_shutdown(transport)).result(timeout=60)
+
+
+def test_close_nowait_leaves_the_waiting_to_a_daemon_thread(
+    server: SignallingServer, hung_shutdown: asyncio.Event, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What a game frame calls: it returns while the shutdown is still hanging, sends made
+    after it drop and count, and the overrun is still logged, by the "transport-close"
+    thread."""
+    transport = WebRtcTransport(server.url, "close-nowait")
+    transport.start()
+    poll_until(transport, lambda e: isinstance(e, IdAssigned), 60)
+    def closers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "transport-close"}
+
+    before = closers()  # another test's, still waiting
+    with caplog.at_level(logging.WARNING, logger="konnekt_arcade.net.webrtc"):
+        transport.close_nowait()
+        assert not hung_shutdown.is_set()  # returned although the shutdown never ends
+        (closer,) = closers() - before
+        assert closer.daemon
+        transport.send_many(["a", "b"], CHANNEL_RELIABLE, b"{}")
+        assert transport.stats["dropped_outgoing"] == 2
+        transport.close_nowait()  # idempotent: no second thread
+        assert closers() - before <= {closer}
+        closer.join(timeout=60)
+    assert not closer.is_alive()
+    assert f"did not finish within {CLOSE_DEADLINE:.1f} s" in caplog.text
 
 
 def test_answer_without_candidates_and_early_trickled_candidates(server: SignallingServer) -> None:
