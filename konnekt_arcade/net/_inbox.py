@@ -30,11 +30,14 @@ class Inbox:
         self._budget = PeerBudget(rate, burst)  # network thread only
         self._stats = stats
         self._connected: set[str] = set()
+        self._closed = False
 
     def put(self, event: TransportEvent, now: float) -> None:
         """Network thread. Only messages are ever dropped: losing a connect/disconnect would
-        corrupt the session."""
+        corrupt the session. Once closed, nothing is queued any more."""
         with self._lock:
+            if self._closed:
+                return
             admit(self._events, self._budget, self._stats, event, now)
             if type(event) is Message:
                 return
@@ -62,9 +65,11 @@ class Inbox:
         """How many peers are connected (no lock: a set's length is read atomically)."""
         return len(self._connected)
 
-    def forget_connected(self) -> None:
-        """The transport closed: nobody is connected any more."""
+    def close(self) -> None:
+        """The transport closes: nothing more is delivered, nobody is connected any more."""
         with self._lock:
+            self._closed = True
+            self._events.clear()
             self._connected.clear()
 
     def dropped_by_peer(self) -> dict[str, int]:

@@ -239,4 +239,3 @@ class Mesh:
         if self._main is not None:
             closing.append(self._main)
         await asyncio.wait(closing, timeout=deadline)
-        self.inbox.forget_connected()

@@ -31,9 +31,11 @@ Send = tuple[str, int, bytes, int, int]
 
 
 class Outbox:
-    """Entries queued for the network thread, at most ``limit`` at a time; beyond that a send
-    drops and is counted. ``stats["dropped_outgoing"]`` is written here only, under the lock.
-    ``broadcast_fanout()`` says how many peers a broadcast dropped here was meant for."""
+    """Entries queued for the network thread, at most ``limit`` at a time; beyond that, and
+    before ``open()`` or after ``close()``, a send drops and is counted.
+    ``stats["dropped_outgoing"]`` is written here only, under the lock. ``broadcast_fanout()``
+    says how many peers a broadcast dropped here was meant for (called under the lock: it
+    must not block)."""
 
     def __init__(self, limit: int, stats: dict[str, int],
                  broadcast_fanout: Callable[[], int]) -> None:
@@ -43,14 +45,25 @@ class Outbox:
         self._lock = threading.Lock()
         self._entries: collections.deque[Entry] = collections.deque()
         self._wake_pending = False
+        self._open = False
         stats.setdefault("dropped_outgoing", 0)
+
+    def open(self) -> None:
+        """The network thread is there: sends queue from now on."""
+        with self._lock:
+            self._open = True
+
+    def close(self) -> None:
+        """Sends drop from now on (what is queued still goes out)."""
+        with self._lock:
+            self._open = False
 
     def put(self, peers: tuple[str, ...] | None, channel: int, data: bytes) -> bool:
         """Queue one send (the hot path: one lock). True if the caller must wake the network
-        thread; False if a wake-up is already on its way, or the outbox is full and the send
-        was dropped and counted."""
+        thread; False if a wake-up is already on its way, or the send was dropped and counted
+        (the outbox is full or not open)."""
         with self._lock:
-            if len(self._entries) >= self.limit:
+            if not self._open or len(self._entries) >= self.limit:
                 self._stats["dropped_outgoing"] += (
                     len(peers) if peers is not None else self._fanout())
                 return False
@@ -67,10 +80,6 @@ class Outbox:
             self._entries.clear()
             self._wake_pending = False
             return entries
-
-    def drop(self, peers: tuple[str, ...] | None) -> None:
-        """A send that was refused before it was queued (the transport is closed)."""
-        self.count_dropped(len(peers) if peers is not None else self._fanout())
 
     def abandon(self) -> None:
         """The wake-up could not be scheduled (the loop is gone): drop and count everything."""

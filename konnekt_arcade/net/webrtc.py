@@ -125,6 +125,7 @@ class WebRtcTransport:
         if self._net is not None or self._closed:
             return
         self._net = get_network_thread()
+        self._outbox.open()
         self._net.call_soon(self._mesh.start)
 
     def poll(self, max_items: int | None = None) -> list[TransportEvent]:
@@ -225,6 +226,8 @@ class WebRtcTransport:
             if self._closed:
                 return None
             self._closed = True
+        self._outbox.close()  # sends from now on drop and count
+        self._inbox.close()  # poll() and connected_peers() are empty from now on
         net = self._net
         if net is None:
             return None
@@ -252,16 +255,18 @@ class WebRtcTransport:
             raise ValueError(f"unknown channel {channel}; use CHANNEL_RELIABLE/CHANNEL_UNRELIABLE")
         if type(data) is not bytes:
             data = bytes(data)
-        net = self._net
-        if self._closed or net is None:
-            self._outbox.drop(peers)
-        elif self._outbox.put(peers, channel, data):
-            try:
-                # The loop's own method, not NetworkThread.call_soon: one frame less between
-                # the hand-off and the game thread letting go of the GIL, which it waits for.
-                net.loop.call_soon_threadsafe(self._drain_outbox)
-            except RuntimeError:  # loop closed at interpreter exit
-                self._outbox.abandon()
+        if self._outbox.put(peers, channel, data):  # dropped before start() and after close()
+            self._wake()
+
+    def _wake(self) -> None:
+        """Ask the network thread to drain the outbox (once per drain, not per send)."""
+        assert self._net is not None  # the outbox opens in start()
+        try:
+            # The loop's own method, not NetworkThread.call_soon: one frame less between the
+            # hand-off and the game thread letting go of the GIL, which the wake-up waits for.
+            self._net.loop.call_soon_threadsafe(self._drain_outbox)
+        except RuntimeError:  # loop closed at interpreter exit
+            self._outbox.abandon()
 
     def _drain_outbox(self) -> None:
         """Network thread: send everything queued since the last wake-up (``_outbox.plan``)."""

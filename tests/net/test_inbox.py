@@ -27,8 +27,10 @@ def test_connected_peers_follow_the_events_put() -> None:
     assert box.drain() == [IdAssigned("me"), PeerConnected("a"), PeerConnected("b"),
                            PeerDisconnected("a", "left")]
     assert box.drain() == []
-    box.forget_connected()
-    assert box.connected_peers() == []
+    box.put(Message("b", 0, b"late"), now=2.0)
+    box.close()  # the transport closes: nothing more is delivered
+    box.put(PeerConnected("c"), now=3.0)
+    assert box.drain() == [] and box.connected_peers() == []
 
 
 def test_a_peer_over_its_lane_loses_only_its_own_messages() -> None:

@@ -12,7 +12,9 @@ from konnekt_arcade.net._outbox import Outbox, plan
 
 def outbox(limit: int = 8, fanout: int = 0) -> tuple[Outbox, dict[str, int]]:
     stats: dict[str, int] = {}
-    return Outbox(limit, stats, lambda: fanout), stats
+    box = Outbox(limit, stats, lambda: fanout)
+    box.open()
+    return box, stats
 
 
 def test_only_the_first_send_since_a_drain_asks_for_a_wake_up() -> None:
@@ -36,16 +38,18 @@ def test_a_full_outbox_counts_one_drop_per_message_per_peer() -> None:
     assert box.take() == [(("a",), 0, b"kept")]
 
 
-def test_refused_and_abandoned_sends_count_the_same_way() -> None:
+def test_abandoned_and_closed_sends_count_the_same_way() -> None:
     box, stats = outbox(fanout=2)
-    box.drop(("a", "b", "c"))  # the transport is closed
-    box.drop(None)
-    assert stats["dropped_outgoing"] == 5
     box.put(("a", "b"), CHANNEL_RELIABLE, b"1")
     box.put(None, CHANNEL_RELIABLE, b"2")
     box.abandon()  # the loop is gone: whatever waited counts, per peer
-    assert stats["dropped_outgoing"] == 9 and len(box) == 0
+    assert stats["dropped_outgoing"] == 4 and len(box) == 0
     assert box.put(("a",), CHANNEL_RELIABLE, b"3") is True  # the next send asks again
+    box.close()  # the transport closes: what is queued stays, new sends drop
+    assert box.put(("a", "b", "c"), CHANNEL_RELIABLE, b"4") is False
+    assert box.put(None, CHANNEL_RELIABLE, b"5") is False
+    assert stats["dropped_outgoing"] == 9
+    assert box.take() == [(("a",), 0, b"3")]
 
 
 def test_a_transport_counts_one_drop_per_message_per_peer_it_was_for() -> None:

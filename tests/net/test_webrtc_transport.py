@@ -155,6 +155,7 @@ def test_close_nowait_leaves_the_waiting_to_a_daemon_thread(
         assert closer.daemon
         transport.send_many(["a", "b"], CHANNEL_RELIABLE, b"{}")
         assert transport.stats["dropped_outgoing"] == 2
+        assert transport.poll() == [] and transport.connected_peers() == []
         transport.close_nowait()  # idempotent: no second thread
         assert closers() - before <= {closer}
         closer.join(timeout=60)
