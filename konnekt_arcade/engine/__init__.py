@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from . import _headless  # noqa: F401  (first: makes arcade.gui importable when headless)
-from ._commands import LobbyCommands
+from ._command_helpers import LobbyCommands
 from ._embedded import embedded_signalling_url
 from ._friendly import friendly_error
 from ._hook import EVENT_TYPES, SessionHook

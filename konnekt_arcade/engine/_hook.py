@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import logging
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pyglet.event import EventDispatcher
 
 from ..domain import ChatMessage, DomainEvent, Lobby, Participant
 from ..sync import HostChanged, HostLost, LobbySynced, Welcomed
-from ._commands import LobbyCommands
+from ._command_helpers import LobbyCommands
+
+if TYPE_CHECKING:
+    from ..session import SessionLoop
 
 logger = logging.getLogger("konnekt_arcade.engine")
 
@@ -88,9 +91,9 @@ class SessionHook(LobbyCommands, EventDispatcher):
     object that has ``on_...`` methods. ``EVENT_TYPES`` lists every callback.
     """
 
-    def __init__(self, session: Any = None) -> None:
+    def __init__(self, session: SessionLoop | None = None) -> None:
         super().__init__()
-        self._session: Any = None
+        self._session: SessionLoop | None = None
         self._last_stage: Any = None
         self._targets: list[tuple[Any, Any]] = []
         self.session = session
@@ -98,12 +101,12 @@ class SessionHook(LobbyCommands, EventDispatcher):
     # --- the session --------------------------------------------------------------------------
 
     @property
-    def session(self) -> Any:
+    def session(self) -> SessionLoop | None:
         """The ``SessionLoop`` being polled (None until the game sets one)."""
         return self._session
 
     @session.setter
-    def session(self, session: Any) -> None:
+    def session(self, session: SessionLoop | None) -> None:
         self._session = session
         self._last_stage = None
 
@@ -113,10 +116,11 @@ class SessionHook(LobbyCommands, EventDispatcher):
 
     @property
     def local_participant(self) -> Participant | None:
-        lobby = self.lobby
-        if lobby is None:
+        session = self._session
+        lobby = session.get_lobby() if session is not None else None
+        if session is None or lobby is None:
             return None
-        return lobby.participant(self._session.local_participant_id())
+        return lobby.participant(session.local_participant_id())
 
     def is_host(self) -> bool:
         return self._session is not None and self._session.is_host()
@@ -187,7 +191,7 @@ class SessionHook(LobbyCommands, EventDispatcher):
         if self.dispatch_event("on_error", exc) is False:  # False: nobody listens
             logger.error("unhandled session error: %s", exc)
 
-    def _notice(self, session: Any, notice: Any) -> None:
+    def _notice(self, session: SessionLoop, notice: Any) -> None:
         from ..session import (
             ConnectionStage,
             Reconnected,
@@ -224,7 +228,7 @@ class SessionHook(LobbyCommands, EventDispatcher):
             else:
                 self.dispatch_event("on_transport_notice", notice.kind, notice.message)
 
-    def _domain_event(self, session: Any, event: Any) -> None:
+    def _domain_event(self, session: SessionLoop, event: Any) -> None:
         simple = _SIMPLE.get(type(event))
         if simple is not None:
             name, fields = simple
@@ -237,7 +241,7 @@ class SessionHook(LobbyCommands, EventDispatcher):
             self.dispatch_event("on_lobby_event", event)
 
     @staticmethod
-    def _name(session: Any, participant_id: UUID) -> str:
+    def _name(session: SessionLoop, participant_id: UUID) -> str:
         lobby = session.get_lobby()
         participant = lobby.participant(participant_id) if lobby is not None else None
         return participant.name if participant is not None else "?"

@@ -11,34 +11,59 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..net.directory import normalize_code
 from ..net.directory._codes import looks_like_code
-from ..session import LobbyDirectory, LobbyNotFound, P2PError, SessionId
+from ..session import (
+    IceServer,
+    LobbyDirectory,
+    LobbyNotFound,
+    P2PError,
+    P2PLoopBuilder,
+    SessionId,
+    SessionLoop,
+)
 from ..session._invite import make_invite, parse_invite
 from ._directory_ui import Browser, off_thread
-from ._screens import BrowseScreen, ConnectingScreen, PasswordScreen
+from ._friendly import friendly_error
+from ._screens import BrowseScreen, ConnectingScreen, PasswordScreen, Screen
+from ._screens._host import ScreenHost
 
-if TYPE_CHECKING:
-    from ._lobby_view import LobbyView
+
+class JoinHost(ScreenHost, Protocol):
+    """What the join flow needs from its view beyond what a screen does: the builder and ICE
+    servers a join starts with, the screen shown, and the steps a game may override."""
+
+    builder: P2PLoopBuilder
+    ice_servers: list[IceServer]
+    advertise_lan: bool
+    screen: Screen
+
+    def show_screen(self, screen_type: type[Screen]) -> None: ...
+
+    def join_target(self, target: str, password: str | None = None) -> None: ...
+
+    def ask_password(self, target: str, message: str) -> None: ...
 
 
 class JoinFlow:
     """The join steps and the state they keep (the target a password is for, the browse
     list, a join code being resolved).
 
-    ``start(session, role)`` shows a started session and ``fail(exc)`` the start screen with
-    the reason: the view hands over just these two of its own steps. The steps a game may
-    override on the view (``join_code``, ``join_target``, ``ask_password``) are called through
-    the view, so an override sees every join, whichever way it came in.
+    ``start(session, role)`` shows a started session, ``fail(exc)`` the start screen with
+    the reason and ``end()`` closes the session: the view hands over just these steps. The
+    steps a game may override on the view (``join_code``, ``join_target``, ``ask_password``)
+    are called through the view, so an override sees every join, whichever way it came in.
     """
 
-    def __init__(self, view: LobbyView, *, start: Callable[[Any, str], None],
-                 fail: Callable[[BaseException], None], game: str | None) -> None:
+    def __init__(self, view: JoinHost, *, start: Callable[[SessionLoop, str], None],
+                 fail: Callable[[BaseException], None], end: Callable[[], None],
+                 game: str | None) -> None:
         self.view = view
         self._start = start
         self._fail = fail
+        self._end = end
         #: The game "Browse lobbies" lists (None: every game on the directory).
         self.game = game
         #: What the password screen joins (an invite or a session id).
@@ -86,6 +111,13 @@ class JoinFlow:
         """Show the password screen for ``target`` (an invite or a session id)."""
         self.pending, self.view.message = target, message
         self.view.show_screen(PasswordScreen)
+
+    def password_refused(self, error: P2PError) -> None:
+        """The host refused our password: end that attempt, ask again with the reason."""
+        target = self.pending
+        self._end()
+        self.view.form["join_password"] = ""
+        self.view.ask_password(target or "", friendly_error(error))
 
     def submit_password(self) -> None:
         view = self.view
@@ -143,7 +175,7 @@ class JoinFlow:
                 view.signalling_url, self.game, time.monotonic()):
             dirty = True
         session = view.hook.session
-        code = getattr(session, "join_code", lambda: None)() if session is not None else None
+        code = session.join_code() if session is not None else None
         if code != self._shown_code:
             self._shown_code = code
             dirty = True

@@ -4,6 +4,7 @@ shows and read a couple of times a second (the list changes at most every announ
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -11,6 +12,11 @@ logger = logging.getLogger("konnekt_arcade.engine")
 
 #: How often the list is read (hosts announce every 1.5 s; a reply to our query comes at once).
 LAN_POLL_INTERVAL = 0.5
+
+
+def lan_game_id(title: str) -> str:
+    """A LAN game id from a title: "Konnekt Party!" -> "Konnekt-Party"."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-")[:64] or "konnekt-arcade"
 
 
 def _key(lobbies: list[Any]) -> list[tuple[Any, ...]]:

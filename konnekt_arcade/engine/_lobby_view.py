@@ -1,4 +1,4 @@
-"""``LobbyView``: a ready-made lobby screen (an ``arcade.View`` built with ``arcade.gui``).
+"""``LobbyView``: a ready-made lobby screen (an ``arcade.gui.UIView``).
 
     window.show_view(LobbyView(registry=activities))      # start screen: name, Host / Join
     window.show_view(LobbyView(session))                  # the lobby of a running session
@@ -13,32 +13,39 @@ Connection work happens through the non-blocking ``start_session_*`` builders an
 ``SessionHook``, polled from ``on_update``: no frame ever waits for the network. When a run
 starts, the activity's View from the registry is shown (the hook keeps polling while it is),
 and this view comes back after ``RunEnded``.
+
+``UIView`` gives the UI manager (``view.ui``) and the clear + draw (a game draws around it in
+``on_draw_before_ui`` / ``on_draw_after_ui``). Session events change widgets in place; a screen
+is rebuilt only when its widgets change (``Screen.update``) or the window is resized.
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
 import arcade
-from arcade.gui import UIManager
+from arcade.gui import UIView
 
-from ..domain import MAX_NAME_LENGTH, DomainEvent
+from ..domain import MAX_NAME_LENGTH
 from ..session import (
     ConnectionStage,
     IceServer,
     P2PError,
     P2PLoopBuilder,
+    SessionLoop,
     WrongPassword,
 )
+from ._clipboard import copy_text, paste_text
 from ._directory_ui import Browser
 from ._embedded import embedded_signalling_url
 from ._friendly import friendly_error, friendly_failure
 from ._hook import SessionHook
+from ._hosting import start_hosting
 from ._joining import JoinFlow
-from ._lan_list import LanList
+from ._lan_list import LanList, lan_game_id
 from ._registry import Activity, ActivityRegistry
 from ._screens import ConnectingScreen, LobbyScreen, Screen, StartScreen
 from ._screens._lobby import RESERVED_HEIGHT
@@ -50,12 +57,7 @@ logger = logging.getLogger("konnekt_arcade.engine")
 DEFAULT_PLAYER_NAME = "Player"
 
 
-def lan_game_id(title: str) -> str:
-    """A LAN game id from a title: "Konnekt Party!" -> "Konnekt-Party"."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-")[:64] or "konnekt-arcade"
-
-
-class LobbyView(arcade.View):
+class LobbyView(UIView):
     """The lobby screen; see the module docstring.
 
     Args:
@@ -78,8 +80,9 @@ class LobbyView(arcade.View):
     #: Copy/paste fallback where the platform has no clipboard (headless, some Linux setups).
     clipboard: ClassVar[str] = ""
 
-    def __init__(self, session: Any = None, *, registry: ActivityRegistry | None = None,
-                 theme: LobbyTheme | None = None, builder: P2PLoopBuilder | None = None,
+    def __init__(self, session: SessionLoop | None = None, *,
+                 registry: ActivityRegistry | None = None, theme: LobbyTheme | None = None,
+                 builder: P2PLoopBuilder | None = None,
                  ice_servers: list[IceServer] | None = None, signalling_url: str = "",
                  player_name: str = "", title: str = "Multiplayer lobby",
                  advertise_lan: bool = True, browse_lan: bool = True,
@@ -113,11 +116,9 @@ class LobbyView(arcade.View):
         self._dirty = False
         #: Joining someone else's lobby (Join field, LAN list, password, directory).
         self.joining = JoinFlow(self, start=self._use_session, fail=self._fail_on_start,
-                                game=game)
-        self.ui = UIManager()
+                                end=self._end_session, game=game)
         self.hook = SessionHook()
         self.hook.push_handlers(self)
-        self.screen: Screen
         if session is None:
             self.show_screen(StartScreen)
         else:
@@ -126,22 +127,13 @@ class LobbyView(arcade.View):
     # --- arcade.View --------------------------------------------------------------------------
 
     def on_show_view(self) -> None:
-        self.ui.enable()
-        self.rebuild()
-
-    def on_hide_view(self) -> None:
-        self.ui.disable()
-
-    def on_draw(self) -> None:
-        self.clear()
-        self.ui.draw()
+        super().on_show_view()
+        self.rebuild()  # the window may have changed size while another view showed
 
     def on_update(self, delta_time: float) -> None:
         self.hook.on_update(delta_time)
-        if self.lan_list.update():
-            self._dirty = True
-        if self.joining.update():
-            self._dirty = True
+        lan_changed, join_changed = self.lan_list.update(), self.joining.update()
+        self._dirty = self._dirty or lan_changed or join_changed
         session = self.hook.session
         if session is not None and session.stage is ConnectionStage.SYNCED:
             if session.local_participant_id() is None and not self._join_sent:
@@ -151,7 +143,9 @@ class LobbyView(arcade.View):
                   and isinstance(self.screen, ConnectingScreen)):
                 self.show_screen(LobbyScreen)
         if self._dirty:
-            self.rebuild()
+            self._dirty = False
+            if not self.screen.update():
+                self.rebuild()
 
     def on_resize(self, width: int, height: int) -> None:
         self.rebuild()
@@ -162,12 +156,11 @@ class LobbyView(arcade.View):
 
     def on_key_press(self, symbol: int, modifiers: int) -> None:
         active = self.screen.active_field()
-        if active is None:
-            return
-        if symbol == arcade.key.V and modifiers & (arcade.key.MOD_CTRL | arcade.key.MOD_COMMAND):
+        ctrl = modifiers & (arcade.key.MOD_CTRL | arcade.key.MOD_COMMAND)
+        if active is not None and symbol == arcade.key.V and ctrl:
             field = self.screen.widgets[active]
-            field.text = field.text + self._paste().strip()  # type: ignore[attr-defined]
-        elif symbol in (arcade.key.ENTER, arcade.key.RETURN) and active == "chat":
+            field.text += paste_text(self.window, LobbyView.clipboard).strip()  # type: ignore[attr-defined]
+        elif active == "chat" and symbol in (arcade.key.ENTER, arcade.key.RETURN):
             self.send_chat()
 
     # --- screens ------------------------------------------------------------------------------
@@ -184,7 +177,8 @@ class LobbyView(arcade.View):
         self.lan_list.running(screen_type is StartScreen)
 
     def rebuild(self) -> None:
-        """Rebuild the current screen from the current state (keeps the field being typed in)."""
+        """Build the current screen again from the current state (keeps the field being typed
+        in). For what changes the widgets themselves; new text alone is set in place."""
         active = self.screen.active_field()
         self.show_screen(type(self.screen))
         if active is not None and active in self.screen.widgets:
@@ -200,24 +194,18 @@ class LobbyView(arcade.View):
     def host_lobby(self) -> None:
         """Host with the name, password and server from the form (advertised on the LAN
         unless ``advertise_lan`` is off or the server is not a websocket one)."""
-        name = self.player_name
         try:
             url = (self.form["signalling_url"].strip() or self.default_url
                    or embedded_signalling_url(lan=self.advertise_lan))
-            builder = self.builder
-            if self.form["password"]:
-                builder = builder.password(self.form["password"])
-            if self.advertise_lan and url.startswith(("ws://", "wss://")):
-                builder = builder.advertise_lan(self.game)
-            session, _ = builder.start_session_host(
-                url, self.ice_servers, f"{name}'s lobby"[:MAX_NAME_LENGTH], name)
+            session = start_hosting(self.builder, url, self.ice_servers, self.player_name,
+                                    self.form["password"],
+                                    self.game if self.advertise_lan else None)
         except (ValueError, P2PError, OSError) as exc:
             self._fail_on_start(exc)
             return
         self._use_session(session, "host")
 
-    # The join flow lives in ``self.joining`` (engine/_joining.py); these delegates are the
-    # view's public face of it, and what a game overrides.
+    # --- joining: ``self.joining`` (engine/_joining.py); a game overrides these delegates --
 
     def join_lobby(self) -> None:
         """Join what the Join field names: an invite, a session id, or a join code."""
@@ -260,7 +248,7 @@ class LobbyView(arcade.View):
         self.message = friendly_error(exc, self.form["signalling_url"])
         self.show_screen(StartScreen)
 
-    def _use_session(self, session: Any, role: str) -> None:
+    def _use_session(self, session: SessionLoop, role: str) -> None:
         self.hook.session = session
         self.role, self.message, self.copied, self._join_sent = role, "", False, False
         ready = (session.stage is ConnectionStage.SYNCED
@@ -276,40 +264,27 @@ class LobbyView(arcade.View):
     def _end_session(self) -> None:
         self._close_activity()
         self.joining.cancel()
-        session, self.hook.session = self.hook.session, None
+        session, self.hook.session, self.role = self.hook.session, None, None
         if session is not None:
             session.close()
-        self.role = None
 
     # --- lobby screen actions -----------------------------------------------------------------
 
-    def _try(self, action: Any) -> None:
+    def _say(self, message: str) -> None:
+        """Show ``message`` to the player (at the next frame's update)."""
+        self.message, self._dirty = message, True
+
+    def _try(self, action: Callable[[], object]) -> None:
         try:
             action()
         except P2PError as exc:
-            self.message = friendly_error(exc)
-            self._dirty = True
+            self._say(friendly_error(exc))
 
     def copy_session_id(self) -> None:
         """Copy the full invite (a session id alone does not say where the host is)."""
-        session = self.hook.session
-        if session is None:
-            return
-        text = self.invite_text()
-        LobbyView.clipboard = text
-        try:
-            self.window.set_clipboard_text(text)
-        except Exception:  # no system clipboard here (headless); the fallback has it
-            logger.debug("no system clipboard; kept the session id in LobbyView.clipboard")
-        self.copied = True
-        self._dirty = True
-
-    def _paste(self) -> str:
-        try:
-            text = self.window.get_clipboard_text()
-        except Exception:
-            text = ""
-        return text or LobbyView.clipboard
+        if self.hook.session is not None:
+            LobbyView.clipboard = copy_text(self.window, self.invite_text())
+            self.copied, self._dirty = True, True
 
     def toggle_ready(self) -> None:
         me = self.hook.local_participant
@@ -323,8 +298,7 @@ class LobbyView(arcade.View):
         if not text:
             return
         self._try(lambda: self.hook.chat(text))
-        self.form["chat"] = ""
-        self._dirty = True
+        self.form["chat"], self._dirty = "", True
 
     def scroll_participants(self, rows: int) -> None:
         """Move the participant list by ``rows`` (the screen clamps it to what exists)."""
@@ -356,36 +330,28 @@ class LobbyView(arcade.View):
 
     def on_connection_stage(self, stage: ConnectionStage, error: P2PError | None) -> None:
         if stage is ConnectionStage.FAILED and isinstance(error, WrongPassword):
-            target = self.joining.pending
-            self._end_session()
-            self.form["join_password"] = ""
-            self.ask_password(target or "", friendly_error(error))
+            self.joining.password_refused(error)
             return
         if stage is ConnectionStage.FAILED:
             self.message = friendly_error(error, self.signalling_url_shown)
         self._dirty = True
 
     def on_reconnecting(self, attempt: int, delay: float, reason: str) -> None:
-        self.message = ("Connection lost — reconnecting" if attempt == 1
-                        else f"Still reconnecting (attempt {attempt})") + "…"
-        self._dirty = True
+        self._say(("Connection lost — reconnecting" if attempt == 1
+                   else f"Still reconnecting (attempt {attempt})") + "…")
 
     def on_reconnected(self, attempts: int, seconds: float) -> None:
-        self.message = "Reconnected."
-        self._dirty = True
+        self._say("Reconnected.")
 
     def on_signalling_lost(self, reason: str) -> None:
-        self.message = "Lost the signalling server: the game goes on, but nobody new can join."
-        self._dirty = True
+        self._say("Lost the signalling server: the game goes on, but nobody new can join.")
 
     def on_signalling_restored(self) -> None:
-        self.message = "Signalling server back: friends can join again."
-        self._dirty = True
+        self._say("Signalling server back: friends can join again.")
 
     @property
     def signalling_url_shown(self) -> str:
-        session = self.hook.session
-        return session.signalling_url if session is not None else ""
+        return session.signalling_url if (session := self.hook.session) is not None else ""
 
     def on_lobby_event(self, event: Any) -> None:
         self._dirty = True
@@ -397,21 +363,18 @@ class LobbyView(arcade.View):
                                if reason == "kicked" else "You left the lobby.")
 
     def on_became_host(self) -> None:
-        self.message = "You are the host now."
-        self._dirty = True
+        self._say("You are the host now.")
 
     def on_command_failed(self, command_type: str, reason: str, request_id: Any) -> None:
-        self.message = friendly_failure(command_type, reason)
-        self._dirty = True
+        self._say(friendly_failure(command_type, reason))
 
     def on_error(self, error: Exception) -> None:
-        self.message = friendly_error(error, self.signalling_url_shown)
-        self._dirty = True
+        self._say(friendly_error(error, self.signalling_url_shown))
 
     def on_run_started(self, run: Any) -> None:
         view = self.registry.build_view(run, self.hook, self)
         if view is None:
-            self.message = f"{run.activity.name} started, but this game doesn't have it."
+            self._say(f"{run.activity.name} started, but this game doesn't have it.")
             return
         self.activity_view = view
         self.hook.attach(view)  # keep polling the session while the activity plays
@@ -434,5 +397,3 @@ class LobbyView(arcade.View):
         if self.hook.session is not None:
             self.hook.session.close()
 
-
-_ = DomainEvent

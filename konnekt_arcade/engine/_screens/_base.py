@@ -1,18 +1,19 @@
-"""``Screen``: one page of ``LobbyView`` — a widget tree rebuilt from the view's state.
+"""``Screen``: one page of ``LobbyView`` — a widget tree built from the view's state.
 
 Screens keep no state of their own that matters: text typed into fields is copied to the view
 (``view.form``) as it changes, so ``LobbyView`` can rebuild a screen at any time — on resize,
-or when the lobby changed — without losing anything.
+or when another screen is shown — without losing anything. When the session changes what a
+screen shows (a chat line, a player's ready flag), ``update()`` sets the affected widgets'
+text in place instead: building a tree costs a frame or more, a label's text a little.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from arcade.gui import UIAnchorLayout, UIInputText, UIWidget
+from arcade.gui import UIAnchorLayout, UIInputText, UILabel, UIWidget
 
-if TYPE_CHECKING:
-    from .._lobby_view import LobbyView
+from ._host import ScreenHost
 
 
 class Screen:
@@ -20,7 +21,7 @@ class Screen:
 
     name = "screen"
 
-    def __init__(self, view: LobbyView) -> None:
+    def __init__(self, view: ScreenHost) -> None:
         self.view = view
         self.theme = view.theme
         self.widgets: dict[str, UIWidget] = {}
@@ -38,8 +39,18 @@ class Screen:
     def build(self) -> None:
         raise NotImplementedError
 
-    def refresh(self) -> None:
-        """Called when the lobby or the connection changed; rebuild what depends on it."""
+    def update(self) -> bool:
+        """Bring the widgets up to date with the view's state, in place. False when that is
+        not possible (the widgets themselves would change): the view then rebuilds the screen.
+        The default always asks for a rebuild; screens that change often do better."""
+        return False
+
+    def sync_fields(self) -> None:
+        """Show ``view.form`` in the fields (the view clears some, e.g. chat after Send)."""
+        for key, widget in self.widgets.items():
+            text = self.view.form.get(key)
+            if isinstance(widget, UIInputText) and text is not None and widget.text != text:
+                widget.text = text
 
     def button(self, key: str, text: str, action: Any, *, width: float = 140,
                kind: str = "normal") -> UIWidget:
@@ -66,3 +77,16 @@ class Screen:
             if isinstance(widget, UIInputText) and widget.active:
                 return key
         return None
+
+
+def set_text(label: UILabel, text: str, color: Any = None) -> None:
+    """Change a label's text (and colour) in place; a label that shrank gives its room back
+    (a layout only ever grows a widget to its minimum size)."""
+    if color is not None:
+        label.update_font(font_color=color)
+    if label.text == text:
+        return
+    label.text = text
+    width, height = label.size_hint_min or (label.width, label.height)
+    label.rect = label.rect.resize(width=label.width if label.multiline else width,
+                                   height=height)

@@ -39,7 +39,6 @@ class ConnectingScreen(Screen):
             else:
                 mark, color = "[ ]", t.muted
             box.add(t.label(f"{mark}  {words}", color=color))
-        self.stage_label = box.children[-1]
         if session is not None:
             box.add(t.label(f"Session {session.session_id}", color=t.muted, size=t.font_size - 2))
         if failed:
@@ -47,6 +46,3 @@ class ConnectingScreen(Screen):
         box.add(self.button("back", "Back", view.back_to_start, width=width))
         panel = box.with_padding(all=24).with_background(color=t.color("panel"))
         self.root.add(panel, anchor_x="center", anchor_y="center")
-
-    def refresh(self) -> None:
-        self.view.rebuild()

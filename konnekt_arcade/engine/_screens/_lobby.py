@@ -1,14 +1,22 @@
 """The lobby screen: invite + Copy, join code, participants, ready / spectate, chat,
-host controls."""
+host controls.
+
+A chat line or a player's new ready flag changes a few labels' text (``update``); the tree is
+built again only when its widgets change: a player joins or leaves, the list scrolls, host
+controls come or go (``_shape``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from arcade.gui import UIBoxLayout
+from arcade.gui import UIBoxLayout, UILabel
 
 from ...domain import Lobby, Participant
-from ._base import Screen
+from ...session import SessionLoop
+from ._base import Screen, set_text
 
 #: Chat lines shown (the lobby keeps more; see ``CHAT_HISTORY``).
 CHAT_LINES = 10
@@ -40,41 +48,75 @@ def describe(participant: Participant, me: Any) -> str:
     return " · ".join(parts)
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the lobby screen shows, read once per build or update."""
+
+    lobby: Lobby
+    session: SessionLoop
+    me: UUID | None
+    mine: Participant | None
+    is_host: bool
+    code: str | None
+    offset: int
+    shown: list[Participant]
+    below: int
+
+
 class LobbyScreen(Screen):
     name = "lobby"
 
-    def build(self) -> None:
-        t, view = self.theme, self.view
-        lobby: Lobby | None = view.hook.lobby
-        session = view.hook.session
+    def _seen(self) -> _Seen | None:
+        view = self.view
+        lobby, session = view.hook.lobby, view.hook.session
         if lobby is None or session is None:
-            return
+            return None
         me = session.local_participant_id()
-        mine = lobby.participant(me)
-        is_host = view.hook.is_host()
+        rows = visible_rows(self.height, view.reserved_height)
+        count = len(lobby.participants)
+        view.participant_offset = offset = min(view.participant_offset, max(0, count - rows))
+        shown = lobby.participants[offset:offset + rows]
+        return _Seen(lobby, session, me, lobby.participant(me), view.hook.is_host(),
+                     session.join_code(), offset, shown, count - offset - len(shown))
+
+    def _shape(self, seen: _Seen | None) -> tuple[Any, ...]:
+        """Everything that decides which widgets exist (not their text)."""
+        if seen is None:
+            return ()
+        mine, view = seen.mine, self.view
+        return (view.copied, bool(seen.code), seen.is_host, bool(view.message),
+                seen.lobby.current_run is not None, mine is not None and mine.ready,
+                mine is not None and not mine.is_active, seen.offset, seen.below > 0,
+                tuple((p.id, p.name) for p in seen.shown))
+
+    def build(self) -> None:
+        seen = self._seen()
+        self.shape = self._shape(seen)
+        if seen is None:
+            return
+        t, view, lobby, mine = self.theme, self.view, seen.lobby, seen.mine
         column = max(300, (self.width - 3 * 24) // 2)
 
         page = UIBoxLayout(vertical=True, space_between=t.spacing, align="left")
         top = UIBoxLayout(vertical=False, space_between=t.spacing)
-        top.add(t.label(lobby.name, size=t.title_size - 6, bold=True))
+        self.title_label = top.add(t.label(lobby.name, size=t.title_size - 6, bold=True))
         top.add(self.button("leave", "Leave", view.leave, width=100, kind="danger"))
         page.add(top)
         share = UIBoxLayout(vertical=False, space_between=t.spacing)
-        share.add(t.label(f"Invite: {view.invite_text()}", color=t.muted))
+        self.invite_label = share.add(t.label(f"Invite: {view.invite_text()}", color=t.muted))
         share.add(self.button("copy", "Copy", view.copy_session_id, width=80))
         page.add(share)
         if view.copied:
             page.add(t.label("Copied — send it to your friends.", color=t.ok))
-        code = session.join_code() if hasattr(session, "join_code") else None
-        if code:  # big enough to read across a room (published lobbies only)
+        if seen.code:  # big enough to read across a room (published lobbies only)
             row = UIBoxLayout(vertical=False, space_between=t.spacing * 2)
             row.add(t.label("Join code", size=t.font_size + 4, color=t.muted))
-            self.code_label = t.label(code, size=JOIN_CODE_SIZE, bold=True, color=t.warning)
-            row.add(self.code_label)
+            self.code_label = row.add(t.label(seen.code, size=JOIN_CODE_SIZE, bold=True,
+                                              color=t.warning))
             page.add(row)
 
         columns = UIBoxLayout(vertical=False, space_between=24, align="top")
-        columns.add(self._participants(lobby, me, is_host, column))
+        columns.add(self._participants(seen, column))
         columns.add(self._chat(lobby, column))
         page.add(columns)
 
@@ -86,63 +128,104 @@ class LobbyScreen(Screen):
         mine_row.add(self.button("spectate", "Play" if spectating else "Spectate",
                                  view.toggle_spectating, width=130))
         page.add(mine_row)
-        page.add(self._activities(lobby, is_host))
+        page.add(self._activities(lobby, seen.is_host))
         if view.message:
-            page.add(t.label(view.message, color=t.warning, width=self.width - 80, multiline=True))
+            self.message_label = page.add(t.label(view.message, color=t.warning,
+                                                  width=self.width - 80, multiline=True))
         self.root.add(page.with_padding(all=24), anchor_x="left", anchor_y="top")
 
-    def _participants(self, lobby: Lobby, me: Any, is_host: bool, width: int) -> UIBoxLayout:
-        t, view = self.theme, self.view
+    def update(self) -> bool:
+        seen = self._seen()
+        if seen is None or self._shape(seen) != self.shape:
+            return False
+        t, view, lobby = self.theme, self.view, seen.lobby
+        set_text(self.title_label, lobby.name)
+        set_text(self.invite_label, f"Invite: {view.invite_text()}")
+        if seen.code:
+            set_text(self.code_label, seen.code)
+        set_text(self.players_label, self._players_heading(lobby))
+        for p, label in zip(seen.shown, self.row_labels, strict=True):
+            set_text(label, describe(p, seen.me), t.text if p.connected else t.muted)
+        if seen.below > 0:
+            self.widgets["players_down"].text = f"{seen.below} more below"  # type: ignore[attr-defined]
+        set_text(self.chat_log, *self._chat_text(lobby))
+        set_text(self.queue_label, self._queue_text(lobby))
+        if self.run_label is not None:
+            set_text(self.run_label, self._run_text(lobby))
+        if view.message:
+            set_text(self.message_label, view.message)
+        self.sync_fields()
+        return True
+
+    # --- the parts ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _players_heading(lobby: Lobby) -> str:
+        return f"Players ({len(lobby.participants)}/{lobby.max_participants})"
+
+    def _participants(self, seen: _Seen, width: int) -> UIBoxLayout:
+        t, view, panel = self.theme, self.view, self.theme.color("panel")
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
-        box.add(t.label(f"Players ({len(lobby.participants)}/{lobby.max_participants})",
-                        bold=True))
-        rows = visible_rows(self.height, view.reserved_height)
-        last_offset = max(0, len(lobby.participants) - rows)
-        view.participant_offset = offset = min(view.participant_offset, last_offset)
-        if offset:
-            box.add(self.button("players_up", f"{offset} more above",
+        self.players_label = box.add(t.label(self._players_heading(seen.lobby), bold=True))
+        if seen.offset:
+            box.add(self.button("players_up", f"{seen.offset} more above",
                                 lambda: view.scroll_participants(-1), width=width - 24))
-        for p in lobby.participants[offset:offset + rows]:
+        self.row_labels: list[UILabel] = []
+        for p in seen.shown:
             row = UIBoxLayout(vertical=False, space_between=6)
-            color = t.text if p.connected else t.muted
-            row.add(t.label(describe(p, me), color=color))
-            if is_host and p.id != me:
+            # A background of the panel's colour: a new text redraws this label alone.
+            label = t.label(describe(p, seen.me), color=t.text if p.connected else t.muted)
+            self.row_labels.append(row.add(label.with_background(color=panel)))
+            if seen.is_host and p.id != seen.me:
                 row.add(self.button(f"kick:{p.name}", "Kick",
                                     lambda pid=p.id: view.kick(pid), width=60, kind="danger"))
                 row.add(self.button(f"make_host:{p.name}", "Make host",
                                     lambda pid=p.id: view.make_host(pid), width=100))
             box.add(row)
-        below = len(lobby.participants) - offset - rows
-        if below > 0:
-            box.add(self.button("players_down", f"{below} more below",
+        if seen.below > 0:
+            box.add(self.button("players_down", f"{seen.below} more below",
                                 lambda: view.scroll_participants(1), width=width - 24))
-        return box.with_padding(all=12).with_background(color=t.color("panel"))
+        return box.with_padding(all=12).with_background(color=panel)
+
+    def _chat_text(self, lobby: Lobby) -> tuple[str, Any]:
+        lines = [f"{m.name}: {m.text}" for m in lobby.chat[-CHAT_LINES:]]
+        t = self.theme
+        return ("\n".join(lines), t.text) if lines else ("(no messages yet)", t.muted)
 
     def _chat(self, lobby: Lobby, width: int) -> UIBoxLayout:
-        t, view = self.theme, self.view
+        t, view, panel = self.theme, self.view, self.theme.color("panel")
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
         box.add(t.label("Chat", bold=True))
-        lines = [f"{m.name}: {m.text}" for m in lobby.chat[-CHAT_LINES:]] or ["(no messages yet)"]
-        self.chat_log = t.label("\n".join(lines), width=width - 24, multiline=True,
-                                color=t.text if lobby.chat else t.muted)
-        box.add(self.chat_log)
+        text, color = self._chat_text(lobby)
+        self.chat_log = t.label(text, width=width - 24, multiline=True, color=color)
+        box.add(self.chat_log.with_background(color=panel))
         row = UIBoxLayout(vertical=False, space_between=6)
         row.add(self.field("chat", width=width - 24 - 80 - 6))
         row.add(self.button("send", "Send", view.send_chat, width=80))
         box.add(row)
-        return box.with_padding(all=12).with_background(color=t.color("panel"))
+        return box.with_padding(all=12).with_background(color=panel)
+
+    def _queue_text(self, lobby: Lobby) -> str:
+        registry = self.view.registry
+        queue = ", ".join(registry.display_name(a.activity_type) if a.activity_type
+                          in registry else a.name for a in lobby.activity_queue)
+        return f"Up next: {queue or 'nothing queued'}"
+
+    @staticmethod
+    def _run_text(lobby: Lobby) -> str:
+        run = lobby.current_run
+        if run is None:
+            return ""
+        return (f"Playing now: {run.activity.name} "
+                f"({len(run.results)}/{len(run.required_submitters)} done)")
 
     def _activities(self, lobby: Lobby, is_host: bool) -> UIBoxLayout:
         t, view = self.theme, self.view
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
-        queue = ", ".join(view.registry.display_name(a.activity_type) if a.activity_type
-                          in view.registry else a.name for a in lobby.activity_queue)
-        box.add(t.label(f"Up next: {queue or 'nothing queued'}", color=t.muted))
-        run = lobby.current_run
-        if run is not None:
-            box.add(t.label(f"Playing now: {run.activity.name} "
-                            f"({len(run.results)}/{len(run.required_submitters)} done)",
-                            color=t.warning))
+        self.queue_label = box.add(t.label(self._queue_text(lobby), color=t.muted))
+        self.run_label: UILabel | None = None
+        if lobby.current_run is not None:
+            self.run_label = box.add(t.label(self._run_text(lobby), color=t.warning))
         if is_host:
             row = UIBoxLayout(vertical=False, space_between=6)
             for activity in view.registry:

@@ -69,22 +69,18 @@ class StartScreen(Screen):
         lan = self._lan_list(width, LAN_ROWS_WIDE if wide else LAN_ROWS_NARROW)
         page = UIBoxLayout(vertical=not wide, space_between=24, align="top" if wide else "left")
         page.add(form)
-        if lan is not None:
-            page.add(lan)
+        page.add(lan)
         panel = page.with_padding(all=24).with_background(color=t.color("panel"))
         self.root.add(panel, anchor_x="center", anchor_y="center")
 
-    def _lan_list(self, width: int, rows: int) -> UIBoxLayout | None:
+    def _lan_list(self, width: int, rows: int) -> UIBoxLayout:
         t, view = self.theme, self.view
-        browse = getattr(view, "browse_lobbies", None)
-        if not view.lan_list.enabled and browse is None:
-            return None
         box = UIBoxLayout(vertical=True, space_between=6, align="left")
         head = UIBoxLayout(vertical=False, space_between=t.spacing)
         if view.lan_list.enabled:
             head.add(t.label("Lobbies on your network", bold=True))
-        if browse is not None:  # the internet lobby directory, beside the LAN list
-            head.add(self.button("browse", "Browse lobbies", browse, width=150))
+        # the internet lobby directory, beside the LAN list
+        head.add(self.button("browse", "Browse lobbies", view.browse_lobbies, width=150))
         box.add(head)
         if not view.lan_list.enabled:
             return box

@@ -8,20 +8,23 @@ returns the request id of ``SessionLoop.submit_command`` (a rejection comes back
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ..domain import DomainCommand, Lobby
+
+if TYPE_CHECKING:
+    from ..session import SessionLoop
 
 
 class LobbyCommands:
     """Mixed into ``SessionHook``; needs a ``session`` attribute (a ``SessionLoop`` or None)."""
 
-    session: Any
+    session: SessionLoop | None
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _require(self) -> tuple[Any, Lobby, UUID]:
+    def _require(self) -> tuple[SessionLoop, Lobby, UUID]:
         from ..session import SendFailed
 
         session = self.session
@@ -41,7 +44,7 @@ class LobbyCommands:
 
         session = self.session
         lobby = session.get_lobby() if session is not None else None
-        if lobby is None:
+        if session is None or lobby is None:
             raise SendFailed("cannot join: the lobby has not synced yet")
         return session.submit_command(DomainCommand.JoinLobby(lobby_id=lobby.id, guest_name=name))
 
