@@ -15,7 +15,9 @@ from . import _report
 
 log = logging.getLogger("bench")
 
-SECTIONS = ("core", "poll", "latency", "trace", "join", "throughput", "scaling")
+SECTIONS = ("core", "frame", "poll", "latency", "trace", "join", "throughput", "scaling")
+#: Sections that need no signalling server.
+LOCAL_SECTIONS = ("core", "frame")
 
 #: Sizes of each mode. Quick stays under a minute on a 2-core machine.
 PARAMS: dict[str, dict[str, Any]] = {
@@ -74,10 +76,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results[name]["retried_after"] = failures
         log.info("%s done in %.1f s", name, time.monotonic() - t0)
 
-    from . import _core
+    from . import _core, _frame
 
     measure("core", lambda: _core.run_core(quick=mode != "full", tiny=args.tiny), attempts=1)
-    network = [s for s in sections if s != "core"]
+    measure("frame", lambda: _frame.run_frame(quick=mode != "full"), attempts=1)
+    network = [s for s in sections if s not in LOCAL_SECTIONS]
     if network:
         from . import _inproc, _mesh, _trace
         from ._procs import start_signalling

@@ -380,6 +380,7 @@ _SECTIONS: dict[str, dict[str, Any]] = {
         "memory": {"events_small": int, "events_large": int, "bytes_small": int,
                    "bytes_large": int, "growth_ratio": _NUM, "bounded": bool},
     },
+    "frame": {"flood_frame_ms": _SUMMARY, "idle_frame_ms": _SUMMARY, "flood_vs_idle_p50": _NUM},
     "poll": {"idle_host_us": _SUMMARY, "idle_guest_us": _SUMMARY, "cold_host_us": _SUMMARY,
              "cold_guest_us": _SUMMARY, "cold_floor_us": _SUMMARY,
              "pending_total_us": _SUMMARY, "frozen_total_us": dict,

@@ -8,7 +8,7 @@ import arcade
 import pytest
 from pyglet.event import EventDispatcher
 
-from konnekt_arcade import ActivityRegistry, LobbyTheme, LobbyView
+from konnekt_arcade import ActivityRegistry, LobbyTheme, LobbyView, SessionHook
 from konnekt_arcade.testing import click, press_key, type_text
 
 from ._lobby_helpers import host, join, make_view, memory_builder, pump
@@ -146,6 +146,30 @@ def test_lobby_view_of_a_running_session(window: arcade.Window, memory_sessions:
     window.show_view(view)
     assert view.screen.name == "lobby" and view.role == "guest"
     assert "kick:Host" not in view.screen.widgets
+
+
+def test_session_events_change_text_in_place_and_new_players_rebuild(
+        window: arcade.Window, memory_sessions: Any) -> None:
+    """A chat line or a ready flag sets a label's text; the widgets stay (a half-typed chat
+    line keeps its field). A player who joins needs new widgets: the screen is rebuilt."""
+    view = LobbyView(memory_sessions.host)
+    window.show_view(view)
+    screen, field = view.screen, view.screen.widgets["chat"]
+    type_text(window, field, "half a sente")
+    guest = SessionHook(memory_sessions.guest)
+    guest.chat("hello")
+    guest.set_ready(True)
+    pump(lambda: "Guest 1: hello" in view.screen.chat_log.text
+         and "Guest 1 · playing · ready" in [r.text for r in view.screen.row_labels],
+         view, guest, what="chat line and ready flag shown")
+    assert view.screen is screen and view.screen.widgets["chat"] is field
+    assert field.text == "half a sente" and view.screen.active_field() == "chat"
+
+    memory_sessions.add_guest("Carol")
+    pump(lambda: "kick:Carol" in view.screen.widgets, view, guest, what="Carol's row")
+    assert view.screen is not screen
+    assert view.screen.widgets["chat"].text == "half a sente"  # kept across the rebuild
+    assert [r.text for r in view.screen.row_labels][-1] == "Carol · playing · not ready"
 
 
 def test_participant_list_scrolls_when_the_lobby_outgrows_the_window(
