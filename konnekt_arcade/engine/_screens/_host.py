@@ -2,7 +2,7 @@
 
 The screens get their view as a ``ScreenHost``, not as a ``LobbyView``: the imports then point
 one way (``_lobby_view`` imports the screens, never the reverse), and this protocol is the one
-list of what a screen may read or call. ``LobbyView`` satisfies it; so can a small fake in a test.
+list of what a screen may read or call. ``LobbyView`` satisfies it.
 """
 
 from __future__ import annotations
