@@ -1,31 +1,36 @@
 """An embedded Matchbox-compatible signalling server (websockets' asyncio API).
 
 It behaves like ``matchbox_server`` so the same clients work against either, which lets a player
-host on a LAN or a test run a whole mesh with no extra install. Beyond matchbox it enforces a few
-limits (peers per room, message size, rooms) and pings sockets so dead peers leave their rooms.
+host on a LAN or a test run a whole mesh with no extra install. Beyond matchbox it defends
+itself against a hostile internet (docs/security.md): global and per-address caps on sockets,
+handshakes, rooms and peers (``_server_limits.py``), bounded JSON parsing, a relay rate per peer,
+refusals counted and logged once per interval, ``/healthz`` and ``/metrics`` (``_server_http.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ._bounded_json import MAX_JSON_DEPTH, too_deep
+from ._quiet_log import QuietFilter, Refusals
+from ._rooms import Refusal, Room, RoomTable
+from ._server_http import HEALTH_PATHS, METRICS_PATH, METRICS_TYPE, plain, without_body
+from ._server_limits import AddressCounts, Bucket, Gate, ServerLimits, gated_connection
+from ._server_metrics import server_metrics
 from .directory import DirectoryService, MemoryStore
-from .directory._glue import answer_http, is_owner_socket, serve_owner
+from .directory._glue import answer_http, client_address, is_owner_socket, serve_owner
 from .signalling_messages import (
     IdAssignedMessage,
     KeepAliveMessage,
@@ -39,15 +44,27 @@ from .signalling_messages import (
 )
 
 logger = logging.getLogger(__name__)
+#: websockets' own per-connection records go here, at WARNING by default, through a
+#: ``QuietFilter`` (an HTTP flood must not write two lines per request).
+websockets_logger = logging.getLogger(f"{__name__}.websockets")
+websockets_logger.setLevel(logging.WARNING)
+#: One filter for the process (several servers share the logger); its ``suppressed`` count is
+#: exported by ``/metrics``.
+WEBSOCKETS_FILTER = QuietFilter()
+websockets_logger.addFilter(WEBSOCKETS_FILTER)
 
 #: websocket close code 1013 "try again later": used when a limit refuses a peer.
 CLOSE_TRY_AGAIN_LATER = 1013
+#: 1008 "policy violation": a frame no honest client sends (nested too deep).
+CLOSE_POLICY = 1008
 
 
 @dataclass
-class _Room:
-    name: str
-    peers: dict[str, ServerConnection] = field(default_factory=dict)
+class _Peer:
+    """A relay allowance: bytes and messages per second (``ServerLimits.relay_*``)."""
+
+    bytes: Bucket
+    messages: Bucket
 
 
 class SignallingServer:
@@ -63,9 +80,9 @@ class SignallingServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        max_peers_per_room: int = 64,
-        max_message_size: int = 64 * 1024,
-        max_rooms: int = 1024,
+        max_peers_per_room: int | None = None,
+        max_message_size: int | None = None,
+        max_rooms: int | None = None,
         ping_interval: float | None = 20.0,
         ping_timeout: float | None = 20.0,
         close_timeout: float = 1.0,
@@ -73,31 +90,36 @@ class SignallingServer:
         with_directory: bool = True,
         signalling: bool = True,
         trust_forwarded_for: bool = False,
+        limits: ServerLimits | None = None,
     ) -> None:
-        """``directory``: the lobby directory to serve (default: one in memory, unless
+        """``limits``: every cap (``ServerLimits``); the three ``max_*`` arguments override
+        its fields. ``directory``: the lobby directory to serve (default: one in memory, unless
         ``with_directory`` is False). ``signalling=False`` serves only the directory (beside a
-        real ``matchbox_server``). ``trust_forwarded_for``: behind a reverse proxy, rate-limit
-        by the last ``X-Forwarded-For`` address instead of the proxy's."""
+        real ``matchbox_server``). ``trust_forwarded_for``: behind a reverse proxy, count
+        per-address caps by the last ``X-Forwarded-For`` address instead of the proxy's."""
+        limits = limits or ServerLimits()
+        overrides = {k: v for k, v in (("max_peers_per_room", max_peers_per_room),
+                                       ("max_message_size", max_message_size),
+                                       ("max_rooms", max_rooms)) if v is not None}
+        self.limits = replace(limits, **overrides)
         self.host = host
         self.port = port
-        self.max_peers_per_room = max_peers_per_room
-        self.max_message_size = max_message_size
-        self.max_rooms = max_rooms
+        self.max_peers_per_room = self.limits.max_peers_per_room
+        self.max_message_size = self.limits.max_message_size
+        self.max_rooms = self.limits.max_rooms
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.close_timeout = close_timeout
         self.stats: dict[str, int] = {
-            "connections": 0,
-            "refused": 0,
-            "signals_routed": 0,
-            "signals_dropped": 0,
-            "malformed": 0,
-            "oversized": 0,
+            "connections": 0, "refused": 0, "signals_routed": 0, "signals_dropped": 0,
+            "malformed": 0, "oversized": 0, "too_deep": 0, "relay_limited": 0,
         }
-        self._rooms: dict[str, _Room] = {}
-        self._peer_room: dict[str, str] = {}
-        self._waiting: dict[tuple[str, int], str] = {}  # ?next=N group still filling up
-        self._group_seq = itertools.count(1)
+        self.refusals = Refusals(logger)
+        self.log_filter = WEBSOCKETS_FILTER
+        self._table: RoomTable[ServerConnection] = RoomTable(self.limits)
+        self._owner_sockets = AddressCounts()
+        self._peers: dict[str, _Peer] = {}
+        self._gate = Gate(self.limits, per_address=not trust_forwarded_for)
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -123,6 +145,9 @@ class SignallingServer:
             self.host,
             self.port,
             process_request=self._process_request,
+            create_connection=gated_connection(self._gate),
+            open_timeout=self.limits.handshake_timeout,
+            logger=websockets_logger,
             # The websocket layer is the hard cap; the application check below refuses politely
             # (drop one message, keep the connection) for anything between the two sizes.
             max_size=self.max_message_size * 4,
@@ -223,38 +248,42 @@ class SignallingServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    # --- HTTP and rooms -----------------------------------------------------------------------
+        # --- HTTP ---------------------------------------------------------------------------------
 
     async def _process_request(self, connection: ServerConnection,
                                request: Request) -> Response | None:
-        """Answer ``GET /health`` like matchbox_server, and the directory's plain HTTP GETs
-        (``directory/_glue.py``); websocket upgrades go on to a room or the owner socket."""
-        if urlsplit(request.path).path == "/health":
-            return Response(HTTPStatus.OK.value, "OK", Headers([("Content-Length", "0")]), b"")
-        return await answer_http(self.directory, connection, request,
-                                 signalling=self.signalling,
-                                 trust_forwarded_for=self.trust_forwarded_for)
+        """Count the socket against its address, then answer ``/health``/``/healthz`` (like
+        matchbox_server), ``/metrics`` and the directory's GETs; upgrades go on to ``_handle``."""
+        client = client_address(connection, self.trust_forwarded_for)
+        count = getattr(connection, "count_socket", None)
+        if count is not None and not count(client):
+            cap = self.limits.max_connections_per_address
+            self._refuse("connections_per_address", f"{client}: over {cap} sockets")
+            return plain(429, f"too many connections from your address ({cap})\n",
+                         headers=[("Retry-After", "5")])
+        head = request.method == "HEAD"
+        if request.method not in ("GET", "HEAD"):
+            return plain(405, "only GET and HEAD\n", headers=[("Allow", "GET, HEAD")])
+        route = urlsplit(request.path).path
+        if route in HEALTH_PATHS:
+            return plain(200, "OK" if route == "/health" else "ok\n", head=head)
+        if route == METRICS_PATH:
+            entries = await self.directory.entries() if self.directory else None
+            return plain(200, self.metrics_text(entries), content_type=METRICS_TYPE, head=head)
+        response = await answer_http(self.directory, connection, request,
+                                     signalling=self.signalling,
+                                     trust_forwarded_for=self.trust_forwarded_for)
+        return without_body(response) if head and response is not None else response
 
-    def _choose_room(self, path: str) -> str | None:
-        """Map a request path to a room key, or None when the room limit refuses it."""
-        parts = urlsplit(path)
-        name = parts.path.strip("/")
-        next_n = 0
-        with contextlib.suppress(ValueError, IndexError):
-            next_n = int(parse_qs(parts.query).get("next", ["0"])[0])
-        if next_n > 0:
-            key = (name, next_n)
-            room_key = self._waiting.get(key)
-            room = self._rooms.get(room_key) if room_key else None
-            if room is None or len(room.peers) >= next_n:
-                room_key = f"{name}?next={next_n}#{next(self._group_seq)}"
-                self._waiting[key] = room_key
-        else:
-            room_key = name
-        if room_key not in self._rooms and len(self._rooms) >= self.max_rooms:
-            logger.warning("Refusing peer: room limit (%d) reached", self.max_rooms)
-            return None
-        return room_key
+    def metrics_text(self, directory_entries: int | None = None) -> bytes:
+        """``GET /metrics``: the Prometheus text format (``_server_metrics.py``)."""
+        return server_metrics(self, self._table, self._gate, directory_entries)
+
+    def _refuse(self, cause: str, detail: str) -> None:
+        self.stats["refused"] += 1
+        self.refusals.refuse(cause, detail)
+
+    # --- rooms --------------------------------------------------------------------------------
 
     async def _send(self, ws: ServerConnection, text: str) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -262,62 +291,71 @@ class SignallingServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         path = ws.request.path if ws.request else "/"
+        client = client_address(ws, self.trust_forwarded_for)
         if self.directory is not None and is_owner_socket(path):
-            await serve_owner(self.directory, ws, self.trust_forwarded_for)
+            await self._serve_owner(ws, client)
             return
-        room_key = self._choose_room(path)
-        if room_key is None:
-            self.stats["refused"] += 1
-            await ws.close(CLOSE_TRY_AGAIN_LATER, f"too many rooms ({self.max_rooms})")
+        placement = self._table.place(path, client)
+        if isinstance(placement, Refusal):
+            self._refuse(placement.cause, f"{client} {path[:80]!r}: {placement.reason}")
+            await ws.close(CLOSE_TRY_AGAIN_LATER, placement.reason)
             return
-        room = self._rooms.setdefault(room_key, _Room(room_key))
-        if len(room.peers) >= self.max_peers_per_room:
-            logger.warning(
-                "Refusing peer: room %r is full (%d peers)", room_key, self.max_peers_per_room
-            )
-            self.stats["refused"] += 1
-            if not room.peers:
-                del self._rooms[room_key]
-            await ws.close(CLOSE_TRY_AGAIN_LATER,
-                           f"room full ({self.max_peers_per_room} peers per room)")
-            return
-        peer_id = str(uuid.uuid4())
-        existing = list(room.peers.values())
-        room.peers[peer_id] = ws
-        self._peer_room[peer_id] = room_key
-        self._close_group_if_full(room_key, room)
+        peer_id, room_key = str(uuid.uuid4()), placement.key
+        existing = list(placement.room.peers.values()) if placement.room else []
+        room = self._table.enter(placement, client, peer_id, ws)
+        now = time.monotonic()
+        self._peers[peer_id] = _Peer(Bucket(self.limits.relay_bytes, now),
+                                     Bucket(self.limits.relay_messages, now))
         self.stats["connections"] += 1
-        logger.info("Peer %s joined room %r (%d peers)", peer_id, room_key, len(room.peers))
+        logger.debug("Peer %s joined room %r (%d peers)", peer_id, room_key, len(room.peers))
         try:
             await self._send(ws, encode(IdAssignedMessage(peer_id)))
             new_peer = encode(NewPeerMessage(peer_id))
             for other in existing:
                 await self._send(other, new_peer)
             async for frame in ws:
-                await self._on_frame(peer_id, room, frame)
+                await self._on_frame(peer_id, room, frame, ws)
         except ConnectionClosed:
             pass
         finally:
             await self._leave(peer_id, room_key)
 
-    def _close_group_if_full(self, room_key: str, room: _Room) -> None:
-        for key, waiting_key in list(self._waiting.items()):
-            if waiting_key == room_key and len(room.peers) >= key[1]:
-                del self._waiting[key]
-
-    async def _on_frame(self, peer_id: str, room: _Room, frame: str | bytes) -> None:
-        if len(frame) > self.max_message_size:
-            self.stats["oversized"] += 1
-            logger.warning(
-                "Dropping %d-byte message from %s: over max_message_size %d",
-                len(frame),
-                peer_id,
-                self.max_message_size,
-            )
+    async def _serve_owner(self, ws: ServerConnection, client: str) -> None:
+        assert self.directory is not None
+        cap = self.limits.max_directory_sockets_per_address
+        if not self._owner_sockets.try_add(client, cap):
+            reason = f"too many directory sockets from your address ({cap})"
+            self._refuse("directory_sockets_per_address", f"{client}: {reason}")
+            await ws.close(CLOSE_TRY_AGAIN_LATER, reason)
             return
         try:
-            message = decode_client_message(frame)
-        except SignallingProtocolError as exc:
+            await serve_owner(self.directory, ws, client, self.limits.owner_idle_timeout)
+        finally:
+            self._owner_sockets.remove(client)
+
+    async def _on_frame(self, peer_id: str, room: Room[ServerConnection], frame: str | bytes,
+                        ws: ServerConnection) -> None:
+        if len(frame) > self.max_message_size:
+            self.stats["oversized"] += 1
+            self.refusals.refuse("oversized", f"dropping {len(frame)}-byte message from "
+                                 f"{peer_id}: over max_message_size {self.max_message_size}")
+            return
+        allowance, now = self._peers[peer_id], time.monotonic()
+        if not (allowance.messages.take(1, now) and allowance.bytes.take(len(frame), now)):
+            self.stats["relay_limited"] += 1
+            self.refusals.refuse("relay_rate", f"dropping a message from {peer_id}: over its "
+                                 "relay rate")
+            return
+        text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
+        if too_deep(text):
+            self.stats["too_deep"] += 1
+            reason = f"message nested deeper than {MAX_JSON_DEPTH} levels"
+            self.refusals.refuse("too_deep", f"closing {peer_id}: {reason}")
+            await ws.close(CLOSE_POLICY, reason)
+            return
+        try:
+            message = decode_client_message(text)
+        except (SignallingProtocolError, RecursionError) as exc:
             self.stats["malformed"] += 1
             logger.debug("Ignoring malformed message from %s: %s", peer_id, exc)
             return
@@ -333,22 +371,24 @@ class SignallingServer:
         await self._send(target, encode(SignalFromPeer(peer_id, message.data)))
 
     async def _leave(self, peer_id: str, room_key: str) -> None:
-        self._peer_room.pop(peer_id, None)
-        room = self._rooms.get(room_key)
-        if room is None:
-            return
-        room.peers.pop(peer_id, None)
-        logger.info("Peer %s left room %r", peer_id, room_key)
-        if not room.peers:
-            del self._rooms[room_key]
-            for key, waiting_key in list(self._waiting.items()):
-                if waiting_key == room_key:
-                    del self._waiting[key]
-            return
+        self._peers.pop(peer_id, None)
+        logger.debug("Peer %s left room %r", peer_id, room_key)
         left = encode(PeerLeftMessage(peer_id))
-        for other in list(room.peers.values()):
+        for other in self._table.leave(peer_id, room_key):
             await self._send(other, left)
+
+    # --- diagnostics --------------------------------------------------------------------------
 
     def room_sizes(self) -> dict[str, Any]:
         """Snapshot of room -> peer count (diagnostics and tests)."""
-        return {key: len(room.peers) for key, room in self._rooms.items()}
+        return {key: len(room.peers) for key, room in self._table.rooms.items()}
+
+    def waiting_groups(self) -> int:
+        """``?next=N`` groups still filling up (each holds a dict entry until complete)."""
+        return self._table.waiting_groups()
+
+    def address_counts(self) -> dict[str, int]:
+        """How many addresses hold rooms, owner sockets, pending handshakes and sockets."""
+        return {"rooms": len(self._table.rooms_by_address),
+                "owner_sockets": len(self._owner_sockets),
+                "handshakes": len(self._gate.handshaking), "sockets": len(self._gate.sockets)}

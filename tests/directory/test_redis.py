@@ -86,7 +86,7 @@ def test_redis_store_codes_are_unique(tmp_path: Path) -> None:
                                  "g", "", True, 1.0, 1.0, "hash", "c1")
             assert await store.create(record, 5, 10, 10) is CreateResult.OK
             assert await store.create(record, 5, 10, 10) is CreateResult.TAKEN
-            assert [r.code for r in await store.newest_public(10)] == ["AAAAA"]
+            assert [r.code for r in await store.page(None, 0, 10)] == ["AAAAA"]
             assert service.store is store
         finally:
             await store.close()

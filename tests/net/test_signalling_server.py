@@ -168,7 +168,7 @@ def test_limit_peers_per_room(caplog: pytest.LogCaptureFixture) -> None:
         a, _ = join(srv)
         b, _ = join(srv)
         _expect_refused(f"{srv.url}/room")
-        assert any("is full" in r.getMessage() for r in caplog.records)
+        assert any("room full" in r.getMessage() for r in caplog.records)
         a.close()
         b.close()
 

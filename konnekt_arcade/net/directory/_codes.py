@@ -8,6 +8,9 @@ nearly full space never loops.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPRSTVWXYZ"
@@ -68,3 +71,28 @@ def owner_socket_url(url: str) -> str:
         if base.startswith(old):
             base = new + base[len(old):]
     return base + "/_directory"
+
+
+#: The signing key of owner tokens when none is given: one per process, so a directory
+#: restarted inside the same process (tests, an embedding game) still knows its tokens.
+#: ``konnekt-signal`` takes a stable one from ``KONNEKT_SIGNAL_SECRET`` (docs/security.md).
+PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def _mac(secret: bytes, code: str, nonce: str) -> str:
+    digest = hmac.new(secret, f"{code}.{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def issue_token(secret: bytes, code: str) -> str:
+    """An owner token that names ``code``: only this server (its secret) can make one, so a
+    host can take its code back after the directory forgot everything, and nobody can pick
+    a code of their choosing (``ZZZZZZZZ``) or one another host used."""
+    nonce = secrets.token_urlsafe(18)
+    return f"{nonce}.{_mac(secret, code, nonce)}"
+
+
+def token_names(secret: bytes, code: str, token: str) -> bool:
+    """True when ``token`` was issued by ``issue_token(secret, code)``."""
+    nonce, _, mac = token.partition(".")
+    return bool(nonce and mac) and hmac.compare_digest(mac, _mac(secret, code, nonce))

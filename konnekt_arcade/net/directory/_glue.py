@@ -7,6 +7,7 @@ calls ``answer_http`` for every request and ``serve_owner`` for ``OWNER_PATH`` u
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from http import HTTPStatus
@@ -48,7 +49,8 @@ async def answer_http(directory: DirectoryService | None, connection: ServerConn
     """
     upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
     if directory is not None and not upgrade and directory.handles(request.path):
-        reply = await directory.http(request.method, request.path,
+        method = "GET" if request.method == "HEAD" else request.method  # the caller drops the body
+        reply = await directory.http(method, request.path,
                                      client_address(connection, trust_forwarded_for))
         headers = Headers([("Content-Type", reply.content_type),
                            ("Content-Length", str(len(reply.body))),
@@ -63,12 +65,23 @@ async def answer_http(directory: DirectoryService | None, connection: ServerConn
     return None
 
 
-async def serve_owner(directory: DirectoryService, ws: ServerConnection,
-                      trust_forwarded_for: bool) -> None:
-    """A host's directory socket: one JSON reply per JSON request (docs/directory.md)."""
-    client = client_address(ws, trust_forwarded_for)
+#: websocket close code 1000 with this reason ends an owner socket that went quiet.
+IDLE_REASON = "no message for {:.0f} s"
+
+
+async def serve_owner(directory: DirectoryService, ws: ServerConnection, client: str,
+                      idle_timeout: float) -> None:
+    """A host's directory socket: one JSON reply per JSON request (docs/directory.md).
+
+    ``client``: the address its limits count against. A socket silent for ``idle_timeout``
+    (hosts send a heartbeat every 10 s) is closed, so idle sockets cannot pile up."""
     host = ws.request.headers.get("Host") if ws.request else None
     with contextlib.suppress(ConnectionClosed):
-        async for frame in ws:
+        while True:
+            try:
+                frame = await asyncio.wait_for(ws.recv(), idle_timeout)
+            except TimeoutError:
+                await ws.close(1000, IDLE_REASON.format(idle_timeout))
+                return
             reply = await directory.owner_message(frame, client, host)
             await ws.send(json.dumps(reply, separators=(",", ":")))

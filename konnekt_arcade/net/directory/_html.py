@@ -14,7 +14,9 @@ from ._model import LobbyRecord
 #: The page reloads itself this often (s); well inside the read rate limit.
 REFRESH_SECONDS = 5
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+#: No scripts, no framing (``frame-ancestors``: nobody can overlay the page to trick clicks).
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+       "frame-ancestors 'none'")
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;background:#14161c;color:#e8e8ec}
@@ -25,18 +27,25 @@ td.code{font-family:monospace;font-size:1.4em;letter-spacing:.15em;color:#ffd166
 """
 
 
+def _safe(text: object) -> str:
+    """Escaped text that always encodes: a character UTF-8 cannot carry (a lone surrogate
+    from an entry stored before validation refused them) becomes U+FFFD, not a 503 page."""
+    return html.escape(str(text).encode("utf-8", "replace").decode("utf-8"))
+
+
+def _row(r: LobbyRecord) -> str:
+    return ("<tr>"
+            f"<td class=name>{_safe(r.name)}{' &#128274;' if r.has_password else ''}</td>"
+            f"<td>{_safe(r.host_name)}</td>"
+            f"<td>{_safe(r.game)} {_safe(r.version)}</td>"
+            f"<td>{int(r.players)}/{int(r.max_players)}</td>"
+            f"<td class=code>{_safe(r.code)}</td>"
+            "</tr>")
+
+
 def render_page(lobbies: Sequence[LobbyRecord], title: str = "Open lobbies") -> str:
     esc = html.escape
-    rows = "\n".join(
-        "<tr>"
-        f"<td class=name>{esc(r.name)}{' &#128274;' if r.has_password else ''}</td>"
-        f"<td>{esc(r.host_name)}</td>"
-        f"<td>{esc(r.game)} {esc(r.version)}</td>"
-        f"<td>{r.players}/{r.max_players}</td>"
-        f"<td class=code>{esc(r.code)}</td>"
-        "</tr>"
-        for r in lobbies
-    )
+    rows = "\n".join(_row(r) for r in lobbies)
     body = (f"<table><thead><tr><th>Lobby</th><th>Host</th><th>Game</th><th>Players</th>"
             f"<th>Join code</th></tr></thead><tbody>\n{rows}\n</tbody></table>"
             if lobbies else "<p class=empty>No open lobbies right now.</p>")

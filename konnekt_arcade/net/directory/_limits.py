@@ -27,9 +27,20 @@ MAX_PLAYERS = 64
 #: Listing page size: 50 by default, 100 at most (the issue; one screen never shows more).
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 100
-#: How many newest public entries one listing looks at before filtering (bounds the work
-#: of one request on a huge directory; filters that match nothing in them return nothing).
+#: How many entries of the asked game's index one listing looks at while filtering by
+#: version and free slots (bounds the work of one request; the game itself is an index).
 LIST_SCAN = 2000
+#: Entries read from the store per round trip while filling a page.
+LIST_BATCH = 200
+#: Lobbies of one registering address on one listing page: 8 lobbies from each of 251
+#: addresses used to push every honest lobby off the first page; now they share it.
+LISTED_PER_CLIENT = 4
+#: A listing answer is reused this long (a browse screen polls every few seconds; many
+#: clients asking at once cost one store read); created and removed lobbies clear it.
+LIST_CACHE_SECONDS = 1.0
+#: A removed or expired code stays held for its owner this long (a tombstone with the token
+#: hash): a host that reconnects after a minute of backoff gets its code back, nobody else.
+CODE_GRACE = 120.0
 #: 10 000 lobbies is far above what one community server sees and keeps memory < ~10 MB.
 MAX_ENTRIES = 10_000
 #: A LAN party behind one NAT may host a few lobbies; more from one address is abuse.
@@ -51,6 +62,8 @@ class DirectoryLimits:
     ttl: float = DEFAULT_TTL
     max_entries: int = MAX_ENTRIES
     max_entries_per_client: int = MAX_ENTRIES_PER_CLIENT
+    code_grace: float = CODE_GRACE
+    listed_per_client: int = LISTED_PER_CLIENT
     #: Listing and the HTML page: a browse screen refreshing every few seconds for a few
     #: players behind one NAT (Unity allows 1 query/s per player).
     read_rate: Rate = Rate(per_second=5.0, burst=20.0)

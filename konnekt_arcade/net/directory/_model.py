@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from ._limits import (
@@ -107,9 +108,22 @@ def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) 
         raise _bad(f"{key} must not be empty")
     if len(value) > limit:
         raise _bad(f"{key} must be at most {limit} characters")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
-        raise _bad(f"{key} must not contain control characters")
+    if not printable(value):
+        raise _bad(f"{key} must contain only printable characters (no control, format, "
+                   "private-use, unassigned or surrogate code points)")
     return value
+
+
+#: Unicode categories refused in every name: control (Cc), format (Cf: bidi overrides,
+#: zero-width), surrogates (Cs: not encodable, a lone one broke the HTML page), private use
+#: (Co) and unassigned (Cn: no font renders them, and they may get a meaning later), line
+#: and paragraph separators (Zl, Zp).
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def printable(text: str) -> bool:
+    """True when every character of ``text`` is one a lobby list can show."""
+    return not any(unicodedata.category(c) in REFUSED_CATEGORIES for c in text)
 
 
 def _int(data: dict[str, Any], key: str, low: int, high: int) -> int:
@@ -120,9 +134,22 @@ def _int(data: dict[str, Any], key: str, low: int, high: int) -> int:
 
 
 def validate_url(value: object, key: str = "signalling_url") -> str:
+    """A ws:// or wss:// URL with a host, printable ASCII only (no spaces, no control
+    characters), at most ``MAX_URL_LENGTH``: guests connect to it, so it must mean exactly
+    one thing to every URL parser."""
+    problem = f"{key} must be a ws:// or wss:// URL of at most {MAX_URL_LENGTH} characters"
     if (not isinstance(value, str) or len(value) > MAX_URL_LENGTH
-            or not value.startswith(("ws://", "wss://")) or any(c.isspace() for c in value)):
-        raise _bad(f"{key} must be a ws:// or wss:// URL of at most {MAX_URL_LENGTH} characters")
+            or not value.startswith(("ws://", "wss://"))):
+        raise _bad(problem)
+    if not all(0x21 <= ord(c) <= 0x7E for c in value) or any(c in value for c in '"<>\\^`{|}'):
+        raise _bad(f"{key} must be printable ASCII with no spaces or quotes")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise _bad(problem) from None
+    if not parts.hostname or parts.username or parts.password or parts.fragment:
+        raise _bad(f"{key} needs a host and no user, password or #fragment")
     return value.rstrip("/")
 
 

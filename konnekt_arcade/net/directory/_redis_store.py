@@ -4,9 +4,12 @@ Keys (``prefix`` defaults to ``konnekt:dir:``):
 
 - ``<prefix>lobby:<CODE>``: the entry as JSON, with a TTL (``PX``) restarted by each
   heartbeat, so Redis itself forgets dead lobbies.
+- ``<prefix>owner:<CODE>``: the owner's token hash, TTL ``ttl + grace``: it claims the code
+  (``SET NX``) and outlives the entry as its tombstone.
 - ``<prefix>expiry``: sorted set code -> expiry time (for the total count).
 - ``<prefix>client:<address>``: sorted set code -> expiry time (per-client count).
-- ``<prefix>public``: sorted set code -> created_at (newest-first listing).
+- ``<prefix>public``: sorted set code -> created_at (newest-first listing of all games).
+- ``<prefix>game:<game>``: the same for one game (listing one game never reads another's).
 
 The sorted sets are pruned lazily (by score, or when the entry key is gone). The limit
 checks and the ``SET NX`` are not one transaction: concurrent registrations on several
@@ -44,7 +47,7 @@ class RedisStore:
         await self._redis.ping()
 
     async def create(self, record: LobbyRecord, ttl: float, max_total: int,
-                     max_per_client: int) -> CreateResult:
+                     max_per_client: int, *, grace: float = 0.0) -> CreateResult:
         now = time.time()
         client_key = f"{self._p}client:{record.client}"
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -57,36 +60,52 @@ class RedisStore:
             return CreateResult.FULL
         if mine >= max_per_client:
             return CreateResult.CLIENT_FULL
+        owner_key, hold = f"{self._p}owner:{record.code}", int((ttl + grace) * 1000)
+        claimed = await self._redis.set(owner_key, record.owner_hash, px=hold, nx=True)
+        if not claimed and await self._redis.get(owner_key) != record.owner_hash:
+            return CreateResult.TAKEN  # live, or a tombstone of another owner
         if not await self._redis.set(self._key(record.code), record.to_json(),
                                      px=int(ttl * 1000), nx=True):
             return CreateResult.TAKEN
-        await self._index(record, ttl, now)
+        await self._index(None, record, ttl, now, grace)
         return CreateResult.OK
 
-    async def _index(self, record: LobbyRecord, ttl: float, now: float) -> None:
+    async def _index(self, old: LobbyRecord | None, record: LobbyRecord, ttl: float,
+                     now: float, grace: float) -> None:
+        code = record.code
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(f"{self._p}expiry", {record.code: now + ttl})
+            pipe.zadd(f"{self._p}expiry", {code: now + ttl})
             client_key = f"{self._p}client:{record.client}"
-            pipe.zadd(client_key, {record.code: now + ttl})
+            pipe.zadd(client_key, {code: now + ttl})
             pipe.pexpire(client_key, int(ttl * 1000) + 1000)
+            pipe.pexpire(f"{self._p}owner:{code}", int((ttl + grace) * 1000))
+            if old is not None and old.game != record.game:
+                pipe.zrem(f"{self._p}game:{old.game}", code)
             if record.public:
-                pipe.zadd(f"{self._p}public", {record.code: record.created_at})
+                pipe.zadd(f"{self._p}public", {code: record.created_at})
+                pipe.zadd(f"{self._p}game:{record.game}", {code: record.created_at})
             else:
-                pipe.zrem(f"{self._p}public", record.code)
+                pipe.zrem(f"{self._p}public", code)
+                pipe.zrem(f"{self._p}game:{record.game}", code)
             await pipe.execute()
 
     async def get(self, code: str) -> LobbyRecord | None:
         text = await self._redis.get(self._key(code))
         return LobbyRecord.from_json(text) if text else None
 
-    async def replace(self, record: LobbyRecord, ttl: float) -> bool:
+    async def owner(self, code: str) -> str | None:
+        value = await self._redis.get(f"{self._p}owner:{code}")
+        return str(value) if value else None
+
+    async def replace(self, old: LobbyRecord, record: LobbyRecord, ttl: float, *,
+                      grace: float = 0.0) -> bool:
         if not await self._redis.set(self._key(record.code), record.to_json(),
                                      px=int(ttl * 1000), xx=True):
             return False
-        await self._index(record, ttl, time.time())
+        await self._index(old, record, ttl, time.time(), grace)
         return True
 
-    async def delete(self, code: str) -> None:
+    async def delete(self, code: str, *, grace: float = 0.0) -> None:
         record = await self.get(code)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.delete(self._key(code))
@@ -94,17 +113,26 @@ class RedisStore:
             pipe.zrem(f"{self._p}public", code)
             if record is not None:
                 pipe.zrem(f"{self._p}client:{record.client}", code)
+                pipe.zrem(f"{self._p}game:{record.game}", code)
+            if grace > 0:
+                pipe.pexpire(f"{self._p}owner:{code}", int(grace * 1000))
+            else:
+                pipe.delete(f"{self._p}owner:{code}")
             await pipe.execute()
 
-    async def newest_public(self, count: int) -> list[LobbyRecord]:
-        codes: list[str] = await self._redis.zrevrange(f"{self._p}public", 0, count - 1)
+    async def page(self, game: str | None, offset: int, count: int) -> list[LobbyRecord]:
+        index = f"{self._p}public" if game is None else f"{self._p}game:{game}"
+        codes: list[str] = await self._redis.zrevrange(index, offset, offset + count - 1)
         if not codes:
             return []
         texts = await self._redis.mget([self._key(c) for c in codes])
         gone = [c for c, t in zip(codes, texts, strict=True) if t is None]
         if gone:
-            await self._redis.zrem(f"{self._p}public", *gone)
+            await self._redis.zrem(index, *gone)
         return [LobbyRecord.from_json(t) for t in texts if t is not None]
+
+    async def count(self) -> int:
+        return int(await self._redis.zcount(f"{self._p}expiry", time.time(), "+inf"))
 
     async def close(self) -> None:
         await self._redis.aclose()
