@@ -53,7 +53,8 @@ def server_metrics(server: MetricsSource, table: RoomTable[Any], gate: Gate,
                [({"cause": c}, n) for c, n in sorted(refusals.items())]),
         Family("konnekt_signal_log_lines_suppressed_total", "counter",
                "Log lines folded into a once-per-interval summary",
-               [({"source": "refusals"}, server.refusals.suppressed),
+               [({"source": "refusals"}, server.refusals.suppressed + (
+                   server.directory.refusals.suppressed if server.directory else 0)),
                 ({"source": "websockets"}, server.log_filter.suppressed)]),
     ]
     directory = server.directory

@@ -4,7 +4,6 @@ client (``LobbyDirectory``) and ``publish()`` with real WebRTC sessions in one p
 from __future__ import annotations
 
 import asyncio
-
 import json
 import time
 import urllib.error
