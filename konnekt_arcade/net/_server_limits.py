@@ -25,8 +25,9 @@ from .directory import Rate
 #: ``RLIMIT_NOFILE`` minus this, so accept() never fails with EMFILE.
 FD_RESERVE = 64
 #: A host answering 63 guests relays ~400 KB of offers and candidates at once, then a
-#: trickle; one peer pushing 17 MB/s (the issue's measurement) is a flood.
-RELAY_BYTES = Rate(per_second=256 * 1024, burst=1024 * 1024)
+#: trickle; 2 MiB of burst leaves 5x headroom (and lets tests push 1 MB of hostile
+#: candidates at a host); one peer pushing 17 MB/s (the issue's measurement) is a flood.
+RELAY_BYTES = Rate(per_second=512 * 1024, burst=2 * 1024 * 1024)
 RELAY_MESSAGES = Rate(per_second=200.0, burst=2000.0)
 
 

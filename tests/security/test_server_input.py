@@ -195,4 +195,4 @@ def test_one_peer_cannot_relay_a_flood() -> None:
             pass
         print(f"\nrelayed {got / 1e6:.1f} MB of 4.8 MB sent in "
               f"{time.monotonic() - start - 1.0:.2f} s")
-        assert got < 2_000_000 and srv.stats["relay_limited"] > 0
+        assert got < 3_500_000 and srv.stats["relay_limited"] > 0
