@@ -21,7 +21,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from konnekt_arcade import P2PLoopBuilder, SignallingServer
-from konnekt_arcade.net import webrtc
+from konnekt_arcade.net import _mesh  # test hook: the signal handler the mesh calls
 from konnekt_arcade.testing import SessionGroup
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(120)]
@@ -121,14 +121,14 @@ def test_an_unexpected_end_of_the_signalling_loop_is_logged_and_re_registers(
     """Any exception we failed to foresee (simulated by a signal handler that raises): the
     loop logs it with its traceback, drops the socket and registers again."""
     caplog.set_level(logging.WARNING, logger="konnekt_arcade")
-    real = webrtc.same_as_peer
+    real = _mesh.same_as_peer
 
     def broken(signal: object) -> str | None:
         if "boom" in getattr(signal, "value", ""):
             raise RuntimeError("boom: a bug in a signal handler")
         return real(signal)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(webrtc, "same_as_peer", broken)
+    monkeypatch.setattr(_mesh, "same_as_peer", broken)
     attacker = Attacker(server, group)
     try:
         attacker.send_candidate(json.dumps({"candidate": "boom"}), group)
