@@ -1,9 +1,9 @@
 """Multi-process measurements: join-to-synced time and scaling with 1..15 guests.
 
-The host runs in its own process (``_procs host``), as does every guest in the scaling runs:
-a blocking ``build_session_guest`` would otherwise stop the host from polling, and real
-players do not share an interpreter. The join bench runs the joining guest in this process so
-its clock starts exactly at the ``build_session_guest`` call.
+The host runs in its own process (``bench._procs:HostRole``), as does every guest in the
+scaling runs: a blocking ``build_session_guest`` would otherwise stop the host from polling,
+and real players do not share an interpreter. The join bench runs the joining guest in this
+process so its clock starts exactly at the ``build_session_guest`` call.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from childproc import ChildProcess, stop_all
 from konnekt_arcade.net.loop_thread import NetworkThread
 from konnekt_arcade.session import P2PLoopBuilder
 
-from ._procs import PATIENCE, Proc, stop_all
+from ._procs import PATIENCE, start
 from ._raw import raw_connect_times
 from ._stats import summary
 
@@ -29,8 +30,8 @@ def bench_join(url: str, joins: int) -> dict[str, Any]:
     someone in it: a host left with no peer at all re-registers with the signalling server
     (to be found again after a network loss), and a join during that gap waits for it.
     """
-    host = Proc("host")
-    anchor = Proc("guest", "anchor")
+    host = start("host")
+    anchor = start("guest", "anchor")
     try:
         session_id = host.request("ready", 30.0, cmd="host", url=url)["session"]
         anchor.wait("started", 60.0)
@@ -67,15 +68,15 @@ def bench_join(url: str, joins: int) -> dict[str, Any]:
                     "snapshot): the WebRTC floor inside our join",
         }
     finally:
-        stop_all([anchor, host])
+        stop_all([anchor, host], check=False)
 
 
-def _cpu(host: Proc) -> tuple[float, float]:
+def _cpu(host: ChildProcess) -> tuple[float, float]:
     answer = host.request("cpu", 10.0, cmd="cpu")
     return answer["process_time"], answer["monotonic"]
 
 
-def _converge(procs: list[Proc], timeout: float) -> tuple[bool, float, list[Any]]:
+def _converge(procs: list[ChildProcess], timeout: float) -> tuple[bool, float, list[Any]]:
     t0 = time.monotonic()
     states: list[Any] = []
     while time.monotonic() - t0 < timeout:
@@ -87,11 +88,11 @@ def _converge(procs: list[Proc], timeout: float) -> tuple[bool, float, list[Any]
     return False, time.monotonic() - t0, states
 
 
-def scale_once(url: str, host: Proc, guests: int, chats: int, chat_interval: float,
+def scale_once(url: str, host: ChildProcess, guests: int, chats: int, chat_interval: float,
                idle_s: float) -> dict[str, Any]:
     """One lobby with ``guests`` guest processes joining one after another."""
     session_id = host.request("ready", 30.0, cmd="host", url=url)["session"]
-    procs = [Proc("guest", f"guest{i}") for i in range(guests)]
+    procs = [start("guest", f"guest{i}") for i in range(guests)]
     try:
         for p in procs:
             p.wait("started", 90.0)
@@ -124,13 +125,13 @@ def scale_once(url: str, host: Proc, guests: int, chats: int, chat_interval: flo
             "sequence": states[0]["sequence"] if states else 0,
         }
     finally:
-        stop_all(procs)
+        stop_all(procs, check=False)
 
 
 def bench_scaling(url: str, counts: list[int], chats: int, chat_interval: float = 0.05,
                   idle_s: float = 1.0) -> dict[str, Any]:
     """Join time, event latency and host CPU for each lobby size in ``counts``."""
-    host = Proc("host")
+    host = start("host")
     runs: list[dict[str, Any]] = []
     try:
         for n in counts:

@@ -9,26 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from childproc import ChildProcess
 from konnekt_arcade import LobbyDirectory, LobbyNotFound
 from konnekt_arcade.net.directory import DirectoryService, LobbyRecord
 from konnekt_arcade.net.directory._redis_store import RedisStore
 from konnekt_arcade.net.directory._store import CreateResult
 from konnekt_arcade.testing import wait_until
 
-from .._helper_process import HelperProcess
 from ._helpers import Owner, every
 from ._tools import konnekt_signal, redis_server
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
-
-HELPER = Path(__file__).with_name("_dir_proc.py")
 
 
 def test_two_instances_share_lobbies_through_redis(tmp_path: Path) -> None:
     with redis_server(tmp_path) as redis_url, \
             konnekt_signal("--redis", redis_url) as url_a, \
             konnekt_signal("--redis", redis_url) as url_b:
-        host, guest = HelperProcess(HELPER), HelperProcess(HELPER)
+        host, guest = ChildProcess("session"), ChildProcess("session")
         try:
             host.command(cmd="host", url=url_a, lobby="Shared", name="Alice", game="scale")
             session = host.wait_for(lambda e: e["event"] == "ready", 30)["session"]

@@ -4,25 +4,22 @@ WebRTC on loopback; the host's directory entry follows the join and leaves on ex
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from childproc import ChildProcess
 from konnekt_arcade import LobbyDirectory
 from konnekt_arcade.net import SignallingServer
 from konnekt_arcade.testing import wait_until
 
-from .._helper_process import HelperProcess
 from ._helpers import every
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(120)]
 
-HELPER = Path(__file__).with_name("_dir_proc.py")
-
 
 @pytest.fixture
-def procs() -> Iterator[tuple[HelperProcess, HelperProcess]]:
-    host, guest = HelperProcess(HELPER), HelperProcess(HELPER)
+def procs() -> Iterator[tuple[ChildProcess, ChildProcess]]:
+    host, guest = ChildProcess("session"), ChildProcess("session")
     try:
         yield host, guest
     finally:
@@ -31,7 +28,7 @@ def procs() -> Iterator[tuple[HelperProcess, HelperProcess]]:
 
 
 def test_guest_joins_a_published_lobby_by_code_only(
-        server: SignallingServer, procs: tuple[HelperProcess, HelperProcess]) -> None:
+        server: SignallingServer, procs: tuple[ChildProcess, ChildProcess]) -> None:
     host, guest = procs
     host.command(cmd="host", url=server.url, lobby="Friday Night", name="Alice",
                  game="two-proc")

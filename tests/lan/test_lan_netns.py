@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from childproc import ChildProcess
 from konnekt_arcade.lan._registry import MAX_ENTRIES_PER_SOURCE
-from tests._helper_process import HelperProcess
 
 from . import _netns
 from .conftest import require
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(120)]
 
-CHILD = Path(__file__).with_name("_lan_child.py")
 #: The issue's bounds. Both hold by construction with room to spare (a query is answered at
 #: once, a host announces every 1.5 s and says goodbye on close); they are the deadlines of
 #: the waits, measured from the moment the browser was asked to look / the host to close.
@@ -34,15 +32,15 @@ def lan(request: pytest.FixtureRequest) -> Iterator[_netns.Lan]:
 
 
 @pytest.fixture
-def procs() -> Iterator[list[HelperProcess]]:
-    started: list[HelperProcess] = []
+def procs() -> Iterator[list[ChildProcess]]:
+    started: list[ChildProcess] = []
     yield started
     for proc in started:
         proc.stop()
 
 
-def child(lan: _netns.Lan, i: int, procs: list[HelperProcess]) -> HelperProcess:
-    proc = HelperProcess(CHILD, lan.exec_prefix(i))
+def child(lan: _netns.Lan, i: int, procs: list[ChildProcess]) -> ChildProcess:
+    proc = ChildProcess("lan", prefix=lan.exec_prefix(i))
     procs.append(proc)
     return proc
 
@@ -51,7 +49,7 @@ def lobbies(event: dict[str, object]) -> list[dict[str, object]]:
     return event["lobbies"]  # type: ignore[return-value]
 
 
-def test_found_joined_counted_and_gone(lan: _netns.Lan, procs: list[HelperProcess]) -> None:
+def test_found_joined_counted_and_gone(lan: _netns.Lan, procs: list[ChildProcess]) -> None:
     host, friend, neighbour = (child(lan, i, procs) for i in range(3))
     neighbour.command(cmd="host", game="other-game", lobby="Not ours", name="Nia")
     neighbour.wait_for(lambda e: e["event"] == "hosting", timeout=30)
@@ -89,7 +87,7 @@ def test_found_joined_counted_and_gone(lan: _netns.Lan, procs: list[HelperProces
     print(f"gone after {time.monotonic() - closed:.3f} s")
 
 
-def wait_state(proc: HelperProcess, predicate: object, timeout: float = 10) -> None:
+def wait_state(proc: ChildProcess, predicate: object, timeout: float = 10) -> None:
     """Ask for the child's state until ``predicate(state)`` (bounded by ``timeout``)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -101,7 +99,7 @@ def wait_state(proc: HelperProcess, predicate: object, timeout: float = 10) -> N
 
 
 def test_find_lan_lobbies_lists_every_game_or_one(lan: _netns.Lan,
-                                                  procs: list[HelperProcess]) -> None:
+                                                  procs: list[ChildProcess]) -> None:
     a, b, asker = (child(lan, i, procs) for i in range(3))
     a.command(cmd="host", game="party", lobby="Party", name="Ann", password="pw")
     b.command(cmd="host", game="chess", lobby="Chess", name="Bea")
@@ -118,7 +116,7 @@ def test_find_lan_lobbies_lists_every_game_or_one(lan: _netns.Lan,
 
 
 def test_two_network_cards_listed_once_with_a_reachable_invite(
-        lan: _netns.Lan, procs: list[HelperProcess]) -> None:
+        lan: _netns.Lan, procs: list[ChildProcess]) -> None:
     lan.add_card(0, "10.78.1.10/24")  # same wire, another subnet the friend is not on
     host, friend = child(lan, 0, procs), child(lan, 1, procs)
     host.command(cmd="host", game="party", lobby="Two cards", name="Ann")
@@ -142,7 +140,7 @@ ATTACK_SECONDS = 4.0
 
 
 def test_spoofed_bye_hijack_and_fake_hosts_change_nothing(
-        lan: _netns.Lan, procs: list[HelperProcess]) -> None:
+        lan: _netns.Lan, procs: list[ChildProcess]) -> None:
     """Issue 26, item 7, on a real (namespaced) LAN: from another address, a hostile peer
     broadcasts a bye with the host's id, an announce with the host's id and its own invite,
     and 64 fake hosts, 20 times a second. An open browser keeps listing the real lobby with
@@ -160,7 +158,7 @@ def test_spoofed_bye_hijack_and_fake_hosts_change_nothing(
                     broadcast=f"{_netns.SUBNET}.255", seconds=ATTACK_SECONDS, fakes=64)
     sent = mallory.wait_for(lambda e: e["event"] == "attacked", timeout=ATTACK_SECONDS + 20)
     time.sleep(0.5)  # the last datagrams reach the friend's list
-    samples = [lobbies(e) for e in friend.events[mark:] if e["event"] == "lobbies"]
+    samples = [lobbies(e) for e in friend.seen(mark) if e["event"] == "lobbies"]
     real_there = [next((e for e in s if e["host_id"] == real["host_id"]), None)
                   for s in samples]
     hidden = sum(e is None for e in real_there)

@@ -2,72 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from itertools import permutations
-from pathlib import Path
 
 import pytest
 
+from childproc import ChildProcess, Event
 from konnekt_arcade.net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE, SignallingServer
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
-HELPER = Path(__file__).with_name("_peer_proc.py")
-REPO = Path(__file__).resolve().parents[2]
-Event = dict[str, object]
 
-
-class PeerProcess:
-    """One helper process; a reader thread collects its JSON-line events."""
+class PeerProcess(ChildProcess):
+    """One bare transport in a child process (the ``transport`` role), known by its peer id."""
 
     def __init__(self, url: str, room: str) -> None:
-        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HELPER), url, room],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=REPO,
-        )
-        self.events: list[Event] = []
-        self._cond = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        super().__init__("transport", url, room)
         self.peer_id = str(self.wait_for(lambda e: e["event"] == "IdAssigned", 60)["peer_id"])
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._cond:
-                self.events.append(json.loads(line))
-                self._cond.notify_all()
-
-    def wait_for(self, predicate: Callable[[Event], bool], timeout: float) -> Event:
-        """First event (already seen or future) matching ``predicate``, polled with a deadline."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for event in self.events:
-                    if predicate(event):
-                        return event
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out; events so far: {self.events[-20:]}")
-                self._cond.wait(remaining)
-
-    def command(self, **cmd: object) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(cmd) + "\n")
-        self.proc.stdin.flush()
 
     def received(self, sender: str, channel: int, data: str) -> Callable[[Event], bool]:
         def match(e: Event) -> bool:
@@ -79,16 +30,6 @@ class PeerProcess:
             )
 
         return match
-
-    def shutdown(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-        self._reader.join(5)  # EOF after exit
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            if pipe is not None:
-                with contextlib.suppress(OSError):  # stdin may hold unflushed commands
-                    pipe.close()
 
 
 @pytest.fixture
@@ -109,7 +50,7 @@ def mesh(server: SignallingServer) -> Iterator[list[PeerProcess]]:
         yield peers
     finally:
         for peer in peers:
-            peer.shutdown()
+            peer.stop()
 
 
 def exchange(peers: list[PeerProcess], tag: str) -> None:
@@ -132,7 +73,7 @@ def test_mesh_messages_and_killed_process_noticed(mesh: list[PeerProcess]) -> No
     for peer in (b, victim):
         peer.wait_for(peer.received(a.peer_id, CHANNEL_RELIABLE, "to-all"), 60)
 
-    victim.proc.send_signal(signal.SIGKILL)
+    victim.kill()
     for survivor in (a, b):
         event = survivor.wait_for(
             lambda e: e["event"] == "PeerDisconnected" and e["peer_id"] == victim.peer_id, 60

@@ -1,25 +1,21 @@
-"""Processes running one SessionLoop each (see _proc.py), killed and cleaned up by the test."""
+"""Processes running one SessionLoop each (the ``session`` role of childproc), killed and
+cleaned up by the test."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 import pytest
 
+from childproc import ChildProcess, Event, converge, stop_all
 from konnekt_arcade.net import SignallingServer
-
-from .._helper_process import Event, HelperProcess, converge, stop_all
 
 __all__ = ["Event", "Proc", "Procs", "converge", "converge_on", "lobby"]
 
-HELPER = Path(__file__).with_name("_proc.py")
-
-
-class Proc(HelperProcess):
+class Proc(ChildProcess):
     def __init__(self, prefix: Sequence[str] = ()) -> None:
-        super().__init__(HELPER, prefix)
+        super().__init__("session", prefix=prefix)
 
 
 class Procs:

@@ -17,16 +17,15 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from childproc import REPO, ChildProcess, converge, stop_all
+
 from .._coturn import Coturn, turnserver
-from .._helper_process import REPO, HelperProcess, converge, stop_all
 
 pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(240)]
 
-HELPER = Path(__file__).with_name("_proc.py")
 #: Unique per test process: other suites create namespaces (``kaloss-*``) at the same time.
 PREFIX = f"kanat-{os.getpid()}-"
 TURN_PORT = 3478
@@ -157,24 +156,24 @@ def strict_nat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StrictNat]:
 
 
 @pytest.fixture
-def peers(strict_nat: StrictNat) -> Iterator[tuple[HelperProcess, HelperProcess]]:
-    started: list[HelperProcess] = []
+def peers(strict_nat: StrictNat) -> Iterator[tuple[ChildProcess, ChildProcess]]:
+    started: list[ChildProcess] = []
     try:
         for ns in (strict_nat.a, strict_nat.b):
-            started.append(HelperProcess(HELPER, prefix=_in(ns)))
+            started.append(ChildProcess("session", prefix=_in(ns)))
             started[-1].wait_for(lambda e: e["event"] == "started", timeout=60)
         yield started[0], started[1]
     finally:
         stop_all(started)
 
 
-def _pairs(proc: HelperProcess) -> dict[str, dict[str, object]]:
+def _pairs(proc: ChildProcess) -> dict[str, dict[str, object]]:
     mark = proc.mark()
     proc.command(cmd="pairs")
     return proc.wait_for(lambda e: e["event"] == "pairs", after=mark)["pairs"]  # type: ignore[return-value]
 
 
-def _connect_through_relay(net: StrictNat, host: HelperProcess, guest: HelperProcess,
+def _connect_through_relay(net: StrictNat, host: ChildProcess, guest: ChildProcess,
                            host_ice: list[list[str]], guest_ice: list[list[str]]) -> None:
     # A probe budget above the 0.3 s default: the machine may be loaded, and an unanswered
     # probe would leave the peers with no TURN server at all.
@@ -216,7 +215,7 @@ def _connect_through_relay(net: StrictNat, host: HelperProcess, guest: HelperPro
 
 
 def test_strict_nat_peers_connect_only_through_turn(
-        strict_nat: StrictNat, peers: tuple[HelperProcess, HelperProcess]) -> None:
+        strict_nat: StrictNat, peers: tuple[ChildProcess, ChildProcess]) -> None:
     host, guest = peers
     _connect_through_relay(strict_nat, host, guest,
                            [[f"turn:{strict_nat.a_server}:{TURN_PORT}", USER, PASSWORD]],
@@ -224,7 +223,7 @@ def test_strict_nat_peers_connect_only_through_turn(
 
 
 def test_strict_nat_relays_through_second_turn_server_when_first_refuses(
-        strict_nat: StrictNat, peers: tuple[HelperProcess, HelperProcess]) -> None:
+        strict_nat: StrictNat, peers: tuple[ChildProcess, ChildProcess]) -> None:
     """Both peers list a TURN server with a wrong password first. aiortc alone would use only
     that one and never connect; every configured server is used, so the second relays."""
     host, guest = peers

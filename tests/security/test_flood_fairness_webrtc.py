@@ -1,8 +1,8 @@
 """A flooding peer cannot crowd out honest ones (real WebRTC, three processes).
 
-The flooder (tests/security/_flooder.py) joins the lobby and then sends chat commands to every
-peer as fast as its links take them, for ``FLOOD_SECONDS``. Meanwhile an honest guest in
-another process (tests/resilience/_proc.py) chats once a second and toggles ready once a
+The flooder (childproc's ``transport`` role) joins the lobby and then sends chat commands to
+every peer as fast as its links take them, for ``FLOOD_SECONDS``. Meanwhile an honest guest in
+another process (childproc's ``session`` role) chats once a second and toggles ready once a
 second. The host and a second honest guest run here, polled once per frame.
 
 Every honest line and toggle arrives on the host and on the other guest, in order; nobody takes
@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from childproc import ChildProcess, stop_all
 from konnekt_arcade import P2PLoopBuilder
 from konnekt_arcade.domain import DomainEvent
 from konnekt_arcade.sync import HostChanged, HostLost
 from konnekt_arcade.testing import SessionGroup
 
-from .._helper_process import HelperProcess, stop_all
-
 pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(240)]
 
-HERE = Path(__file__).parent
-FLOODER = HERE / "_flooder.py"
-HONEST = HERE.parent / "resilience" / "_proc.py"
 FLOOD_SECONDS = 20.0
 #: The honest guest's pace: one submission every half second, alternating a chat line and a
 #: ready toggle, so one line and one toggle a second (within every rate limit).
@@ -45,7 +40,7 @@ FRAME = 1 / 60
 class Frames:
     """Polls the in-process sessions once per frame and keeps what they report."""
 
-    def __init__(self, group: SessionGroup, procs: list[HelperProcess]) -> None:
+    def __init__(self, group: SessionGroup, procs: list[ChildProcess]) -> None:
         self.group, self.procs = group, procs
         self.polled: list[int] = []  # events handled by each host poll()
         self.slowest = 0.0  # longest host poll(), for the failure message only
@@ -75,19 +70,20 @@ class Frames:
             self.frame()
 
 
-def _event(proc: HelperProcess, name: str) -> Callable[[], object]:
+def _event(proc: ChildProcess, name: str) -> Callable[[], object]:
     return lambda: any(e.get("event") == name for e in list(proc.events))
 
 
-def _first(proc: HelperProcess, name: str) -> dict[str, object]:
+def _first(proc: ChildProcess, name: str) -> dict[str, object]:
     return next(e for e in list(proc.events) if e.get("event") == name)
 
 
 @pytest.fixture
-def procs() -> Iterator[tuple[HelperProcess, HelperProcess]]:
-    started: list[HelperProcess] = []
+def procs() -> Iterator[tuple[ChildProcess, ChildProcess]]:
+    started: list[ChildProcess] = []
     try:
-        started = [HelperProcess(HONEST), HelperProcess(FLOODER)]
+        started = [ChildProcess("session", name="honest"),
+                   ChildProcess("transport", name="flooder")]
         for p in started:
             p.wait_for(lambda e: e["event"] == "started", timeout=60)
         yield started[0], started[1]
@@ -96,7 +92,7 @@ def procs() -> Iterator[tuple[HelperProcess, HelperProcess]]:
 
 
 def test_a_flooder_drops_only_its_own_messages(signalling_server,
-                                               procs: tuple[HelperProcess, HelperProcess]
+                                               procs: tuple[ChildProcess, ChildProcess]
                                                ) -> None:
     honest, flooder = procs
     group = SessionGroup(P2PLoopBuilder().batch_size(BATCH), signalling_server.url, timeout=60)

@@ -1,25 +1,20 @@
-"""The helper processes report every error, and a test cannot look past one.
+"""The child processes report every error, and a test cannot look past one.
 
 A helper used to turn an exception into an event that a later ``wait_for(after=mark)`` never
 looked at, so a test could pass while its helper had failed a command."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .._helper_process import HelperProcess, stop_all
+from childproc import ChildProcess, stop_all
 
 pytestmark = pytest.mark.timeout(60)
 
-HELPERS = [Path(__file__).with_name("_session_proc.py"),
-           Path(__file__).parents[1] / "resilience" / "_proc.py"]
 
-
-@pytest.mark.parametrize("helper", HELPERS, ids=lambda p: p.parent.name)
-def test_an_error_before_the_mark_still_fails_the_wait(helper: Path) -> None:
-    proc = HelperProcess(helper)
+@pytest.mark.parametrize("role", ["session", "transport", "lan"])
+def test_an_error_before_the_mark_still_fails_the_wait(role: str) -> None:
+    proc = ChildProcess(role)
     try:
         proc.command(cmd="no-such-command")
         with pytest.raises(AssertionError, match="helper error"):

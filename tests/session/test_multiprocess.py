@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from childproc import ChildProcess, converge, stop_all
 from konnekt_arcade.net import SignallingServer
-
-from .._helper_process import HelperProcess, converge, stop_all
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
-HELPER = Path(__file__).with_name("_session_proc.py")
-
-
-class SessionProcess(HelperProcess):
-    def __init__(self) -> None:
-        super().__init__(HELPER)
-
-
 @pytest.fixture
-def procs() -> Iterator[list[SessionProcess]]:
-    started = [SessionProcess() for _ in range(4)]
+def procs() -> Iterator[list[ChildProcess]]:
+    started = [ChildProcess("session") for _ in range(4)]
     try:
         yield started
     finally:
@@ -31,7 +21,7 @@ def procs() -> Iterator[list[SessionProcess]]:
 
 
 def test_host_and_three_guests(signalling: SignallingServer,
-                               procs: list[SessionProcess]) -> None:
+                               procs: list[ChildProcess]) -> None:
     host, *guests = procs
     host.command(cmd="host", url=signalling.url, lobby="My Lobby", name="Alice")
     session = str(host.wait_for(lambda e: e["event"] == "ready")["session"])
@@ -48,7 +38,7 @@ def test_host_and_three_guests(signalling: SignallingServer,
                        and e["participant"]["name"] == "Dave")
     assert [e["participant"]["name"] for e in host.domain("GuestJoined")] == names
     states = converge(procs)
-    assert all(s["participants"] == 4 for s in states)
+    assert all(len(s["participants"]) == 4 for s in states)
 
     host.command(cmd="queue", activity_type="quiz", name="Round 1")
     host.command(cmd="start")
