@@ -96,6 +96,12 @@ class ChildProcess:
         with self._cond:
             return len(self.events)
 
+    def seen(self, after: int = 0) -> list[Event]:
+        """A copy of the events from index ``after`` on (the reader thread appends to
+        ``events`` while a test looks; this copy holds still)."""
+        with self._cond:
+            return self.events[after:]
+
     def raise_errors(self) -> None:
         """Fail if the child ever reported an error, whenever that was."""
         if self.errors:

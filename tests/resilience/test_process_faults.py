@@ -30,10 +30,9 @@ def new_host_after_kill(survivors: list[Proc], marks: list[int], killed_at: floa
     while time.monotonic() < deadline:
         for p, mark in zip(survivors, marks, strict=True):
             p.raise_errors()
-            with p._cond:
-                if any(e.get("event") == "notice" and e["type"] == "HostChanged"
-                       and e.get("is_local") for e in p.events[mark:]):
-                    return p
+            if any(e.get("event") == "notice" and e["type"] == "HostChanged"
+                   and e.get("is_local") for e in p.seen(mark)):
+                return p
         time.sleep(0.02)
     raise AssertionError(f"no new host within {limit} s of the kill")
 

@@ -13,8 +13,7 @@ pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
 
 
 def transport_notices(p: Proc, kind: str) -> list[dict[str, object]]:
-    with p._cond:
-        return [e for e in p.events if e.get("type") == "TransportNotice" and e["kind"] == kind]
+    return [e for e in p.seen() if e.get("type") == "TransportNotice" and e["kind"] == kind]
 
 
 def wait_transport_notice(p: Proc, kind: str, after: int = 0, timeout: float = 60) -> None:
@@ -60,9 +59,8 @@ def test_signalling_restart_keeps_links_and_lets_a_new_guest_join(procs: Procs) 
     # The old links carried on throughout: nobody was disconnected, reconnected as a guest,
     # or elected; each member re-registered exactly once.
     for p in members:
-        with p._cond:
-            trouble = [e for e in p.events if e.get("type") in (
-                "ParticipantDisconnected", "Reconnecting", "HostLost", "HostChanged")]
+        trouble = [e for e in p.seen() if e.get("type") in (
+            "ParticipantDisconnected", "Reconnecting", "HostLost", "HostChanged")]
         assert not trouble, trouble
         assert len(transport_notices(p, "SignallingRestored")) == 1
     assert all(bool(s["is_host"]) == (i == 0) for i, s in enumerate(states))
