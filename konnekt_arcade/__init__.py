@@ -2,6 +2,15 @@
 
 The public API lives here; submodules whose names start with ``_`` are private.
 
+konnekt-arcade is the Python counterpart of the Rust library konnekt-session-p2p 0.4 (the
+"seed" in older notes): it keeps that library's API shape — ``P2PLoopBuilder``,
+``SessionLoop``, ``P2PLoop``, ``IceServer``, the ``DomainCommand`` / ``DomainEvent`` enums, the
+stage timeouts, the default STUN list — so a reader of its documentation feels at home, and
+makes every promise of that documentation work, including the ones the Rust original leaves
+unimplemented (gap repair, automatic host migration, reconnection identity, authority checks,
+activity state in snapshots). A docstring that says "konnekt-session-p2p's" or "the Rust
+original's" means that library's.
+
     from konnekt_arcade import P2PLoopBuilder, IceServer, SessionId, DomainCommand, DomainEvent
 """
 

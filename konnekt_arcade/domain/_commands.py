@@ -186,7 +186,7 @@ AnyCommand = UserCommand | SystemCommand
 
 
 class DomainCommand:
-    """Namespace of all commands, mirroring the seed's Rust enum.
+    """Namespace of all commands, mirroring konnekt-session-p2p's Rust enum.
 
     ``DomainCommand.JoinLobby(lobby_id=..., guest_name="Bob")``.
     """

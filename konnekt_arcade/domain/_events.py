@@ -154,7 +154,7 @@ LobbyDomainEvent = Annotated[
 
 
 class DomainEvent:
-    """Namespace of all events, mirroring the seed's Rust enum.
+    """Namespace of all events, mirroring konnekt-session-p2p's Rust enum.
 
     ``case DomainEvent.GuestJoined(participant=p): ...``
     """

@@ -65,7 +65,7 @@ class LobbyView(UIView):
         registry: the game's activities (what the host can queue, which View a run shows).
         theme: colours and fonts.
         builder: the ``P2PLoopBuilder`` used by Host / Join (tests pass an in-memory one).
-        ice_servers: STUN/TURN servers (default: the seed's public STUN list).
+        ice_servers: STUN/TURN servers (default: konnekt-session-p2p's public STUN list).
         signalling_url: used when the URL field is empty; empty means the built-in server.
         player_name: prefills the name field.
         title: the start screen's heading.

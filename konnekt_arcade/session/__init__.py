@@ -1,4 +1,4 @@
-"""The seed's session API: ``P2PLoopBuilder``, ``SessionLoop``, ``P2PLoop`` and friends."""
+"""``P2PLoopBuilder``, ``SessionLoop``, ``P2PLoop`` and friends: konnekt-session-p2p's API."""
 
 from __future__ import annotations
 

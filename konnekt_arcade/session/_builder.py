@@ -1,4 +1,4 @@
-"""``P2PLoopBuilder``: the seed's entry point — blocking, awaitable and non-blocking starts.
+"""``P2PLoopBuilder``: konnekt-session-p2p's entry point — blocking, awaitable, non-blocking starts.
 
 ``build_session_*`` block until the session is usable (host: peer id assigned and lobby
 created; guest: lobby snapshot applied) and raise the matching ``P2PError`` otherwise, with the

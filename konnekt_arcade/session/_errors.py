@@ -1,4 +1,4 @@
-"""``P2PError`` and its kinds, mirroring the seed's Rust enum plus the timeouts.
+"""``P2PError`` and its kinds, mirroring konnekt-session-p2p's Rust enum plus the timeouts.
 
 Every timeout is both a ``P2PError`` and a built-in ``TimeoutError``. ``ConnectionTimeout``
 is a kind of ``SyncTimeout``: "no peer ever connected" is the most common reason a lobby

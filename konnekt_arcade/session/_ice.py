@@ -34,7 +34,7 @@ from ..net import IceServerConfig
 
 logger = logging.getLogger("konnekt_arcade.session.ice")
 
-#: The seed's default list (Google's public STUN servers).
+#: konnekt-session-p2p's default list (Google's public STUN servers).
 DEFAULT_STUN_URLS = (
     "stun:stun.l.google.com:19302",
     "stun:stun1.l.google.com:19302",
@@ -49,7 +49,7 @@ _MAGIC = b"\x21\x12\xa4\x42"
 
 @dataclass(frozen=True)
 class IceServer:
-    """A STUN or TURN server, as in the seed: ``IceServer.stun(url)``, ``IceServer.turn(...)``."""
+    """A STUN or TURN server (as in konnekt-session-p2p): ``IceServer.stun``, ``IceServer.turn``."""
 
     urls: tuple[str, ...]
     username: str | None = None
@@ -65,7 +65,7 @@ class IceServer:
 
     @classmethod
     def default_stun_servers(cls) -> list[IceServer]:
-        """Google's public STUN servers (the seed's default)."""
+        """Google's public STUN servers (konnekt-session-p2p's default)."""
         return [cls.stun(url) for url in DEFAULT_STUN_URLS]
 
 

@@ -261,7 +261,7 @@ class P2PLoop:
     def suspended(self) -> bool:
         return self._suspended
 
-    # --- the seed's P2PLoop API ---------------------------------------------------------------
+    # --- konnekt-session-p2p's P2PLoop API -----------------------------------------------------
 
     def request_full_sync(self) -> None:
         """Ask the host (or, before we know it, every peer) for a full snapshot.

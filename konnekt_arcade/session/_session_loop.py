@@ -1,4 +1,4 @@
-"""``SessionLoop``: the seed's unified loop — P2P below, the lobby (domain) above.
+"""``SessionLoop``: konnekt-session-p2p's unified loop — P2P below, the lobby (domain) above.
 
 Call ``poll()`` from the game loop (every frame or every 100 ms). It never blocks and never
 raises because of network input. Domain events (and ``CommandFailed``) come out of
@@ -108,7 +108,7 @@ class SessionLoop:
             logger.info("⏳ Waiting for peer ID...")
         self._announcers = Announcers(announcers, self, self._count_announce_error)
 
-    # --- the seed's API -----------------------------------------------------------------------
+    # --- konnekt-session-p2p's API -----------------------------------------------------------
 
     def poll(self) -> int:
         """Process at most ``batch_size`` network events; returns how many. Never blocks."""

@@ -118,7 +118,7 @@ class ReconnectPolicy:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """The seed's stage timeouts (seconds); each starts when the previous stage ends."""
+    """konnekt-session-p2p's stage timeouts (seconds); each starts when the previous stage ends."""
 
     peer_id: float = 5.0
     connection: float = 10.0

@@ -15,7 +15,7 @@ class SyncConfig:
     #: agree on a new host within the 3 s the resilience goal allows, while
     #: tolerating a few lost heartbeats on a lossy link.
     heartbeat_timeout: float = 2.5
-    #: The seed's promise: a lost participant may come back within 30 s.
+    #: konnekt-session-p2p's promise: a lost participant may come back within 30 s.
     grace_period: float = 30.0
     #: Out-of-order events held while a gap is repaired; beyond it we resync.
     max_buffered_events: int = 256

@@ -278,7 +278,7 @@ class LobbySync(SyncBase):
         if not self._linked:
             return
         if self._full_sync_at is None:
-            # Give the host's unasked snapshot (the seed's flow) time to arrive.
+            # Give the host's unasked snapshot (konnekt-session-p2p's flow) time to arrive.
             self._full_sync_at = now
         elif now - self._full_sync_at >= self.config.retry_interval:
             self._full_sync_at = None

@@ -1,7 +1,7 @@
 """Wire messages of the lobby sync protocol (reliable channel, JSON).
 
 Every message is an :class:`Envelope` ``{"v": PROTOCOL_VERSION, "msg": {...}}``
-whose ``msg`` is a pydantic discriminated union on ``type``. The seed's five
+whose ``msg`` is a pydantic discriminated union on ``type``. konnekt-session-p2p's five
 messages (EventBroadcast, RequestMissingEvents, MissingEventsResponse,
 RequestFullSync, FullSyncResponse) keep their names and fields; the rest are
 what correctness needs (commands with request ids, welcome/rejoin with a
