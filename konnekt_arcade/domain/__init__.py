@@ -8,7 +8,15 @@ give equal state and an equal :func:`state_hash`.
 from __future__ import annotations
 
 from ._commands import AnyCommand, DomainCommand, SystemCommand, UserCommand
-from ._decide import MAX_CHAT_LENGTH, MAX_NAME_LENGTH, check_wire_safe, clean_name, decide
+from ._decide import (
+    MAX_ACTIVITY_FIELD,
+    MAX_CHAT_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PAYLOAD_BYTES,
+    check_wire_safe,
+    clean_name,
+    decide,
+)
 from ._errors import DomainError
 from ._events import DelegationReason, DomainEvent, LeaveReason, LobbyDomainEvent
 from ._evolve import evolve
@@ -45,9 +53,11 @@ __all__ = [
     "DEFAULT_MAX_PARTICIPANTS",
     "FINISHED_RUNS_KEPT",
     "FINISHED_RUNS_WITH_DATA",
+    "MAX_ACTIVITY_FIELD",
     "MAX_CHAT_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_PARTICIPANTS_LIMIT",
+    "MAX_PAYLOAD_BYTES",
     "MAX_QUEUED_ACTIVITIES",
     "ActivityConfig",
     "ActivityResult",
