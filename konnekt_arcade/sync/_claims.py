@@ -13,7 +13,7 @@ from uuid import UUID
 
 from ..domain import DomainCommand
 from ._common import log
-from ._role import Claim, ClaimView, Role, Verdict, judge_claim, rank
+from ._role import Cause, Claim, ClaimView, Role, Verdict, judge_claim, rank
 
 if TYPE_CHECKING:
     from ._engine import SyncBase
@@ -83,7 +83,7 @@ class Authority:
                 # their side, ordering claims like we do, yields.
                 self._last_raise = now
                 self._raises[claimed] = self._raises.get(claimed, 0) + 1
-                self.s._transition(Role.HOST, self.s.local_peer, epoch + 1, now)
+                self.s._transition(Cause.RIVAL_OUTVOTED, self.s.local_peer, epoch + 1, now)
                 self.s.stats["epoch_raised"] += 1
                 log.info("rival host claim by %s refused; raising epoch to %d",
                          claimed, self.s.epoch)
@@ -98,7 +98,8 @@ class Authority:
     def accept_host(self, claimed: str, epoch: int, now: float) -> None:
         previous = self.s.host_peer
         role = Role.HOST if claimed == self.s.local_peer else Role.REPLICA
-        self.s._transition(role, claimed, epoch, now)
+        self.s._transition(Cause.OWN_HOST_CLAIM_NAMES_US if role is Role.HOST
+                           else Cause.CLAIM_ACCEPTED, claimed, epoch, now)
         if claimed == previous:
             return  # same host, later term: nothing else changes
         if role is Role.REPLICA and previous is not None:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from ..domain import DomainCommand
 from ._common import log
-from ._role import Role
+from ._role import Cause, Role
 from ._wire import END_OF_LOG, MissingEventsResponse, RequestMissingEvents
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Election:
             self.s.host.peer_lost(peer, now)
         elif peer == self.s.host_peer and self.s.lobby is not None and self.s.role is Role.REPLICA:
             log.info("host %s lost; electing a successor", peer)
-            self.s._transition(Role.ELECTING, peer, self.s.epoch, now)
+            self.s._transition(Cause.HOST_LOST, peer, self.s.epoch, now)
         election = self.s._election
         if self.s.role is Role.COLLECTING and election is not None \
                 and peer in election.collecting:
@@ -69,7 +69,7 @@ class Election:
 
     def start_collecting(self, now: float) -> None:
         assert self.s.lobby is not None
-        self.s._transition(Role.COLLECTING, self.s.host_peer, self.s.epoch, now)
+        self.s._transition(Cause.SUCCESSOR_IS_US, self.s.host_peer, self.s.epoch, now)
         election = self.s._election
         assert election is not None
         election.collecting = {p: False for p in self.s._peers}
@@ -101,12 +101,12 @@ class Election:
         assert self.s.lobby is not None
         if self.s.lobby.participant(self.s.local_participant_id) is None:
             # The collected events removed us; the next successor will come.
-            self.s._transition(Role.ELECTING, self.s.host_peer, self.s.epoch, now)
+            self.s._transition(Cause.COLLECTED_REMOVED_US, self.s.host_peer, self.s.epoch, now)
             if self.s._election is not None:
                 self.s._election.passed_over.add(self.s.local_peer)
             return
         assert self.s.local_participant_id is not None
-        self.s._transition(Role.HOST, self.s.local_peer, self.s.epoch + 1, now)
+        self.s._transition(Cause.COLLECTED, self.s.local_peer, self.s.epoch + 1, now)
         log.info("🟢 taking over as host (epoch %d, sequence %d)", self.s.epoch, self.s.sequence)
         self.s.stats["migrations"] += 1
         self.s.host.decide_commit(DomainCommand.MigrateHost(new_host_id=self.s.local_participant_id),

@@ -39,7 +39,7 @@ from ._limits import PeerBuckets, QuietLog
 from ._log import EventLog
 from ._notices import HostChanged, HostLost, LobbySynced, ReceivedCommand
 from ._replica import Replica
-from ._role import Role, host_epoch
+from ._role import Cause, IllegalMove, Role, host_epoch, next_role
 from ._wire import (
     Heartbeat,
     LobbyEvent,
@@ -213,16 +213,25 @@ class SyncBase:
 
     # --- the role machine ---------------------------------------------------
 
-    def _transition(self, role: Role, host_peer: str | None, epoch: int, now: float, *,
-                    migrated: bool = True) -> None:
+    def _transition(self, cause: Cause, host_peer: str | None, epoch: int, now: float, *,
+                    migrated: bool = True) -> bool:
         """The only place that changes role, host peer or epoch, and the only place that
-        emits ``HostChanged`` (and ``HostLost``).
+        emits ``HostChanged`` (and ``HostLost``). The new role is the table's
+        (:data:`TRANSITIONS`) for ``(role, cause)``; a move it does not list raises in strict
+        mode and is logged and refused (False) otherwise.
 
         Resets exactly what the move makes stale: election bookkeeping when leaving
         ELECTING/COLLECTING, gap repair and rival counts when the host changes; commands
         in flight go to the new host once the current input is handled (``_settle``).
         """
         old = self._term
+        role = next_role(old.role, cause)
+        if role is None:
+            self.stats["illegal_move"] += 1
+            log.error("illegal role move %s --%s-->", old.role.name, cause.name)
+            if self.strict:
+                raise IllegalMove(f"{old.role.name} has no move on {cause.name}")
+            return False
         if role is Role.HOST:
             # A host sequences only in an epoch of its own slot (see SLOT_BITS), above every
             # epoch it has seen (its log must never hold an event of a later term than its
@@ -248,7 +257,7 @@ class SyncBase:
         if old.role in (Role.REPLICA, Role.HOST) and role is Role.ELECTING:
             self._events.append(HostLost(old.host_peer))
         if host_peer == old.host_peer and (role is Role.HOST) == (old.role is Role.HOST):
-            return
+            return True
         self.authority.forget_rivals()
         self.replica.forget_gap()
         self._pending.forget_rejoins()
@@ -260,6 +269,7 @@ class SyncBase:
         if old.host_peer is not None and host_peer is not None and role in (Role.REPLICA,
                                                                               Role.HOST):
             self._events.append(HostChanged(host_peer, epoch, role is Role.HOST, migrated))
+        return True
 
     @property
     def connected_peers(self) -> list[str]:
@@ -460,13 +470,14 @@ class SyncBase:
             self.peer_of(event.to_id) == self.local_peer
         ):
             self.local_participant_id = event.to_id
-            self._transition(Role.HOST, self.local_peer, new_epoch, now, migrated=migrated)
+            self._transition(Cause.HAND_OVER_TO_US, self.local_peer, new_epoch, now,
+                             migrated=migrated)
             # Bookkeeping that decides new events must wait until this event is
             # broadcast, or the wire order would break.
             self._needs_host_setup = True
             return
         host = self.peer_of(event.to_id) or self.host_peer
-        self._transition(Role.REPLICA, host, new_epoch, now, migrated=migrated)
+        self._transition(Cause.HAND_OVER_TO_OTHER, host, new_epoch, now, migrated=migrated)
         if host is not None and host != self.local_peer and host not in self._peers \
                 and host not in self._lost:
             # A host we never heard from (no link to it yet, or never again): give it one
@@ -515,8 +526,8 @@ class SyncBase:
         first = not self._ever_synced
         self.lobby = snap.lobby
         self.sequence = snap.as_of_sequence
-        self._transition(Role.HOST if snap.host_peer == self.local_peer else Role.REPLICA,
-                         snap.host_peer, snap.epoch, now)
+        self._transition(Cause.SNAPSHOT_NAMES_US if snap.host_peer == self.local_peer
+                         else Cause.SNAPSHOT_APPLIED, snap.host_peer, snap.epoch, now)
         self.roster = snap.roster
         self._log.reset()
         self._snapshot_tail = snap.last_epoch

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ._commands import InFlight
 from ._common import MAX_EVENTS_PER_RESPONSE, log
 from ._notices import Welcomed
-from ._role import Role
+from ._role import Cause, Role
 from ._wire import (
     END_OF_LOG,
     CommandAccepted,
@@ -205,7 +205,7 @@ class Replica:
             # The host we gave up on is alive and still host (a partition healed before
             # anyone took over): follow it again.
             log.info("host %s is back; following it again", peer)
-            self.s._transition(Role.REPLICA, peer, hb.epoch, now)
+            self.s._transition(Cause.LOST_HOST_BACK, peer, hb.epoch, now)
             return
         if hb.host_peer != self.s.host_peer or hb.epoch > self.s.epoch:
             # A claim (the sender's own, or whom it follows): weigh it.
@@ -216,7 +216,7 @@ class Replica:
                 # Our host says it follows a host we cannot follow: nobody is sequencing
                 # for us any more, exactly as if our host were lost.
                 log.info("host %s follows %s now; electing a successor", peer, hb.host_peer)
-                self.s._transition(Role.ELECTING, peer, self.s.epoch, now)
+                self.s._transition(Cause.HOST_FOLLOWS_OTHER, peer, self.s.epoch, now)
             return
         if peer != self.s.host_peer or hb.epoch != self.s.epoch or self.s.is_host:
             return

@@ -20,7 +20,7 @@ from ._commands import InFlight
 from ._common import log, token_hash
 from ._config import SyncConfig
 from ._engine import SyncBase
-from ._role import Role
+from ._role import Cause
 from ._wire import (
     Authenticate,
     AuthFailed,
@@ -85,7 +85,7 @@ class LobbySync(SyncBase):
                                         **({"max_participants": max_participants}
                                            if max_participants else {}))
         events = decide(None, cmd, None, now, new_id=new_id)
-        self._transition(Role.HOST, local_peer, 0, now)
+        self._transition(Cause.CREATED, local_peer, 0, now)
         self._ever_synced = True
         self.host.commit(events, now)
         assert self.lobby is not None
@@ -260,7 +260,7 @@ class LobbySync(SyncBase):
         if self.local_participant_id and self.reconnect_token:
             self._resume = (self.local_participant_id, self.reconnect_token)
         self._ever_synced = False
-        self._transition(Role.UNSYNCED, None, self.epoch, self._now)
+        self._transition(Cause.REJOINED, None, self.epoch, self._now)
         self._peers.clear()
         self._linked.clear()
         self._lost.clear()
