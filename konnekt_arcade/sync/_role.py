@@ -125,6 +125,17 @@ TRANSITIONS: Mapping[tuple[Role, Cause], Role] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What a part asks of the role machine: move on ``cause`` to follow ``host_peer`` at
+    ``epoch`` (the new role is the table's). Parts return moves; the core applies them."""
+
+    cause: Cause
+    host_peer: str | None
+    epoch: int
+    migrated: bool = True
+
+
 class IllegalMove(RuntimeError):
     """A move the table does not list: a bug in the core, never a peer's doing."""
 
@@ -316,6 +327,7 @@ __all__ = [
     "Claim",
     "ClaimView",
     "IllegalMove",
+    "Move",
     "Role",
     "Verdict",
     "claim_key",

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from konnekt_arcade.domain import DomainCommand
 from konnekt_arcade.sync import AccessDenied, Authenticate, AuthRequired, LobbySync, decode
-from konnekt_arcade.sync._commands import (
+from konnekt_arcade.sync._exactly_once import (
     InFlight,
     PendingCommands,
     SequencedCommands,
