@@ -216,3 +216,18 @@ def test_kicked_participant_cannot_return_with_its_token():
     assert host.lobby.participant(pid) is None
     assert str(pid) in host.roster.banned
     assert host.stats["rejected:Rejoin"] >= 1
+
+
+def test_a_peer_that_never_proved_the_password_does_not_reach_the_game():
+    """Issue 22, bug 2: the host recorded a peer's command (what ``drain_domain_commands``
+    hands the game) before checking that the peer proved the lobby password."""
+    host = LobbySync.create_host("h", "L", "Hana", 0.0, password="pw")
+    host.peer_connected("stranger", 0.0)
+    chat = DomainCommand.SendChat(lobby_id=host.lobby.id, participant_id=host.lobby.host_id,
+                                  text="let me in")
+    join = DomainCommand.JoinLobby(lobby_id=host.lobby.id, guest_name="Eve")
+    for rid, cmd in enumerate((chat, join), 1):
+        host.receive("stranger", encode(Command(request_id=rid, command=cmd)), 0.1)
+    assert host.drain_received_commands() == []
+    assert host.stats["rejected"] == 2
+    assert len(host.lobby.participants) == 1
