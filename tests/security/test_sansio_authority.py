@@ -23,7 +23,7 @@ from konnekt_arcade.sync import (
     encode,
 )
 from konnekt_arcade.sync._wire import Heartbeat
-from tests.sync.simnet import SimNet
+from tests.sync.simnet import SimNet, heartbeat_of
 
 
 def lobby(n_guests: int = 2, seed: int = 1, config: SyncConfig | None = None):
@@ -194,8 +194,8 @@ def test_events_sent_before_the_first_snapshot_count_only_from_its_host():
 
 def test_reordered_old_heartbeat_is_ignored():
     net, host, (g1, g2), mal = lobby()
-    stale = encode(host._heartbeat())
-    newer = encode(host._heartbeat())
+    stale = encode(heartbeat_of(host, beat=1000))
+    newer = encode(heartbeat_of(host, beat=1001))
     g1.receive("host", newer, net.now)
     g1.receive("host", stale, net.now)
     assert g1.stats["dropped:stale_heartbeat"] == 1
