@@ -125,7 +125,8 @@ class SyncBase(ReplicatedState):
         """The only place that changes role, host peer or epoch, and the only place that
         emits ``HostChanged`` (and ``HostLost``). The new role is the table's
         (:data:`TRANSITIONS`) for ``(role, cause)``; a move it does not list raises in strict
-        mode and is logged and refused (False) otherwise.
+        mode and is logged and refused (False) otherwise. (Tests call it directly, the one
+        private member they use, to check that an illegal move is refused.)
 
         Resets exactly what the move makes stale: election bookkeeping when leaving
         ELECTING/COLLECTING, gap repair and rival counts when the host changes; commands
