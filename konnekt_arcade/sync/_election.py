@@ -6,137 +6,174 @@ are gone). The successor first pulls any events it missed from the other
 survivors — whatever the lost host managed to send to anyone is kept — then
 bumps the epoch and announces HostDelegated(reason=migrated). Survivors wait
 a bounded time for the expected successor and pass over it if it is silent.
+
+This part decides; it returns the :class:`Move` to make and never changes the role itself.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from uuid import UUID
 
-from ..domain import DomainCommand
 from ._common import log
-from ._role import Role
-from ._wire import END_OF_LOG, MissingEventsResponse, RequestMissingEvents
+from ._outbox import Outbox
+from ._role import Cause, Move, Role
+from ._view import SyncView
+from ._wire import END_OF_LOG, LobbyEvent, MissingEventsResponse, RequestMissingEvents
 
-if TYPE_CHECKING:
-    from ._engine import SyncBase
+
+@dataclass
+class ElectionState:
+    """Bookkeeping of the ELECTING and COLLECTING states; dropped when they are left."""
+
+    lost_at: float
+    #: The successor we wait for, and until when.
+    target: str | None = None
+    deadline: float = 0.0
+    #: Successors that stayed silent past their deadline (they may be alive and follow
+    #: someone else): skipped by our successor rule until the election ends.
+    passed_over: set[str] = field(default_factory=set)
+    #: COLLECTING: survivor -> whether it answered, and until when we wait.
+    collecting: dict[str, bool] = field(default_factory=dict)
+    collect_deadline: float = 0.0
 
 
 class Election:
-    """Host loss, the successor rule and taking over. Its bookkeeping lives in the role
-    machine's ``ElectionState`` (it exists exactly while ELECTING or COLLECTING)."""
+    """Host loss, the successor rule and taking over. Own state: :class:`ElectionState`,
+    which exists exactly while the role is ELECTING or COLLECTING (``role_changed``)."""
 
-    def __init__(self, sync: SyncBase) -> None:
-        self.s = sync
+    def __init__(self, view: SyncView, outbox: Outbox,
+                 apply: Callable[[LobbyEvent, float], bool]) -> None:
+        self.v = view
+        self.out = outbox
+        self._apply = apply
+        self.state: ElectionState | None = None
 
-    def peer_lost(self, peer: str, now: float) -> None:
-        if peer not in self.s._peers and peer in self.s._lost:
-            return
-        self.s._peers.pop(peer, None)
-        self.s._lost.add(peer)
-        if self.s.is_host:
-            self.s.host.peer_lost(peer, now)
-        elif peer == self.s.host_peer and self.s.lobby is not None and self.s.role is Role.REPLICA:
+    def role_changed(self, role: Role, now: float) -> None:
+        """The core moved to ``role``: open or drop the bookkeeping."""
+        if role is Role.ELECTING or role is Role.COLLECTING:
+            if self.state is None:
+                self.state = ElectionState(lost_at=now)
+        else:
+            self.state = None
+
+    @property
+    def passed_over(self) -> frozenset[str]:
+        return frozenset(self.state.passed_over) if self.state is not None else frozenset()
+
+    def collecting_from(self, peer: str) -> bool:
+        return (self.v.role is Role.COLLECTING and self.state is not None
+                and peer in self.state.collecting)
+
+    def peer_lost(self, peer: str) -> Move | None:
+        """``peer`` was given up on: an election if it was our host."""
+        v = self.v
+        if self.state is not None and peer in self.state.collecting:
+            self.state.collecting[peer] = True  # it will not answer
+        if peer == v.host_peer and v.lobby is not None and v.role is Role.REPLICA:
             log.info("host %s lost; electing a successor", peer)
-            self.s._transition(Role.ELECTING, peer, self.s.epoch, now)
-        election = self.s._election
-        if self.s.role is Role.COLLECTING and election is not None \
-                and peer in election.collecting:
-            election.collecting[peer] = True
+            return Move(Cause.HOST_LOST, peer, v.epoch)
+        return None
 
-    def tick(self, now: float) -> None:
-        election = self.s._election
-        if election is None or self.s.lobby is None:
-            return
-        if self.s.role is Role.COLLECTING:
-            if all(election.collecting.values()) or now >= election.collect_deadline:
-                self.take_over(now)
-            return
-        successor = self.expected_successor()
+    def tick(self, live: Collection[str], now: float) -> Move | None:
+        state, v = self.state, self.v
+        if state is None or v.lobby is None:
+            return None
+        if v.role is Role.COLLECTING:
+            if all(state.collecting.values()) or now >= state.collect_deadline:
+                return self.take_over()
+            return None
+        successor = self.expected_successor(live)
         if successor is None:
-            return
-        if successor == self.s.local_participant_id:
-            self.start_collecting(now)
-            return
-        target = self.s.peer_of(successor)
-        if target != election.target:
-            election.target = target
-            election.deadline = now + self.s.config.migration_timeout
-        elif now >= election.deadline and target is not None:
+            return None
+        if successor == v.local_participant_id:
+            return self.start_collecting(live, now)
+        target = v.peer_of(successor)
+        if target != state.target:
+            state.target = target
+            state.deadline = now + v.config.migration_timeout
+        elif now >= state.deadline and target is not None:
             log.info("expected successor %s is silent; passing over it", target)
-            election.passed_over.add(target)
-            election.target = None
+            state.passed_over.add(target)
+            state.target = None
+        return None
 
-    def start_collecting(self, now: float) -> None:
-        assert self.s.lobby is not None
-        self.s._transition(Role.COLLECTING, self.s.host_peer, self.s.epoch, now)
-        election = self.s._election
-        assert election is not None
-        election.collecting = {p: False for p in self.s._peers}
-        election.collect_deadline = now + self.s.config.migration_collect_timeout
-        req = RequestMissingEvents(lobby_id=self.s.lobby.id, from_sequence=self.s.sequence + 1,
+    def start_collecting(self, live: Collection[str], now: float) -> Move:
+        """We are the successor: ask every survivor for what the lost host sent, then move
+        to COLLECTING (the caller makes the move; ``tick`` takes over once all answered)."""
+        v, state = self.v, self.state
+        assert v.lobby is not None and state is not None
+        state.collecting = dict.fromkeys(live, False)
+        state.collect_deadline = now + v.config.migration_collect_timeout
+        req = RequestMissingEvents(lobby_id=v.lobby.id, from_sequence=v.sequence + 1,
                                    to_sequence=END_OF_LOG)
-        for peer in election.collecting:
-            self.s._send(peer, req)
-        if not election.collecting:
-            self.take_over(now)
+        for peer in state.collecting:
+            self.out.send(peer, req)
+        return Move(Cause.SUCCESSOR_IS_US, v.host_peer, v.epoch)
 
     def collect(self, peer: str, msg: MissingEventsResponse, now: float) -> None:
-        election = self.s._election
-        assert election is not None
-        election.collecting[peer] = True
+        v, state = self.v, self.state
+        assert state is not None
+        state.collecting[peer] = True
         for le in msg.events:
             # Only the old term's events: whatever the lost host sequenced.
-            if le.epoch <= self.s.epoch and le.sequence == self.s.sequence + 1:
-                self.s._apply(le, now)
-        if msg.latest_sequence > self.s.sequence and msg.events and msg.epoch <= self.s.epoch:
+            if le.epoch <= v.epoch and le.sequence == v.sequence + 1:
+                self._apply(le, now)
+        if msg.latest_sequence > v.sequence and msg.events and msg.epoch <= v.epoch:
             # More than one response's worth: ask the same survivor again.
-            election.collecting[peer] = False
-            assert self.s.lobby is not None
-            self.s._send(peer, RequestMissingEvents(lobby_id=self.s.lobby.id,
-                                                    from_sequence=self.s.sequence + 1,
-                                                    to_sequence=END_OF_LOG))
+            state.collecting[peer] = False
+            assert v.lobby is not None
+            self.out.send(peer, RequestMissingEvents(lobby_id=v.lobby.id,
+                                                     from_sequence=v.sequence + 1,
+                                                     to_sequence=END_OF_LOG))
 
-    def take_over(self, now: float) -> None:
-        assert self.s.lobby is not None
-        if self.s.lobby.participant(self.s.local_participant_id) is None:
+    def take_over(self) -> Move:
+        """Collecting is done: take the role, unless the collected events removed us."""
+        v = self.v
+        assert v.lobby is not None
+        if v.lobby.participant(v.local_participant_id) is None:
             # The collected events removed us; the next successor will come.
-            self.s._transition(Role.ELECTING, self.s.host_peer, self.s.epoch, now)
-            if self.s._election is not None:
-                self.s._election.passed_over.add(self.s.local_peer)
-            return
-        assert self.s.local_participant_id is not None
-        self.s._transition(Role.HOST, self.s.local_peer, self.s.epoch + 1, now)
-        log.info("🟢 taking over as host (epoch %d, sequence %d)", self.s.epoch, self.s.sequence)
-        self.s.stats["migrations"] += 1
-        self.s.host.decide_commit(DomainCommand.MigrateHost(new_host_id=self.s.local_participant_id),
-                            None, now)
+            if self.state is not None:
+                self.state.passed_over.add(v.local_peer)
+            return Move(Cause.COLLECTED_REMOVED_US, v.host_peer, v.epoch)
+        return Move(Cause.COLLECTED, v.local_peer, v.epoch + 1)
 
-    def expected_successor(self) -> UUID | None:
-        """The participant every survivor picks when the host is lost."""
-        if self.s.lobby is None:
+    def expected_successor(self, live: Collection[str]) -> UUID | None:
+        """The participant every survivor picks when the host is lost (``live``: peers
+        heard from lately)."""
+        v = self.v
+        lobby = v.lobby
+        if lobby is None:
             return None
-        skip = self.s._election.passed_over if self.s._election is not None else set()
+        skip = self.state.passed_over if self.state is not None else set()
+        me = v.local_participant_id
         candidates = []
-        for p in self.s.lobby.participants:
-            if not p.connected or p.id == self.s.lobby.host_id:
+        for p in lobby.participants:
+            if not p.connected or p.id == lobby.host_id:
                 continue
-            if p.id != self.s.local_participant_id:
-                peer = self.s.peer_of(p.id)
-                if peer is None or peer in skip or peer not in self.s._peers:
+            if p.id != me:
+                peer = v.peer_of(p.id)
+                if peer is None or peer in skip or peer not in live:
                     continue
             candidates.append(p)
         if not candidates:
             # Everyone left is marked disconnected (the lost host marked
             # them while the mesh was torn): any participant we can still
             # reach, or we ourselves, rather than nobody forever.
-            for p in self.s.lobby.participants:
-                if p.id == self.s.lobby.host_id:
+            for p in lobby.participants:
+                if p.id == lobby.host_id:
                     continue
-                peer = self.s.peer_of(p.id)
-                if p.id == self.s.local_participant_id or (
-                        peer in self.s._peers and peer not in skip):
+                peer = v.peer_of(p.id)
+                if p.id == me or (peer in live and peer not in skip):
                     candidates.append(p)
         if not candidates:
             return None
         return min(candidates, key=lambda p: (p.joined_at, str(p.id))).id
+
+    def expected_successor_peer(self, live: Collection[str]) -> str | None:
+        """The peer of :meth:`expected_successor` (ourselves when it is us)."""
+        pid = self.expected_successor(live)
+        if pid is not None and pid == self.v.local_participant_id:
+            return self.v.local_peer
+        return self.v.peer_of(pid)

@@ -1,38 +1,54 @@
-"""The replica part: ordered application, buffering, gap repair, commands in flight."""
+"""The replica part: ordered application, buffering, gap repair, serving missing ranges.
+
+Built with a read-only view of the replicated state and callbacks for what it may make
+happen (``apply`` an event, ``consider`` a host claim, ``request_full_sync``); it returns the
+:class:`Move` a heartbeat calls for instead of changing the role itself.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Container
 
-from ._commands import InFlight
 from ._common import MAX_EVENTS_PER_RESPONSE, log
-from ._notices import Welcomed
-from ._role import Role
+from ._log import EventLog
+from ._outbox import Outbox
+from ._role import Cause, Move, Role
+from ._view import SyncView
 from ._wire import (
     END_OF_LOG,
-    CommandAccepted,
-    CommandRejected,
     FullSyncResponse,
     Heartbeat,
     LobbyEvent,
+    LobbySnapshot,
     MissingEventsResponse,
-    Rejoin,
     RequestMissingEvents,
-    RosterUpdate,
-    Welcome,
 )
-
-if TYPE_CHECKING:
-    from ._engine import SyncBase
 
 
 class Replica:
-    """Applying the host's events in order: buffering, gap repair, heartbeats, our own
-    commands in flight, serving missing ranges. Own state: the out-of-order buffer, events
-    that came before our first snapshot, and the gap being repaired."""
+    """Applying the host's events in order. Own state: the out-of-order buffer, events that
+    came before our first snapshot, and the gap being repaired."""
 
-    def __init__(self, sync: SyncBase) -> None:
-        self.s = sync
+    def __init__(
+        self,
+        view: SyncView,
+        outbox: Outbox,
+        log_: EventLog,
+        *,
+        apply: Callable[[LobbyEvent, float], bool],
+        consider: Callable[[str, int, str, float], bool],
+        request_full_sync: Callable[[float], None],
+        last_epoch: Callable[[], int],
+        digest: Callable[[], str | None],
+    ) -> None:
+        self.v = view
+        self.out = outbox
+        self._log = log_
+        self._apply = apply
+        self._consider = consider
+        self._request_full_sync = request_full_sync
+        self._last_epoch = last_epoch
+        self._digest = digest
         self._buffer: dict[int, LobbyEvent] = {}
         # Events that arrived before our first snapshot, by sender: only the
         # snapshot's host's are kept (anyone else's would be forgeries).
@@ -44,12 +60,17 @@ class Replica:
     def buffered(self) -> int:
         return len(self._buffer)
 
+    @property
+    def repairing(self) -> int | None:
+        """The sequence a gap repair runs up to (None: no gap)."""
+        return self._gap[0] if self._gap is not None else None
+
     def forget_gap(self) -> None:
         self._gap = None
 
     def after_snapshot(self, host_peer: str) -> None:
         """Keep only buffered events past the snapshot, and the early ones its host sent."""
-        seq = self.s.sequence
+        seq = self.v.sequence
         self._gap = None
         self._buffer = {s: e for s, e in self._buffer.items() if s > seq}
         early, self._early = self._early, {}
@@ -59,40 +80,40 @@ class Replica:
 
     # --- events -------------------------------------------------------------
 
-    def on_broadcast(self, peer: str, le: LobbyEvent, now: float) -> None:
-        self.on_event(peer, le, now, live=True)
-
     def on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
-        if self.s.lobby is None:
+        v = self.v
+        lobby = v.lobby
+        if lobby is None:
             # Not synced yet: keep it for after the snapshot (bounded); who
             # sent it decides then whether it counts.
-            if len(self._early) < self.s.config.max_buffered_events:
+            if len(self._early) < v.config.max_buffered_events:
                 self._early.setdefault((peer, le.sequence), le)
             else:
-                self.s._drop("buffer_full", peer)
+                self.out.drop("buffer_full", peer)
             return
-        if le.lobby_id.int != self.s.lobby.id.int:  # (UUID's own != is Python code)
-            self.s._drop("wrong_lobby", peer)
+        if le.lobby_id.int != lobby.id.int:  # (UUID's own != is Python code)
+            self.out.drop("wrong_lobby", peer)
             return
-        if peer != self.s.host_peer or le.epoch > self.s.epoch:
-            if not (le.epoch > self.s.epoch
-                    and self.s.authority.consider(peer, le.epoch, peer, now)):
-                self.s._drop("not_from_host", peer, le.sequence)
+        epoch = v.epoch
+        if peer != v.host_peer or le.epoch > epoch:
+            if not (le.epoch > epoch and self._consider(peer, le.epoch, peer, now)):
+                self.out.drop("not_from_host", peer, le.sequence)
                 return
-        elif live and le.epoch < self.s.epoch:
-            self.s._drop("stale_epoch", peer, le.sequence)
+        elif live and le.epoch < epoch:
+            self.out.drop("stale_epoch", peer, le.sequence)
             return
-        if le.sequence <= self.s.sequence:
-            mine = self.s._log.get(le.sequence)
+        sequence = v.sequence
+        if le.sequence <= sequence:
+            mine = self._log.get(le.sequence)
             if mine is not None and mine.epoch != le.epoch:
                 log.warning("diverged at sequence %d; resyncing", le.sequence)
-                self.s.stats["diverged"] += 1
-                self.s._request_full_sync(now)
+                self.out.stats["diverged"] += 1
+                self._request_full_sync(now)
             else:
-                self.s._drop("duplicate", peer, le.sequence)
+                self.out.drop("duplicate", peer, le.sequence)
             return
-        if le.sequence == self.s.sequence + 1:
-            if self.s._apply(le, now) and (self._buffer or self._gap is not None):
+        if le.sequence == sequence + 1:
+            if self._apply(le, now) and (self._buffer or self._gap is not None):
                 self.drain_buffer(now)
             return
         self.buffer_event(le, now)
@@ -100,24 +121,25 @@ class Replica:
 
     def buffer_event(self, le: LobbyEvent, now: float) -> None:
         if le.sequence in self._buffer:
-            self.s.stats["dropped:duplicate"] += 1
+            self.out.stats["dropped:duplicate"] += 1
             return
-        if len(self._buffer) >= self.s.config.max_buffered_events:
-            self.s.stats["buffer_overflow"] += 1
+        if len(self._buffer) >= self.v.config.max_buffered_events:
+            self.out.stats["buffer_overflow"] += 1
             self._buffer.clear()
-            self.s._request_full_sync(now)
+            self._request_full_sync(now)
             return
         self._buffer[le.sequence] = le
 
     def drain_buffer(self, now: float) -> None:
-        for s in [s for s in self._buffer if s <= self.s.sequence]:
+        v = self.v
+        for s in [s for s in self._buffer if s <= v.sequence]:
             del self._buffer[s]
-        while (nxt := self._buffer.pop(self.s.sequence + 1, None)) is not None:
-            if nxt.epoch > self.s.epoch or not self.s._apply(nxt, now):
+        while (nxt := self._buffer.pop(v.sequence + 1, None)) is not None:
+            if nxt.epoch > v.epoch or not self._apply(nxt, now):
                 self._buffer.clear()
-                self.s._request_full_sync(now)
+                self._request_full_sync(now)
                 return
-        if self._gap is not None and self.s.sequence >= self._gap[0]:
+        if self._gap is not None and v.sequence >= self._gap[0]:
             self._gap = None
 
     def request_gap(self, upto: int, now: float) -> None:
@@ -128,201 +150,121 @@ class Replica:
         self.send_gap_request(upto)
 
     def send_gap_request(self, upto: int) -> None:
-        if self.s.lobby is None or self.s.host_peer is None or self.s.is_host:
+        v = self.v
+        if v.lobby is None or v.host_peer is None or v.is_host:
             return
-        self.s.stats["gap_requests"] += 1
-        self.s._send(self.s.host_peer, RequestMissingEvents(
-            lobby_id=self.s.lobby.id, from_sequence=self.s.sequence + 1, to_sequence=upto))
+        self.out.stats["gap_requests"] += 1
+        self.out.send(v.host_peer, RequestMissingEvents(
+            lobby_id=v.lobby.id, from_sequence=v.sequence + 1, to_sequence=upto))
 
     def retry_gap(self, now: float) -> None:
         if self._gap is None:
             return
         upto, sent, tries = self._gap
-        if self.s.sequence >= upto:
+        cfg = self.v.config
+        if self.v.sequence >= upto:
             self._gap = None
-        elif now - sent >= self.s.config.retry_interval:
-            if tries + 1 > self.s.config.max_gap_retries:
+        elif now - sent >= cfg.retry_interval:
+            if tries + 1 > cfg.max_gap_retries:
                 self._gap = None
-                self.s._request_full_sync(now)
+                self._request_full_sync(now)
             else:
                 self._gap = (upto, now, tries + 1)
                 self.send_gap_request(upto)
 
     def on_missing_response(self, peer: str, msg: MissingEventsResponse, now: float) -> None:
-        if (self.s.role is Role.COLLECTING and self.s._election is not None
-                and peer in self.s._election.collecting):
-            self.s.election.collect(peer, msg, now)
-            return
-        if peer != self.s.host_peer or self.s.is_host:
-            self.s._drop("not_from_host", peer)
+        if peer != self.v.host_peer or self.v.is_host:
+            self.out.drop("not_from_host", peer)
             return
         for le in msg.events:
             self.on_event(peer, le, now, live=False)
-        if msg.latest_sequence > self.s.sequence and msg.events:
+        if msg.latest_sequence > self.v.sequence and msg.events:
             self._gap = None
             self.request_gap(msg.latest_sequence, now)
 
-    def on_full_sync(self, peer: str, msg: FullSyncResponse, now: float) -> None:
-        snap = msg.snapshot
+    def accepts_snapshot(self, peer: str, snap: LobbySnapshot, expected_lobby: object,
+                         now: float) -> bool:
+        """Whether a snapshot from ``peer`` may replace our state (the caller applies it)."""
+        v = self.v
         if snap.host_peer != peer:
-            self.s._drop("snapshot_not_from_host", peer)
-            return
-        wanted = self.s.lobby.id if self.s.lobby is not None else self.s.expected_lobby
+            self.out.drop("snapshot_not_from_host", peer)
+            return False
+        wanted = v.lobby.id if v.lobby is not None else expected_lobby
         if wanted is not None and snap.lobby_id != wanted:
-            self.s._drop("wrong_lobby", peer)
-            return
-        if self.s.lobby is not None and not self.s.authority.consider(peer, snap.epoch, peer,
-                                                                      now):
-            self.s._drop("not_from_host", peer)
-            return
-        self.s._apply_snapshot(peer, snap, msg.events, now)
+            self.out.drop("wrong_lobby", peer)
+            return False
+        if v.lobby is not None and not self._consider(peer, snap.epoch, peer, now):
+            self.out.drop("not_from_host", peer)
+            return False
+        return True
 
     # --- heartbeats ---------------------------------------------------------
 
-    def on_heartbeat(self, peer: str, hb: Heartbeat, now: float) -> None:
-        if hb.beat:
-            if hb.beat <= self.s._beats.get(peer, 0):
-                self.s._drop("stale_heartbeat", peer, hb.beat)
-                return
-            if len(self.s._beats) >= 1024:
-                self.s._beats.pop(next(iter(self.s._beats)))
-            self.s._beats[peer] = hb.beat
-        if self.s.lobby is None or hb.lobby_id != self.s.lobby.id or hb.host_peer is None:
-            return
-        self.s._votes[peer] = hb.host_peer
-        if len(self.s._votes) > 1024:
-            self.s._votes.pop(next(iter(self.s._votes)))
-        if (hb.host_peer == self.s.local_peer and peer == self.s.host_peer and not self.s.is_host
-                and hb.sequence > self.s.sequence):
+    def on_heartbeat(self, peer: str, hb: Heartbeat, now: float,
+                     live: Container[str]) -> Move | None:
+        """A heartbeat of our lobby (the caller checked its counter and noted its vote):
+        follow a host that came back, weigh a claim, find a lost tail or another history."""
+        v = self.v
+        if (hb.host_peer == v.local_peer and peer == v.host_peer and not v.is_host
+                and hb.sequence > v.sequence):
             # Our host handed us the role while the hand-over did not reach us (a partition):
             # fetch the HostDelegated event, which promotes us with the log intact. Taking
             # the role from the heartbeat alone would start our term without it and roll
             # every peer back to our older state, the delegation included.
             self.request_gap(hb.sequence, now)
-            return
-        if (self.s.role is Role.ELECTING and peer == self.s.host_peer == hb.host_peer
-                and hb.epoch >= self.s.epoch):
+            return None
+        if (v.role is Role.ELECTING and peer == v.host_peer == hb.host_peer
+                and hb.epoch >= v.epoch):
             # The host we gave up on is alive and still host (a partition healed before
             # anyone took over): follow it again.
             log.info("host %s is back; following it again", peer)
-            self.s._transition(Role.REPLICA, peer, hb.epoch, now)
-            return
-        if hb.host_peer != self.s.host_peer or hb.epoch > self.s.epoch:
+            return Move(Cause.LOST_HOST_BACK, peer, hb.epoch)
+        if hb.host_peer != v.host_peer or hb.epoch > v.epoch:
             # A claim (the sender's own, or whom it follows): weigh it.
-            accepted = (hb.host_peer in self.s._peers or hb.host_peer == self.s.local_peer) and \
-                self.s.authority.consider(hb.host_peer, hb.epoch, peer, now)
-            if not accepted and peer == self.s.host_peer and hb.host_peer != peer \
-                    and self.s.role is Role.REPLICA:
+            claimed = hb.host_peer
+            assert claimed is not None
+            accepted = (claimed in live or claimed == v.local_peer) and \
+                self._consider(claimed, hb.epoch, peer, now)
+            if not accepted and peer == v.host_peer and claimed != peer \
+                    and v.role is Role.REPLICA:
                 # Our host says it follows a host we cannot follow: nobody is sequencing
                 # for us any more, exactly as if our host were lost.
-                log.info("host %s follows %s now; electing a successor", peer, hb.host_peer)
-                self.s._transition(Role.ELECTING, peer, self.s.epoch, now)
-            return
-        if peer != self.s.host_peer or hb.epoch != self.s.epoch or self.s.is_host:
-            return
+                log.info("host %s follows %s now; electing a successor", peer, claimed)
+                return Move(Cause.HOST_FOLLOWS_OTHER, peer, v.epoch)
+            return None
+        if peer != v.host_peer or hb.epoch != v.epoch or v.is_host:
+            return None
         # The host's latest sequence: an idle replica finds a lost tail here.
-        if hb.sequence > self.s.sequence:
+        if hb.sequence > v.sequence:
             self.request_gap(hb.sequence, now)
-            return
-        mine = self.s._last_epoch()
-        if (hb.sequence == self.s.sequence and (
+            return None
+        mine = self._last_epoch()
+        if (hb.sequence == v.sequence and (
                 hb.last_epoch != mine
-                or (hb.state is not None and hb.state != self.s._state_digest()))) or (
-            hb.sequence < self.s.sequence and mine < self.s.epoch
+                or (hb.state is not None and hb.state != self._digest()))) or (
+            hb.sequence < v.sequence and mine < v.epoch
         ):
             # We hold events the current host never sequenced: they came
             # from a deposed host. The snapshot replaces them.
-            self.s.stats["diverged"] += 1
-            self.s._request_full_sync(now)
+            self.out.stats["diverged"] += 1
+            self._request_full_sync(now)
+        return None
 
-    # --- commands (guest side) ----------------------------------------------
+    # --- serving ------------------------------------------------------------
 
-    def send_pending(self, now: float) -> None:
-        """Send commands in flight to the current host (once per host), or decide them
-        here if we became host — unless the lobby already sequenced them."""
-        if self.s.lobby is None or self.s.host_peer is None:
-            return
-        if self.s.role is Role.REPLICA:
-            for item in self.s._pending.to_send(self.s.host_peer, now):
-                self.s._send(self.s.host_peer, item.command)  # type: ignore[arg-type]
-        elif self.s.role is Role.HOST:
-            for item in self.s._pending.items():
-                if item.command is None:
-                    continue
-                self.s._pending.pop(item.request_id)
-                me = self.s.local_participant_id
-                if me is not None and (me, item.request_id) in self.s._sequenced:
-                    self.s.stats["commands_recognised"] += 1
-                    self.s._answered(item.request_id, "accepted")
-                    continue  # the old host sequenced it before it went
-                self.s.host.submit(item.command.command, now, item.request_id)
-
-    def expire_pending(self, now: float) -> None:
-        for item in self.s._pending.expired(now):
-            self.s._fail(item.kind, "the host did not answer in time", item.request_id)
-
-    def on_accepted(self, peer: str, msg: CommandAccepted, now: float) -> None:
-        if peer == self.s.host_peer and self.s._pending.pop(msg.request_id) is not None:
-            self.s._answered(msg.request_id, "accepted")
-
-    def on_rejected(self, peer: str, msg: CommandRejected, now: float) -> None:
-        if peer != self.s.host_peer:
-            self.s._drop("not_from_host", peer)
-            return
-        if msg.not_host:
-            return  # it stepped down: the command goes to the next host
-        if self.s._pending.pop(msg.request_id) is not None:
-            self.s._fail(msg.command_type, msg.reason, msg.request_id)
-
-    def on_welcome(self, peer: str, msg: Welcome, now: float) -> None:
-        if peer != self.s.host_peer or (self.s.lobby and msg.lobby_id != self.s.lobby.id):
-            self.s._drop("not_from_host", peer)
-            return
-        rejoined = self.s.local_participant_id == msg.participant_id
-        self.s.local_participant_id = msg.participant_id
-        self.s.reconnect_token = msg.reconnect_token
-        self.s._resume = (msg.participant_id, msg.reconnect_token)
-        self.s._events.append(Welcomed(msg.participant_id, msg.reconnect_token, rejoined))
-
-    def send_rejoin(self) -> None:
-        if self.s._resume is None or self.s.lobby is None or self.s.host_peer is None:
-            return
-        pid, token = self.s._resume
-        rid = self.s._next_request
-        self.s._next_request += 1
-        self.s._pending.add(InFlight(rid, "Rejoin", None, float("inf"), self.s.host_peer))
-        self.s._send(self.s.host_peer, Rejoin(request_id=rid, lobby_id=self.s.lobby.id,
-                                          participant_id=pid, reconnect_token=token))
-
-    def on_roster(self, peer: str, msg: RosterUpdate, now: float) -> None:
-        if peer != self.s.host_peer or msg.epoch < self.s.epoch or self.s.is_host:
-            self.s._drop("not_from_host", peer)
-            return
-        self.s.roster = msg.roster
-        if self.s.local_participant_id is None:
-            # Our Welcome may have been lost; the roster still says who we are.
-            self.s.local_participant_id = self.s.participant_of(self.s.local_peer)
-
-    def serve_missing(self, peer: str, msg: RequestMissingEvents, now: float) -> None:
-        """Any peer answers from its log: the host for gap repair, survivors
-        for a successor collecting what the lost host had sent."""
-        if self.s.lobby is None or msg.lobby_id != self.s.lobby.id:
-            self.s._drop("wrong_lobby", peer)
-            return
-        if not self.s.gate.authorized(peer):
-            self.s._drop("not_authorized", peer)
-            return
-        if self.s.is_host and not self.s._log.covers(msg.from_sequence) and (
-            msg.from_sequence <= self.s.sequence
+    def serve_missing(self, peer: str, msg: RequestMissingEvents,
+                      snapshot: Callable[[], LobbySnapshot | None]) -> None:
+        """Any peer answers from its log: the host for gap repair, survivors for a
+        successor collecting what the lost host had sent (the caller checked the gate)."""
+        v = self.v
+        if v.is_host and not self._log.covers(msg.from_sequence) and (
+            msg.from_sequence <= v.sequence
         ):
-            snap = self.s.snapshot()
+            snap = snapshot()
             if snap is not None:
-                self.s._send(peer, FullSyncResponse(snapshot=snap))
+                self.out.send(peer, FullSyncResponse(snapshot=snap))
             return
         to = min(msg.to_sequence, END_OF_LOG)
-        events = self.s._log.range(msg.from_sequence, to, MAX_EVENTS_PER_RESPONSE)
-        self.s._send(peer, MissingEventsResponse(
-            events=events, latest_sequence=self.s.sequence, epoch=self.s.epoch))
-
-    # --- password (guest side) ----------------------------------------------
-
+        events = self._log.range(msg.from_sequence, to, MAX_EVENTS_PER_RESPONSE)
+        self.out.send(peer, MissingEventsResponse(
+            events=events, latest_sequence=v.sequence, epoch=v.epoch))

@@ -74,6 +74,88 @@ class Role(enum.Enum):
     HOST = "host"
 
 
+class Cause(enum.Enum):
+    """Why the role machine moves; the value is what the README's table says."""
+
+    #: ``create_host``: a new lobby, hosted here.
+    CREATED = "`create_host`"
+    #: ``rejoin()``: a new peer id after a reconnect; wait for the host's snapshot again.
+    REJOINED = "`rejoin()` (new peer id after a reconnect)"
+    SNAPSHOT_APPLIED = "snapshot applied (`FullSyncResponse` from its host)"
+    #: Only a snapshot we sent ourselves could name us; listed so no snapshot is refused.
+    SNAPSHOT_NAMES_US = "snapshot applied that names us as host"
+    HOST_LOST = "host lost (silent for `heartbeat_timeout`, or `PeerLeft`)"
+    HOST_FOLLOWS_OTHER = "our host's heartbeat says it follows a peer we cannot follow"
+    LOST_HOST_BACK = "the host we gave up on heartbeats again as host"
+    SUCCESSOR_IS_US = ("our successor rule picks us (earliest-joined connected participant; a "
+                       "silent pick is passed over after `migration_timeout`)")
+    COLLECTED = ("every survivor sent what it had of the old term, or "
+                 "`migration_collect_timeout` (new epoch, logs `HostDelegated(migrated)`)")
+    COLLECTED_REMOVED_US = "the events collected from the survivors removed us from the lobby"
+    CLAIM_ACCEPTED = "`judge_claim` accepts another host's claim (full sync from it)"
+    OWN_HOST_CLAIM_NAMES_US = ("our own host's claim names us (it yielded to us; logs "
+                               "`HostDelegated(migrated)` if the lobby names someone else)")
+    RIVAL_OUTVOTED = "a rival we out-vote claims our epoch or above (epoch raised past it)"
+    HAND_OVER_TO_US = "`HostDelegated` folded (delegation or migration) naming us"
+    HAND_OVER_TO_OTHER = "`HostDelegated` folded (delegation or migration) naming another peer"
+
+
+_U, _R, _E, _C, _H = Role.UNSYNCED, Role.REPLICA, Role.ELECTING, Role.COLLECTING, Role.HOST
+_SYNCED = (_R, _E, _C, _H)
+
+#: Every legal move: ``(role, cause) -> role``. ``SyncBase._transition`` looks each move up
+#: here; a move not in the table raises in strict mode (tests, the simulator) and is logged
+#: and refused otherwise. The README's table is rendered from it (a test compares them).
+TRANSITIONS: Mapping[tuple[Role, Cause], Role] = {
+    (_U, Cause.CREATED): _H,
+    **{(r, Cause.REJOINED): _U for r in Role},
+    **{(r, Cause.SNAPSHOT_APPLIED): _R for r in Role},
+    **{(r, Cause.SNAPSHOT_NAMES_US): _H for r in Role},
+    (_R, Cause.HOST_LOST): _E,
+    (_R, Cause.HOST_FOLLOWS_OTHER): _E,
+    (_E, Cause.LOST_HOST_BACK): _R,
+    (_E, Cause.SUCCESSOR_IS_US): _C,
+    (_C, Cause.COLLECTED): _H,
+    (_C, Cause.COLLECTED_REMOVED_US): _E,
+    **{(r, Cause.CLAIM_ACCEPTED): _R for r in Role},
+    **{(r, Cause.OWN_HOST_CLAIM_NAMES_US): _H for r in (_U, _R, _E, _C)},
+    (_H, Cause.RIVAL_OUTVOTED): _H,
+    **{(r, Cause.HAND_OVER_TO_US): _H for r in _SYNCED},
+    **{(r, Cause.HAND_OVER_TO_OTHER): _R for r in _SYNCED},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What a part asks of the role machine: move on ``cause`` to follow ``host_peer`` at
+    ``epoch`` (the new role is the table's). Parts return moves; the core applies them."""
+
+    cause: Cause
+    host_peer: str | None
+    epoch: int
+    migrated: bool = True
+
+
+class IllegalMove(RuntimeError):
+    """A move the table does not list: a bug in the core, never a peer's doing."""
+
+
+def next_role(role: Role, cause: Cause) -> Role | None:
+    """The role ``cause`` moves ``role`` to, or None if the move is not legal."""
+    return TRANSITIONS.get((role, cause))
+
+
+def role_table_markdown() -> str:
+    """The README's table of moves, rendered from :data:`TRANSITIONS` (one row per cause)."""
+    rows = ["| from | cause | to |", "|---|---|---|"]
+    for cause in Cause:
+        froms = [r for r in Role if (r, cause) in TRANSITIONS]
+        (to,) = {TRANSITIONS[(r, cause)] for r in froms}
+        where = "any" if len(froms) == len(Role) else ", ".join(r.name for r in froms)
+        rows.append(f"| {where} | {cause.value} | {to.name} |")
+    return "\n".join(rows) + "\n"
+
+
 class Verdict(enum.Enum):
     #: The claim is what we already believe.
     SAME = "same"
@@ -240,15 +322,21 @@ __all__ = [
     "MAX_EPOCH_JUMP",
     "PEER_ID_AFTER",
     "SLOT_BITS",
+    "TRANSITIONS",
+    "Cause",
     "Claim",
     "ClaimView",
+    "IllegalMove",
+    "Move",
     "Role",
     "Verdict",
     "claim_key",
     "escalation",
     "host_epoch",
     "judge_claim",
+    "next_role",
     "rank",
+    "role_table_markdown",
     "slot_of",
     "supporters",
     "term_of",

@@ -16,11 +16,11 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel
 
 from ..domain import DomainCommand, DomainError, check_wire_safe, decide
-from ._commands import InFlight
 from ._common import log, token_hash
 from ._config import SyncConfig
-from ._engine import SyncBase
-from ._role import Role
+from ._core import SyncBase
+from ._notices import Welcomed
+from ._role import Cause, Role
 from ._wire import (
     Authenticate,
     AuthFailed,
@@ -85,14 +85,14 @@ class LobbySync(SyncBase):
                                         **({"max_participants": max_participants}
                                            if max_participants else {}))
         events = decide(None, cmd, None, now, new_id=new_id)
-        self._transition(Role.HOST, local_peer, 0, now)
+        self._transition(Cause.CREATED, local_peer, 0, now)
         self._ever_synced = True
         self.host.commit(events, now)
         assert self.lobby is not None
         self.local_participant_id = self.lobby.host_id
         self.reconnect_token = self._new_token()
         self._resume = (self.local_participant_id, self.reconnect_token)
-        self.host.set_roster(self.roster.model_copy(update={"entries": {
+        self._publish_roster(self.roster.model_copy(update={"entries": {
             str(self.lobby.host_id): RosterEntry(peer_id=local_peer,
                                                  token_hash=token_hash(self.reconnect_token))}}))
         return self
@@ -129,22 +129,23 @@ class LobbySync(SyncBase):
     # --- inputs -------------------------------------------------------------
 
     def peer_connected(self, peer: str, now: float) -> None:
-        self._touch(peer, now)
+        self.liveness.heard(peer, now)
         if self.is_host and not self.gate.authorized(peer):
             assert self.lobby is not None
-            self._send(peer, AuthRequired(lobby_id=self.lobby.id))
+            self.outbox.send(peer, AuthRequired(lobby_id=self.lobby.id))
         elif self.is_host:
             log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
             self.host.send_full_sync(peer)
         elif self.lobby is not None:
-            self._send(peer, self._heartbeat())
+            self.outbox.send(peer, self._heartbeat())
         self._settle(now)
 
     def peer_disconnected(self, peer: str, now: float) -> None:
-        self._linked.discard(peer)
+        self.liveness.unlinked(peer)
         self.gate.forget(peer)
-        self._forget_limits(peer)
-        self.election.peer_lost(peer, now)
+        self._msg_limit.forget(peer)
+        self.host.forget(peer)
+        self._peer_lost(peer, now)
         self._settle(now)
 
     def receive(self, peer: str, data: bytes, now: float, *, reliable: bool = True) -> None:
@@ -157,22 +158,21 @@ class LobbySync(SyncBase):
         the authority rules of each handler.
         """
         self.stats["received"] += 1
-        self._now = now
+        out = self.outbox
+        out.now = now
         if peer != self.host_peer and not self._msg_limit.take(peer, now):
-            self._drop("rate_limited", peer)
+            out.drop("rate_limited", peer)
             return
         try:
             msg = decode(data, self.config.max_message_size)
         except WireError as exc:
-            self._drop(exc.reason, peer, exc)
+            out.drop(exc.reason, peer, exc)
             return
         if not reliable and channel_of(msg) is not Channel.UNRELIABLE:
-            self._drop("wrong_channel", peer, type(msg).__name__)
+            out.drop("wrong_channel", peer, type(msg).__name__)
             return
-        if peer in self._lost and peer not in self._peers:
-            # A peer we gave up on is talking again: a healed partition.
-            self._lost.discard(peer)
-        self._touch(peer, now)
+        # (a peer we gave up on that talks again is back: a healed partition)
+        self.liveness.heard(peer, now)
         handler = self._handlers.get(type(msg))
         try:
             if handler is not None:
@@ -195,48 +195,49 @@ class LobbySync(SyncBase):
         """
         if not isinstance(command, DomainCommand.USER_COMMANDS):
             raise TypeError(f"not a user command: {type(command).__name__}")
-        rid = self._next_request
-        self._next_request += 1
+        rid = self.commands.next_request_id()
         if self.is_host:
-            self.host.submit(command, now, rid)
+            self._decide_here(command, now, rid)
             self._settle(now)
             return rid
         try:  # what JSON cannot carry would reach the host changed (NaN -> null)
             check_wire_safe(command)
         except DomainError as exc:
-            self._fail(type(command).__name__, exc.reason, rid)
+            self.commands.fail(type(command).__name__, exc.reason, rid)
         else:
-            self._send_or_queue(command, now, rid)
+            self.commands.hold(command, rid, now)  # to the host, tracked until answered
         self._settle(now)
         return rid
 
-    def _send_or_queue(self, command: BaseModel, now: float, rid: int) -> None:
-        """A guest's command goes to the host, tracked until it is answered."""
-        if self._pending.full():
-            self._fail(type(command).__name__, "too many commands waiting for the host", rid)
+    def _decide_here(self, command: object, now: float, rid: int) -> None:
+        """As host: decide our own command; a hand-over in its batch leaves it in flight."""
+        try:
+            done = self.host.submit(command, now, rid)
+        except DomainError as exc:
+            self.commands.fail(type(command).__name__, exc.reason, rid)
+            return
+        if done:
+            self.commands.answered(rid, "accepted")
         else:
-            self._pending.add(InFlight(rid, type(command).__name__, Command(
-                request_id=rid, command=command), now + self.config.command_timeout))  # type: ignore[arg-type]
-            self._commands_due = True
+            self.commands.hold(command, rid, now)
 
     def tick(self, now: float) -> None:
         """Timers: heartbeats, liveness, retries, grace periods, elections."""
-        self._now = now
+        self.outbox.now = now
         try:
             if now - self._last_heartbeat >= self.config.heartbeat_interval:
                 self._last_heartbeat = now
                 self._broadcast(self._heartbeat())
-            for peer, seen in list(self._peers.items()):
-                if now - seen > self.config.heartbeat_timeout:
-                    self.election.peer_lost(peer, now)
+            for peer in self.liveness.silent(now, self.config.heartbeat_timeout):
+                self._peer_lost(peer, now)
             if self.is_host:
                 self.host.tick(now)
             else:
                 self.replica.retry_gap(now)
-                self.replica.expire_pending(now)
+                self.commands.expire(now)
                 if self.lobby is None or self._full_sync_at is not None:
                     self._retry_full_sync(now)
-                self.election.tick(now)
+                self._run_election(now)
             self._settle(now)
         except Exception:
             self.stats["internal_error"] += 1
@@ -249,33 +250,34 @@ class LobbySync(SyncBase):
         msg = RequestFullSync(lobby_id=self.lobby.id if self.lobby else None,
                               last_known_sequence=self.sequence)
         for peer in peers:
-            self._send(peer, msg)
+            self.outbox.send(peer, msg)
         self.stats["full_sync_requests"] += 1
 
     def rejoin(self, local_peer: str | None = None) -> None:
         """After reconnecting under a new peer id: forget the old mesh and
         rejoin with our token once the host's snapshot arrives."""
         if local_peer is not None:
-            self.local_peer = local_peer
+            self.local_peer = self.liveness.local_peer = local_peer
         if self.local_participant_id and self.reconnect_token:
             self._resume = (self.local_participant_id, self.reconnect_token)
         self._ever_synced = False
-        self._transition(Role.UNSYNCED, None, self.epoch, self._now)
-        self._peers.clear()
-        self._linked.clear()
-        self._lost.clear()
-        self._votes.clear()
-        self._beats.clear()
+        self._transition(Cause.REJOINED, None, self.epoch, self.outbox.now)
+        self.liveness.clear()
+        self.authority.forget_peers()
         self.gate.forget_proofs()
 
     # --- helpers ------------------------------------------------------------
 
-    def _forget_limits(self, peer: str) -> None:
-        for buckets in (self._msg_limit, self._cmd_limit, self._chat_limit):
-            buckets.forget(peer)
+    def _run_election(self, now: float) -> None:
+        seen = self.liveness.seen
+        move = self.election.tick(seen, now)
+        if move is not None and self._move(move, now) and move.cause is Cause.SUCCESSOR_IS_US:
+            move = self.election.tick(seen, now)  # nobody to ask: take over at once
+            if move is not None:
+                self._move(move, now)
 
     def _retry_full_sync(self, now: float) -> None:
-        if not self._linked:
+        if not self.liveness.linked:
             return
         if self._full_sync_at is None:
             # Give the host's unasked snapshot (konnekt-session-p2p's flow) time to arrive.
@@ -290,31 +292,88 @@ class LobbySync(SyncBase):
         if self._needs_host_setup:
             self._needs_host_setup = False
             if self.is_host:
-                self.host.on_became_host(now)
-        if self._commands_due:
-            self._commands_due = False
-            self.replica.send_pending(now)
+                self.host.on_became_host(now, self.liveness.seen, self.liveness.lost)
+        commands = self.commands
+        if commands.due:
+            commands.due = False
+            if self.role is Role.REPLICA:
+                commands.send_pending(now)
+            elif self.is_host and self.lobby is not None:
+                for item in commands.to_decide_here():
+                    assert item.command is not None
+                    self._decide_here(item.command.command, now, item.request_id)
+
+    # --- messages handled here (they change the replicated state or the role) ----------
+
+    def _on_heartbeat(self, peer: str, hb: Heartbeat, now: float) -> None:
+        if not self.authority.fresh_beat(peer, hb.beat):
+            self.outbox.drop("stale_heartbeat", peer, hb.beat)
+            return
+        if self.lobby is None or hb.lobby_id != self.lobby.id or hb.host_peer is None:
+            return
+        self.authority.vote(peer, hb.host_peer)
+        move = self.replica.on_heartbeat(peer, hb, now, self.liveness.seen)
+        if move is not None:
+            self._move(move, now)
+
+    def _on_full_sync(self, peer: str, msg: FullSyncResponse, now: float) -> None:
+        if self.replica.accepts_snapshot(peer, msg.snapshot, self.expected_lobby, now):
+            self._apply_snapshot(peer, msg.snapshot, msg.events, now)
+
+    def _on_missing(self, peer: str, msg: MissingEventsResponse, now: float) -> None:
+        if self.election.collecting_from(peer):
+            self.election.collect(peer, msg, now)
+        else:
+            self.replica.on_missing_response(peer, msg, now)
+
+    def _serve_missing(self, peer: str, msg: RequestMissingEvents, now: float) -> None:
+        if self.lobby is None or msg.lobby_id != self.lobby.id:
+            self.outbox.drop("wrong_lobby", peer)
+        elif not self.gate.authorized(peer):
+            self.outbox.drop("not_authorized", peer)
+        else:
+            self.replica.serve_missing(peer, msg, self.snapshot)
+
+    def _on_welcome(self, peer: str, msg: Welcome, now: float) -> None:
+        if peer != self.host_peer or (self.lobby and msg.lobby_id != self.lobby.id):
+            self.outbox.drop("not_from_host", peer)
+            return
+        rejoined = self.local_participant_id == msg.participant_id
+        self.local_participant_id = msg.participant_id
+        self.reconnect_token = msg.reconnect_token
+        self._resume = (msg.participant_id, msg.reconnect_token)
+        self.outbox.notice(Welcomed(msg.participant_id, msg.reconnect_token, rejoined))
+
+    def _on_roster(self, peer: str, msg: RosterUpdate, now: float) -> None:
+        if peer != self.host_peer or msg.epoch < self.epoch or self.is_host:
+            self.outbox.drop("not_from_host", peer)
+            return
+        self.roster = msg.roster
+        if self.local_participant_id is None:
+            # Our Welcome may have been lost; the roster still says who we are.
+            self.local_participant_id = self.participant_of(self.local_peer)
 
 
 def _handlers(sync: LobbySync) -> dict[type, Callable[[str, Any, float], None]]:
     """Which part handles which message (bound methods, so dispatch is one lookup)."""
-    r, h, g = sync.replica, sync.host, sync.gate
+    r, h, g, c = sync.replica, sync.host, sync.gate, sync.commands
+    on_event = r.on_event
     return {
-        EventBroadcast: lambda p, m, now: r.on_broadcast(p, m.event, now),
-        RequestMissingEvents: r.serve_missing,
-        MissingEventsResponse: r.on_missing_response,
+        EventBroadcast: lambda p, m, now: on_event(p, m.event, now, live=True),
+        RequestMissingEvents: sync._serve_missing,
+        MissingEventsResponse: sync._on_missing,
         RequestFullSync: h.on_full_sync_request,
-        FullSyncResponse: r.on_full_sync,
+        FullSyncResponse: sync._on_full_sync,
         Command: h.on_command,
-        CommandAccepted: r.on_accepted,
-        CommandRejected: r.on_rejected,
-        Welcome: r.on_welcome,
+        CommandAccepted: lambda p, m, now: c.on_accepted(p, m),
+        CommandRejected: lambda p, m, now: c.on_rejected(p, m),
+        Welcome: sync._on_welcome,
         Rejoin: h.on_rejoin,
-        Heartbeat: r.on_heartbeat,
-        RosterUpdate: r.on_roster,
+        Heartbeat: sync._on_heartbeat,
+        RosterUpdate: sync._on_roster,
         AuthRequired: g.on_auth_required,
         Authenticate: g.on_authenticate,
         AuthFailed: g.on_auth_failed,
     }
 
-__all__ = ["DomainError", "LobbySync"]
+__all__ = ["LobbySync"]

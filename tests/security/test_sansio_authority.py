@@ -23,7 +23,7 @@ from konnekt_arcade.sync import (
     encode,
 )
 from konnekt_arcade.sync._wire import Heartbeat
-from tests.sync.simnet import SimNet
+from tests.sync.simnet import SimNet, heartbeat_of
 
 
 def lobby(n_guests: int = 2, seed: int = 1, config: SyncConfig | None = None):
@@ -194,8 +194,8 @@ def test_events_sent_before_the_first_snapshot_count_only_from_its_host():
 
 def test_reordered_old_heartbeat_is_ignored():
     net, host, (g1, g2), mal = lobby()
-    stale = encode(host._heartbeat())
-    newer = encode(host._heartbeat())
+    stale = encode(heartbeat_of(host, beat=1000))
+    newer = encode(heartbeat_of(host, beat=1001))
     g1.receive("host", newer, net.now)
     g1.receive("host", stale, net.now)
     assert g1.stats["dropped:stale_heartbeat"] == 1
@@ -216,3 +216,18 @@ def test_kicked_participant_cannot_return_with_its_token():
     assert host.lobby.participant(pid) is None
     assert str(pid) in host.roster.banned
     assert host.stats["rejected:Rejoin"] >= 1
+
+
+def test_a_peer_that_never_proved_the_password_does_not_reach_the_game():
+    """Issue 22, bug 2: the host recorded a peer's command (what ``drain_domain_commands``
+    hands the game) before checking that the peer proved the lobby password."""
+    host = LobbySync.create_host("h", "L", "Hana", 0.0, password="pw")
+    host.peer_connected("stranger", 0.0)
+    chat = DomainCommand.SendChat(lobby_id=host.lobby.id, participant_id=host.lobby.host_id,
+                                  text="let me in")
+    join = DomainCommand.JoinLobby(lobby_id=host.lobby.id, guest_name="Eve")
+    for rid, cmd in enumerate((chat, join), 1):
+        host.receive("stranger", encode(Command(request_id=rid, command=cmd)), 0.1)
+    assert host.drain_received_commands() == []
+    assert host.stats["rejected"] == 2
+    assert len(host.lobby.participants) == 1

@@ -190,3 +190,14 @@ class SimNet:
         if len(hosts) != 1:
             return False
         return len(set(self.hashes().values())) == 1
+
+
+def heartbeat_of(node: LobbySync, beat: int = 0):
+    """A heartbeat as ``node`` would send it now, built from its public state. ``beat`` 0
+    carries no counter, so receivers judge it by its content alone (never as reordered)."""
+    from konnekt_arcade.sync import Heartbeat
+
+    last = node.event_at(node.sequence)
+    return Heartbeat(lobby_id=node.lobby.id if node.lobby else None, epoch=node.epoch,
+                     sequence=node.sequence, last_epoch=last.epoch if last else node.epoch,
+                     host_peer=node.host_peer, beat=beat)

@@ -8,7 +8,7 @@ from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
 from konnekt_arcade.sync import HostChanged, LobbySync, LobbySynced, SyncConfig, encode
 from konnekt_arcade.sync._wire import Heartbeat
 
-from .simnet import SimNet
+from .simnet import SimNet, heartbeat_of
 
 
 def lobby3(seed: int = 1) -> tuple[SimNet, LobbySync, LobbySync, LobbySync]:
@@ -211,7 +211,7 @@ def test_host_leaving_hands_over_then_leaves_through_the_new_host():
 
 def test_stale_heartbeat_of_a_delegating_host_does_not_revert_delegation():
     net, host, a, b = lobby3()
-    stale = encode(host._heartbeat())
+    stale = encode(heartbeat_of(host))
     host_cmd(net, host, DomainCommand.DelegateHost, current_host_id=host.local_participant_id,
              new_host_id=a.local_participant_id)
     assert net.run_until(lambda: a.is_host and b.host_peer == "a", 3)
