@@ -30,7 +30,26 @@ LIBRARY = "konnekt_arcade"
 
 #: Private attributes a test may still touch, each with the reason the hook is kept:
 #: ``"_attr"`` anywhere, ``"path:_attr"`` in that file only.
-ALLOWED: dict[str, str] = {}
+ALLOWED: dict[str, str] = {
+    "tests/sync/test_role_table.py:_transition": (
+        "LobbySync._transition is documented as the role machine's test hook: no public call "
+        "may force a move the table lacks, and the test must show that such a move is refused"),
+    "tests/session/test_announce.py:_with_announcer": (
+        "P2PLoopBuilder._with_announcer is the documented hook that plugs a recording announcer "
+        "in; a public one would widen the builder's API for tests only"),
+    "tests/directory/test_http.py:_loop": (
+        "SignallingServer's loop: the one way to run a store call on the server's own thread "
+        "(the entry must vanish behind the host's back)"),
+    "tests/directory/test_lobby_view.py:_label": (
+        "arcade's UILabel (not ours) exposes no font size; the join code's size is the promise"),
+    "tests/net/test_loop_thread.py:_send_data": (
+        "aiortc's RTCDtlsTransport (not ours): the test pins the aiortc error we quieten"),
+    "tests/net/test_webrtc_batching.py:_remote_max_message_size": (
+        "aiortc's SCTP transport (not ours): simulates a remote that advertises no maximum "
+        "message size, which two aiortc peers never do"),
+    "tests/security/test_hostile_peer_webrtc.py:_remote_max_message_size": (
+        "aiortc's SCTP transport (not ours): lets a hostile peer send past the usual limit"),
+}
 
 
 @dataclass(frozen=True)

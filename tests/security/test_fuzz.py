@@ -42,7 +42,7 @@ class _RecordingNet(SimNet):
 
     def flush(self) -> None:
         for name in self.live():
-            for _, _channel, data in self.nodes[name]._out:
+            for _, _channel, data in self.nodes[name].outbox.out:  # peek before flush sends it
                 msg = json.loads(data)
                 self.seen.setdefault(msg["msg"]["type"], msg)
         super().flush()

@@ -185,7 +185,7 @@ def test_events_sent_before_the_first_snapshot_count_only_from_its_host():
     forged = forged_event(host, DomainEvent.ChatPosted(
         participant_id=host.local_participant_id, text="forged", at=0.0))
     newbie.receive("mal", encode(EventBroadcast(event=forged)), net.now)
-    net._attach("newbie", newbie)
+    net.attach("newbie", newbie)
     assert net.run_until(lambda: newbie.lobby is not None, 3)
     net.advance(1.0)
     assert state_hash(newbie.lobby) == state_hash(host.lobby)

@@ -116,11 +116,11 @@ def test_names_and_chat_are_validated():
 
 def password_net(guest_password: str | None, seed: int = 3):
     net = SimNet(seed)
-    host = LobbySync.create_host("host", "Secret", "Host", net.now, new_id=net._uuid,
+    host = LobbySync.create_host("host", "Secret", "Host", net.now, new_id=net.new_uuid,
                                  password="hunter2")
-    net._attach("host", host)
+    net.attach("host", host)
     guest = LobbySync.create_guest("guest", password=guest_password)
-    net._attach("guest", guest)
+    net.attach("guest", guest)
     net.advance(1.0)
     return net, host, guest
 
@@ -158,7 +158,7 @@ def test_password_guessing_is_capped_and_proofs_do_not_replay():
     lid = host.lobby.id
     # a proof made for "guest" is worthless from another peer id
     stolen = password_proof("hunter2", lid, "host", "guest")
-    net._attach("eve", LobbySync.create_guest("eve"))
+    net.attach("eve", LobbySync.create_guest("eve"))
     host.receive("eve", encode(Authenticate(lobby_id=lid, proof=stolen)), net.now)
     for guess in ("a", "b", "c", "d", "e"):
         host.receive("eve", encode(Authenticate(

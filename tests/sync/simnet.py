@@ -53,7 +53,7 @@ class SimNet:
 
     # --- topology -----------------------------------------------------------
 
-    def _uuid(self):
+    def new_uuid(self):
         import uuid
 
         self._ids += 1
@@ -62,19 +62,19 @@ class SimNet:
     def add_host(self, name: str = "host", lobby_name: str = "Lobby",
                  host_name: str = "Host") -> LobbySync:
         node = LobbySync.create_host(name, lobby_name, host_name, self.now,
-                                     config=self.config, new_id=self._uuid, strict=True,
+                                     config=self.config, new_id=self.new_uuid, strict=True,
                                      new_token=lambda: f"tok-{self.rng.getrandbits(64)}")
-        self._attach(name, node)
+        self.attach(name, node)
         return node
 
     def add_guest(self, name: str, resume=None) -> LobbySync:
-        node = LobbySync.create_guest(name, self.config, resume=resume, new_id=self._uuid,
+        node = LobbySync.create_guest(name, self.config, resume=resume, new_id=self.new_uuid,
                                       strict=True,
                                       new_token=lambda: f"tok-{self.rng.getrandbits(64)}")
-        self._attach(name, node)
+        self.attach(name, node)
         return node
 
-    def _attach(self, name: str, node: LobbySync) -> None:
+    def attach(self, name: str, node: LobbySync) -> None:
         self.nodes[name] = node
         self.dead.discard(name)
         for other in self.live():
