@@ -73,7 +73,8 @@ class LobbySync(SyncBase):
         password: str | None = None,
         **kw: object,
     ) -> LobbySync:
-        """A new lobby hosted here. Raises DomainError for bad names.
+        """A new lobby hosted here. Raises DomainError for bad names or a ``max_participants``
+        outside the domain's range (0 included: only ``None`` means the default).
 
         With ``password``, a peer sees nothing of the lobby (no snapshot, no
         events) and cannot join or rejoin until it proves the password.
@@ -83,7 +84,7 @@ class LobbySync(SyncBase):
         cmd = DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
                                         lobby_id=lobby_id,
                                         **({"max_participants": max_participants}
-                                           if max_participants else {}))
+                                           if max_participants is not None else {}))
         events = decide(None, cmd, None, now, new_id=new_id)
         self._transition(Cause.CREATED, local_peer, 0, now)
         self._ever_synced = True

@@ -15,7 +15,8 @@ from uuid import UUID
 
 import pytest
 
-from konnekt_arcade.domain import DomainCommand
+from konnekt_arcade.domain import DomainCommand, DomainError
+from konnekt_arcade.sync import LobbySync
 
 from .test_sync_stateful import LobbyUnderFaults
 
@@ -385,3 +386,11 @@ def test_a_replay_runs_the_same_twice() -> None:
                 net.hashes()]
 
     assert fingerprint() == fingerprint()
+
+
+def test_create_host_refuses_zero_participants_instead_of_taking_the_default() -> None:
+    """``max_participants=0`` was falsy and silently meant "the default" (16)."""
+    with pytest.raises(DomainError):
+        LobbySync.create_host("host", "Lobby", "Host", 0.0, max_participants=0)
+    assert LobbySync.create_host("host", "Lobby", "Host", 0.0,
+                                 max_participants=2).lobby.max_participants == 2
