@@ -119,16 +119,10 @@ class ReplicatedState:
         )
 
     def participant_of(self, peer: str) -> UUID | None:
-        for pid, entry in self.roster.entries.items():
-            if entry.peer_id == peer:
-                return UUID(pid)
-        return None
+        return self.roster.participant_of(peer)
 
     def peer_of(self, participant_id: UUID | None) -> str | None:
-        if participant_id is None:
-            return None
-        entry = self.roster.entries.get(str(participant_id))
-        return entry.peer_id if entry else None
+        return self.roster.peer_of(participant_id)
 
     def _last_epoch(self) -> int:
         tail = self._tail_epoch()

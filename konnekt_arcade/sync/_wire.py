@@ -97,6 +97,21 @@ class Roster(_Msg):
     entries: dict[str, RosterEntry] = Field(default_factory=dict)
     banned: tuple[str, ...] = ()
 
+    def participant_of(self, peer: str) -> UUID | None:
+        """The participant ``peer`` speaks for, if any (a linear scan: at most the lobby's
+        size, and only on the paths that bind or judge a peer)."""
+        for pid, entry in self.entries.items():
+            if entry.peer_id == peer:
+                return UUID(pid)
+        return None
+
+    def peer_of(self, participant_id: UUID | None) -> str | None:
+        """The peer that speaks for ``participant_id``, if any."""
+        if participant_id is None:
+            return None
+        entry = self.entries.get(str(participant_id))
+        return entry.peer_id if entry else None
+
 
 class LobbySnapshot(_Msg):
     lobby_id: UUID

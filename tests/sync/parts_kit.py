@@ -30,14 +30,10 @@ class View:
         return self.role is Role.HOST
 
     def participant_of(self, peer: str) -> UUID | None:
-        for pid, entry in self.roster.entries.items():
-            if entry.peer_id == peer:
-                return UUID(pid)
-        return None
+        return self.roster.participant_of(peer)
 
     def peer_of(self, participant_id: UUID | None) -> str | None:
-        entry = self.roster.entries.get(str(participant_id)) if participant_id else None
-        return entry.peer_id if entry else None
+        return self.roster.peer_of(participant_id)
 
 
 def ids():
