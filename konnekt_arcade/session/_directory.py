@@ -11,11 +11,10 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..net.directory import directory_base, normalize_code
+from ..net.directory import ListedLobby, directory_base, normalize_code
 from ._errors import P2PError
 
 logger = logging.getLogger(__name__)
@@ -47,36 +46,6 @@ class DirectoryUnavailable(P2PError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class ListedLobby:
-    """A lobby as the directory shows it. ``session_id``/``signalling_url`` are set by
-    ``resolve`` (a listing shows how to find a lobby; resolving its code shows how to join)."""
-
-    code: str
-    name: str
-    host_name: str
-    players: int
-    max_players: int
-    has_password: bool
-    game: str
-    version: str
-    session_id: str | None = None
-    signalling_url: str | None = None
-    created_at: float = 0.0
-    updated_at: float = 0.0
-
-    @property
-    def has_slots(self) -> bool:
-        return self.players < self.max_players
-
-    @classmethod
-    def from_json(cls, data: Any) -> ListedLobby:
-        if not isinstance(data, dict):
-            raise ValueError("lobby entry is not an object")
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
 class LobbyDirectory:
     """``LobbyDirectory("wss://play.example.com").list(game="my-game", has_slots=True)``.
 
@@ -88,6 +57,8 @@ class LobbyDirectory:
         self.url = url
         self.base = directory_base(url)
         self.timeout = timeout
+        #: Rows of listings dropped because a field failed the directory's own checks.
+        self.dropped_rows = 0
 
     def list(self, game: str | None = None, has_slots: bool = False, limit: int = 50,
              version: str | None = None) -> list[ListedLobby]:
@@ -100,10 +71,23 @@ class LobbyDirectory:
         if has_slots:
             query["has_slots"] = 1
         data = self._get(f"/lobbies?{urlencode(query)}")
-        try:
-            return [ListedLobby.from_json(x) for x in data["lobbies"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DirectoryUnavailable(self.base, f"unexpected answer ({exc})") from None
+        rows = data.get("lobbies") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise DirectoryUnavailable(self.base, "unexpected answer (no list of lobbies)")
+        lobbies: list[ListedLobby] = []
+        problem = ""
+        for row in rows:
+            try:
+                lobbies.append(ListedLobby.from_json(row))
+            except ValueError as exc:
+                # One bad row (a broken or hostile directory) must not hide the others, nor
+                # reach a game that prints names: dropped, counted, logged once per answer.
+                self.dropped_rows += 1
+                problem = str(exc)
+        if len(lobbies) < len(rows):
+            logger.warning("directory %s: dropped %d malformed lobby entries (%s)", self.base,
+                           len(rows) - len(lobbies), problem)
+        return lobbies
 
     def resolve(self, code: str) -> ListedLobby:
         """The lobby with join ``code`` (case-insensitive), with its session id and URL.
@@ -121,6 +105,8 @@ class LobbyDirectory:
             raise DirectoryUnavailable(self.base, f"unexpected answer ({exc})") from None
         if not lobby.session_id or not lobby.signalling_url:
             raise DirectoryUnavailable(self.base, "the answer lacks session_id/signalling_url")
+        if lobby.code != normal:
+            raise DirectoryUnavailable(self.base, f"asked for {normal}, got {lobby.code}")
         return lobby
 
     def _get(self, path: str) -> Any:

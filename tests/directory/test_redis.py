@@ -80,8 +80,10 @@ def test_redis_store_codes_are_unique(tmp_path: Path) -> None:
         store = RedisStore(url, prefix=f"t{uuid.uuid4().hex[:6]}:")
         service = DirectoryService(store)
         try:
-            record = LobbyRecord("AAAAA", str(uuid.uuid4()), "ws://x", "n", "h", 1, 2, False,
-                                 "g", "", True, 1.0, 1.0, "hash", "c1")
+            record = LobbyRecord(code="AAAAA", session_id=str(uuid.uuid4()),
+                                 signalling_url="ws://x", name="n", host_name="h", players=1,
+                                 max_players=2, has_password=False, game="g", created_at=1.0,
+                                 updated_at=1.0, owner_hash="hash", client="c1")
             assert await store.create(record, 5, 10, 10) is CreateResult.OK
             assert await store.create(record, 5, 10, 10) is CreateResult.TAKEN
             assert [r.code for r in await store.page(None, 0, 10)] == ["AAAAA"]

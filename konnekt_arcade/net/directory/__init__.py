@@ -12,7 +12,7 @@ from ._codes import (
     owner_socket_url,
 )
 from ._limits import HEARTBEAT_INTERVAL, DirectoryLimits, Rate
-from ._model import DirectoryRequestError, LobbyRecord
+from ._model import DirectoryRequestError, ListedLobby, LobbyCard, LobbyFields, LobbyRecord
 from ._service import DirectoryService, HttpReply
 from ._store import CreateResult, DirectoryStore, MemoryStore
 
@@ -26,6 +26,9 @@ __all__ = [
     "DirectoryService",
     "DirectoryStore",
     "HttpReply",
+    "ListedLobby",
+    "LobbyCard",
+    "LobbyFields",
     "LobbyRecord",
     "MemoryStore",
     "Rate",

@@ -1,19 +1,31 @@
-"""Directory entries and the validation of what hosts send (pure; no I/O).
+"""Directory entries and the validation of their fields (pure; no I/O).
 
-Everything a host sends is untrusted: each field is type-checked and length-capped here, and
-the HTML page escapes it again on output.
+Each field of an entry is declared once, with its check, in the class that first needs it:
+
+- ``LobbyCard``: what every view of a lobby shows (names, players, game, version);
+- ``LobbyFields(LobbyCard)``: what a host registers (the card, how to join, public or not);
+- ``LobbyRecord(LobbyFields)``: what the server stores (plus code, times, owner, address);
+- ``ListedLobby(LobbyCard)``: what a client reads back (plus code and times; how to join
+  only after ``resolve``). The server's ``listing()`` is built from its fields, so the wire
+  shape and the client's class cannot drift apart.
+
+Everything a host sends is untrusted, and so is everything a directory answers: both sides
+run the same checks (``LobbyFields.parse`` on the server, ``ListedLobby.parse`` in the client),
+and the HTML page escapes again on output.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from ._codes import normalize_code
 from ._limits import (
     MAX_GAME_LENGTH,
     MAX_NAME_LENGTH,
@@ -39,64 +51,16 @@ def _bad(detail: str) -> DirectoryRequestError:
     return DirectoryRequestError(400, "invalid", detail)
 
 
-@dataclass(frozen=True)
-class LobbyRecord:
-    """One directory entry as stored (memory or Redis)."""
-
-    code: str
-    session_id: str
-    signalling_url: str
-    name: str
-    host_name: str
-    players: int
-    max_players: int
-    has_password: bool
-    game: str
-    version: str
-    public: bool
-    created_at: float
-    updated_at: float
-    #: sha256 of the owner token: a leaked store dump cannot be used to edit entries.
-    owner_hash: str
-    #: The address that registered it (per-client entry limit).
-    client: str
-
-    def listing(self) -> dict[str, Any]:
-        """The fields ``GET /lobbies`` shows (no session id: listing is not joining)."""
-        return {k: getattr(self, k) for k in (
-            "code", "name", "host_name", "players", "max_players", "has_password", "game",
-            "version", "created_at", "updated_at")}
-
-    def resolved(self) -> dict[str, Any]:
-        """The fields ``GET /lobbies/<code>`` shows: the listing plus how to join."""
-        return {**self.listing(), "public": self.public, "session_id": self.session_id,
-                "signalling_url": self.signalling_url}
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> LobbyRecord:
-        return cls(**json.loads(text))
-
-    def with_fields(self, fields: LobbyFields, now: float) -> LobbyRecord:
-        return replace(self, **asdict(fields), updated_at=now)
+#: Unicode categories refused in every name: control (Cc), format (Cf: bidi overrides,
+#: zero-width), surrogates (Cs: not encodable, a lone one broke the HTML page), private use
+#: (Co) and unassigned (Cn: no font renders them, and they may get a meaning later), line
+#: and paragraph separators (Zl, Zp).
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-@dataclass(frozen=True)
-class LobbyFields:
-    """The host-controlled part of an entry, validated."""
-
-    session_id: str
-    signalling_url: str
-    name: str
-    host_name: str
-    players: int
-    max_players: int
-    has_password: bool
-    game: str
-    version: str
-    public: bool
+def printable(text: str) -> bool:
+    """True when every character of ``text`` is one a lobby list can show."""
+    return not any(unicodedata.category(c) in REFUSED_CATEGORIES for c in text)
 
 
 def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
@@ -114,23 +78,32 @@ def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) 
     return value
 
 
-#: Unicode categories refused in every name: control (Cc), format (Cf: bidi overrides,
-#: zero-width), surrogates (Cs: not encodable, a lone one broke the HTML page), private use
-#: (Co) and unassigned (Cn: no font renders them, and they may get a meaning later), line
-#: and paragraph separators (Zl, Zp).
-REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-def printable(text: str) -> bool:
-    """True when every character of ``text`` is one a lobby list can show."""
-    return not any(unicodedata.category(c) in REFUSED_CATEGORIES for c in text)
-
-
 def _int(data: dict[str, Any], key: str, low: int, high: int) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise _bad(f"{key} must be an integer from {low} to {high}")
     return value
+
+
+def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise _bad(f"{key} must be true or false")
+    return value
+
+
+def _time(data: dict[str, Any], key: str) -> float:
+    value = data.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and value >= 0):
+        raise _bad(f"{key} must be a time in seconds")
+    return float(value)
+
+
+def _object(data: object) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _bad("lobby must be a JSON object")
+    return data
 
 
 def validate_url(value: object, key: str = "signalling_url") -> str:
@@ -153,34 +126,145 @@ def validate_url(value: object, key: str = "signalling_url") -> str:
     return value.rstrip("/")
 
 
-def validate_fields(data: object) -> LobbyFields:
-    """Check a host's lobby description; raises ``DirectoryRequestError`` (400) when bad."""
-    if not isinstance(data, dict):
-        raise _bad("lobby must be a JSON object")
-    sid = data.get("session_id")
+def validate_session_id(value: object) -> str:
+    """A session id (a UUID), in its canonical form."""
     try:
-        session_id = str(UUID(sid)) if isinstance(sid, str) and len(sid) <= 64 else None
+        if isinstance(value, str) and len(value) <= 64:
+            return str(UUID(value))
     except ValueError:
-        session_id = None
-    if session_id is None:
-        raise _bad("session_id must be a UUID")
-    game = _text(data, "game", MAX_GAME_LENGTH)
-    if not _GAME_RE.match(game):
-        raise _bad("game may contain only letters, digits and . _ : + / -")
-    max_players = _int(data, "max_players", 1, MAX_PLAYERS)
-    public = data.get("public", True)
-    has_password = data.get("has_password", False)
-    if not isinstance(public, bool) or not isinstance(has_password, bool):
-        raise _bad("public and has_password must be true or false")
-    return LobbyFields(
-        session_id=session_id,
-        signalling_url=validate_url(data.get("signalling_url")),
-        name=_text(data, "name", MAX_NAME_LENGTH),
-        host_name=_text(data, "host_name", MAX_NAME_LENGTH),
-        players=_int(data, "players", 0, max_players),
-        max_players=max_players,
-        has_password=has_password,
-        game=game,
-        version=_text(data, "version", MAX_VERSION_LENGTH, required=False),
-        public=public,
-    )
+        pass
+    raise _bad("session_id must be a UUID")
+
+
+def validate_code(value: object) -> str:
+    """A join code as the server draws them (``_codes``), upper case."""
+    code = normalize_code(value) if isinstance(value, str) else None
+    if code is None:
+        raise _bad("code must be a join code")
+    return code
+
+
+@dataclass(frozen=True, kw_only=True)
+class LobbyCard:
+    """What every view of a directory entry shows about a lobby."""
+
+    name: str
+    host_name: str
+    players: int
+    max_players: int
+    has_password: bool
+    game: str
+    version: str = ""
+
+    @property
+    def has_slots(self) -> bool:
+        return self.players < self.max_players
+
+    @staticmethod
+    def checked(data: dict[str, Any]) -> dict[str, Any]:
+        """The card's fields of ``data``, checked and normalised (NFC, stripped); raises
+        ``DirectoryRequestError`` (400) naming the first bad one."""
+        game = _text(data, "game", MAX_GAME_LENGTH)
+        if not _GAME_RE.match(game):
+            raise _bad("game may contain only letters, digits and . _ : + / -")
+        max_players = _int(data, "max_players", 1, MAX_PLAYERS)
+        return {"name": _text(data, "name", MAX_NAME_LENGTH),
+                "host_name": _text(data, "host_name", MAX_NAME_LENGTH),
+                "players": _int(data, "players", 0, max_players),
+                "max_players": max_players,
+                "has_password": _flag(data, "has_password", False),
+                "game": game,
+                "version": _text(data, "version", MAX_VERSION_LENGTH, required=False)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LobbyFields(LobbyCard):
+    """The host-controlled part of an entry: what ``register``/``update`` carry."""
+
+    session_id: str
+    signalling_url: str
+    public: bool = True
+
+    @classmethod
+    def parse(cls, data: object) -> LobbyFields:
+        """Check a host's lobby description; raises ``DirectoryRequestError`` (400)."""
+        data = _object(data)
+        return cls(session_id=validate_session_id(data.get("session_id")),
+                   signalling_url=validate_url(data.get("signalling_url")),
+                   public=_flag(data, "public", True), **LobbyCard.checked(data))
+
+
+def validate_fields(data: object) -> LobbyFields:
+    """``LobbyFields.parse``: a host's lobby description, checked."""
+    return LobbyFields.parse(data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListedLobby(LobbyCard):
+    """A lobby as the directory shows it. ``session_id``/``signalling_url`` are set by
+    ``resolve`` (a listing shows how to find a lobby; resolving its code shows how to join)."""
+
+    code: str
+    session_id: str | None = None
+    signalling_url: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @classmethod
+    def parse(cls, data: object) -> ListedLobby:
+        """One row of a directory's answer, checked like a registration (a directory may be
+        hostile or broken too); raises ``DirectoryRequestError`` (400) naming the bad field."""
+        data = _object(data)
+        sid, url = data.get("session_id"), data.get("signalling_url")
+        return cls(code=validate_code(data.get("code")),
+                   session_id=None if sid is None else validate_session_id(sid),
+                   signalling_url=None if url is None else validate_url(url),
+                   created_at=_time(data, "created_at"), updated_at=_time(data, "updated_at"),
+                   **LobbyCard.checked(data))
+
+    @classmethod
+    def from_json(cls, data: Any) -> ListedLobby:
+        """``parse`` raising ``ValueError`` (the client's name for bad data)."""
+        try:
+            return cls.parse(data)
+        except DirectoryRequestError as exc:
+            raise ValueError(exc.detail) from None
+
+
+#: How to join: shown by a lookup of the code, never in a listing.
+_JOIN_KEYS = ("session_id", "signalling_url")
+#: What ``GET /lobbies`` shows of an entry: the client's ``ListedLobby`` without how to join.
+LISTING_KEYS = tuple(f.name for f in fields(ListedLobby) if f.name not in _JOIN_KEYS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LobbyRecord(LobbyFields):
+    """One directory entry as stored (memory or Redis)."""
+
+    code: str
+    created_at: float
+    updated_at: float
+    #: sha256 of the owner token: a leaked store dump cannot be used to edit entries.
+    owner_hash: str
+    #: The address that registered it (per-client entry limit).
+    client: str
+
+    def listing(self) -> dict[str, Any]:
+        """The fields ``GET /lobbies`` shows (no session id: listing is not joining)."""
+        return {k: getattr(self, k) for k in LISTING_KEYS}
+
+    def resolved(self) -> dict[str, Any]:
+        """The fields ``GET /lobbies/<code>`` shows: the listing plus how to join."""
+        return {**self.listing(), "public": self.public,
+                **{k: getattr(self, k) for k in _JOIN_KEYS}}
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> LobbyRecord:
+        """An entry read back from the store (written by ``to_json``: trusted)."""
+        return cls(**json.loads(text))
+
+    def with_fields(self, lobby: LobbyFields, now: float) -> LobbyRecord:
+        return replace(self, **asdict(lobby), updated_at=now)
