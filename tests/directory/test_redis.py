@@ -4,6 +4,7 @@ either, and a guest joins through the listed signalling URL of the host's instan
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from pathlib import Path
 
@@ -88,6 +89,45 @@ def test_redis_store_codes_are_unique(tmp_path: Path) -> None:
             assert await store.create(record, 5, 10, 10) is CreateResult.TAKEN
             assert [r.code for r in await store.page(None, 0, 10)] == ["AAAAA"]
             assert service.store is store
+        finally:
+            await store.close()
+
+    with redis_server(tmp_path) as redis_url:
+        asyncio.run(scenario(redis_url))
+
+
+def test_one_game_is_found_among_2000_redis_entries_of_another(tmp_path: Path) -> None:
+    """The Redis twin of test_server_input's memory-store test (issue 26 item 4): the listing
+    reads the asked game's sorted set, so 2,000 newer entries of another game (250 addresses
+    x 8) neither hide a my-game lobby nor fill an all-games page."""
+    async def scenario(url: str) -> None:
+        store = RedisStore(url, prefix=f"t{uuid.uuid4().hex[:6]}:")
+        service = DirectoryService(store)
+        try:
+            def entry(code: str, game: str, client: str, at: float) -> LobbyRecord:
+                return LobbyRecord(code=code, session_id=str(uuid.uuid4()),
+                                   signalling_url="ws://x", name="n", host_name="h",
+                                   players=1, max_players=4, has_password=False, game=game,
+                                   created_at=at, updated_at=at, owner_hash="0" * 64,
+                                   client=client)
+
+            assert await store.create(entry("MYGAM", "my-game", "10.9.9.9", 1.0), 300,
+                                      100_000, 8) is CreateResult.OK
+            digits = str.maketrans("01", "AB")
+            for i in range(2000):
+                code = "SP" + f"{i:05d}".translate(digits)
+                assert await store.create(entry(code, "spam", f"10.0.{i // 8}.1", 2.0 + i),
+                                          300, 100_000, 8) is CreateResult.OK
+            start = time.perf_counter()
+            found = await service.list_public({"game": ["my-game"]})
+            took = time.perf_counter() - start
+            assert [r.code for r in found] == ["MYGAM"]
+            page = await service.list_page({"limit": ["100"]})
+            clients = [r.client for r in page.lobbies]
+            assert len(clients) == 100 and page.next is not None
+            assert max(clients.count(c) for c in clients) <= 4
+            print(f"\n?game=my-game behind 2,000 Redis entries of another game: "
+                  f"{took * 1000:.1f} ms")
         finally:
             await store.close()
 

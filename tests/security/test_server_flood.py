@@ -17,12 +17,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from konnekt_arcade.net._server_limits import ServerLimits
 from konnekt_arcade.net.signalling_server import SignallingServer
 
-from ..directory._helpers import Owner
+from ..directory._helpers import Owner, lobby
+from ..directory._tools import konnekt_signal
 from ._raw import half_open, upgrade
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(120)]
@@ -165,3 +167,28 @@ def test_a_refusal_flood_writes_a_bounded_log(caplog: pytest.LogCaptureFixture) 
     assert len(lines) <= 10 and not any(r.exc_info for r in lines)
     assert 'konnekt_directory_requests_total{result="rate_limited"}' in metrics
     assert 'konnekt_signal_log_lines_suppressed_total{source="refusals"}' in metrics
+
+
+def test_a_silent_owner_socket_is_closed_after_the_idle_timeout() -> None:
+    """Idle owner sockets cannot pile up: ``--owner-idle-timeout`` closes a silent one with
+    1000 and a reason; messages restart the clock (it is idleness, not age)."""
+    with konnekt_signal("--owner-idle-timeout", "1") as url:
+        busy, silent = Owner(url), Owner(url)
+        try:
+            start = time.monotonic()
+            payload = lobby()
+            first = busy.send({"op": "register", "lobby": payload})
+            silent.register()
+            heartbeat = {"op": "update", "code": first["code"], "token": first["token"],
+                         "lobby": payload}
+            while time.monotonic() - start < 2.5:  # busy talks every 0.3 s past the timeout
+                time.sleep(0.3)
+                assert busy.send(heartbeat)["ok"]
+            with pytest.raises(ConnectionClosed) as info:
+                silent.ws.recv(timeout=5)
+            assert info.value.rcvd is not None
+            assert (info.value.rcvd.code, info.value.rcvd.reason) == (1000,
+                                                                       "no message for 1 s")
+        finally:
+            busy.close()
+            silent.close()

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +22,7 @@ from konnekt_arcade.net.directory import DirectoryService, LobbyRecord, MemorySt
 from konnekt_arcade.net.signalling_server import SignallingServer
 
 from ..directory._helpers import Clock, Owner, lobby
+from ..directory._tools import REPO
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(60)]
 
@@ -196,3 +201,55 @@ def test_one_peer_cannot_relay_a_flood() -> None:
         print(f"\nrelayed {got / 1e6:.1f} MB of 4.8 MB sent in "
               f"{time.monotonic() - start - 1.0:.2f} s")
         assert got < 3_500_000 and srv.stats["relay_limited"] > 0
+
+
+def _unshare_unavailable() -> str | None:
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+        return "needs root, unshare and ip to bind non-loopback addresses in a private namespace"
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=20,
+                           check=False)
+    return None if probe.returncode == 0 else f"unshare -n fails: {probe.stderr!r}"
+
+
+def _startup_log(*args: str) -> str:
+    """``konnekt-signal ARGS``' log up to its URL line, run in a fresh network namespace (so
+    binding every interface or a global address reaches nothing outside it), then stopped."""
+    script = ("ip link set lo up && ip addr add 1.2.3.4/32 dev lo && "
+              'ip addr add 10.1.2.3/32 dev lo && exec "$@"')
+    proc = subprocess.Popen(
+        ["unshare", "-n", "sh", "-c", script, "sh", sys.executable, "-m",
+         "konnekt_arcade.net.cli", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)))
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("ws://")  # bounded by the test timeout
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    return err
+
+
+@pytest.mark.parametrize(("args", "warned"), [
+    (["--host", "0.0.0.0"], True),
+    (["--host", "::"], True),
+    (["--host", "1.2.3.4"], True),  # a global address
+    (["--host", "0.0.0.0", "--public-url", "wss://play.test"], False),
+    (["--host", "0.0.0.0", "--no-directory"], False),  # no entries, no URLs to stamp
+    (["--host", "10.1.2.3"], False),  # a LAN address
+    (["--host", "127.0.0.1"], False),
+])
+def test_a_public_bind_without_public_url_warns_once(args: list[str], warned: bool) -> None:
+    """Without --public-url, listed lobbies carry ``ws://<Host header>``, which a client
+    chooses: on a public address that must be said, once, with what to do."""
+    reason = _unshare_unavailable()
+    if reason:
+        pytest.skip(reason)
+    log = _startup_log(*args)
+    lines = [x for x in log.splitlines() if "without --public-url" in x]
+    if not warned:
+        assert lines == [], log
+        return
+    assert len(lines) == 1, log
+    assert " WARNING " in lines[0] and args[1] in lines[0], lines
+    assert "Check: pass --public-url wss://your.domain (docs/internet.md)" in lines[0]
