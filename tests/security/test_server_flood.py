@@ -66,7 +66,13 @@ def test_1100_sockets_from_one_address_leave_room_for_everyone_else() -> None:
             print(f"honest join during the flood: {took * 1000:.0f} ms")
             metrics = urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/metrics",
                                              timeout=5).read().decode()
-            assert 'konnekt_signal_refusals_total{cause="rooms_per_address"}' in metrics
+            # Which cap refuses first depends on timing (16 pending handshakes, 64 sockets,
+            # 16 rooms); every upgrade that was not accepted is counted under one of them.
+            refused = sum(float(line.rpartition(" ")[2]) for line in metrics.splitlines()
+                          if line.startswith("konnekt_signal_refusals_total{")
+                          and "_per_address" in line)
+            print(f"refusals counted on /metrics: {refused:.0f}")
+            assert refused >= 1100 - accepted
             for h in held:
                 h[1].close()  # type: ignore[index]
         finally:
