@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..session import (
     ConnectionFailed,
     ConnectionTimeout,
@@ -13,6 +15,10 @@ from ..session import (
     SyncTimeout,
     WrongPassword,
 )
+
+#: The last reason in ``ConnectionFailed.rejoin``'s text (a lost lobby we could not get back
+#: into; not a signalling server we never reached).
+_REJOIN = re.compile(r"^Could not rejoin .*?; last: (.*)\)")
 
 
 def friendly_error(error: BaseException | None, signalling_url: str = "") -> str:
@@ -39,6 +45,8 @@ def friendly_error(error: BaseException | None, signalling_url: str = "") -> str
                 "is still in the lobby.")
     if isinstance(error, SyncTimeout):
         return "Reached the host, but the lobby never arrived — the host may have left. Try again."
+    if isinstance(error, ConnectionFailed) and (last := _REJOIN.search(str(error))):
+        return friendly_lost(last.group(1))
     if isinstance(error, PeerIdTimeout | ConnectionFailed):
         return (f"Couldn't reach the signalling server{server} — check the address and that "
                 "the server is running.")
@@ -57,3 +65,32 @@ def friendly_failure(command_type: str, reason: str) -> str:
         "SubmitResult": "submit the result", "LeaveLobby": "leave",
     }
     return f"Couldn't {verbs.get(command_type, command_type)}: {reason}"
+
+
+def lost_reason(reason: str) -> str:
+    """Why a live lobby was lost (a ``Reconnecting`` reason, or a transport's error text), as
+    a player would say it."""
+    text = reason.lower()
+    if "did not answer in time" in text:
+        return ("the lobby didn't answer in time — the host may have closed the game or "
+                "lost its network")
+    if "no peer" in text or "last peer" in text:
+        return "the connection to the other players dropped"
+    if "room full" in text:
+        return "the lobby is full now"
+    if "signalling" in text or "connect" in text:
+        return ("the lobby's signalling server didn't answer (it may have closed with the "
+                "host's game)")
+    return reason or "the connection dropped"
+
+
+def friendly_lost(reason: str) -> str:
+    """A live lobby is gone for good: what happened, and what to do."""
+    return (f"Lost the lobby and couldn't get back in: {lost_reason(reason)}. "
+            "Host a new lobby, or join another.")
+
+
+def friendly_reconnecting(attempt: int) -> str:
+    """The lobby screen's line while the session rejoins by itself."""
+    return ("Connection lost — reconnecting… chat, ready and host buttons are back when the "
+            "lobby is." if attempt == 1 else f"Still reconnecting (attempt {attempt})…")

@@ -177,11 +177,15 @@ class SessionHook(LobbyCommands, EventDispatcher):
             return
         for notice in session.drain_notices():
             self._notice(session, notice)
+            if session is not self._session:  # a handler left it (say, for the start screen)
+                return
         if session.stage != self._last_stage:  # the first update, or close() (no notice)
             self._last_stage = session.stage
             self.dispatch_event("on_connection_stage", session.stage, session.error)
         for event in session.domain().drain_events():
             self._domain_event(session, event)
+            if session is not self._session:
+                return
         for data in session.drain_game_data():
             self.dispatch_event("on_game_data", data)
 

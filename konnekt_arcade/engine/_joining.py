@@ -183,13 +183,58 @@ class JoinFlow:
 
     def invite_text(self) -> str:
         """The invite friends join with: ``ws://<this machine on the LAN>:<port>/<id>`` for
-        the built-in server, the server's own URL otherwise."""
+        the built-in server, the server's own URL otherwise (also for a server on this machine
+        that the LAN cannot reach: see ``session.announce_problem()``)."""
         session = self.view.hook.session
         if session is None:
             return ""
         from ..lan._interfaces import invite_for, is_local_url, lan_address
 
         url, sid = session.signalling_url, str(session.session_id)
-        if is_local_url(url) and self.view.advertise_lan:
+        if is_local_url(url) and self.view.advertise_lan and not session.announce_problem():
             return invite_for(url, sid, lan_address())
         return make_invite(url, sid)
+
+
+class JoinActions:
+    """``LobbyView``'s joining actions: one-line delegates to ``self.joining`` (a ``JoinFlow``),
+    kept as methods so that a game overrides them (the demo's ``join_lobby`` fills in its
+    LAN server) and screens call them through ``ScreenHost``."""
+
+    joining: JoinFlow
+
+    def join_lobby(self) -> None:
+        """Join what the Join field names: an invite, a session id, or a join code."""
+        self.joining.join_lobby()
+
+    def join_lan_lobby(self, lobby: Any) -> None:
+        """Join a lobby from the LAN list (asks for its password first if it has one)."""
+        self.joining.join_lan_lobby(lobby)
+
+    def join_target(self, target: str, password: str | None = None) -> None:
+        """Join an invite or a session id (on this view's signalling server)."""
+        self.joining.join_target(target, password)
+
+    def ask_password(self, target: str, message: str) -> None:
+        """Show the password screen for ``target`` (an invite or a session id)."""
+        self.joining.ask_password(target, message)
+
+    def submit_password(self) -> None:
+        self.joining.submit_password()
+
+    def browse_lobbies(self) -> None:
+        """Show the "Browse lobbies" screen (the directory's public lobbies)."""
+        self.joining.browse_lobbies()
+
+    def join_code(self, code: str) -> None:
+        """Join the lobby with this join code (resolved by the signalling URL's directory)."""
+        self.joining.join_code(code)
+
+    def invite_text(self) -> str:
+        """The invite friends join with (what *Copy* copies)."""
+        return self.joining.invite_text()
+
+    @property
+    def browser(self) -> Browser:
+        """The "Browse lobbies" list."""
+        return self.joining.browser

@@ -39,12 +39,12 @@ from ..session import (
     WrongPassword,
 )
 from ._clipboard import copy_text, paste_text
-from ._directory_ui import Browser
+from ._continuity import after_stage
 from ._embedded import embedded_signalling_url
-from ._friendly import friendly_error, friendly_failure
+from ._friendly import friendly_error, friendly_failure, friendly_reconnecting
 from ._hook import SessionHook
 from ._hosting import start_hosting
-from ._joining import JoinFlow
+from ._joining import JoinActions, JoinFlow
 from ._lan_list import LanList, lan_game_id
 from ._registry import Activity, ActivityRegistry
 from ._screens import ConnectingScreen, LobbyScreen, Screen, StartScreen
@@ -57,7 +57,7 @@ logger = logging.getLogger("konnekt_arcade.engine")
 DEFAULT_PLAYER_NAME = "Player"
 
 
-class LobbyView(UIView):
+class LobbyView(JoinActions, UIView):
     """The lobby screen; see the module docstring.
 
     Args:
@@ -112,6 +112,10 @@ class LobbyView(UIView):
         self.reserved_height = RESERVED_HEIGHT
         self.role: str | None = None
         self.activity_view: arcade.View | None = None
+        self._activity_run: UUID | None = None
+        #: The reason of the reconnection under way ("" when live): the honest words if it fails.
+        self._lost_because = ""
+        self._told_problem = False
         self._join_sent = False
         self._dirty = False
         #: Joining someone else's lobby (Join field, LAN list, password, directory).
@@ -142,6 +146,10 @@ class LobbyView(UIView):
             elif (session.local_participant_id() is not None
                   and isinstance(self.screen, ConnectingScreen)):
                 self.show_screen(LobbyScreen)
+        if session is not None and not self._told_problem and (
+                problem := session.announce_problem()):
+            self._told_problem = True  # e.g. a LAN announce that could not work: say why
+            self._say(problem)
         if self._dirty:
             self._dirty = False
             if not self.screen.update():
@@ -160,8 +168,6 @@ class LobbyView(UIView):
         if active is not None and symbol == arcade.key.V and ctrl:
             field = self.screen.widgets[active]
             field.text += paste_text(self.window, LobbyView.clipboard).strip()  # type: ignore[attr-defined]
-        elif active == "chat" and symbol in (arcade.key.ENTER, arcade.key.RETURN):
-            self.send_chat()
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -205,44 +211,6 @@ class LobbyView(UIView):
             return
         self._use_session(session, "host")
 
-    # --- joining: ``self.joining`` (engine/_joining.py); a game overrides these delegates --
-
-    def join_lobby(self) -> None:
-        """Join what the Join field names: an invite, a session id, or a join code."""
-        self.joining.join_lobby()
-
-    def join_lan_lobby(self, lobby: Any) -> None:
-        """Join a lobby from the LAN list (asks for its password first if it has one)."""
-        self.joining.join_lan_lobby(lobby)
-
-    def join_target(self, target: str, password: str | None = None) -> None:
-        """Join an invite or a session id (on this view's signalling server)."""
-        self.joining.join_target(target, password)
-
-    def ask_password(self, target: str, message: str) -> None:
-        """Show the password screen for ``target`` (an invite or a session id)."""
-        self.joining.ask_password(target, message)
-
-    def submit_password(self) -> None:
-        self.joining.submit_password()
-
-    def browse_lobbies(self) -> None:
-        """Show the "Browse lobbies" screen (the directory's public lobbies)."""
-        self.joining.browse_lobbies()
-
-    def join_code(self, code: str) -> None:
-        """Join the lobby with this join code (resolved by the signalling URL's directory)."""
-        self.joining.join_code(code)
-
-    def invite_text(self) -> str:
-        """The invite friends join with (what *Copy* copies)."""
-        return self.joining.invite_text()
-
-    @property
-    def browser(self) -> Browser:
-        """The "Browse lobbies" list."""
-        return self.joining.browser
-
     def _fail_on_start(self, exc: BaseException) -> None:
         logger.info("could not start: %s", exc)
         self.message = friendly_error(exc, self.form["signalling_url"])
@@ -251,6 +219,7 @@ class LobbyView(UIView):
     def _use_session(self, session: SessionLoop, role: str) -> None:
         self.hook.session = session
         self.role, self.message, self.copied, self._join_sent = role, "", False, False
+        self._lost_because, self._told_problem = "", False
         ready = (session.stage is ConnectionStage.SYNCED
                  and session.local_participant_id() is not None)
         self.show_screen(LobbyScreen if ready else ConnectingScreen)
@@ -275,6 +244,10 @@ class LobbyView(UIView):
         self.message, self._dirty = message, True
 
     def _try(self, action: Callable[[], object]) -> None:
+        session = self.hook.session
+        if session is not None and session.stage is ConnectionStage.RECONNECTING:
+            self._say(friendly_reconnecting(1))  # the buttons are disabled; Enter is not
+            return
         try:
             action()
         except P2PError as exc:
@@ -332,16 +305,30 @@ class LobbyView(UIView):
         if stage is ConnectionStage.FAILED and isinstance(error, WrongPassword):
             self.joining.password_refused(error)
             return
-        if stage is ConnectionStage.FAILED:
-            self.message = friendly_error(error, self.signalling_url_shown)
+        verdict = after_stage(  # engine/_continuity.py: lost or ended, the player sees it
+            stage, error, lost_because=self._lost_because,
+            was_live=isinstance(self.screen, LobbyScreen) or self.activity_view is not None,
+            signalling_url=self.signalling_url_shown)
+        if verdict.to_front and self.window.current_view is not self:
+            self.window.show_view(self)  # in front of the game's view (kept, to go back to)
+        if verdict.to_start:
+            self.back_to_start(verdict.message or "")
+            return
+        if verdict.message is not None:
+            self.message = verdict.message
         self._dirty = True
 
     def on_reconnecting(self, attempt: int, delay: float, reason: str) -> None:
-        self._say(("Connection lost — reconnecting" if attempt == 1
-                   else f"Still reconnecting (attempt {attempt})") + "…")
+        self._lost_because = reason
+        self._say(friendly_reconnecting(attempt))
 
     def on_reconnected(self, attempts: int, seconds: float) -> None:
+        self._lost_because = ""
         self._say("Reconnected.")
+        lobby, view = self.hook.lobby, self.activity_view
+        run = lobby.current_run if lobby is not None else None
+        if view is not None and run is not None and run.id == self._activity_run:
+            self.window.show_view(view)  # the round goes on: back to the game
 
     def on_signalling_lost(self, reason: str) -> None:
         self._say("Lost the signalling server: the game goes on, but nobody new can join.")
@@ -369,14 +356,16 @@ class LobbyView(UIView):
         self._say(friendly_failure(command_type, reason))
 
     def on_error(self, error: Exception) -> None:
-        self._say(friendly_error(error, self.signalling_url_shown))
+        session = self.hook.session
+        if session is not None and session.stage is not ConnectionStage.FAILED:
+            self._say(friendly_error(error, self.signalling_url_shown))  # a failure: told above
 
     def on_run_started(self, run: Any) -> None:
         view = self.registry.build_view(run, self.hook, self)
         if view is None:
             self._say(f"{run.activity.name} started, but this game doesn't have it.")
             return
-        self.activity_view = view
+        self.activity_view, self._activity_run = view, run.id
         self.hook.attach(view)  # keep polling the session while the activity plays
         self.window.show_view(view)
 

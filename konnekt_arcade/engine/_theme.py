@@ -5,11 +5,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from arcade.gui import UIFlatButton, UIInputText, UILabel
+from arcade.gui import UIEvent, UIFlatButton, UIInputText, UILabel, UITextInputEvent
 from arcade.types import Color
+
+#: What pyglet types for Enter / Return (``on_text``), which a one-line field must not insert.
+LINE_BREAKS = ("\r\n", "\r", "\n")
+
+
+class LineInput(UIInputText):
+    """A one-line text field: Enter calls ``on_enter`` (when set) instead of inserting the line
+    break, which a one-line pyglet layout draws as a box glyph. A pasted text with line breaks
+    keeps its text and loses the breaks."""
+
+    on_enter: Callable[[], None] | None = None
+
+    def on_event(self, event: UIEvent) -> bool | None:
+        if self.active and isinstance(event, UITextInputEvent):
+            text = event.text
+            for brk in LINE_BREAKS:
+                text = text.replace(brk, "")
+            if text != event.text:
+                if text:
+                    super().on_event(UITextInputEvent(event.source, text))
+                if self.on_enter is not None and text == "":
+                    self.on_enter()
+                return True
+        return super().on_event(event)
 
 
 @dataclass(frozen=True)
@@ -60,8 +85,8 @@ class LobbyTheme:
                               font_color=Color.from_iterable(self.muted), **font),
         })
 
-    def input(self, text: str = "", *, width: float = 320) -> UIInputText:
-        field = UIInputText(text=text, width=width, height=self.button_height - 4,
+    def input(self, text: str = "", *, width: float = 320) -> LineInput:
+        field = LineInput(text=text, width=width, height=self.button_height - 4,
                             font_name=self.font_name, font_size=self.font_size,
                             text_color=Color.from_iterable(self.text),
                             caret_color=Color.from_iterable(self.text))

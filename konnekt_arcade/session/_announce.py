@@ -65,7 +65,9 @@ class LobbyInfo:
 class Announcer(Protocol):
     """One way of telling the world about the lobby. An announcer that hands out a join code
     (the directory's) has a ``join_code`` attribute, a str or None; ``session.join_code()``
-    reports the first such str."""
+    reports the first such str. One that may find it cannot announce the lobby usefully (LAN
+    discovery, when the signalling server is unreachable from the LAN) has a ``problem``
+    attribute, the reason for the player or None; ``session.announce_problem()`` reports it."""
 
     def update(self, info: LobbyInfo, now: float) -> None:
         """The lobby as it is now; cheap and non-blocking (see the module docstring)."""
@@ -128,6 +130,14 @@ class Announcers:
             code = getattr(announcer, "join_code", None)
             if isinstance(code, str):
                 return code
+        return None
+
+    def problem(self) -> str | None:
+        """The first announcer's ``problem`` (see ``Announcer``), else None."""
+        for announcer in self._announcers:
+            problem = getattr(announcer, "problem", None)
+            if isinstance(problem, str):
+                return problem
         return None
 
     def close(self) -> None:

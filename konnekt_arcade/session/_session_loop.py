@@ -257,6 +257,10 @@ class SessionLoop:
         directory registered it, or without ``publish``."""
         return self._announcers.join_code()
 
+    def announce_problem(self) -> str | None:
+        """Why an announcer cannot announce the lobby usefully (see ``Announcer``), or None."""
+        return self._announcers.problem()
+
     def _count_announce_error(self) -> None:
         self._p2p.stats["announce_errors"] += 1
 

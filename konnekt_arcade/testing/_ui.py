@@ -48,8 +48,16 @@ def type_text(window: Any, field: Any, text: str, *, replace: bool = True) -> No
     _dispatch(window, "on_text", text)
 
 
+#: pyglet's ENTER and RETURN key symbols: a real window follows their key press with the
+#: text "\r" (``on_text``), as it does for every key that types something.
+_ENTER_KEYS = (65293, 65421)
+
+
 def press_key(window: Any, symbol: int, modifiers: int = 0) -> None:
+    """Press and release a key as a real window delivers it (Enter also types "\r")."""
     _dispatch(window, "on_key_press", symbol, modifiers)
+    if symbol in _ENTER_KEYS:
+        _dispatch(window, "on_text", "\r")
     _dispatch(window, "on_key_release", symbol, modifiers)
 
 

@@ -9,6 +9,7 @@ text in place instead: building a tree costs a frame or more, a label's text a l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from arcade.gui import UIAnchorLayout, UIInputText, UILabel, UIWidget
@@ -60,9 +61,13 @@ class Screen:
         self.widgets[key] = widget
         return widget
 
-    def field(self, key: str, *, width: float = 320) -> UIInputText:
-        """A named text field bound to ``view.form[key]``."""
+    def field(self, key: str, *, width: float = 320,
+              on_enter: Callable[[], None] | None = None) -> UIInputText:
+        """A named text field bound to ``view.form[key]``; Enter in it calls ``on_enter()``
+        (a one-line field never takes the line break itself)."""
         widget = self.theme.input(self.view.form.get(key, ""), width=width)
+        if on_enter is not None:
+            widget.on_enter = on_enter
 
         def changed(event: Any) -> None:
             self.view.form[key] = widget.text

@@ -3,7 +3,11 @@ host controls.
 
 A chat line or a player's new ready flag changes a few labels' text (``update``); the tree is
 built again only when its widgets change: a player joins or leaves, the list scrolls, host
-controls come or go (``_shape``).
+controls come or go, the session stops or starts being live (``_shape``).
+
+While the session is not live (RECONNECTING) the screen says so and every button that needs
+the lobby — ready, spectate, Send, the host's — is disabled: a lobby that looks alive but
+answers nothing is worse than one that says it is away.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from uuid import UUID
 from arcade.gui import UIBoxLayout, UILabel
 
 from ...domain import Lobby, Participant
-from ...session import SessionLoop
+from ...session import ConnectionStage, SessionLoop
 from ._base import Screen, set_text
 
 #: Chat lines shown (the lobby keeps more; see ``CHAT_HISTORY``).
@@ -26,6 +30,10 @@ RESERVED_HEIGHT = 400
 #: Font size of a published lobby's join code: ~40 px tall capitals, readable from a few
 #: metres on a laptop screen when players call it out across a room.
 JOIN_CODE_SIZE = 44
+#: Buttons that need a live session (besides every host control): disabled while it is not.
+LIVE_ONLY = ("ready", "spectate", "send", "start", "cancel")
+#: Prefixes of the per-player and per-activity host buttons.
+HOST_ONLY_PREFIXES = ("kick:", "make_host:", "queue:")
 
 
 def visible_rows(window_height: int, reserved: int = RESERVED_HEIGHT) -> int:
@@ -57,6 +65,8 @@ class _Seen:
     me: UUID | None
     mine: Participant | None
     is_host: bool
+    #: The session is SYNCED: commands reach the lobby.
+    live: bool
     code: str | None
     offset: int
     shown: list[Participant]
@@ -77,14 +87,15 @@ class LobbyScreen(Screen):
         view.participant_offset = offset = min(view.participant_offset, max(0, count - rows))
         shown = lobby.participants[offset:offset + rows]
         return _Seen(lobby, session, me, lobby.participant(me), view.hook.is_host(),
-                     session.join_code(), offset, shown, count - offset - len(shown))
+                     session.stage is ConnectionStage.SYNCED, session.join_code(), offset,
+                     shown, count - offset - len(shown))
 
     def _shape(self, seen: _Seen | None) -> tuple[Any, ...]:
         """Everything that decides which widgets exist (not their text)."""
         if seen is None:
             return ()
         mine, view = seen.mine, self.view
-        return (view.copied, bool(seen.code), seen.is_host, bool(view.message),
+        return (view.copied, bool(seen.code), seen.is_host, seen.live, bool(view.message),
                 seen.lobby.current_run is not None, mine is not None and mine.ready,
                 mine is not None and not mine.is_active, seen.offset, seen.below > 0,
                 tuple((p.id, p.name) for p in seen.shown))
@@ -101,6 +112,8 @@ class LobbyScreen(Screen):
         top = UIBoxLayout(vertical=False, space_between=t.spacing)
         self.title_label = top.add(t.label(lobby.name, size=t.title_size - 6, bold=True))
         top.add(self.button("leave", "Leave", view.leave, width=100, kind="danger"))
+        if not seen.live:
+            top.add(t.label("Reconnecting…", size=t.font_size + 4, bold=True, color=t.warning))
         page.add(top)
         share = UIBoxLayout(vertical=False, space_between=t.spacing)
         self.invite_label = share.add(t.label(f"Invite: {view.invite_text()}", color=t.muted))
@@ -133,6 +146,10 @@ class LobbyScreen(Screen):
             self.message_label = page.add(t.label(view.message, color=t.warning,
                                                   width=self.width - 80, multiline=True))
         self.root.add(page.with_padding(all=24), anchor_x="left", anchor_y="top")
+        if not seen.live:
+            for key, widget in self.widgets.items():
+                if key in LIVE_ONLY or key.startswith(HOST_ONLY_PREFIXES):
+                    widget.disabled = True  # type: ignore[attr-defined]
 
     def update(self) -> bool:
         seen = self._seen()
@@ -200,7 +217,7 @@ class LobbyScreen(Screen):
         self.chat_log = t.label(text, width=width - 24, multiline=True, color=color)
         box.add(self.chat_log.with_background(color=panel))
         row = UIBoxLayout(vertical=False, space_between=6)
-        row.add(self.field("chat", width=width - 24 - 80 - 6))
+        row.add(self.field("chat", width=width - 24 - 80 - 6, on_enter=view.send_chat))
         row.add(self.button("send", "Send", view.send_chat, width=80))
         box.add(row)
         return box.with_padding(all=12).with_background(color=panel)

@@ -57,7 +57,8 @@ class StartScreen(Screen):
         form.add(host_row)
         form.add(t.label("Invite, join code or session id (Ctrl+V pastes)"))
         join_row = UIBoxLayout(vertical=False, space_between=t.spacing)
-        join_row.add(self.field("session_id", width=width - 100 - t.spacing))
+        join_row.add(self.field("session_id", width=width - 100 - t.spacing,
+                                 on_enter=view.join_lobby))
         join_row.add(self.button("join", "Join", view.join_lobby, width=100))
         form.add(join_row)
         form.add(t.label("Signalling server — leave empty for the built-in one", color=t.muted,
