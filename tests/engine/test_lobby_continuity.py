@@ -1,0 +1,143 @@
+"""The lobby view tells the truth when the session stops being live: in front of the game,
+with the real reason, no live-looking buttons; and Enter in the chat field sends the line.
+
+The in-memory network loses every message (``network.loss``) to make a guest lose the lobby
+(its silence check starts a reconnection), and gives them back to let it rejoin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import arcade
+import pytest
+from pyglet.event import EventDispatcher
+
+from konnekt_arcade import ActivityRegistry, LobbyView, ReconnectPolicy
+from konnekt_arcade.session import ConnectionStage
+from konnekt_arcade.testing import click, type_text
+
+from ._lobby_helpers import host, join, memory_builder, pump
+
+#: Quick to notice the silence, quick to give up: the test waits on conditions, not on time.
+POLICY = ReconnectPolicy(silence=0.4, backoff=(0.2,), give_up_after=3.0)
+
+
+class DiceView(arcade.View):
+    """A stand-in game view (what a game shows during a run)."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__()
+        self.context = context
+
+
+@pytest.fixture
+def registry() -> ActivityRegistry:
+    registry = ActivityRegistry()
+    registry.register("dice", "Dice Duel", DiceView)
+    return registry
+
+
+def in_a_round(window: arcade.Window, registry: ActivityRegistry) -> tuple[Any, LobbyView,
+                                                                           LobbyView]:
+    """Alice hosts, Bob joins; a round starts and Bob's game view is in front."""
+    plain = memory_builder()
+    builder = (plain.reconnect_policy(POLICY).peer_id_timeout(0.5).connection_timeout(0.5)
+               .sync_timeout(0.5))
+    alice = host(window, builder, registry=registry)
+    bob = join(window, builder, str(alice.hook.session.session_id), "Bob", alice,
+               registry=registry)
+    window.show_view(alice)
+    click(window, alice.screen.widgets["queue:dice"])
+    pump(lambda: alice.hook.lobby.activity_queue and bob.hook.lobby.activity_queue, alice, bob,
+         what="the round queued")
+    click(window, alice.screen.widgets["start"])
+    pump(lambda: bob.activity_view is not None, alice, bob, what="Bob's round started")
+    window.show_view(bob.activity_view)  # one window: the guest's game is what we look at
+    return plain.network, alice, bob  # type: ignore[attr-defined]
+
+
+class Shown:
+    """Frames as the window runs them: only the view in front gets ``on_update`` (a game view
+    polls Bob's session through the hook it was attached to, the lobby view itself)."""
+
+    def __init__(self, window: arcade.Window) -> None:
+        self.window = window
+
+    def on_update(self, delta_time: float) -> None:
+        self.window.current_view.on_update(delta_time)
+
+
+def frames(condition: Any, window: arcade.Window, alice: LobbyView, what: str) -> None:
+    """Frames of Bob's window (whatever is in front) and of Alice's lobby."""
+    pump(condition, Shown(window), alice, what=what)  # type: ignore[arg-type]
+
+
+def test_a_lost_lobby_comes_in_front_of_the_game_and_the_game_comes_back(
+        window: arcade.Window, registry: ActivityRegistry) -> None:
+    network, alice, bob = in_a_round(window, registry)
+    game = bob.activity_view
+    network.loss = lambda *message: True
+    frames(lambda: bob.hook.session.stage is ConnectionStage.RECONNECTING, window, alice,
+           what="Bob reconnecting")
+    frames(lambda: window.current_view is bob, window, alice, what="Bob's lobby in front")
+    assert bob.screen.name == "lobby" and "reconnecting" in bob.message.lower()
+    widgets = bob.screen.widgets
+    for key in ("ready", "spectate", "send"):
+        assert widgets[key].disabled, key  # type: ignore[attr-defined]
+    assert not widgets["leave"].disabled  # type: ignore[attr-defined]
+    type_text(window, widgets["chat"], "anyone there?")
+    press_enter(window)  # Enter while reconnecting sends nothing and says why
+    assert "reconnecting" in bob.message.lower()
+    assert [m.text for m in bob.hook.lobby.chat] == []
+
+    network.loss = None
+    frames(lambda: bob.hook.session.stage is ConnectionStage.SYNCED, window, alice,
+           what="Bob back in the lobby")
+    frames(lambda: window.current_view is game, window, alice, what="Bob's game back in front")
+    assert bob.activity_view is game
+    bob.close()
+    alice.close()
+
+
+def test_a_lobby_lost_for_good_goes_to_the_start_screen_with_the_real_reason(
+        window: arcade.Window, registry: ActivityRegistry) -> None:
+    network, alice, bob = in_a_round(window, registry)
+    network.loss = lambda *message: True
+    frames(lambda: bob.hook.session is None or bob.hook.session.stage is ConnectionStage.FAILED,
+           window, alice, what="Bob's session failed")
+    frames(lambda: window.current_view is bob, window, alice, what="Bob's lobby in front")
+    assert bob.screen.name == "start" and bob.hook.session is None
+    assert bob.activity_view is None
+    assert "Lost the lobby" in bob.message and "didn't answer" in bob.message
+    assert "signalling server" not in bob.message  # the server was never the problem
+    network.loss = None
+    alice.close()
+
+
+def press_enter(window: arcade.Window) -> None:
+    """Enter as a real window delivers it: the key, then the text "\\r", then the release."""
+    EventDispatcher.dispatch_event(window, "on_key_press", arcade.key.ENTER, 0)
+    EventDispatcher.dispatch_event(window, "on_text", "\r")
+    EventDispatcher.dispatch_event(window, "on_key_release", arcade.key.ENTER, 0)
+
+
+def test_enter_in_the_chat_field_sends_the_line(window: arcade.Window) -> None:
+    builder = memory_builder()
+    alice = host(window, builder)
+    bob = join(window, builder, str(alice.hook.session.session_id), "Bob", alice)
+    window.show_view(bob)
+    field = bob.screen.widgets["chat"]
+    type_text(window, field, "hello all")
+    press_enter(window)
+    pump(lambda: [m.text for m in alice.hook.lobby.chat] == ["hello all"], alice, bob,
+         what="the line at the host")
+    bob.on_update(0)
+    assert bob.screen.widgets["chat"].text == ""  # no line break left in the field
+    type_text(window, bob.screen.widgets["chat"], "two")
+    press_enter(window)
+    pump(lambda: [m.text for m in alice.hook.lobby.chat] == ["hello all", "two"], alice, bob,
+         what="the second line")
+    assert [m.text for m in bob.hook.lobby.chat] == ["hello all", "two"]  # each once
+    bob.close()
+    alice.close()
