@@ -20,7 +20,7 @@ from uuid import UUID
 
 import arcade
 
-from konnekt_arcade import Activity, IceServer, LobbyView
+from konnekt_arcade import Activity, ConnectionStage, IceServer, LobbyView
 from konnekt_arcade.net.directory import looks_like_code
 
 from . import style
@@ -265,6 +265,7 @@ class PartyLobbyView(LobbyView):
                     len(run.required_submitters))
         self.sounds.play("start")
         super().on_run_started(run)
+        self.state.write(self, now_please=True)  # the game view is in front now
 
     def on_run_ended(self, run_id: UUID, status: Any, reason: str) -> None:
         super().on_run_ended(run_id, status, reason)
@@ -276,6 +277,9 @@ class PartyLobbyView(LobbyView):
                                sorted(run.results, key=lambda r: -r.score))
             logger.info("round %d: %s %s — %s", self.round_number, run.activity.name,
                         str(status).lower(), scores or "no results")
+        session = self.hook.session
+        if session is None or session.stage is not ConnectionStage.SYNCED:
+            return  # the lobby is away (the view says so): no results screen over that
         self.results_view = ResultsView(self, run_id, round_number=self.round_number,
                                         seconds=self.options.results_seconds)
         self.window.show_view(self.results_view)

@@ -19,9 +19,11 @@ class StateFile:
         self._last = ""
         self._written = float("-inf")
 
-    def write(self, view: Any) -> None:
+    def write(self, view: Any, *, now_please: bool = False) -> None:
+        """Write the state (at most every ``WRITE_INTERVAL`` unless ``now_please``: a moment
+        the lobby view's frames will not report, such as a game view coming in front)."""
         now = time.monotonic()
-        if self.path is None or now - self._written < WRITE_INTERVAL:
+        if self.path is None or (now - self._written < WRITE_INTERVAL and not now_please):
             return
         self._written = now
         text = json.dumps(snapshot(view), sort_keys=True)
@@ -40,8 +42,11 @@ def snapshot(view: Any) -> dict[str, Any]:
                for key, w in view.screen.widgets.items()}  # X11 coordinates (y down)
     return {
         "screen": view.screen.name,
+        #: The view in front: the lobby, or a game's (what the player sees).
+        "front": type(window.current_view).__name__,
         "role": view.role,
         "players": [p.name for p in lobby.participants] if lobby is not None else [],
+        "queue": [a.name for a in lobby.activity_queue] if lobby is not None else [],
         "lan": [{"name": x.name, "players": x.players, "invite": x.invite}
                 for x in view.lan_list.lobbies],
         "invite": view.invite_text(),

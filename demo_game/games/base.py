@@ -55,6 +55,7 @@ class GameView(arcade.View):
         self.submitted = False
         self.clock = 0.0
         self.background_color = style.BACKGROUND
+        self.listening = True
         context.hook.push_handlers(on_game_data=self.on_game_data)
         logger.info("round: %s (seed %d) — %s", run.activity.name, self.round.seed,
                     "playing" if self.round.playing else "spectating")
@@ -91,8 +92,17 @@ class GameView(arcade.View):
 
     # --- arcade.View --------------------------------------------------------------------------
 
+    def on_show_view(self) -> None:
+        # The lobby hides this view while the session reconnects and shows it again when the
+        # round goes on: the others' moves must reach it again.
+        if not self.listening:
+            self.listening = True
+            self.context.hook.push_handlers(on_game_data=self.on_game_data)
+
     def on_hide_view(self) -> None:
-        self.context.hook.remove_handlers(on_game_data=self.on_game_data)
+        if self.listening:
+            self.listening = False
+            self.context.hook.remove_handlers(on_game_data=self.on_game_data)
 
     def on_game_data(self, data: Any) -> None:
         self.round.receive(data.data)

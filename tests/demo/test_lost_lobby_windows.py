@@ -1,0 +1,92 @@
+"""A player's lobby is lost mid-round, as a person sees it: two real Konnekt Party windows on
+an Xvfb display, each in its own network namespace, driven with xdotool clicks. Ann hosts, Bo
+joins from the LAN list, Ann starts a round; then Ann's game is killed (and the signalling
+server it ran with it). Bo must not be left on the game's "waiting for the others": his lobby
+comes in front, says it is reconnecting, and when the lobby is gone for good shows the start
+screen with what happened. Screenshots (tmp dir): 1-round, 2-reconnecting, 3-lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import tests.lan.test_demo_windows as windows
+from tests.lan import _netns, _xvfb
+from tests.lan.conftest import require
+
+pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(300)]
+
+TITLE = windows.TITLE
+#: The lobby's grace period is what Bo's rejoin may take before it gives up, plus margin.
+GIVE_UP_WITHIN = 90
+
+
+@pytest.fixture
+def setup() -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
+    require(_netns.unavailable())
+    require(_xvfb.unavailable())
+    with _netns.Lan(2, tag="xl") as lan:
+        display = _xvfb.Display()
+        try:
+            yield lan, display
+        finally:
+            display.close()
+
+
+def settle() -> None:
+    time.sleep(0.5)  # only so the screenshot shows the frame drawn after the state we saw
+
+
+def test_the_lobby_comes_in_front_of_the_game_with_the_real_reason(
+        setup: tuple[_netns.Lan, _xvfb.Display], tmp_path: Path) -> None:
+    lan, display = setup
+    games: list[windows.Game] = []
+    try:
+        ann = windows.Game(lan, 0, display, "Ann", tmp_path)
+        games.append(ann)
+        ann_window = display.new_window(TITLE, set())
+        display.move(ann_window, 0, 0)
+        bo = windows.Game(lan, 1, display, "Bo", tmp_path)
+        games.append(bo)
+        bo_window = display.new_window(TITLE, {ann_window})
+        display.move(bo_window, 1310, 0)
+
+        start = ann.wait(lambda s: s["screen"] == "start", 60, "Ann's start screen")
+        bo.wait(lambda s: s["screen"] == "start", 60, "Bo's start screen")
+        display.click(ann_window, *start["widgets"]["host"])
+        ann.wait(lambda s: s["screen"] == "lobby", 30, "Ann hosting")
+        listed = bo.wait(lambda s: s["lan"], 15, "Ann's lobby in Bo's list")
+        display.click(bo_window, *listed["widgets"]["lan_join:0"])
+        both = ["Ann", "Bo"]
+        bo.wait(lambda s: s["screen"] == "lobby" and s["players"] == both, 60, "Bo joined")
+        hosting = ann.wait(lambda s: s["players"] == both, 30, "Ann sees Bo")
+
+        display.click(ann_window, *hosting["widgets"]["queue:echo"])
+        queued = ann.wait(lambda s: s["queue"] == ["Echo"], 15, "Echo queued")
+        display.click(ann_window, *queued["widgets"]["start"])
+        bo.wait(lambda s: s["front"] == "EchoView", 30, "Bo playing the round")
+        settle()
+        display.screenshot(tmp_path / "1-round.png")
+
+        ann.proc.kill()  # the hard way: the host's game and its signalling server are gone
+        lost = bo.wait(lambda s: s["front"] == "PartyLobbyView", 30,
+                       "Bo's lobby in front of his game")
+        assert lost["screen"] in ("lobby", "start"), lost
+        if lost["screen"] == "lobby":  # reconnecting: it says so, and nothing pretends to work
+            assert "reconnecting" in lost["message"].lower(), lost
+            settle()
+            display.screenshot(tmp_path / "2-reconnecting.png")
+        gone = bo.wait(lambda s: s["screen"] == "start", GIVE_UP_WITHIN,
+                       "Bo back on the start screen")
+        assert gone["front"] == "PartyLobbyView"
+        assert gone["message"].startswith("Lost the lobby"), gone["message"]
+        settle()
+        shot = display.screenshot(tmp_path / "3-lost.png")
+        assert shot.stat().st_size > 10_000
+    finally:
+        for game in games:
+            game.stop()
