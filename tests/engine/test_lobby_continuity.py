@@ -14,7 +14,9 @@ import pytest
 from pyglet.event import EventDispatcher
 
 from konnekt_arcade import ActivityRegistry, LobbyView, ReconnectPolicy
-from konnekt_arcade.session import ConnectionStage
+from konnekt_arcade.engine import friendly_error
+from konnekt_arcade.engine._continuity import Verdict, after_stage
+from konnekt_arcade.session import ConnectionFailed, ConnectionStage, PeerIdTimeout
 from konnekt_arcade.testing import click, type_text
 
 from ._lobby_helpers import host, join, memory_builder, pump
@@ -141,3 +143,59 @@ def test_enter_in_the_chat_field_sends_the_line(window: arcade.Window) -> None:
     assert [m.text for m in bob.hook.lobby.chat] == ["hello all", "two"]  # each once
     bob.close()
     alice.close()
+
+
+class Away:
+    """A host's session as it would be while not live (no path reaches this on a host yet:
+    a host never reconnects today; the lobby screen must still not pretend)."""
+
+    stage = ConnectionStage.RECONNECTING
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def test_host_controls_are_never_live_on_a_session_that_is_not(
+        window: arcade.Window, registry: ActivityRegistry, memory_sessions: Any) -> None:
+    view = LobbyView(memory_sessions.host, registry=registry)
+    window.show_view(view)
+    assert not view.screen.widgets["kick:Guest 1"].disabled  # type: ignore[attr-defined]
+    view.hook.session = Away(memory_sessions.host)  # type: ignore[assignment]
+    view.on_connection_stage(ConnectionStage.RECONNECTING, None)
+    view.on_update(0)
+    widgets = view.screen.widgets
+    for key in ("kick:Guest 1", "make_host:Guest 1", "queue:dice", "start", "ready", "send"):
+        assert widgets[key].disabled, key  # type: ignore[attr-defined]
+    click(window, widgets["queue:dice"])
+    view.on_update(0)
+    assert not memory_sessions.host.get_lobby().activity_queue
+
+
+@pytest.mark.parametrize(("stage", "live", "lost", "error", "expected"), [
+    (ConnectionStage.RECONNECTING, True, "no peer answered for 2 s", None,
+     Verdict(to_front=True)),
+    (ConnectionStage.FAILED, True, "the lobby did not answer in time",
+     ConnectionFailed.rejoin("s", 30, 3, "the lobby did not answer in time"),
+     Verdict(True, True, "Lost the lobby and couldn't get back in: the lobby didn't answer in "
+                         "time — the host may have closed the game or lost its network. Host "
+                         "a new lobby, or join another.")),
+    (ConnectionStage.CLOSED, True, "", None, Verdict(True, True, "The lobby was closed.")),
+    (ConnectionStage.FAILED, False, "", PeerIdTimeout("ws://x", 5),
+     Verdict(message="Couldn't reach the signalling server at ws://x — check the address and "
+                     "that the server is running.")),
+    (ConnectionStage.SYNCED, True, "", None, Verdict()),
+])
+def test_after_stage(stage: ConnectionStage, live: bool, lost: str, error: Any,
+                     expected: Verdict) -> None:
+    assert after_stage(stage, error, was_live=live, lost_because=lost,
+                       signalling_url="ws://x") == expected
+
+
+def test_a_rejoin_that_failed_is_not_called_a_signalling_server_problem() -> None:
+    """Without the reconnection's reason at hand, the error's own text still gives it."""
+    error = ConnectionFailed.rejoin("s", 30, 3, "the lobby did not answer in time")
+    assert friendly_error(error).startswith("Lost the lobby and couldn't get back in: the "
+                                            "lobby didn't answer in time")
