@@ -10,7 +10,9 @@
 Every ``on_update`` polls the session once (``SessionLoop.poll`` handles at most ``batch_size``
 network events, so a frame never stalls), then drains the session's queues and dispatches, in
 order: connection-stage and replication notices, lobby (domain) events, game data. Callbacks run
-on the thread that calls ``on_update`` — arcade's main thread — so they may touch OpenGL.
+on the thread that calls ``on_update`` — arcade's main thread — so they may touch OpenGL. A
+handler that sets ``hook.session`` (``LobbyView`` clears it when a session ends) stops that
+update: the old session's remaining events are not dispatched.
 
 Errors: an exception out of ``poll()`` (there should be none; the session layer turns network
 trouble into a FAILED stage) and a failed connection are dispatched as ``on_error(exception)``;

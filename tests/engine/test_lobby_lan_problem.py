@@ -9,6 +9,7 @@ nothing is announced, so the test sends nothing onto the network either.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import arcade
@@ -34,7 +35,7 @@ def loopback_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def test_a_loopback_only_server_is_not_announced_and_the_host_is_told_why(
-        window: arcade.Window, loopback_server: Any) -> None:
+        window: arcade.Window, loopback_server: Any, tmp_path: Path) -> None:
     url = f"ws://127.0.0.1:{loopback_server.port}"
     view = LobbyView(signalling_url=url, ice_servers=[], browse_lan=False, game="lan-problem")
     window.show_view(view)
@@ -48,4 +49,7 @@ def test_a_loopback_only_server_is_not_announced_and_the_host_is_told_why(
     assert "--host 0.0.0.0" in view.message
     assert view.invite_text() == f"{url}/{session.session_id}"  # works here; says so
     assert view.screen.message_label.text == view.message
+    view.ui.execute_layout()
+    view.on_draw()
+    arcade.get_image().save(tmp_path / "lan-problem.png")  # what the host sees
     view.close()
