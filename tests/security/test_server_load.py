@@ -19,6 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -130,20 +131,28 @@ def flooded(url: str, kind: str) -> Figures:
     watched = FLOODS[kind]
     before = metrics(url)
     quiet = before["konnekt_signal_connections"]
-    proc = subprocess.Popen([sys.executable, str(RAW), kind, port], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "flooding"
-        wait_for(lambda: sum(metrics(url).get(k, 0) - before.get(k, 0) for k in watched) > 0,
-                 f"the {kind} flood to show on /metrics")
-        figures = honest(url, kind)
-        after = metrics(url)
-        hits = sum(after.get(k, 0) - before.get(k, 0) for k in watched)
-        print(f"{kind}: {hits:.0f} refusals/drops during the phase")
-        assert hits > 0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=HANG)
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen([sys.executable, str(RAW), kind, port],
+                                stdout=subprocess.PIPE, stderr=err, text=True, cwd=REPO)
+
+        def seen() -> bool:
+            if proc.poll() is not None:  # a flooder that died cannot show: say why at once
+                err.seek(0)
+                raise AssertionError(f"the {kind} flooder exited ({proc.returncode}): "
+                                     f"{err.read()[-2000:]}")
+            return sum(metrics(url).get(k, 0) - before.get(k, 0) for k in watched) > 0
+
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "flooding"
+            wait_for(seen, f"the {kind} flood to show on /metrics")
+            figures = honest(url, kind)
+            after = metrics(url)
+            hits = sum(after.get(k, 0) - before.get(k, 0) for k in watched)
+            print(f"{kind}: {hits:.0f} refusals/drops during the phase")
+            assert hits > 0
+        finally:
+            proc.terminate()
+            proc.wait(timeout=HANG)
     wait_for(lambda: metrics(url)["konnekt_signal_connections"] <= quiet + 2,
              f"the {kind} flood's connections to close")
     return figures
