@@ -15,6 +15,8 @@ Commands:
   {"cmd": "ready", "value"}, {"cmd": "queue", "name", "activity_type"?}, {"cmd": "start"},
   {"cmd": "submit_result", "score"}, {"cmd": "paced", ...} (see ``paced``),
   {"cmd": "cut"} (close the transport under the session: a network loss),
+  {"cmd": "signalling"} (start a signalling server in this process, so it dies with it: the
+      built-in server of a game that hosts; emits {"event": "signalling", "url"}),
   {"cmd": "state"} (see ``state``), {"cmd": "pairs"} (selected ICE candidate pairs).
 
 Every turn emits each domain event ({"event": "domain", "type", ...fields}), each notice
@@ -32,6 +34,7 @@ from dataclasses import asdict
 from typing import Any
 
 from konnekt_arcade import DomainCommand, IceServer, P2PLoopBuilder, SessionLoop
+from konnekt_arcade.net import SignallingServer
 from konnekt_arcade.sync import SyncConfig
 
 from ._serve import Command, emit, emit_error
@@ -88,6 +91,7 @@ class SessionRole:
         self.scheduled: list[tuple[float, Command]] = []  # (due, command), due order
         self.code: str | None = None
         self.players = 0
+        self.server: SignallingServer | None = None
 
     # --- commands --------------------------------------------------------------------------
 
@@ -109,6 +113,11 @@ class SessionRole:
                 cmd["url"], cmd.get("session") or cmd["code"], ice(cmd),
                 resume=resume)  # type: ignore[arg-type]
             emit({"event": "ready", "lobby": str(lobby_id), "peer": self.session.local_peer_id()})
+            return
+        if kind == "signalling":
+            self.server = SignallingServer(port=0)
+            self.server.start()
+            emit({"event": "signalling", "url": self.server.url})
             return
         if kind == "paced":
             self.scheduled.extend(paced(cmd, time.monotonic()))
@@ -216,3 +225,5 @@ class SessionRole:
     def close(self) -> None:
         if self.session is not None:
             self.session.close()  # a published host waits (bounded) for its directory removal
+        if self.server is not None:
+            self.server.stop()

@@ -294,7 +294,21 @@ class SessionLoop:
         sync = self._p2p.sync
         return (self.reconnect_policy.enabled and self.stage is ConnectionStage.SYNCED
                 and sync is not None and not sync.is_host and sync.lobby is not None
-                and sync.reconnect_token is not None)
+                and sync.reconnect_token is not None and not self._alone_with_host())
+
+    def _alone_with_host(self) -> bool:
+        """Whether the lobby has nobody connected but us and the host. Losing the mesh then
+        means losing the host (or our own network: a partition, which the sync engine heals
+        when the link returns — the higher claim wins, the loser rejoins with its token), and
+        a rejoin would look for a lobby nobody else is left to keep: the sync engine takes
+        over instead, and we are the host of a live lobby (issue 23: two players is a lobby)."""
+        sync = self._p2p.sync
+        lobby = sync.lobby if sync is not None else None
+        if lobby is None:
+            return False
+        me = sync.local_participant_id  # type: ignore[union-attr]
+        return not any(p.connected and p.id not in (me, lobby.host_id)
+                       for p in lobby.participants)
 
     def _on_mesh_lost(self, peer: str, reason: str, now: float) -> bool:
         """The last connected peer went away. If the signalling server told us it left, it
