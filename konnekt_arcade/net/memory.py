@@ -5,9 +5,24 @@ clocks and no sockets: every effect happens during a method call and shows up at
 next ``poll()``, in order. Links can be cut with ``InMemoryNetwork.disconnect``, and messages
 lost on the wire with ``InMemoryNetwork.loss`` (the test hook for packet loss and stalls).
 
-What it leaves out of the ``Transport`` protocol, on purpose: there is no signalling server
-(``refresh_signalling`` does nothing, ``SignallingLost`` never comes), no ICE
-(``selected_candidate_pairs`` is empty) and closing is instant (``close_nowait`` is ``close``).
+When a peer goes, each side learns what it would learn over WebRTC, in the same order, so a
+game's test in memory predicts the real thing (tests/continuity runs the same scenarios on
+both transports):
+
+* ``close()`` (the player quit): the others see ``PeerDisconnected(reason="data channel
+  closed")`` at once, after everything it sent before closing — the reason WebRTC gives when
+  the far end closes its connection (the signalling server's "peer left" comes later and
+  finds no link).
+* ``InMemoryNetwork.crash(peer)`` (SIGKILL, a pulled plug): its links go silent, nothing
+  more reaches or leaves it. With a separate signalling server the others see
+  ``PeerDisconnected(reason="peer left")`` at once (the server saw its socket close); with
+  ``signalling=True`` (the crashed process ran the built-in server) they see
+  ``SignallingLost`` and the silent link stays listed until ``CONSENT_TIMEOUT`` s of the
+  network's clock have passed (ICE consent), then ``PeerDisconnected("connection failed")``.
+
+What it leaves out of the ``Transport`` protocol, on purpose: ``refresh_signalling`` does
+nothing and signalling never comes back, there is no ICE (``selected_candidate_pairs`` is
+empty) and closing is instant (``close_nowait`` is ``close``).
 """
 
 from __future__ import annotations
@@ -26,6 +41,8 @@ from .events import (
     Message,
     PeerConnected,
     PeerDisconnected,
+    SignallingLost,
+    TransportError,
     TransportEvent,
 )
 
@@ -36,6 +53,13 @@ logger = logging.getLogger(__name__)
 
 #: ``(sender, receiver, channel, data) -> True`` to lose that message on the wire.
 LossRule = Callable[[str, str, int, bytes], bool]
+#: Seconds a link to a crashed peer stays listed when no signalling server reports the loss:
+#: aioice checks consent every 5 s and gives up after 6 failures.
+CONSENT_TIMEOUT = 30.0
+#: Why a link ends, as ``WebRtcTransport`` says it (see the module docstring).
+CLOSED_BY_PEER = "data channel closed"
+LEFT_SIGNALLING = "peer left"
+CONSENT_FAILED = "connection failed"
 
 
 class InMemoryNetwork:
@@ -56,6 +80,9 @@ class InMemoryNetwork:
         self._transports: dict[str, InMemoryTransport] = {}
         self._links: set[frozenset[str]] = set()
         self.loss: LossRule | None = None
+        #: Crashed peers whose silent links are not reported yet: peer -> when they crashed.
+        self._dead: dict[str, float] = {}
+        self._signalling_up = True
 
     def create_transport(self, room: str = "", *, start: bool = True,
                          **options: float) -> InMemoryTransport:
@@ -69,7 +96,11 @@ class InMemoryNetwork:
     def _new_id(self) -> str:
         return f"peer-{next(self._seq)}" if self._deterministic_ids else str(uuid.uuid4())
 
-    def _join(self, transport: InMemoryTransport) -> str:
+    def _join(self, transport: InMemoryTransport) -> str | None:
+        if not self._signalling_up:
+            transport._push(TransportError("cannot connect to signalling server: it is gone",
+                                           fatal=True))
+            return None
         peer_id = self._new_id()
         self._transports[peer_id] = transport
         transport._push(IdAssigned(peer_id))
@@ -93,16 +124,60 @@ class InMemoryNetwork:
             if transport is not None:
                 transport._push(PeerDisconnected(other, reason))
 
-    def _leave(self, peer_id: str) -> None:
+    def relink(self, a: str, b: str) -> None:
+        """Give back a link ``disconnect`` cut (a healed partition): both see
+        ``PeerConnected``, as after WebRTC's re-registration and a new offer."""
+        if a in self._dead or b in self._dead or self.linked(a, b):
+            return
+        ta, tb = self._transports.get(a), self._transports.get(b)
+        if ta is None or tb is None:
+            return
+        self._links.add(frozenset((a, b)))
+        ta._push(PeerConnected(b))
+        tb._push(PeerConnected(a))
+
+    def crash(self, peer_id: str, *, signalling: bool = False) -> None:
+        """``peer_id``'s process dies without a word (see the module docstring);
+        ``signalling``: it ran the signalling server, which dies with it."""
+        transport = self._transports.get(peer_id)
+        if transport is None or peer_id in self._dead:
+            return
+        transport._closed = True  # nothing more in or out
+        if not signalling:
+            self._leave(peer_id, LEFT_SIGNALLING)
+            return
+        self._dead[peer_id] = self.clock()
+        self.stop_signalling()
+
+    def stop_signalling(self, reason: str = "signalling connection closed") -> None:
+        """The signalling server goes away: every live transport sees ``SignallingLost``;
+        links stay, and no newcomer can join."""
+        self._signalling_up = False
+        for peer_id, transport in self._transports.items():
+            if peer_id not in self._dead and not transport._closed:
+                transport._push(SignallingLost(reason))
+
+    def _expire_dead(self) -> None:
+        """Report the silent links of crashed peers whose ICE consent has run out."""
+        if self._dead:
+            now = self.clock()
+            for peer_id, at in list(self._dead.items()):
+                if now - at >= CONSENT_TIMEOUT:
+                    del self._dead[peer_id]
+                    self._leave(peer_id, CONSENT_FAILED)
+
+    def _leave(self, peer_id: str, reason: str = CLOSED_BY_PEER) -> None:
         for link in [link for link in self._links if peer_id in link]:
             (other,) = link - {peer_id}
-            self.disconnect(peer_id, other, "peer left")
+            self.disconnect(peer_id, other, reason)
         self._transports.pop(peer_id, None)
 
     def _deliver(self, sender: str, receiver: str, channel: int, data: bytes) -> bool:
         target = self._transports.get(receiver)
         if target is None or not self.linked(sender, receiver):
             return False
+        if receiver in self._dead:
+            return True  # sent into a link whose far end died: nobody reads it
         if self.loss is not None and self.loss(sender, receiver, channel, data):
             return True  # sent, lost on the way
         target._push(Message(sender, channel, data))
@@ -149,6 +224,7 @@ class InMemoryTransport:
 
     def poll(self, max_items: int | None = None) -> list[TransportEvent]:
         """Each peer's events in order; peers take turns (see ``WebRtcTransport.poll``)."""
+        self.network._expire_dead()
         return self._events.drain(max_items)
 
     def dropped_incoming_by_peer(self) -> dict[str, int]:
@@ -188,11 +264,12 @@ class InMemoryTransport:
         self.close()
 
     def close(self) -> None:
-        """Leave the room: every linked peer sees ``PeerDisconnected(reason="peer left")``."""
+        """Leave the room: every linked peer sees ``PeerDisconnected`` with WebRTC's reason
+        (``CLOSED_BY_PEER``), after what we sent before."""
         if self._closed:
             return
         self._closed = True
-        if self._local_peer_id is not None:
+        if self._local_peer_id is not None and self._local_peer_id not in self.network._dead:
             self.network._leave(self._local_peer_id)
 
     def _push(self, event: TransportEvent) -> None:

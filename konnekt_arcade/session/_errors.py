@@ -36,10 +36,15 @@ class ConnectionFailed(P2PError):
         return cls(f"Could not connect to signalling server {url}: {message}. Check: {check}")
 
     @classmethod
-    def rejoin(cls, session: str, budget: float, attempts: int, last: str) -> ConnectionFailed:
-        """A guest's reconnection ran out of time (``ReconnectPolicy.give_up_after``)."""
+    def rejoin(cls, session: str, budget: float, attempts: int, last: str,
+               host: bool = False) -> ConnectionFailed:
+        """A guest's reconnection ran out of time (``ReconnectPolicy.give_up_after``).
+        ``host``: the sync engine made us host meanwhile — nobody can have given our place
+        away then; nobody else answered."""
+        after = ("Nobody else in the lobby answered; host a new one" if host
+                 else "The lobby has given our place away; join again")
         return cls(f"Could not rejoin session {session} within {budget:g} s ({attempts} "
-                   f"attempt(s); last: {last}). The lobby has given our place away; join again")
+                   f"attempt(s); last: {last}). {after}")
 
 
 class InvalidSessionId(P2PError):

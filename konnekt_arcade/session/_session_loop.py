@@ -45,6 +45,7 @@ from ._errors import (
     SendFailed,
     WrongPassword,
 )
+from ._leave import hand_over, may_rejoin
 from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
 from ._reconnect import GiveUp, Reconnector, Resume, Suspend
@@ -223,11 +224,14 @@ class SessionLoop:
         return self.stage is ConnectionStage.SYNCED
 
     def close(self) -> None:
-        """Close the transport; idempotent, returns within the transport's close deadline.
+        """Close the transport; idempotent, returns within the transport's close deadline (a
+        host with guests hands over first: ``_leave.hand_over``, ``HAND_OVER_TIMEOUT``).
         A session not already failed moves to CLOSED with a ``StageChanged`` notice, as every
         other stage change has (a failed one keeps its stage and error)."""
         if self.stage is ConnectionStage.CLOSED:
             return
+        if self.stage is ConnectionStage.SYNCED:
+            hand_over(self._p2p)  # a host hands the lobby over first (bounded)
         if self.stage is not ConnectionStage.FAILED:
             self._set_stage(ConnectionStage.CLOSED, None)
         self._deadline = None
@@ -291,24 +295,8 @@ class SessionLoop:
         self._reconnector.policy = policy
 
     def _may_reconnect(self) -> bool:
-        sync = self._p2p.sync
         return (self.reconnect_policy.enabled and self.stage is ConnectionStage.SYNCED
-                and sync is not None and not sync.is_host and sync.lobby is not None
-                and sync.reconnect_token is not None and not self._alone_with_host())
-
-    def _alone_with_host(self) -> bool:
-        """Whether the lobby has nobody connected but us and the host. Losing the mesh then
-        means losing the host (or our own network: a partition, which the sync engine heals
-        when the link returns — the higher claim wins, the loser rejoins with its token), and
-        a rejoin would look for a lobby nobody else is left to keep: the sync engine takes
-        over instead, and we are the host of a live lobby (issue 23: two players is a lobby)."""
-        sync = self._p2p.sync
-        lobby = sync.lobby if sync is not None else None
-        if lobby is None:
-            return False
-        me = sync.local_participant_id  # type: ignore[union-attr]
-        return not any(p.connected and p.id not in (me, lobby.host_id)
-                       for p in lobby.participants)
+                and may_rejoin(self._p2p.sync))
 
     def _on_mesh_lost(self, peer: str, reason: str, now: float) -> bool:
         """The last connected peer went away. If the signalling server told us it left, it
@@ -355,7 +343,8 @@ class SessionLoop:
                 logger.info("🔁 Reconnect attempt %d to %s", attempt, self.signalling_url)
                 self._p2p.resume_transport()
             case GiveUp(attempts=attempts, budget=budget, last_reason=last):
-                self._fail(ConnectionFailed.rejoin(str(self.session_id), budget, attempts, last))
+                self._fail(ConnectionFailed.rejoin(str(self.session_id), budget, attempts, last,
+                                                   self.is_host()))
 
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
         match event:

@@ -339,7 +339,9 @@ class LobbySync(SyncBase):
         if peer != self.host_peer or (self.lobby and msg.lobby_id != self.lobby.id):
             self.outbox.drop("not_from_host", peer)
             return
-        rejoined = self.local_participant_id == msg.participant_id
+        # A rejoin is a Welcome to the participant we asked to resume; a first join's
+        # participant id may already be known from the roster (which can arrive first).
+        rejoined = self._resume is not None and self._resume[0] == msg.participant_id
         self.local_participant_id = msg.participant_id
         self.reconnect_token = msg.reconnect_token
         self._resume = (msg.participant_id, msg.reconnect_token)

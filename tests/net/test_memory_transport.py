@@ -13,6 +13,7 @@ from konnekt_arcade.net import (
     Transport,
     WebRtcTransport,
 )
+from konnekt_arcade.net.memory import CLOSED_BY_PEER
 
 
 def test_join_connect_send_disconnect() -> None:
@@ -42,8 +43,8 @@ def test_join_connect_send_disconnect() -> None:
 
     c.close()
     c.close()
-    assert a.poll() == [PeerDisconnected("peer-4", "peer left")]
-    assert b.poll() == [PeerDisconnected("peer-4", "peer left")]
+    assert a.poll() == [PeerDisconnected("peer-4", CLOSED_BY_PEER)]
+    assert b.poll() == [PeerDisconnected("peer-4", CLOSED_BY_PEER)]
     assert a.connected_peers() == []
     c.send("peer-1", CHANNEL_RELIABLE, b"after close")
     assert a.poll() == []
@@ -60,7 +61,7 @@ def test_incoming_queue_is_bounded_but_keeps_connection_events() -> None:
     a.close()
     events = b.poll()
     assert [e.data for e in events if isinstance(e, Message)] == [b"\x00", b"\x01", b"\x02"]
-    assert events[-1] == PeerDisconnected("peer-1", "peer left")
+    assert events[-1] == PeerDisconnected("peer-1", CLOSED_BY_PEER)
     assert b.stats["dropped_incoming"] == 2
 
 
@@ -98,7 +99,7 @@ def test_the_rest_of_the_protocol_is_what_a_transport_without_signalling_or_ice_
     assert b.dropped_incoming_by_peer() == {"peer-1": 1}
     a.close_nowait()  # instant in memory: the peer sees it leave at once
     assert a.connected_peers() == []
-    assert b.poll()[-1] == PeerDisconnected("peer-1", "peer left")
+    assert b.poll()[-1] == PeerDisconnected("peer-1", CLOSED_BY_PEER)
     a.close_nowait()
     a.close()
 
