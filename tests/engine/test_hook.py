@@ -114,22 +114,27 @@ def test_disconnect_and_reconnect_callbacks() -> None:
     group = SessionGroup(builder, "memory://")
     try:
         guest = group.add_guest("Bob")
+        other = group.add_guest("Cid")  # alone with the host, Bob would take over instead
         hook, guest_hook = SessionHook(group.host), SessionHook(guest)
         rec, grec = Recorder().listen(hook), Recorder().listen(guest_hook)
         network = builder.network  # type: ignore[attr-defined]
         host_peer, guest_peer = group.host.local_peer_id(), guest.local_peer_id()
         network.disconnect(host_peer, guest_peer)
+        network.disconnect(other.local_peer_id(), guest_peer)
         window = MockWindow()
         hook.attach(window)
         guest_hook.attach(window)
         pump(window, lambda: rec.args("on_participant_disconnected"), "disconnected")
         assert rec.args("on_participant_disconnected")[0] == (guest.local_participant_id(),)
         # The guest lost every peer: it reconnects by itself, and says so.
-        window.run_until(lambda: rec.args("on_participant_reconnected"), timeout=HANG,
+        window.run_until(lambda: rec.args("on_participant_reconnected")
+                         and len(grec.args("on_welcomed")) == 2, timeout=HANG,
                          what="reconnected")
         attempt, delay, reason = grec.args("on_reconnecting")[0]
         assert attempt == 1 and delay > 0 and reason
-        assert grec.args("on_reconnected") and grec.args("on_welcomed")[-1][1] is True
+        # The first join, then the rejoin (the first used to say rejoined=True as well).
+        assert [w[1] for w in grec.args("on_welcomed")] == [False, True]
+        assert grec.args("on_reconnected")
         assert rec.args("on_participant_reconnected")[0] == (guest.local_participant_id(),)
     finally:
         group.close()

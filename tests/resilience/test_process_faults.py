@@ -136,3 +136,29 @@ def test_guest_that_loses_its_network_reconnects_as_itself(
     # agreed *before* the chat reached the host (a guest applies its own chat only once the
     # host has sequenced it), so wait for the chat itself.
     converge_on([host, ann, ben], lambda s: "back-0" in s["chat"])
+
+
+def test_lone_guest_hosts_on_after_its_host_dies_with_its_server_and_the_round_ends(
+        procs: Procs) -> None:
+    """Issue 23: the host of a two-player lobby runs the signalling server in its own process
+    and is killed mid-round. The guest becomes host of a live lobby (it used to reconnect to
+    the dead server and fail), the old host is removed when its grace ends, and the round
+    that waited for its result ends."""
+    host, guest = procs.new(2)
+    url = host.request("signalling", cmd="signalling")["url"]
+    lobby(url, host, [guest], ["Gus"], grace=3.0)
+    old_host = host.state()["participant"]
+    host.command(cmd="queue", name="Round")
+    host.command(cmd="start")
+    guest.wait_for(lambda e: e.get("type") == "RunStarted")
+    guest.command(cmd="submit_result", score=3)
+    guest.wait_for(lambda e: e.get("type") == "ResultSubmitted")
+    mark = guest.mark()
+    host.kill()
+    new_host_after_kill([guest], [mark], time.monotonic())
+    left = guest.wait_for(lambda e: e.get("type") == "GuestLeft", after=mark)
+    assert left["participant_id"] == old_host and left["reason"] == "timed_out"
+    guest.wait_for(lambda e: e.get("type") == "RunEnded", after=mark)
+    state = guest.state()
+    assert state["is_host"] and state["stage"] == "synced" and state["run"] is None
+    assert list(state["participants"]) == [state["participant"]]
