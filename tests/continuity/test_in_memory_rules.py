@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 
 from konnekt_arcade import ConnectionStage, DomainCommand, DomainEvent, SessionLoop
-from konnekt_arcade.session._leave import HAND_OVER_TIMEOUT
 from konnekt_arcade.sync import HostChanged, Welcomed
 from konnekt_arcade.testing import memory_builder, wait_until
 
 URL = "ws://memory.invalid/"
+#: What the README promises a host's close() waits at most for its successor (0.3 s), with
+#: room for a busy machine.
+CLOSE_BOUND = 0.5
 
 
 def pair() -> tuple[object, SessionLoop, SessionLoop]:
@@ -38,7 +40,7 @@ def test_host_close_is_bounded_and_the_guest_sees_a_hand_over() -> None:
     guest.domain().drain_events()
     started = time.monotonic()
     host.close()  # nobody polls the guest meanwhile: the wait runs to its bound
-    assert time.monotonic() - started < HAND_OVER_TIMEOUT + 0.2
+    assert time.monotonic() - started < CLOSE_BOUND
     events: list[object] = []
 
     def left() -> bool:
