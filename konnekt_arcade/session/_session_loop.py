@@ -224,8 +224,7 @@ class SessionLoop:
         return self.stage is ConnectionStage.SYNCED
 
     def close(self) -> None:
-        """Close the transport; idempotent, returns within the transport's close deadline (a
-        host with guests hands over first: ``_leave.hand_over``, ``HAND_OVER_TIMEOUT``).
+        """Close the transport (a host hands over first, ``_leave``); idempotent, bounded.
         A session not already failed moves to CLOSED with a ``StageChanged`` notice, as every
         other stage change has (a failed one keeps its stage and error)."""
         if self.stage is ConnectionStage.CLOSED:
@@ -299,15 +298,13 @@ class SessionLoop:
                 and may_rejoin(self._p2p.sync))
 
     def _on_mesh_lost(self, peer: str, reason: str, now: float) -> bool:
-        """The last connected peer went away. If the signalling server told us it left, it
-        really left and the sync engine elects a successor (maybe us); if the link failed,
-        it may be our own network, so we reconnect instead."""
+        """The last peer went away: the sync engine elects a successor (maybe us) if it left
+        or we were alone with it; else it may be our own network: we reconnect."""
         if reason == "peer left":
             return False
         if not self._may_reconnect():
-            # A host (or a guest that may not reconnect) keeps its session; it re-registers
-            # with the signalling server so that, once its network is back, the peers it lost
-            # offer new links to it (sync then heals the partition: the higher epoch wins).
+            # A host (or a guest that may not reconnect) keeps its session and re-registers,
+            # so the peers it lost find it again (sync heals the partition, see _leave).
             transport = self._p2p.transport
             if transport is not None:
                 logger.warning("🔌 Lost every peer (%s); re-registering so they find us again",
