@@ -1,8 +1,9 @@
 """The lobby view tells the truth when the session stops being live: in front of the game,
 with the real reason, no live-looking buttons; and Enter in the chat field sends the line.
 
-The in-memory network loses every message (``network.loss``) to make a guest lose the lobby
-(its silence check starts a reconnection), and gives them back to let it rejoin.
+The in-memory network loses every message to and from a guest (``network.loss``) to make it
+lose the lobby (its silence check starts a reconnection: a third player is in the lobby, so it
+rejoins rather than take over), and gives them back to let it rejoin.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import arcade
 import pytest
 from pyglet.event import EventDispatcher
 
-from konnekt_arcade import ActivityRegistry, LobbyView, ReconnectPolicy
+from konnekt_arcade import ActivityRegistry, DomainCommand, LobbyView, ReconnectPolicy
 from konnekt_arcade.engine import friendly_error
 from konnekt_arcade.engine._continuity import Verdict, after_stage
 from konnekt_arcade.session import ConnectionFailed, ConnectionStage, PeerIdTimeout
@@ -42,13 +43,21 @@ def registry() -> ActivityRegistry:
 
 def in_a_round(window: arcade.Window, registry: ActivityRegistry) -> tuple[Any, LobbyView,
                                                                            LobbyView]:
-    """Alice hosts, Bob joins; a round starts and Bob's game view is in front."""
+    """Alice hosts, Bob and Cid join; a round starts and Bob's game view is in front. (Alone
+    with the host, Bob would take over when it goes silent instead of reconnecting.)"""
     plain = memory_builder()
     builder = (plain.reconnect_policy(POLICY).peer_id_timeout(0.5).connection_timeout(0.5)
                .sync_timeout(0.5))
     alice = host(window, builder, registry=registry)
     bob = join(window, builder, str(alice.hook.session.session_id), "Bob", alice,
                registry=registry)
+    cid = builder.start_session_guest("memory://", alice.hook.session.session_id, [])
+    OTHERS[:] = [Polled(cid)]
+    pump(lambda: cid.lobby_id() is not None and cid.get_lobby() is not None, alice, bob,
+         *OTHERS, what="Cid synced")  # type: ignore[arg-type]
+    cid.submit_command(DomainCommand.JoinLobby(lobby_id=cid.lobby_id(), guest_name="Cid"))
+    pump(lambda: len(alice.hook.lobby.participants) == 3, alice, bob, *OTHERS,
+         what="Cid joined")  # type: ignore[arg-type]
     window.show_view(alice)
     click(window, alice.screen.widgets["queue:dice"])
     pump(lambda: alice.hook.lobby.activity_queue and bob.hook.lobby.activity_queue, alice, bob,
@@ -70,16 +79,42 @@ class Shown:
         self.window.current_view.on_update(delta_time)
 
 
+class Polled:
+    """A player without a window (Cid): its frames only poll its session."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def on_update(self, delta_time: float) -> None:
+        self.session.poll()
+
+    def close(self) -> None:
+        self.session.close()
+
+
+#: The third player of ``in_a_round`` (Cid), whose frames run too.
+OTHERS: list[Polled] = []
+
+
 def frames(condition: Any, window: arcade.Window, alice: LobbyView, what: str) -> None:
-    """Frames of Bob's window (whatever is in front) and of Alice's lobby."""
-    pump(condition, Shown(window), alice, what=what)  # type: ignore[arg-type]
+    """Frames of Bob's window (whatever is in front), of Alice's lobby and of Cid's."""
+    pump(condition, Shown(window), alice, *OTHERS, what=what)  # type: ignore[arg-type]
+
+
+def cut_off(bob: LobbyView) -> Any:
+    """A loss rule: every message to or from Bob's current peer id (it changes as it
+    reconnects) is lost."""
+    def lost(sender: str, receiver: str, *_: object) -> bool:
+        session = bob.hook.session
+        return session is not None and session.local_peer_id() in (sender, receiver)
+    return lost
 
 
 def test_a_lost_lobby_comes_in_front_of_the_game_and_the_game_comes_back(
         window: arcade.Window, registry: ActivityRegistry) -> None:
     network, alice, bob = in_a_round(window, registry)
     game = bob.activity_view
-    network.loss = lambda *message: True
+    network.loss = cut_off(bob)
     frames(lambda: bob.hook.session.stage is ConnectionStage.RECONNECTING, window, alice,
            what="Bob reconnecting")
     frames(lambda: window.current_view is bob, window, alice, what="Bob's lobby in front")
@@ -98,14 +133,14 @@ def test_a_lost_lobby_comes_in_front_of_the_game_and_the_game_comes_back(
            what="Bob back in the lobby")
     frames(lambda: window.current_view is game, window, alice, what="Bob's game back in front")
     assert bob.activity_view is game
-    bob.close()
-    alice.close()
+    for view in (bob, *OTHERS, alice):
+        view.close()
 
 
 def test_a_lobby_lost_for_good_goes_to_the_start_screen_with_the_real_reason(
         window: arcade.Window, registry: ActivityRegistry) -> None:
     network, alice, bob = in_a_round(window, registry)
-    network.loss = lambda *message: True
+    network.loss = cut_off(bob)
     frames(lambda: bob.hook.session is None or bob.hook.session.stage is ConnectionStage.FAILED,
            window, alice, what="Bob's session failed")
     frames(lambda: window.current_view is bob, window, alice, what="Bob's lobby in front")
@@ -114,7 +149,8 @@ def test_a_lobby_lost_for_good_goes_to_the_start_screen_with_the_real_reason(
     assert "Lost the lobby" in bob.message and "didn't answer" in bob.message
     assert "signalling server" not in bob.message  # the server was never the problem
     network.loss = None
-    alice.close()
+    for view in (*OTHERS, alice):
+        view.close()
 
 
 def press_enter(window: arcade.Window) -> None:
