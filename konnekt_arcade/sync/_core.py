@@ -99,7 +99,8 @@ class SyncBase(ReplicatedState):
                          tail_epoch=self._tail_epoch, publish_roster=self._publish_roster,
                          authorized=self.gate.authorized, snapshot=self.snapshot,
                          sequenced=self._sequenced, received=self._received.append,
-                         new_id=new_id, new_token=new_token)
+                         new_id=new_id, new_token=new_token,
+                         lobby_time=lambda now: now + self.replica.lobby_offset)
 
     # --- outputs ----------------------------------------------------------
 

@@ -59,8 +59,13 @@ class Host:
         received: Callable[[ReceivedCommand], None],
         new_id: Callable[[], UUID],
         new_token: Callable[[], str],
+        lobby_time: Callable[[float], float] = float,
     ) -> None:
         self.v = view
+        #: Our clock -> the lobby's (see ``Replica.lobby_offset``): what the domain and the
+        #: events are given, so a run's deadline and ``joined_at`` mean the same whichever
+        #: machine hosts. Grace deadlines are ours alone and stay on our clock.
+        self._lobby_time = lobby_time
         self.out = outbox
         self._apply = apply
         self._broadcast = broadcast
@@ -98,7 +103,7 @@ class Host:
         last event, which marks the command as done.
         """
         assert self.v.lobby is not None or events
-        epoch = self.v.epoch
+        epoch, at = self.v.epoch, self._lobby_time(now)
         last = len(events) - 1
         for i, event in enumerate(events):
             # Every value comes from validated models or from us: built without validating
@@ -110,7 +115,7 @@ class Host:
                 # __dict__, not getattr: pydantic's __getattr__ raises and catches for a
                 # missing field, a few µs on every event
                 lobby_id=event.__dict__.get("lobby_id") or self.v.lobby.id,  # type: ignore[union-attr]
-                timestamp=float(now),
+                timestamp=at,
                 event=event,
                 # On the batch's last event only: a batch cut by a hand-over is re-sent
                 # to the new host, which must not take it for done.
@@ -147,7 +152,8 @@ class Host:
         self._publish_roster(Roster(entries=entries, banned=self.v.roster.banned))
 
     def decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
-        events = decide(self.v.lobby, command, actor, now, new_id=self._new_id)
+        events = decide(self.v.lobby, command, actor, self._lobby_time(now),
+                        new_id=self._new_id)
         self.commit(events, now)
         return events
 
@@ -157,8 +163,8 @@ class Host:
         """Decide and commit our own command. True if it is done here; False if a
         hand-over in its batch left the rest to the next host (the caller keeps it in
         flight). Raises DomainError when the rules refuse it."""
-        events = decide(self.v.lobby, command, self.v.local_participant_id, now,
-                        new_id=self._new_id)
+        events = decide(self.v.lobby, command, self.v.local_participant_id,
+                        self._lobby_time(now), new_id=self._new_id)
         me = self.v.local_participant_id
         origin = (trusted(CommandOrigin, participant_id=me, request_id=request_id)
                   if me else None)
@@ -204,7 +210,8 @@ class Host:
                 raise DomainError("you were removed from this lobby")
             if isinstance(cmd, DomainCommand.CreateLobby):
                 raise DomainError("the lobby already exists")
-            events = decide(self.v.lobby, cmd, actor, now, new_id=self._new_id)
+            events = decide(self.v.lobby, cmd, actor, self._lobby_time(now),
+                            new_id=self._new_id)
         except DomainError as exc:
             self.out.rejected(kind, peer, exc.reason)
             self.out.send(peer, CommandRejected(request_id=msg.request_id, command_type=kind,
@@ -297,7 +304,8 @@ class Host:
                 except DomainError as exc:
                     log.debug("not removing %s: %s", pid, exc)
         run = self.v.lobby.current_run
-        if run is not None and run.deadline is not None and now >= run.deadline:
+        if run is not None and run.deadline is not None and (
+                self._lobby_time(now) >= run.deadline):
             self.decide_commit(DomainCommand.ExpireRun(run_id=run.id), None, now)
 
     def on_became_host(self, now: float, live: Container[str], lost: Container[str]) -> None:
