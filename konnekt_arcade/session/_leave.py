@@ -29,6 +29,11 @@ logger = logging.getLogger("konnekt_arcade.session")
 HAND_OVER_TIMEOUT = 0.3
 #: Pause between two polls while waiting for the successor's answer.
 _POLL_SLEEP = 0.002
+#: ``PeerDisconnected`` reasons that say the peer itself went, not the network between us:
+#: the signalling server saw it leave, or it closed its end of the link (WebRTC's words, and
+#: the in-memory transport's). Losing the last peer so is no sign of our own network failing:
+#: no reconnection, no re-registration (which games would hear of as a signalling loss).
+PEER_WENT = frozenset({"peer left", "data channel closed"})
 
 
 def alone_with_host(lobby: Lobby | None, me: UUID | None) -> bool:

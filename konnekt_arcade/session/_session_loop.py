@@ -45,7 +45,7 @@ from ._errors import (
     SendFailed,
     WrongPassword,
 )
-from ._leave import hand_over, may_rejoin
+from ._leave import PEER_WENT, hand_over, may_rejoin
 from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
 from ._reconnect import GiveUp, Reconnector, Resume, Suspend
@@ -300,7 +300,7 @@ class SessionLoop:
     def _on_mesh_lost(self, peer: str, reason: str, now: float) -> bool:
         """The last peer went away: the sync engine elects a successor (maybe us) if it left
         or we were alone with it; else it may be our own network: we reconnect."""
-        if reason == "peer left":
+        if reason in PEER_WENT:
             return False
         if not self._may_reconnect():
             # A host (or a guest that may not reconnect) keeps its session and re-registers,

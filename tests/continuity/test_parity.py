@@ -2,8 +2,9 @@
 crashes, guest quits; two and three players) on the in-memory transport and on real aiortc
 peers in separate processes end in the same lobby (issue 23).
 
-The outcome compared: how many survivors are host (one), their stages (all synced), and who
-is left in the new host's lobby and whether connected — a host that quit has left (its
+The outcome compared: how many survivors are host (one), their stages (all synced), whether
+every survivor was told the signalling server is gone, and who is left in the new host's lobby
+and whether connected — a host that quit has left (its
 hand-over carries its ``LeaveLobby``), a crashed host or a guest that quit is kept, offline,
 for its grace period.
 """
@@ -24,8 +25,8 @@ from .conftest import Proc, Procs, converge, lobby
 
 pytestmark = [pytest.mark.timeout(240)]
 
-SCENARIOS = [(what, n) for n in (2, 3) for what in ("host quits", "host crashes",
-                                                      "guest quits")]
+SCENARIOS = [(what, n) for n in (2, 3) for what in (
+    "host quits", "host crashes", "host crashes with its server", "guest quits")]
 URL = "ws://memory.invalid/"
 NAMES = ["host", "g1", "g2"]
 
@@ -34,18 +35,25 @@ def expected(what: str, players: int) -> dict[str, Any]:
     members = {name: True for name in NAMES[:players]}
     if what == "host quits":
         del members["host"]
-    elif what == "host crashes":
+    elif what.startswith("host crashes"):
         members["host"] = False
     else:
         members[NAMES[players - 1]] = False
-    return {"hosts": 1, "stages": ["synced"], "members": members}
+    return {"hosts": 1, "stages": ["synced"], "members": members,
+            "signalling lost": what == "host crashes with its server"}
 
 
-def outcome(states: list[dict[str, Any]], names: dict[str, str]) -> dict[str, Any]:
+def outcome(states: list[dict[str, Any]], names: dict[str, str],
+            signalling_lost: bool) -> dict[str, Any]:
     host = next(s for s in states if s["is_host"])
     return {"hosts": sum(bool(s["is_host"]) for s in states),
             "stages": sorted({s["stage"] for s in states}),
-            "members": {names[pid]: up for pid, up in host["participants"].items()}}
+            "members": {names[pid]: up for pid, up in host["participants"].items()},
+            "signalling lost": signalling_lost}
+
+
+def lost_signalling(notices: list[Any]) -> bool:
+    return any(getattr(n, "kind", None) == "SignallingLost" for n in notices)
 
 
 def settled(result: dict[str, Any], what: str, players: int) -> bool:
@@ -80,20 +88,24 @@ def run_in_memory(what: str, players: int) -> dict[str, Any]:
     if what == "host quits":
         host.close()
         survivors = guests
-    elif what == "host crashes":
-        builder.network.crash(host.local_peer_id())  # type: ignore[attr-defined]
+    elif what.startswith("host crashes"):
+        builder.network.crash(host.local_peer_id(),  # type: ignore[attr-defined]
+                              signalling=what.endswith("its server"))
         survivors = guests
     else:
         guests[-1].close()
         survivors = [host, *guests[:-1]]
     result: dict[str, Any] = {}
+    notices: dict[int, list[Any]] = {i: [] for i in range(len(survivors))}
 
     def done() -> bool:
         nonlocal result
+        for i, s in enumerate(survivors):
+            notices[i].extend(s.drain_notices())
         states = [memory_state(s) for s in survivors]
         if len({s["hash"] for s in states}) != 1 or not any(s["is_host"] for s in states):
             return False
-        result = outcome(states, names)
+        result = outcome(states, names, all(lost_signalling(n) for n in notices.values()))
         return settled(result, what, players)
 
     with contextlib.suppress(AssertionError):  # compared by the caller: the last outcome
@@ -107,13 +119,15 @@ def run_in_memory(what: str, players: int) -> dict[str, Any]:
 
 def run_over_webrtc(what: str, players: int, url: str, procs: Procs) -> dict[str, Any]:
     host, *guests = procs.new(players)
+    if what.endswith("its server"):
+        url = host.request("signalling", cmd="signalling")["url"]
     _, ids = lobby(url, host, guests, NAMES[1:players])
     names = {str(host.state()["participant"]): "host", **{v: k for k, v in ids.items()}}
     survivors: list[Proc]
     if what == "host quits":
         host.ask_exit()
         survivors = guests
-    elif what == "host crashes":
+    elif what.startswith("host crashes"):
         host.kill()
         survivors = guests
     else:
@@ -122,7 +136,9 @@ def run_over_webrtc(what: str, players: int, url: str, procs: Procs) -> dict[str
     deadline = time.monotonic() + 30
     while True:
         states = converge(survivors)
-        result = outcome(states, names) if any(s["is_host"] for s in states) else {}
+        lost = all(any(e.get("type") == "TransportNotice" and e.get("kind") == "SignallingLost"
+                       for e in p.seen()) for p in survivors)
+        result = outcome(states, names, lost) if any(s["is_host"] for s in states) else {}
         if settled(result, what, players) or time.monotonic() > deadline:
             return result
         time.sleep(0.2)
