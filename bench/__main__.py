@@ -15,20 +15,21 @@ from . import _report
 
 log = logging.getLogger("bench")
 
-SECTIONS = ("core", "frame", "poll", "latency", "trace", "join", "throughput", "scaling")
-#: Sections that need no signalling server.
-LOCAL_SECTIONS = ("core", "frame")
+SECTIONS = ("core", "frame", "poll", "latency", "trace", "join", "throughput", "scaling",
+            "loss")
+#: Sections that need no signalling server on loopback ("loss" runs its own in a namespace).
+LOCAL_SECTIONS = ("core", "frame", "loss")
 
 #: Sizes of each mode. Quick stays under a minute on a 2-core machine.
 PARAMS: dict[str, dict[str, Any]] = {
     "full": {"poll_idle": 500, "poll_reps": 15, "latency_samples": 1000, "trace_samples": 400,
              "joins": 30,
              "tp_events": 1000, "tp_rounds": 3, "scaling": [1, 2, 4, 8, 15], "chats": 60,
-             "idle_s": 2.0},
+             "idle_s": 2.0, "loss_joins": 20, "loss_chats": 3},
     "quick": {"poll_idle": 200, "poll_reps": 5, "latency_samples": 600, "trace_samples": 100,
               "joins": 6,
               "tp_events": 300, "tp_rounds": 2, "scaling": [1, 2, 4], "chats": 20,
-              "idle_s": 0.5},
+              "idle_s": 0.5, "loss_joins": 4, "loss_chats": 2},
 }
 
 
@@ -76,10 +77,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results[name]["retried_after"] = failures
         log.info("%s done in %.1f s", name, time.monotonic() - t0)
 
-    from . import _core, _frame
+    from . import _core, _frame, _loss
 
     measure("core", lambda: _core.run_core(quick=mode != "full", tiny=args.tiny), attempts=1)
     measure("frame", lambda: _frame.run_frame(quick=mode != "full"), attempts=1)
+    measure("loss", lambda: _loss.bench_loss(args.loss_joins or p["loss_joins"],
+                                             p["loss_chats"], _rates(args.loss_rates)),
+            attempts=1)
     network = [s for s in sections if s not in LOCAL_SECTIONS]
     if network:
         from . import _inproc, _mesh, _trace
@@ -105,10 +109,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                                                idle_s=p["idle_s"]))
             finally:
                 signal.stop()
-    params = {k: v for k, v in p.items()} if network else {"tiny": args.tiny}
+    params = {k: v for k, v in p.items()} if network or "loss" in sections \
+        else {"tiny": args.tiny}
     params["sections"] = sections
     return _report.build_report(results, mode, started, time.monotonic() - t_start,
                                 load_before, errors, params)
+
+
+def _rates(text: str | None) -> tuple[float, ...]:
+    """``--loss-rates 0,10,20`` (percent) -> (0.0, 0.1, 0.2); None: every rate."""
+    from ._loss import RATES
+
+    return tuple(float(x) / 100 for x in text.split(",")) if text else RATES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=_report.RESULTS_DIR,
                         help="directory for the JSON and PNG files (default bench/results)")
     parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--loss-rates", help="loss section: percent loss rates, e.g. 0,10,20")
+    parser.add_argument("--loss-joins", type=int, help="loss section: joins per rate")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
@@ -132,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         log.error("report does not match its schema: %s", problems)
     path = _report.write_report(report, args.out)
     print(_report.format_table(report))
+    if isinstance(report["results"].get("loss"), dict) and "error" not in report["results"]["loss"]:
+        from ._loss import format_loss
+
+        print(format_loss(report["results"]["loss"]))
     print(f"\nload average before {report['load']['before']} after {report['load']['after']}; "
           f"{report['duration_s']} s; wrote {path}")
     if not args.no_plots:

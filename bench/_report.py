@@ -394,6 +394,7 @@ _SECTIONS: dict[str, dict[str, Any]] = {
     "throughput": {"ours_events_per_s": _SUMMARY, "raw_events_per_s": _SUMMARY,
                    "ratio_p50": _NUM, "guests": int},
     "scaling": {"runs": list, "chats": int},
+    "loss": {},  # either {"skipped": reason} or {"rates": {...}}: see bench/_loss.py
 }
 _TOP = {"schema": int, "date": str, "mode": str, "duration_s": _NUM, "machine": dict,
         "load": dict, "results": dict, "goals": list, "errors": dict}

@@ -20,6 +20,7 @@ from ._inbox import Inbox
 from ._links import LinkTable
 from .events import (
     IdAssigned,
+    LinkProgress,
     Message,
     PeerConnected,
     PeerDisconnected,
@@ -193,6 +194,7 @@ class Mesh:
             on_message=self._on_message,
             on_closed=self._on_closed,
             connect_timeout=self.connect_timeout,
+            on_progress=self._on_progress,
         )
         self.links.add(remote_id, link, time.monotonic())
         return link
@@ -207,6 +209,10 @@ class Mesh:
             return
         logger.info("Peer %s connected", peer_id)
         self._emit(PeerConnected(peer_id))
+
+    def _on_progress(self, key: str, stage: str) -> None:
+        if not self.closing:
+            self._emit(LinkProgress(self.links.stable(key), stage, time.monotonic()))
 
     def _on_message(self, key: str, channel: int, data: bytes) -> None:
         self.stats["messages_in"] += 1

@@ -80,6 +80,21 @@ class SignallingRestored:
     signalling_id: str = ""
 
 
+#: The steps of one WebRTC link, in the order a link reaches them (``LinkProgress.stage``).
+LINK_STAGES = ("offer", "answer", "ice", "dtls", "sctp")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkProgress:
+    """A link to ``peer_id`` not yet connected took a step (one of ``LINK_STAGES``) at
+    ``at`` (``time.monotonic()``): a join on a lossy network is slow but alive, and the join
+    timeline says where its time went. ``PeerConnected`` is the last step."""
+
+    peer_id: str
+    stage: str
+    at: float
+
+
 TransportEvent = (
     IdAssigned
     | PeerConnected
@@ -88,6 +103,7 @@ TransportEvent = (
     | TransportError
     | SignallingLost
     | SignallingRestored
+    | LinkProgress
 )
 
 

@@ -21,6 +21,7 @@ from aiortc.sdp import candidate_from_sdp
 from ._batch import BATCH_MARK, unpack
 from ._gather import install_all_servers
 from ._pair import SelectedPair
+from ._sctp import on_established
 from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from .signalling_messages import PeerSignal
 
@@ -55,6 +56,7 @@ class PeerLink:
         on_message: Callable[[str, int, bytes], None],
         on_closed: Callable[[str, str, bool], None],
         connect_timeout: float,
+        on_progress: Callable[[str, str], None] = lambda key, stage: None,
     ) -> None:
         self.remote_id = remote_id
         self.connected = False
@@ -65,6 +67,9 @@ class PeerLink:
         self._on_connected = on_connected
         self._on_message = on_message
         self._on_closed = on_closed
+        self._on_progress = on_progress
+        #: Stages of ``LINK_STAGES`` this link has reached (each reported once).
+        self.stages: set[str] = set()
         self._pending_candidates: list[dict[str, object]] = []
         self._signals: asyncio.Queue[PeerSignal | None] = asyncio.Queue()
         self.pc = RTCPeerConnection(config)
@@ -91,6 +96,10 @@ class PeerLink:
         install_all_servers(self.pc, config.iceServers or [])
         self.pc.on("connectionstatechange", self._on_state_change)
         self.pc.on("iceconnectionstatechange", self._on_state_change)
+        sctp = self.pc.sctp
+        if sctp is not None:
+            sctp.transport.on("statechange", self._on_dtls_state)
+            on_established(sctp, lambda: self._progress("sctp"))
         loop = asyncio.get_running_loop()
         self._timeout = loop.call_later(connect_timeout, self._on_connect_timeout, connect_timeout)
         self._worker = asyncio.create_task(self._run_signals(), name=f"peer-{remote_id[:8]}")
@@ -123,13 +132,17 @@ class PeerLink:
         if signal.kind == "Offer" and not signal.value:
             await pc.setLocalDescription(await pc.createOffer())
             await self._send_signal(self.remote_id, PeerSignal("Offer", pc.localDescription.sdp))
+            self._progress("offer")
         elif signal.kind == "Offer":
+            self._progress("offer")
             await pc.setRemoteDescription(RTCSessionDescription(signal.value, "offer"))
             await self._flush_candidates()
             await pc.setLocalDescription(await pc.createAnswer())
             # aiortc embeds all local candidates in the SDP, so the Answer is all we send.
             await self._send_signal(self.remote_id, PeerSignal("Answer", pc.localDescription.sdp))
+            self._progress("answer")
         elif signal.kind == "Answer":
+            self._progress("answer")
             await pc.setRemoteDescription(RTCSessionDescription(signal.value, "answer"))
             await self._flush_candidates()
         else:
@@ -210,6 +223,20 @@ class PeerLink:
             if state in ("failed", "closed"):
                 self.close(f"connection {state}")
                 return
+        if self.pc.iceConnectionState == "completed":
+            self._progress("ice")
+
+    def _on_dtls_state(self) -> None:
+        sctp = self.pc.sctp
+        if sctp is not None and sctp.transport.state == "connected":
+            self._progress("dtls")
+
+    def _progress(self, stage: str) -> None:
+        """A step forward (one of ``LINK_STAGES``): reported once, for the join timeline."""
+        if self.closed or self.connected or stage in self.stages:
+            return
+        self.stages.add(stage)
+        self._on_progress(self.remote_id, stage)
 
     def _on_connect_timeout(self, seconds: float) -> None:
         if not self.connected:

@@ -11,9 +11,8 @@ oldest item when full; domain events do too, but every drop is counted
 (``domain().dropped_events``, ``stats["dropped:domain_events"]``) and logged as a warning, and
 the lobby state itself (``get_lobby()``) is never affected — drain the events every frame.
 
-This module keeps the connection stages and the queues; when to rejoin after losing the lobby
-is the ``Reconnector``'s decision (``_reconnect``), and telling the world about the lobby is
-the ``Announcers``' job (``_announce``).
+This module keeps the connection stages and the queues; rejoining is the ``Reconnector``'s
+decision, announcing the lobby the ``Announcers``' job, the join timeline ``_join``'s.
 """
 
 from __future__ import annotations
@@ -39,12 +38,8 @@ from ..net.peer import SelectedPair
 from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
 from ._announce import AnnouncerFactory, Announcers, LobbyInfo
 from ._domain_view import DomainView
-from ._errors import (
-    ConnectionFailed,
-    P2PError,
-    SendFailed,
-    WrongPassword,
-)
+from ._errors import ConnectionFailed, P2PError, SendFailed, WrongPassword
+from ._join import JoinTimeline
 from ._leave import PEER_WENT, hand_over, may_rejoin
 from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
@@ -97,6 +92,7 @@ class SessionLoop:
                                                                     logger)
         self._notices: DropOldestQueue[Any] = DropOldestQueue(queue_size, "notice", logger)
         self._deadline: float | None = clock() + self.timeouts.peer_id
+        self._join = JoinTimeline(clock())  # where the join's time goes (stats, one log line)
         self._last_peer_error = ""
         self._domain = DomainView(self._domain_events, self.get_lobby)
         p2p.on_transport_event = self._on_transport_event
@@ -204,12 +200,14 @@ class SessionLoop:
         """Counters of this session, its sync engine and its transport; callable, so
         ``session.stats()`` and ``session.stats["..."]`` both work (see ``SessionStats``)."""
         p2p, sync, transport = self._p2p, self._p2p.sync, self._p2p.transport
-        return SessionStats.collect(
+        out = SessionStats.collect(
             p2p.stats, sync.stats if sync is not None else None,
             transport.stats if transport is not None else None,
             transport.dropped_incoming_by_peer() if transport is not None else {},
             p2p.game_data_dropped_by(), domain_events=self._domain_events.dropped,
             notices=self._notices.dropped, game_data=p2p.game_data_dropped)
+        out.update(self._join.stats())  # join:<stage>_ms (see _join)
+        return out
 
     def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
         """Diagnostics: per connected peer id, the ICE candidate pair in use (a
@@ -344,6 +342,7 @@ class SessionLoop:
                                                    self.is_host()))
 
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
+        self._join.observe(event, now)
         match event:
             case IdAssigned() if self.stage is ConnectionStage.SIGNALLING:
                 if self.role == "host":
@@ -384,11 +383,12 @@ class SessionLoop:
                 self._domain_events.put(event)
             else:
                 self._notices.put(event)
+                self._join.observe(event, now)
                 if isinstance(event, AccessDenied):
                     self._fail(WrongPassword.refused_by_host(str(self.session_id), event.reason))
                 elif isinstance(event, LobbySynced) and self.stage in (
                         ConnectionStage.PEER_ID, ConnectionStage.CONNECTED):
-                    logger.info("✅ Lobby '%s' synced!", event.lobby_name)
+                    logger.info("✅ Lobby '%s' synced! %s", event.lobby_name, self._join.line())
                     self._set_stage(ConnectionStage.SYNCED, None)
                 elif (isinstance(event, LobbySynced)
                       and self.stage is ConnectionStage.RECONNECTING
