@@ -21,14 +21,19 @@ from aiortc.sdp import candidate_from_sdp
 from ._batch import BATCH_MARK, unpack
 from ._gather import install_all_servers
 from ._pair import SelectedPair
-from ._sctp import on_established
-from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
+from ._sctp import on_established, tune_timers
+from .events import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE, LINK_STAGES
 from .signalling_messages import PeerSignal
 
 logger = logging.getLogger(__name__)
 
 #: How long we let aiortc's ``close()`` run before abandoning it (it can hang on dead peers).
 PC_CLOSE_TIMEOUT = 1.5
+#: A link that keeps making progress (``LINK_STAGES``) gets ``connect_timeout`` again after
+#: each step, but never more than this many times ``connect_timeout`` in all: on a lossy
+#: network each step may take seconds of retransmissions, and a link that still moves is not
+#: a dead link; a dead one (no answer, no ICE) still ends ``connect_timeout`` after its last step.
+MAX_CONNECT_TIMEOUTS = 4
 
 
 class Sent(enum.Enum):
@@ -100,7 +105,10 @@ class PeerLink:
         if sctp is not None:
             sctp.transport.on("statechange", self._on_dtls_state)
             on_established(sctp, lambda: self._progress("sctp"))
+            tune_timers(sctp)  # a lost packet costs 0.2-1 s, not aiortc's 1-3 s (see _sctp)
         loop = asyncio.get_running_loop()
+        self._connect_timeout = connect_timeout
+        self._give_up_at = loop.time() + MAX_CONNECT_TIMEOUTS * connect_timeout
         self._timeout = loop.call_later(connect_timeout, self._on_connect_timeout, connect_timeout)
         self._worker = asyncio.create_task(self._run_signals(), name=f"peer-{remote_id[:8]}")
 
@@ -232,15 +240,22 @@ class PeerLink:
             self._progress("dtls")
 
     def _progress(self, stage: str) -> None:
-        """A step forward (one of ``LINK_STAGES``): reported once, for the join timeline."""
+        """A step forward (one of ``LINK_STAGES``): reported once (the join timeline, the
+        session's deadline), and the link gets ``connect_timeout`` again (see
+        ``MAX_CONNECT_TIMEOUTS``)."""
         if self.closed or self.connected or stage in self.stages:
             return
         self.stages.add(stage)
+        self._timeout.cancel()
+        loop = asyncio.get_running_loop()
+        delay = min(self._connect_timeout, max(0.0, self._give_up_at - loop.time()))
+        self._timeout = loop.call_later(delay, self._on_connect_timeout, self._connect_timeout)
         self._on_progress(self.remote_id, stage)
 
     def _on_connect_timeout(self, seconds: float) -> None:
         if not self.connected:
-            self.close(f"not connected within {seconds:g} s")
+            done = ", ".join(s for s in LINK_STAGES if s in self.stages) or "nothing"
+            self.close(f"not connected within {seconds:g} s of its last step (done: {done})")
 
     def send(self, channel: int, data: bytes) -> Sent:
         """Hand ``data`` to a channel. A refusal by aiortc is logged (a warning the first time

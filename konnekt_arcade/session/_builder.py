@@ -86,17 +86,24 @@ class P2PLoopBuilder:
         return self._with(timeouts=replace(self._s.timeouts, peer_id=seconds))
 
     def connection_timeout(self, seconds: float) -> P2PLoopBuilder:
+        """A joining guest's connection deadline (default 10 s, konnekt-session-p2p's): how
+        long a connection attempt may go without a step forward (offer, answer, ICE, DTLS,
+        SCTP, channel open). An attempt that stalls after a link was tried connects again with
+        a fresh link, up to three attempts; an empty room fails after ``seconds``."""
         return self._with(timeouts=replace(self._s.timeouts, connection=seconds))
 
     def sync_timeout(self, seconds: float) -> P2PLoopBuilder:
+        """How long a connected guest waits for the lobby snapshot without a link step
+        (default 10 s, konnekt-session-p2p's)."""
         return self._with(timeouts=replace(self._s.timeouts, sync=seconds))
 
     def peer_connect_timeout(self, seconds: float) -> P2PLoopBuilder:
-        """Give up on one peer whose WebRTC link is not open after ``seconds`` (default
-        max(15 s, connection timeout)). aiortc alone needs ~64 s to fail an unreachable pair
-        and never fails a relay-only link with a wrong TURN password; this bounds both. The
-        failure is a ``TransportNotice("error", ...)`` and, for a joining guest, the detail of
-        its ``ConnectionTimeout``."""
+        """Give up on one peer whose WebRTC link is not open and made no step forward for
+        ``seconds`` (default max(15 s, connection timeout); at most four times that in all, so
+        a slow link on a lossy network is not cut while it progresses). aiortc alone needs
+        ~64 s to fail an unreachable pair and never fails a relay-only link with a wrong TURN
+        password; this bounds both. The failure is a ``TransportNotice("error", ...)`` and,
+        for a joining guest, the detail of its ``ConnectionTimeout``."""
         if seconds <= 0:
             raise ValueError("peer_connect_timeout must be positive")
         return self._with(peer_connect_timeout=seconds)

@@ -8,13 +8,31 @@ link steps come from the network thread as ``LinkProgress`` events with their ow
 nothing here reads a clock. The result is one INFO line per join and ``join:<stage>_ms`` in
 ``session.stats()``: milliseconds from the start of the join to the first time the stage was
 reached, so a slow join on a lossy network shows which step took the seconds.
+
+It also decides what a passed stage deadline means for a join (``on_deadline``). On a network
+that drops 10-20% of its packets each step can cost seconds of retransmissions (DTLS flights
+back off from 1 s, STUN checks from 0.5 s), so the contract's deadlines (konnekt-session-p2p's
+connection 10 s and sync 10 s, see ``Timeouts``) are read as *no progress for that long*: a
+link step inside the last ``budget`` seconds moves the deadline on. A connection attempt that
+stalled after a link was tried is retried with a fresh link (the guest registers again with
+signalling, so the host offers anew), up to ``CONNECT_ATTEMPTS`` in all; an empty room (no
+link ever tried) fails at the first deadline as before.
 """
 
 from __future__ import annotations
 
-from ..net import IdAssigned, LinkProgress, PeerConnected
-from ..sync import LobbySynced, Welcomed
+import logging
 
+from ..net import IdAssigned, LinkProgress, PeerConnected, TransportError
+from ..sync import LobbySynced, Welcomed
+from ._types import ConnectionStage, Timeouts
+
+logger = logging.getLogger("konnekt_arcade.session")
+
+#: Connection attempts of one join (the first and two retries with a fresh link). Each stalls
+#: only after ``Timeouts.connection`` without a step, so three stay well inside what a player
+#: waits for a lobby, and an unreachable host still fails in about half a minute.
+CONNECT_ATTEMPTS = 3
 #: The stages in join order. Link stages are those of ``net.events.LINK_STAGES``.
 STAGES = ("signalling", "offer", "answer", "ice", "dtls", "sctp", "channel", "synced",
           "welcome")
@@ -23,11 +41,15 @@ STAGES = ("signalling", "offer", "answer", "ice", "dtls", "sctp", "channel", "sy
 class JoinTimeline:
     """First time each stage was reached, relative to ``started``."""
 
-    def __init__(self, started: float) -> None:
+    def __init__(self, started: float, attempts: int = CONNECT_ATTEMPTS) -> None:
         self.started = started
         self.reached: dict[str, float] = {}
-        #: Connection attempts (1 + retries with a fresh link).
+        #: Connection attempts so far (1 + retries with a fresh link), at most ``limit``.
         self.attempts = 1
+        self.limit = attempts
+        #: The latest link step of this attempt, and whether any link was tried in it.
+        self.last_step: float | None = None
+        self.tried_link = False
 
     def mark(self, stage: str, at: float) -> bool:
         """Note ``stage`` at ``at``; False (ignored) for an unknown stage or a repeat (a
@@ -45,12 +67,42 @@ class JoinTimeline:
                 self.mark("signalling", now)
             case LinkProgress(stage=stage, at=at) if "synced" not in self.reached:
                 self.mark(stage, at)
+                self.last_step = max(at, self.last_step or at)
+                self.tried_link = True
+            case TransportError(fatal=False) if "synced" not in self.reached:
+                self.tried_link = True  # a link to a peer failed: someone is there
             case PeerConnected() if "synced" not in self.reached:
                 self.mark("channel", now)
             case LobbySynced():
                 self.mark("synced", now)
             case Welcomed():
                 self.mark("welcome", now)
+
+    def on_deadline(self, now: float, stage: ConnectionStage,
+                    timeouts: Timeouts) -> tuple[float, bool] | None:
+        """``stage``'s deadline passed at ``now``. Returns the new deadline and whether to
+        connect again with a fresh link, or None: the stage has failed (any stage but PEER_ID
+        and CONNECTED; a join without a step in its stage's budget and no retry left).
+
+        A link step within the budget (``timeouts.connection`` while no peer is connected,
+        ``timeouts.sync`` while waiting for the snapshot) keeps the join going. Not yet
+        connected, an attempt that stalled after a link was tried is retried while attempts
+        are left."""
+        if stage is ConnectionStage.PEER_ID:
+            budget, may_retry = timeouts.connection, True
+        elif stage is ConnectionStage.CONNECTED:
+            budget, may_retry = timeouts.sync, False
+        else:
+            return None
+        if self.last_step is not None and self.last_step + budget > now:
+            return self.last_step + budget, False
+        if may_retry and self.tried_link and self.attempts < self.limit:
+            self.attempts += 1
+            self.tried_link, self.last_step = False, None
+            logger.warning("🔁 No connection progress for %g s; connecting again (attempt %d "
+                           "of %d)", budget, self.attempts, self.limit)
+            return now + budget, True
+        return None
 
     def ms(self, stage: str) -> int | None:
         """Milliseconds from the start to ``stage``, or None if not reached."""
@@ -77,4 +129,4 @@ class JoinTimeline:
         return ", ".join(parts) + attempts
 
 
-__all__ = ["STAGES", "JoinTimeline"]
+__all__ = ["CONNECT_ATTEMPTS", "STAGES", "JoinTimeline"]

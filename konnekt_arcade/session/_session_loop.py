@@ -2,9 +2,9 @@
 
 Call ``poll()`` from the game loop (every frame or every 100 ms). It never blocks and never
 raises because of network input. Domain events (and ``CommandFailed``) come out of
-``domain().drain_events()``; replication notices (``LobbySynced``, ``Welcomed``,
-``HostChanged``, ``HostLost``) and connection-stage changes out of ``drain_notices()``; game
-data out of ``drain_game_data()``.
+``domain().drain_events()``; notices (``LobbySynced``, ``Welcomed``, ``HostChanged``,
+``HostLost``) and stage changes out of ``drain_notices()``; game data out of
+``drain_game_data()``.
 
 Queue policy: each queue holds at most ``queue_size`` items. Game data and notices drop the
 oldest item when full; domain events do too, but every drop is counted
@@ -12,7 +12,7 @@ oldest item when full; domain events do too, but every drop is counted
 the lobby state itself (``get_lobby()``) is never affected — drain the events every frame.
 
 This module keeps the connection stages and the queues; rejoining is the ``Reconnector``'s
-decision, announcing the lobby the ``Announcers``' job, the join timeline ``_join``'s.
+decision, announcing the lobby the ``Announcers``', join timeline and deadlines ``_join``'s.
 """
 
 from __future__ import annotations
@@ -116,8 +116,14 @@ class SessionLoop:
             return handled  # nothing arrived and no timer is due: neither is any check here
         now = self._clock()
         if self._deadline is not None and now >= self._deadline:
-            self._fail(self.timeouts.error_for(self.stage, self.signalling_url,
-                                               str(self.session_id), self._last_peer_error))
+            # A join still moving goes on; a stalled one may connect again (see _join).
+            if (later := self._join.on_deadline(now, self.stage, self.timeouts)) is None:
+                self._fail(self.timeouts.error_for(self.stage, self.signalling_url,
+                                                   str(self.session_id), self._last_peer_error))
+            else:
+                self._deadline, retry = later
+                if retry and self._p2p.transport is not None:
+                    self._p2p.transport.refresh_signalling()
         elif self.stage is ConnectionStage.SYNCED:
             self._check_mesh(now)
         elif self.stage is ConnectionStage.RECONNECTING:
@@ -200,14 +206,12 @@ class SessionLoop:
         """Counters of this session, its sync engine and its transport; callable, so
         ``session.stats()`` and ``session.stats["..."]`` both work (see ``SessionStats``)."""
         p2p, sync, transport = self._p2p, self._p2p.sync, self._p2p.transport
-        out = SessionStats.collect(
-            p2p.stats, sync.stats if sync is not None else None,
+        return SessionStats.collect(  # own counters, with the join timeline (_join)
+            {**p2p.stats, **self._join.stats()}, sync.stats if sync is not None else None,
             transport.stats if transport is not None else None,
             transport.dropped_incoming_by_peer() if transport is not None else {},
             p2p.game_data_dropped_by(), domain_events=self._domain_events.dropped,
             notices=self._notices.dropped, game_data=p2p.game_data_dropped)
-        out.update(self._join.stats())  # join:<stage>_ms (see _join)
-        return out
 
     def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
         """Diagnostics: per connected peer id, the ICE candidate pair in use (a

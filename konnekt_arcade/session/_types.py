@@ -118,7 +118,12 @@ class ReconnectPolicy:
 
 @dataclass(frozen=True)
 class Timeouts:
-    """konnekt-session-p2p's stage timeouts (seconds); each starts when the previous stage ends."""
+    """konnekt-session-p2p's stage timeouts (seconds); each starts when the previous stage ends.
+
+    ``peer_id``: signalling must assign us an id. ``connection`` and ``sync`` (a guest's
+    join) mean *no progress for that long*: each step of the link moves them on, and a stalled
+    connection attempt is retried with a fresh link (``_join``), so a join on a lossy network
+    that keeps moving is not failed at the first deadline."""
 
     peer_id: float = 5.0
     connection: float = 10.0

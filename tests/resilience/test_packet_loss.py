@@ -5,6 +5,7 @@ from all four: every one is applied exactly once and every peer ends with the sa
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -21,19 +22,12 @@ EVENTS_PER_PEER = 50  # 4 x 50 = 200; half chat lines, half ready toggles
 #: Submissions are paced: at most one chat line a second per player, as a person types (the
 #: host rate-limits guests' chat), so the test measures loss, not the spam filter.
 INTERVAL = 0.5
-#: NETWORK_FACTS.md: with 10% loss each way one data channel opened after up to 16.5 s (one
-#: pair, idle machine). Here every guest builds its links to the host and to the other guests at
-#: once, DTLS and SCTP retransmits back off (1 s, 2 s, 4 s, ...) and the machine may be busy:
-#: a join past 45 s was seen in CI-like runs with one core taken. These are hang guards, not
-#: speed claims. Liveness keeps the default heartbeat timeout (2.5 s): heartbeats travel on
-#: the unreliable channel, so the reliable channel's retransmission stalls (RTO >= 1 s,
-#: doubling) do not look like a dead host. Commands get 60 s for the same reason: a guest's
-#: first message to the host (its JoinLobby) leaves before its side of the association has an
-#: RTT sample (initial RTO 3 s, then 6 s, 12 s), and a JoinLobby unanswered at the default
-#: 10 s was seen in about 1 run in 4 while all four peers built their links at once. A command
-#: failing with "the host changed" would fail this test.
-SLOW = {"peer_id_timeout": 30.0, "connection_timeout": 120.0, "sync_timeout": 120.0,
-        "peer_connect_timeout": 40.0, "command_timeout": 60.0}
+#: What a player would accept for a join at 10% loss (issue 27). The sessions run with the
+#: library's defaults (connection and sync deadlines 10 s, read as "no progress for that
+#: long" with a fresh link after a stall; SCTP timers tuned in net/_sctp.py; command timeout
+#: 10 s; heartbeat timeout 2.5 s): before issue 27 this test needed 120 s deadlines and a 60 s
+#: command timeout, and still failed about one run in four with one core busy.
+JOIN_WITHIN = 60.0
 
 
 @pytest.fixture
@@ -60,15 +54,17 @@ def test_lobby_converges_and_loses_nothing_at_10_percent_loss(
     host, *guests = procs.new_in([lan.exec_prefix(i) for i in range(PEERS)])
     everyone = [host, *guests]
     try:
-        host.command(cmd="host", url=url, lobby="Lossy", name="Hana", **SLOW)
+        host.command(cmd="host", url=url, lobby="Lossy", name="Hana")
         session = str(host.wait_for(lambda e: e["event"] == "ready", timeout=60)["session"])
         for g in guests:  # join in parallel: each handshake may take many seconds
-            g.command(cmd="guest", url=url, session=session, **SLOW)
+            g.command(cmd="guest", url=url, session=session)
+        started = time.monotonic()
         for g, name in zip(guests, ["Ann", "Ben", "Cid"], strict=True):
-            g.wait_for(lambda e: e["event"] == "ready", timeout=180)
+            g.wait_for(lambda e: e["event"] == "ready",
+                       timeout=max(1.0, started + JOIN_WITHIN - time.monotonic()))
             g.command(cmd="join", name=name)
         for g in guests:
-            g.notice("Welcomed", timeout=60)
+            g.notice("Welcomed", timeout=30)
         converge_on(everyone, lambda s: len(s["participants"]) == PEERS, timeout=60)
 
         for i, p in enumerate(everyone):
