@@ -208,4 +208,48 @@ def format_loss(section: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["RATES", "bench_loss", "format_loss"]
+def _cell(r: dict[str, Any] | None) -> tuple[str, str]:
+    if r is None or "error" in r:
+        return "-", "-"
+    j = r["join_s"]
+    times = f"{j['p50']:.1f} / {r['join_p95_s']:.1f} / {j['max']:.1f}" if j.get("n") else "-"
+    return f"{r['synced']}/{r['joins']}", times
+
+
+def markdown(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """README tables from two bench reports' loss sections (before and after a change)."""
+    b, a = before["results"]["loss"]["rates"], after["results"]["loss"]["rates"]
+    out = ["| Loss each way | Joins synced, before → after | Join s, p50 / p95 / max, before "
+           "| after | Chat line to host s, p50 / p95 / max, after | Retried joins | Failures "
+           "before |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for rate in a:
+        (bs, bt), (as_, at) = _cell(b.get(rate)), _cell(a.get(rate))
+        c = a[rate].get("chat_s", {})
+        chat = f"{c['p50']:.2f} / {c['p95']:.2f} / {c['max']:.2f}" if c.get("n") else "-"
+        fails = "; ".join(sorted({f.split(" ", 2)[2].split(":")[0] for f in
+                                  b.get(rate, {}).get("failures", [])})) or "none"
+        out.append(f"| {rate} | {bs} → {as_} | {bt} | {at} | {chat} | "
+                   f"{a[rate].get('retried_joins', 0)} | {fails} |")
+    rate = "10%"
+    if rate in a and rate in b and "stages_s" in a[rate] and "stages_s" in b[rate]:
+        out += ["", f"Where a join's time goes at {rate} loss (seconds from the start of "
+                "`build_session_guest`, median / p95 over the joins that synced):", "",
+                "| Stage | before | after |", "| --- | --- | --- |"]
+        for stage in STAGES:
+            cells = [f"{r['stages_s'][stage]['p50_s']:.2f} / {r['stages_s'][stage]['p95_s']:.2f}"
+                     if stage in r["stages_s"] else "-" for r in (b[rate], a[rate])]
+            out.append(f"| {stage} | {cells[0]} | {cells[1]} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    if len(sys.argv) != 3:
+        raise SystemExit("usage: python -m bench._loss BEFORE.json AFTER.json")
+    print(markdown(*(json.loads(Path(f).read_text()) for f in sys.argv[1:])))
+
+
+__all__ = ["RATES", "bench_loss", "format_loss", "markdown"]

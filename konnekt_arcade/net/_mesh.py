@@ -77,9 +77,14 @@ class Mesh:
         self.inbox.put(event, time.monotonic() if now is None else now)
 
     def refresh_signalling(self) -> None:
-        """Drop the signalling socket, so that it re-registers (see ``WebRtcTransport``)."""
+        """Drop the signalling socket, so that it re-registers (see ``WebRtcTransport``).
+        Links still negotiating are closed first: they belong to our old signalling id, and
+        the peers' fresh offers to the new one would otherwise land on them."""
         if not self.closing and self.signalling_id is not None and self.client.connected:
             logger.info("Re-registering with %s to find our peers again", self.url)
+            for link in self.links.links():
+                if not link.connected:
+                    link.close("connecting again")
             asyncio.get_running_loop().create_task(self.client.drop())
 
     # --- signalling ---------------------------------------------------------------------------
