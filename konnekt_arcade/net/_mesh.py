@@ -54,7 +54,7 @@ class Mesh:
 
     def __init__(self, url: str, config: RTCConfiguration, client: SignallingClient,
                  inbox: Inbox, stats: dict[str, int], *, connect_timeout: float,
-                 reconnect: bool) -> None:
+                 reconnect: bool, progress: bool = False) -> None:
         self.url = url
         self.config = config
         self.client = client
@@ -62,6 +62,8 @@ class Mesh:
         self.stats = stats
         self.connect_timeout = connect_timeout
         self.reconnect = reconnect
+        #: Emit ``LinkProgress`` for the steps of links still connecting.
+        self.progress = progress
         self.links: LinkTable[PeerLink] = LinkTable()
         self.local_peer_id: str | None = None
         self.signalling_id: str | None = None
@@ -216,7 +218,7 @@ class Mesh:
         self._emit(PeerConnected(peer_id))
 
     def _on_progress(self, key: str, stage: str) -> None:
-        if not self.closing:
+        if self.progress and not self.closing:
             self._emit(LinkProgress(self.links.stable(key), stage, time.monotonic()))
 
     def _on_message(self, key: str, channel: int, data: bytes) -> None:

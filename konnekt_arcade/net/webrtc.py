@@ -59,6 +59,8 @@ class WebRtcTransport:
     travel as one frame of at most ``batch_bytes`` (``_batch``); the receiving link unpacks
     them in order, so callers still see one ``Message`` per ``send``. ``batch_bytes=0`` sends
     every message on its own (only needed to talk to a peer older than frames).
+    ``link_progress=True`` adds a ``LinkProgress`` event for each step of a link still
+    connecting (the session's join timeline and deadlines use them).
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class WebRtcTransport:
         batch_bytes: int = DEFAULT_FRAME_BYTES,
         peer_rate: float = PEER_MESSAGE_RATE,
         peer_burst: float = PEER_MESSAGE_BURST,
+        link_progress: bool = False,
     ) -> None:
         #: Largest frame of several reliable messages to one peer (0: never batch).
         self.batch_bytes = batch_bytes
@@ -104,7 +107,7 @@ class WebRtcTransport:
                                   keepalive_interval=keepalive_interval, stats=self.stats)
         self._mesh = Mesh(self.url, rtc_configuration(ice_servers), client, self._inbox,
                           self.stats, connect_timeout=connect_timeout,
-                          reconnect=reconnect_signalling)
+                          reconnect=reconnect_signalling, progress=link_progress)
         self._lock = threading.Lock()  # ``_closed`` flips once
         self._net: NetworkThread | None = None
         self._closed = False

@@ -240,7 +240,7 @@ class P2PLoopBuilder:
                 return factory(sid.room, ice, s.queue_size)
             return WebRtcTransport(url, sid.room, ice, queue_size=s.queue_size,
                                    connect_timeout=peer_timeout,
-                                   signalling_timeout=s.timeouts.peer_id)
+                                   signalling_timeout=s.timeouts.peer_id, link_progress=True)
 
         p2p = P2PLoop(make_transport, make_sync, ice_probe=probe, batch_size=s.batch_size,
                       queue_size=s.queue_size)
