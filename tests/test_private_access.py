@@ -49,10 +49,12 @@ ALLOWED: dict[str, str] = {
         "message size, which two aiortc peers never do"),
     "tests/security/test_hostile_peer_webrtc.py:_remote_max_message_size": (
         "aiortc's SCTP transport (not ours): lets a hostile peer send past the usual limit"),
-    "tests/resilience/test_sctp_timers.py:_rto": (
+    "tests/resilience/test_link_tuning.py:_rto": (
         "aiortc's SCTP transport (not ours): its RTO is what net/_sctp.py tunes; no public API"),
-    "tests/resilience/test_sctp_timers.py:_update_rto": (
+    "tests/resilience/test_link_tuning.py:_update_rto": (
         "aiortc's SCTP transport (not ours): feeds RTT samples to the tuned and a stock pc"),
+    "tests/resilience/test_link_tuning.py:_send": (
+        "aiortc's ICE transport (not ours): the spy that sees each DTLS datagram go out"),
 }
 
 

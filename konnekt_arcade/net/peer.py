@@ -19,6 +19,7 @@ from aiortc.exceptions import InvalidStateError
 from aiortc.sdp import candidate_from_sdp
 
 from ._batch import BATCH_MARK, unpack
+from ._dtls import double_handshake
 from ._gather import install_all_servers
 from ._pair import SelectedPair
 from ._sctp import on_established, tune_timers
@@ -106,6 +107,7 @@ class PeerLink:
             sctp.transport.on("statechange", self._on_dtls_state)
             on_established(sctp, lambda: self._progress("sctp"))
             tune_timers(sctp)  # a lost packet costs 0.2-1 s, not aiortc's 1-3 s (see _sctp)
+            double_handshake(sctp.transport)  # a lost DTLS flight costs >= 1 s (see _dtls)
         loop = asyncio.get_running_loop()
         self._connect_timeout = connect_timeout
         self._give_up_at = loop.time() + MAX_CONNECT_TIMEOUTS * connect_timeout

@@ -1,16 +1,18 @@
-"""net/_sctp.py: one association's SCTP timers get the lobby's RTO bounds; other peer
-connections in the process keep aiortc's (nothing global is patched). The RTO is aiortc's
-private state (``_rto``): reading it is the only way to see what the timers will do."""
+"""net/_sctp.py and net/_dtls.py, what a link does on a lossy network: one association's SCTP
+timers get the lobby's RTO bounds while other peer connections in the process keep aiortc's
+(nothing global is patched); the DTLS handshake goes out twice. The RTO and the ICE send are
+aiortc's private state (``_rto``, ``_send``): the only way to see what the link will do."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.rtcsctptransport import SCTP_RTO_INITIAL, SCTP_RTO_MIN
 
-from konnekt_arcade.net import _sctp
+from konnekt_arcade.net import _dtls, _sctp
 
 pytestmark = pytest.mark.skipif(not _sctp.supported(), reason="aiortc version not mirrored")
 
@@ -60,3 +62,43 @@ def test_established_callback_runs_once_before_the_channels_open() -> None:
     seen = asyncio.run(main())
     assert seen[:2] == ["connecting", "open"], seen
     assert seen.count("open") == 1
+
+
+def test_dtls_handshake_datagrams_go_twice_and_data_once() -> None:
+    """net/_dtls.py: every datagram sent while the DTLS handshake runs goes out twice, and
+    nothing after it (SCTP data) is doubled."""
+    async def main() -> tuple[list[tuple[str, bytes]], bool]:
+        a, b = (RTCPeerConnection(RTCConfiguration(iceServers=[])) for _ in range(2))
+        channels = [pc.createDataChannel("x", negotiated=True, id=0) for pc in (a, b)]
+        dtls = a.sctp.transport  # type: ignore[union-attr]
+        sent: list[tuple[str, bytes]] = []
+        ice = dtls.transport
+        raw = ice._send  # type: ignore[attr-defined]
+
+        async def spy(data: bytes) -> None:
+            sent.append((dtls.state, data))
+            await raw(data)
+
+        ice._send = spy  # type: ignore[attr-defined]
+        installed = _dtls.double_handshake(dtls)
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        for _ in range(600):  # bounded: 30 s
+            if channels[0].readyState == "open":
+                break
+            await asyncio.sleep(0.05)
+        channels[0].send(b"after the handshake")
+        await asyncio.sleep(0.2)
+        for pc in (a, b):
+            await pc.close()
+        return sent, installed
+
+    sent, installed = asyncio.run(main())
+    assert installed
+    handshake = [data for state, data in sent if state == "connecting"]
+    after = [data for state, data in sent if state == "connected"]
+    assert handshake and len(handshake) % 2 == 0
+    assert handshake[0::2] == handshake[1::2]  # each datagram, then its copy
+    assert after and all(x != y for x, y in itertools.pairwise(after))
