@@ -15,8 +15,8 @@ back off from 1 s, STUN checks from 0.5 s), so the contract's deadlines (konnekt
 connection 10 s and sync 10 s, see ``Timeouts``) are read as *no progress for that long*: a
 link step inside the last ``budget`` seconds moves the deadline on. A connection attempt that
 stalled after a link was tried is retried with a fresh link (the guest registers again with
-signalling, so the host offers anew), up to ``CONNECT_ATTEMPTS`` in all; an empty room (no
-link ever tried) fails at the first deadline as before.
+signalling, so the host offers anew; links already open stay), up to ``CONNECT_ATTEMPTS`` in
+all; an empty room (no link ever tried) fails at the first deadline as before.
 """
 
 from __future__ import annotations
@@ -85,18 +85,20 @@ class JoinTimeline:
         and CONNECTED; a join without a step in its stage's budget and no retry left).
 
         A link step within the budget (``timeouts.connection`` while no peer is connected,
-        ``timeouts.sync`` while waiting for the snapshot) keeps the join going. Not yet
-        connected, an attempt that stalled after a link was tried is retried while attempts
-        are left."""
+        ``timeouts.sync`` while waiting for the snapshot) keeps the join going. An attempt that
+        stalled after a link was tried is retried while attempts are left: also once
+        connected, since the first link to open may be another guest's while the one to the
+        host (which sends the snapshot) is the one that stalled. A retry closes only the links
+        still connecting."""
         if stage is ConnectionStage.PEER_ID:
-            budget, may_retry = timeouts.connection, True
+            budget = timeouts.connection
         elif stage is ConnectionStage.CONNECTED:
-            budget, may_retry = timeouts.sync, False
+            budget = timeouts.sync
         else:
             return None
         if self.last_step is not None and self.last_step + budget > now:
             return self.last_step + budget, False
-        if may_retry and self.tried_link and self.attempts < self.limit:
+        if self.tried_link and self.attempts < self.limit:
             self.attempts += 1
             self.tried_link, self.last_step = False, None
             logger.warning("🔁 No connection progress for %g s; connecting again (attempt %d "
