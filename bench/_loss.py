@@ -208,37 +208,44 @@ def format_loss(section: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _cell(r: dict[str, Any] | None) -> tuple[str, str]:
+def _join_cell(r: dict[str, Any] | None) -> str:
     if r is None or "error" in r:
-        return "-", "-"
+        return "-"
     j = r["join_s"]
     times = f"{j['p50']:.1f} / {r['join_p95_s']:.1f} / {j['max']:.1f}" if j.get("n") else "-"
-    return f"{r['synced']}/{r['joins']}", times
+    return f"{r['synced']}/{r['joins']}: {times}"
 
 
-def markdown(before: dict[str, Any], after: dict[str, Any]) -> str:
-    """README tables from two bench reports' loss sections (before and after a change)."""
-    b, a = before["results"]["loss"]["rates"], after["results"]["loss"]["rates"]
-    out = ["| Loss each way | Joins synced, before → after | Join s, p50 / p95 / max, before "
-           "| after | Chat line to host s, p50 / p95 / max, after | Retried joins | Failures "
-           "before |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    for rate in a:
-        (bs, bt), (as_, at) = _cell(b.get(rate)), _cell(a.get(rate))
-        c = a[rate].get("chat_s", {})
-        chat = f"{c['p50']:.2f} / {c['p95']:.2f} / {c['max']:.2f}" if c.get("n") else "-"
-        fails = "; ".join(sorted({f.split(" ", 2)[2].split(":")[0] for f in
-                                  b.get(rate, {}).get("failures", [])})) or "none"
-        out.append(f"| {rate} | {bs} → {as_} | {bt} | {at} | {chat} | "
-                   f"{a[rate].get('retried_joins', 0)} | {fails} |")
-    rate = "10%"
-    if rate in a and rate in b and "stages_s" in a[rate] and "stages_s" in b[rate]:
-        out += ["", f"Where a join's time goes at {rate} loss (seconds from the start of "
-                "`build_session_guest`, median / p95 over the joins that synced):", "",
-                "| Stage | before | after |", "| --- | --- | --- |"]
+def _chat_cell(r: dict[str, Any] | None) -> str:
+    c = (r or {}).get("chat_s", {})
+    return f"{c['p50']:.2f} / {c['p95']:.2f} / {c['max']:.2f}" if c.get("n") else "-"
+
+
+def markdown(reports: list[tuple[str, dict[str, Any]]]) -> str:
+    """README tables from bench reports' loss sections, one column per (label, report)."""
+    runs = [(label, rep["results"]["loss"]["rates"]) for label, rep in reports]
+    head = " | ".join(label for label, _ in runs)
+    out = ["Joins that reached a synced lobby (of those tried, one after another), then the "
+           "join time in s (p50 / p95 / max):", "",
+           f"| Loss each way | {head} |", "| --- |" + " --- |" * len(runs)]
+    rates = list(runs[-1][1])
+    for rate in rates:
+        out.append(f"| {rate} | " + " | ".join(_join_cell(r.get(rate)) for _, r in runs) + " |")
+    out += ["", "A chat line, guest to host, once joined (s, p50 / p95 / max):", "",
+            f"| Loss each way | {head} |", "| --- |" + " --- |" * len(runs)]
+    for rate in rates:
+        out.append(f"| {rate} | " + " | ".join(_chat_cell(r.get(rate)) for _, r in runs) + " |")
+    for rate in ("10%", "20%"):
+        if not all("stages_s" in r.get(rate, {}) for _, r in runs):
+            continue
+        out += ["", f"Where a join's time goes at {rate} loss (s from the start of "
+                "`build_session_guest` to the first time each stage is reached, p50 / p95):",
+                "", f"| Stage | {head} |", "| --- |" + " --- |" * len(runs)]
         for stage in STAGES:
-            cells = [f"{r['stages_s'][stage]['p50_s']:.2f} / {r['stages_s'][stage]['p95_s']:.2f}"
-                     if stage in r["stages_s"] else "-" for r in (b[rate], a[rate])]
-            out.append(f"| {stage} | {cells[0]} | {cells[1]} |")
+            cells = [f"{r[rate]['stages_s'][stage]['p50_s']:.2f} / "
+                     f"{r[rate]['stages_s'][stage]['p95_s']:.2f}"
+                     if stage in r[rate]["stages_s"] else "-" for _, r in runs]
+            out.append(f"| {stage} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
@@ -247,9 +254,10 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: python -m bench._loss BEFORE.json AFTER.json")
-    print(markdown(*(json.loads(Path(f).read_text()) for f in sys.argv[1:])))
+    if len(sys.argv) < 3 or len(sys.argv) % 2 == 0:
+        raise SystemExit("usage: python -m bench._loss LABEL REPORT.json [LABEL REPORT.json ...]")
+    pairs = list(zip(sys.argv[1::2], sys.argv[2::2], strict=True))
+    print(markdown([(label, json.loads(Path(f).read_text())) for label, f in pairs]))
 
 
 __all__ = ["RATES", "bench_loss", "format_loss", "markdown"]
