@@ -97,7 +97,7 @@ def _settle(anchor: ChildProcess, url: str, session: str, tries: int = 5) -> Non
         try:
             anchor.wait("ready", JOIN_WAIT, after=mark)
             mark = anchor.command(cmd="join", name="Anchor")
-            if _welcomed(anchor, mark):
+            if _welcomed(anchor, mark) is None:
                 return
             raise AssertionError("JoinLobby failed")
         except AssertionError:
@@ -107,17 +107,17 @@ def _settle(anchor: ChildProcess, url: str, session: str, tries: int = 5) -> Non
             log.info("anchor join %d failed; again", attempt)
 
 
-def _welcomed(guest: ChildProcess, mark: int) -> bool:
-    """The JoinLobby sent after ``mark`` was answered with Welcomed (False: it failed, e.g.
-    "the host did not answer in time", or nothing came within ``JOIN_WAIT``)."""
+def _welcomed(guest: ChildProcess, mark: int) -> str | None:
+    """None when the JoinLobby sent after ``mark`` was answered with Welcomed, else why not
+    (e.g. "the host did not answer in time", or nothing within ``JOIN_WAIT``)."""
     try:
         event = guest.wait_for(lambda e: (e.get("type") == "Welcomed" and e["event"] == "notice")
                                or (e.get("type") == "CommandFailed"
                                    and e.get("command_type") == "JoinLobby"), JOIN_WAIT, mark)
     except AssertionError:
         guest.errors.clear()
-        return False
-    return event["type"] == "Welcomed"
+        return f"no answer within {JOIN_WAIT:g} s"
+    return None if event["type"] == "Welcomed" else str(event.get("reason"))
 
 
 def _one_join(host: ChildProcess, guest: ChildProcess, url: str, session: str, i: int,
@@ -137,7 +137,10 @@ def _one_join(host: ChildProcess, guest: ChildProcess, url: str, session: str, i
     synced = time.monotonic() - t0
     stats = guest.request("stats", 10.0, cmd="stats")["stats"]
     mark = guest.command(cmd="join", name=f"G{i}")
-    welcomed = time.monotonic() - t0 if _welcomed(guest, mark) else None
+    refused = _welcomed(guest, mark)
+    welcomed = time.monotonic() - t0 if refused is None else None
+    if refused is not None:
+        log.info("join %d: JoinLobby failed: %s", i, refused)
     timeline = {s: stats[f"join:{s}_ms"] for s in STAGES if f"join:{s}_ms" in stats}
     if welcomed is not None:
         timeline["welcome"] = round(welcomed * 1000)  # measured here (stats came before it)
@@ -157,7 +160,8 @@ def _one_join(host: ChildProcess, guest: ChildProcess, url: str, session: str, i
         time.sleep(CHAT_GAP)
     log.info("join %d: synced %.2f s, %s", i, synced, timeline)
     return {"ok": True, "s": synced, "timeline": timeline, "chat_s": latencies,
-            "attempts": stats.get("join:attempts", 1), "welcomed": welcomed is not None}
+            "attempts": stats.get("join:attempts", 1), "welcomed": welcomed is not None,
+            "join_lobby_refused": refused}
 
 
 def _summarise(results: list[dict[str, Any]], dropped: list[int],
@@ -181,6 +185,8 @@ def _summarise(results: list[dict[str, Any]], dropped: list[int],
         "stages_s": stages,
         "retried_joins": sum(1 for r in ok if r.get("attempts", 1) > 1),
         "join_lobby_failed": sum(1 for r in ok if not r["welcomed"]),
+        "join_lobby_reasons": sorted({str(r.get("join_lobby_refused")) for r in ok
+                                      if not r["welcomed"]}),
         "chat_s": {**summary(chat, 1.0, 2),
                    "p95": round(percentile(chat, 95), 2) if chat else None},
         "host_lost_notices": host_lost,
