@@ -22,6 +22,7 @@ all; an empty room (no link ever tried) fails at the first deadline as before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ..net import IdAssigned, LinkProgress, PeerConnected, TransportError
 from ..sync import LobbySynced, Welcomed
@@ -78,11 +79,12 @@ class JoinTimeline:
             case Welcomed():
                 self.mark("welcome", now)
 
-    def on_deadline(self, now: float, stage: ConnectionStage,
-                    timeouts: Timeouts) -> tuple[float, bool] | None:
-        """``stage``'s deadline passed at ``now``. Returns the new deadline and whether to
-        connect again with a fresh link, or None: the stage has failed (any stage but PEER_ID
-        and CONNECTED; a join without a step in its stage's budget and no retry left).
+    def on_deadline(self, now: float, stage: ConnectionStage, timeouts: Timeouts,
+                    relink: Callable[[], None]) -> float | None:
+        """``stage``'s deadline passed at ``now``. Returns the new deadline (after calling
+        ``relink`` to connect again with fresh links, when that is the decision), or None: the
+        stage has failed (any stage but PEER_ID and CONNECTED; a join without a step in its
+        stage's budget and no retry left).
 
         A link step within the budget (``timeouts.connection`` while no peer is connected,
         ``timeouts.sync`` while waiting for the snapshot) keeps the join going. An attempt that
@@ -97,13 +99,14 @@ class JoinTimeline:
         else:
             return None
         if self.last_step is not None and self.last_step + budget > now:
-            return self.last_step + budget, False
+            return self.last_step + budget
         if self.tried_link and self.attempts < self.limit:
             self.attempts += 1
             self.tried_link, self.last_step = False, None
             logger.warning("🔁 No connection progress for %g s; connecting again (attempt %d "
                            "of %d)", budget, self.attempts, self.limit)
-            return now + budget, True
+            relink()
+            return now + budget
         return None
 
     def ms(self, stage: str) -> int | None:

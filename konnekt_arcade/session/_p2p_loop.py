@@ -239,6 +239,12 @@ class P2PLoop:
         peers = self.connected_peers() if peers is None else peers
         return any(now - last_heard.get(p, float("-inf")) <= within for p in peers)
 
+    def refresh_signalling(self) -> None:
+        """Register again with signalling: links still connecting are dropped and the peers
+        offer fresh ones (a stalled join's retry, see ``_join``)."""
+        if self.transport is not None:
+            self.transport.refresh_signalling()
+
     def suspend_transport(self) -> None:
         """Drop the transport (closed in the background, so this never blocks) and do not
         create another until ``resume_transport()``. The sync engine and its lobby stay."""

@@ -6,10 +6,9 @@ raises because of network input. Domain events (and ``CommandFailed``) come out 
 ``HostLost``) and stage changes out of ``drain_notices()``; game data out of
 ``drain_game_data()``.
 
-Queue policy: each queue holds at most ``queue_size`` items. Game data and notices drop the
-oldest item when full; domain events do too, but every drop is counted
-(``domain().dropped_events``, ``stats["dropped:domain_events"]``) and logged as a warning, and
-the lobby state itself (``get_lobby()``) is never affected — drain the events every frame.
+Queue policy: each queue holds at most ``queue_size`` items and drops its oldest when full;
+for domain events every drop is counted (``domain().dropped_events``, ``stats["dropped:
+domain_events"]``) and logged, and the lobby (``get_lobby()``) is never affected.
 
 This module keeps the connection stages and the queues; rejoining is the ``Reconnector``'s
 decision, announcing the lobby the ``Announcers``', join timeline and deadlines ``_join``'s.
@@ -116,14 +115,11 @@ class SessionLoop:
             return handled  # nothing arrived and no timer is due: neither is any check here
         now = self._clock()
         if self._deadline is not None and now >= self._deadline:
-            # A join still moving goes on; a stalled one may connect again (see _join).
-            if (later := self._join.on_deadline(now, self.stage, self.timeouts)) is None:
+            self._deadline = self._join.on_deadline(  # a join still moving goes on (_join)
+                now, self.stage, self.timeouts, self._p2p.refresh_signalling)
+            if self._deadline is None:
                 self._fail(self.timeouts.error_for(self.stage, self.signalling_url,
                                                    str(self.session_id), self._last_peer_error))
-            else:
-                self._deadline, retry = later
-                if retry and self._p2p.transport is not None:
-                    self._p2p.transport.refresh_signalling()
         elif self.stage is ConnectionStage.SYNCED:
             self._check_mesh(now)
         elif self.stage is ConnectionStage.RECONNECTING:
