@@ -53,6 +53,8 @@ ALLOWED: dict[str, str] = {
         "aiortc's SCTP transport (not ours): its RTO is what net/_sctp.py tunes; no public API"),
     "tests/resilience/test_link_tuning.py:_update_rto": (
         "aiortc's SCTP transport (not ours): feeds RTT samples to the tuned and a stock pc"),
+    "tests/resilience/test_link_tuning.py:_setReadyState": (
+        "aiortc's data channel (not ours): opens our side as a late COOKIE-ACK would"),
     "tests/resilience/test_link_tuning.py:_send": (
         "aiortc's ICE transport (not ours): the spy that sees each DTLS datagram go out"),
 }

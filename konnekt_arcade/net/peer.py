@@ -35,6 +35,10 @@ PC_CLOSE_TIMEOUT = 1.5
 #: network each step may take seconds of retransmissions, and a link that still moves is not
 #: a dead link; a dead one (no answer, no ICE) still ends ``connect_timeout`` after its last step.
 MAX_CONNECT_TIMEOUTS = 4
+#: Messages that arrive before our side of the link is open, held until it opens (see
+#: ``_message_handler``); beyond this many the rest are dropped (a peer cannot say much in the
+#: second before our channels open: the host's snapshot, a heartbeat or two).
+MAX_EARLY_MESSAGES = 64
 
 
 class Sent(enum.Enum):
@@ -74,6 +78,10 @@ class PeerLink:
         self._on_message = on_message
         self._on_closed = on_closed
         self._on_progress = on_progress
+        #: (channel, data) that arrived before ``connected`` (see ``_message_handler``).
+        self._early: list[tuple[int, bytes]] = []
+        #: Early messages dropped beyond ``MAX_EARLY_MESSAGES``.
+        self.early_dropped = 0
         #: Stages of ``LINK_STAGES`` this link has reached (each reported once).
         self.stages: set[str] = set()
         self._pending_candidates: list[dict[str, object]] = []
@@ -209,6 +217,17 @@ class PeerLink:
         def handler(data: bytes | str) -> None:
             if isinstance(data, str):
                 data = data.encode("utf-8")
+            if not self.connected:
+                # The remote's side opened first and it already sent (the host's snapshot
+                # right after its PeerConnected) while our COOKIE-ACK was lost: aiortc hands
+                # us the data before our channels open. Delivered now, it would sync a guest
+                # whose sends to the host are still refused (a JoinLobby lost, unanswered at
+                # 10 s); held, it comes right after our PeerConnected.
+                if len(self._early) < MAX_EARLY_MESSAGES:
+                    self._early.append((channel, data))
+                else:
+                    self.early_dropped += 1
+                return
             if framed and data[:1] == BATCH_MARK:
                 # Several messages sent as one frame (see _batch): hand them up one by one,
                 # in order. A frame that does not parse goes up as it is, to be dropped and
@@ -227,6 +246,9 @@ class PeerLink:
             self.connected = True
             self._timeout.cancel()
             self._on_connected(self.remote_id)
+            early, self._early = self._early, []
+            for channel, data in early:
+                self.channels[channel].emit("message", data)  # our handler, in order
 
     def _on_state_change(self) -> None:
         for state in (self.pc.connectionState, self.pc.iceConnectionState):

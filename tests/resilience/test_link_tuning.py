@@ -13,6 +13,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.rtcsctptransport import SCTP_RTO_INITIAL, SCTP_RTO_MIN
 
 from konnekt_arcade.net import _dtls, _sctp
+from konnekt_arcade.net.peer import PeerLink
 
 pytestmark = pytest.mark.skipif(not _sctp.supported(), reason="aiortc version not mirrored")
 
@@ -102,3 +103,35 @@ def test_dtls_handshake_datagrams_go_twice_and_data_once() -> None:
     assert handshake and len(handshake) % 2 == 0
     assert handshake[0::2] == handshake[1::2]  # each datagram, then its copy
     assert after and all(x != y for x, y in itertools.pairwise(after))
+
+
+def test_messages_before_our_side_opens_wait_for_peer_connected() -> None:
+    """net/peer.py: the host's side of a link opens first and it sends the snapshot at once;
+    when our COOKIE-ACK is lost aiortc hands us that data before our channels open. It must
+    come up after our PeerConnected, not before (a guest synced by it sent its JoinLobby into
+    a link not yet open, and the command went unanswered)."""
+    async def main() -> list[tuple[str, object]]:
+        seen: list[tuple[str, object]] = []
+
+        async def send_signal(remote: str, signal: object) -> bool:
+            return True
+
+        link = PeerLink("host", RTCConfiguration(iceServers=[]), send_signal=send_signal,
+                        on_connected=lambda key: seen.append(("connected", key)),
+                        on_message=lambda key, ch, data: seen.append(("message", data)),
+                        on_closed=lambda *args: seen.append(("closed", args)),
+                        connect_timeout=30.0)
+        link.channels[0].emit("message", b"snapshot")  # before our side is open
+        link.channels[1].emit("message", b"heartbeat")
+        assert seen == []
+        for channel in link.channels:  # our COOKIE-ACK arrives: aiortc opens the channels
+            channel._setReadyState("open")
+        link.channels[0].emit("message", b"later")
+        task = link.close("done")
+        if task is not None:
+            await task
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen[:4] == [("connected", "host"), ("message", b"snapshot"),
+                        ("message", b"heartbeat"), ("message", b"later")], seen
