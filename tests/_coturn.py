@@ -28,10 +28,20 @@ def turnserver() -> str | None:
     return shutil.which("turnserver")
 
 
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def free_udp_port(host: str = "127.0.0.1", attempts: int = 50) -> int:
+    """A port free for UDP *and* TCP on ``host``: coturn listens on both, and a port free
+    only for UDP made it retry its TCP bind forever (errno 98) while the test waited."""
+    for _ in range(attempts):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind((host, 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((host, port))
+                except OSError:
+                    continue
+                return port
+    raise AssertionError(f"no port free for both UDP and TCP on {host} in {attempts} tries")
 
 
 def stun_answers(address: tuple[str, int], timeout: float = 0.2) -> bool:
@@ -87,7 +97,9 @@ class Coturn:
             if self.proc.poll() is not None:
                 raise AssertionError(f"turnserver exited with {self.proc.returncode}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"turnserver on {address} not ready in {timeout} s")
+                tail = self.log.read_text(errors="replace")[-600:] if self.log.exists() else ""
+                raise AssertionError(f"turnserver on {address} not ready in {timeout} s; "
+                                     f"its log ends: {tail}")
             time.sleep(0.05)
 
     def stop(self) -> None:
