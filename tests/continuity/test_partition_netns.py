@@ -25,14 +25,7 @@ HANG = 60.0
 
 @pytest.fixture
 def lan() -> Iterator[_netns.Lan]:
-    reason = _netns.unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    lan = _netns.Lan(2, tag="heal")
-    try:
-        yield lan
-    finally:
-        lan.close()
+    yield from _netns.lan_or_skip(2, tag="heal")
 
 
 @pytest.mark.parametrize("cut", [1, 0], ids=["guest cut off", "host cut off"])

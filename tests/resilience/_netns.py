@@ -14,7 +14,10 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests import _netns as shared
 
@@ -101,3 +104,13 @@ class Lan:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def lan_or_skip(peers: int, tag: str = "loss") -> Iterator[Lan]:
+    """A test's ``Lan`` fixture body: skip (with the reason) where namespaces with packet
+    filters cannot be made, else the network for the test, removed after it."""
+    reason = unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    with Lan(peers, tag=tag) as lan:
+        yield lan

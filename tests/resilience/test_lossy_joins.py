@@ -26,14 +26,7 @@ WITHIN = 30.0
 
 @pytest.fixture
 def lan() -> Iterator[_netns.Lan]:
-    reason = _netns.unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    lan = _netns.Lan(2, tag="lj")
-    try:
-        yield lan
-    finally:
-        lan.close()
+    yield from _netns.lan_or_skip(2, tag="lj")
 
 
 def test_sequential_joins_at_10_percent_loss_all_sync_within_30_s(

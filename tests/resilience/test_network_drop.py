@@ -18,14 +18,7 @@ pytestmark = [pytest.mark.network, pytest.mark.timeout(240)]
 
 @pytest.fixture
 def lan() -> Iterator[_netns.Lan]:
-    reason = _netns.unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    lan = _netns.Lan(3, tag="drop")
-    try:
-        yield lan
-    finally:
-        lan.close()
+    yield from _netns.lan_or_skip(3, tag="drop")
 
 
 @pytest.mark.parametrize("outage", [

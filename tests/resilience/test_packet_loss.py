@@ -32,14 +32,7 @@ JOIN_WITHIN = 60.0
 
 @pytest.fixture
 def lan() -> Iterator[_netns.Lan]:
-    reason = _netns.unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    lan = _netns.Lan(PEERS)
-    try:
-        yield lan
-    finally:
-        lan.close()
+    yield from _netns.lan_or_skip(PEERS)
 
 
 def domain(p: Proc, kind: str) -> list[dict[str, object]]:
