@@ -16,7 +16,6 @@ import pytest
 
 import tests.lan.test_demo_windows as windows
 from tests.lan import _netns, _xvfb
-from tests.lan.conftest import require
 
 pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -27,14 +26,7 @@ GRACE_ENDS_WITHIN = 90
 
 @pytest.fixture
 def setup() -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
-    require(_netns.unavailable())
-    require(_xvfb.unavailable())
-    with _netns.Lan(2, tag="xl") as lan:
-        display = _xvfb.Display()
-        try:
-            yield lan, display
-        finally:
-            display.close()
+    yield from windows.lan_and_display("xl")
 
 
 def settle() -> None:

@@ -63,16 +63,22 @@ class Game:
         self.log.close()
 
 
-@pytest.fixture
-def setup(tmp_path: Path) -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
+def lan_and_display(tag: str) -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
+    """Two machines on one switch and a virtual screen (a window test's fixture body; the
+    test is skipped, with the reason, where either cannot be made)."""
     require(_netns.unavailable())
     require(_xvfb.unavailable())
-    with _netns.Lan(2, tag="xw") as lan:
+    with _netns.Lan(2, tag=tag) as lan:
         display = _xvfb.Display()
         try:
             yield lan, display
         finally:
             display.close()
+
+
+@pytest.fixture
+def setup() -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
+    yield from lan_and_display("xw")
 
 
 def test_host_and_join_with_one_click_in_real_windows(
