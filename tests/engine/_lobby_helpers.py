@@ -12,6 +12,15 @@ from konnekt_arcade.testing import click, memory_builder, run_views_until, type_
 DT = 1 / 60
 
 
+class DiceView(arcade.View):
+    """A stand-in activity view (what a game shows during a run): records its context so
+    a test can submit results."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__()
+        self.context = context
+
+
 def pump(condition: Any, *views: LobbyView, timeout: float = 60.0,
          what: str = "condition") -> None:
     """Run frames of every view (shown or not) until ``condition()``; ``timeout`` guards

@@ -20,18 +20,10 @@ from konnekt_arcade.engine._continuity import Verdict, after_stage
 from konnekt_arcade.session import ConnectionFailed, ConnectionStage, PeerIdTimeout
 from konnekt_arcade.testing import click, type_text
 
-from ._lobby_helpers import host, join, memory_builder, pump
+from ._lobby_helpers import DiceView, host, join, memory_builder, pump
 
 #: Quick to notice the silence, quick to give up: the test waits on conditions, not on time.
 POLICY = ReconnectPolicy(silence=0.4, backoff=(0.2,), give_up_after=3.0)
-
-
-class DiceView(arcade.View):
-    """A stand-in game view (what a game shows during a run)."""
-
-    def __init__(self, context: Any) -> None:
-        super().__init__()
-        self.context = context
 
 
 @pytest.fixture

@@ -11,15 +11,7 @@ from pyglet.event import EventDispatcher
 from konnekt_arcade import ActivityRegistry, LobbyTheme, LobbyView, SessionHook
 from konnekt_arcade.testing import click, press_key, type_text
 
-from ._lobby_helpers import host, join, make_view, memory_builder, pump
-
-
-class DiceView(arcade.View):
-    """A stand-in activity: records its context so the test can submit results."""
-
-    def __init__(self, context: Any) -> None:
-        super().__init__()
-        self.context = context
+from ._lobby_helpers import DiceView, host, join, make_view, memory_builder, pump
 
 
 @pytest.fixture
