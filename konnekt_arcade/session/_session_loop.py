@@ -39,10 +39,11 @@ from ._announce import AnnouncerFactory, Announcers, LobbyInfo
 from ._domain_view import DomainView
 from ._errors import ConnectionFailed, P2PError, SendFailed, WrongPassword
 from ._join import JoinTimeline
-from ._leave import PEER_WENT, hand_over, may_rejoin
+from ._leave import hand_over
 from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
-from ._reconnect import GiveUp, Reconnector, Resume, Suspend
+from ._reconnect import Reconnector
+from ._reconnecting import Reconnecting
 from ._session_id import SessionId
 from ._types import (
     ConnectionStage,
@@ -59,7 +60,7 @@ logger = logging.getLogger("konnekt_arcade.session")
 _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied)
 
 
-class SessionLoop:
+class SessionLoop(Reconnecting):
     """One lobby session over one transport; built by ``P2PLoopBuilder``."""
 
     def __init__(
@@ -279,67 +280,6 @@ class SessionLoop:
         self.error = error
         self._set_stage(ConnectionStage.FAILED, None)
         self._p2p.close()
-
-    # --- reconnection -------------------------------------------------------------------------
-
-    @property
-    def reconnect_policy(self) -> ReconnectPolicy:
-        """How this session rejoins by itself (``P2PLoopBuilder.reconnect_policy``)."""
-        return self._reconnector.policy
-
-    @reconnect_policy.setter
-    def reconnect_policy(self, policy: ReconnectPolicy) -> None:
-        self._reconnector.policy = policy
-
-    def _may_reconnect(self) -> bool:
-        return (self.reconnect_policy.enabled and self.stage is ConnectionStage.SYNCED
-                and may_rejoin(self._p2p.sync))
-
-    def _on_mesh_lost(self, peer: str, reason: str, now: float) -> bool:
-        """The last peer went away: the sync engine elects a successor (maybe us) if it left
-        or we were alone with it; else it may be our own network: we reconnect."""
-        if reason in PEER_WENT:
-            return False
-        if not self._may_reconnect():
-            # A host (or a guest that may not reconnect) keeps its session and re-registers,
-            # so the peers it lost find it again (sync heals the partition, see _leave).
-            transport = self._p2p.transport
-            if transport is not None:
-                logger.warning("🔌 Lost every peer (%s); re-registering so they find us again",
-                               reason)
-                transport.refresh_signalling()
-            return False
-        self._start_reconnect(now, f"lost the last peer ({reason})")
-        return True
-
-    def _check_mesh(self, now: float) -> None:
-        if not self._may_reconnect() or self._p2p.suspended:
-            return
-        peers = self._p2p.connected_peers()
-        heard = self._p2p.heard_from_any(now, self.reconnect_policy.silence, peers)
-        reason = self._reconnector.lost_because(len(peers), heard)
-        if reason is not None:
-            self._start_reconnect(now, reason)
-
-    def _start_reconnect(self, now: float, reason: str) -> None:
-        logger.warning("🔌 Lost the lobby (%s); reconnecting", reason)
-        sync = self._p2p.sync
-        self._apply(self._reconnector.start(
-            now, reason, sync.config.grace_period if sync is not None else None))
-        self._set_stage(ConnectionStage.RECONNECTING, None)
-
-    def _apply(self, action: Suspend | Resume | GiveUp | None) -> None:
-        """Carry out what the ``Reconnector`` decided."""
-        match action:
-            case Suspend(notice=notice):
-                self._p2p.suspend_transport()
-                self._notices.put(notice)
-            case Resume(attempt=attempt):
-                logger.info("🔁 Reconnect attempt %d to %s", attempt, self.signalling_url)
-                self._p2p.resume_transport()
-            case GiveUp(attempts=attempts, budget=budget, last_reason=last):
-                self._fail(ConnectionFailed.rejoin(str(self.session_id), budget, attempts, last,
-                                                   self.is_host()))
 
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
         self._join.observe(event, now)
