@@ -73,16 +73,20 @@ class LobbyTheme:
         """A flat button; ``kind`` is "normal", "accent" or "danger"."""
         bg = {"accent": self.accent, "danger": self.danger}.get(kind, self.button_bg)
         style = UIFlatButton.UIStyle
-        font = {"font_name": self.font_name, "font_size": self.font_size}
+        name, size = self.font_name, self.font_size
         return UIFlatButton(text=text, width=width, height=self.button_height, style={
             "normal": style(bg=Color.from_iterable(bg), font_color=Color.from_iterable(self.text),
-                            **font),
-            "hover": style(bg=Color.from_iterable(self.accent_hover), border=self.text,
-                           border_width=1, font_color=Color.from_iterable(self.text), **font),
+                            font_name=name, font_size=size),
+            "hover": style(bg=Color.from_iterable(self.accent_hover),
+                           border=Color.from_iterable(self.text),
+                           border_width=1, font_color=Color.from_iterable(self.text),
+                           font_name=name, font_size=size),
             "press": style(bg=Color.from_iterable(self.text),
-                           font_color=Color.from_iterable(self.background), **font),
+                           font_color=Color.from_iterable(self.background), font_name=name,
+                           font_size=size),
             "disabled": style(bg=Color.from_iterable(self.panel),
-                              font_color=Color.from_iterable(self.muted), **font),
+                              font_color=Color.from_iterable(self.muted), font_name=name,
+                              font_size=size),
         })
 
     def input(self, text: str = "", *, width: float = 320) -> LineInput:

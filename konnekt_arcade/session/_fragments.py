@@ -102,7 +102,8 @@ class Reassembly:
         partial = self._partial.get(peer)
         return partial.size if partial is not None else 0
 
-    def _drop(self, peer: str, reason: str) -> None:
+    def _drop(self, peer: str, reason: str) -> bytes | None:
+        """Forget ``peer``'s partial message and count why; None, so ``feed`` can return it."""
         self._partial.pop(peer, None)
         self.stats[f"dropped:{reason}"] += 1
         return None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
+from uuid import UUID, uuid4
 
 from ._errors import InvalidSessionId
 
@@ -12,15 +12,15 @@ from ._errors import InvalidSessionId
 class SessionId:
     """A session id. ``str(session_id)`` is the text to share with guests."""
 
-    uuid: uuid.UUID
+    uuid: UUID
 
     @classmethod
     def new(cls) -> SessionId:
         """A fresh random (v4) session id."""
-        return cls(uuid.uuid4())
+        return cls(uuid4())
 
     @classmethod
-    def parse(cls, text: str | uuid.UUID | SessionId) -> SessionId:
+    def parse(cls, text: str | UUID | SessionId) -> SessionId:
         """Parse a UUID, tolerating surrounding whitespace and a ``urn:uuid:`` prefix.
 
         Raises:
@@ -28,12 +28,12 @@ class SessionId:
         """
         if isinstance(text, SessionId):
             return text
-        if isinstance(text, uuid.UUID):
+        if isinstance(text, UUID):
             return cls(text)
         if not isinstance(text, str):
             raise InvalidSessionId(text)
         try:
-            return cls(uuid.UUID(text.strip()))
+            return cls(UUID(text.strip()))
         except ValueError:
             raise InvalidSessionId(text) from None
 

@@ -239,7 +239,8 @@ def _invert(text: str) -> tuple[int, ...]:
     return (*(-ord(ch) for ch in text), 1)
 
 
-def claim_key(view: ClaimView, host: str | None, epoch: int, level: int = 0) -> tuple:
+def claim_key(view: ClaimView, host: str | None, epoch: int,
+              level: int = 0) -> tuple[object, ...]:
     """Total order of host claims at escalation ``level`` (0, 1 or 2).
 
     0: more participant followers, then the earlier-joined host, then the higher epoch.
