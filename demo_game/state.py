@@ -46,8 +46,10 @@ def snapshot(view: Any) -> dict[str, Any]:
         "front": type(window.current_view).__name__,
         "role": view.role,
         "players": [p.name for p in lobby.participants] if lobby is not None else [],
+        "host": host.name if lobby is not None and (host := lobby.host) is not None else None,
+        "chat": [f"{line.name}: {line.text}" for line in lobby.chat] if lobby is not None else [],
         "queue": [a.name for a in lobby.activity_queue] if lobby is not None else [],
-        "lan": [{"name": x.name, "players": x.players, "invite": x.invite}
+        "lan": [{"name": x.name, "host": x.host_name, "players": x.players, "invite": x.invite}
                 for x in view.lan_list.lobbies],
         "invite": view.invite_text(),
         "message": view.message,

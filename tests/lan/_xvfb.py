@@ -71,6 +71,12 @@ class Display:
         """A real pointer click at window coordinates (y down, like X11)."""
         self._run("xdotool", "mousemove", "--window", window, str(x), str(y), "click", "1")
 
+    def type_line(self, text: str) -> None:
+        """Type ``text``, then press Enter, as real key presses (XTEST) into the window under
+        the pointer (no window manager: focus follows the pointer). Click the field first."""
+        self._run("xdotool", "type", "--delay", "40", text)
+        self._run("xdotool", "key", "Return")
+
     def screenshot(self, path: Path) -> Path:
         self._run("import", "-window", "root", str(path))
         return path

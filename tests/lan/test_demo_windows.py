@@ -63,12 +63,12 @@ class Game:
         self.log.close()
 
 
-def lan_and_display(tag: str) -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
-    """Two machines on one switch and a virtual screen (a window test's fixture body; the
-    test is skipped, with the reason, where either cannot be made)."""
+def lan_and_display(tag: str, machines: int = 2) -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
+    """``machines`` machines (two unless told) on one switch and a virtual screen (a window
+    test's fixture body; the test is skipped, with the reason, where either cannot be made)."""
     require(_netns.unavailable())
     require(_xvfb.unavailable())
-    with _netns.Lan(2, tag=tag) as lan:
+    with _netns.Lan(machines, tag=tag) as lan:
         display = _xvfb.Display()
         try:
             yield lan, display

@@ -1,0 +1,104 @@
+"""The lobby outlives its host for the friends who come after (issue 23), as people see it:
+three real Konnekt Party windows on an Xvfb display, each in its own network namespace (one
+machine each), driven with xdotool. Ann presses *Host a lobby* (her game runs the signalling
+server); Bo joins from the LAN list; Ann's game is killed. Bo's window shows him as the host
+and his chat works; Cy starts the game later, finds the lobby under *Lobbies on your network*
+(hosted by Bo now), joins with one click and chats; every line arrives once.
+Screenshots (tmp dir): 1-joined, 2-bo-hosts, 3-cy-joined.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import tests.lan.test_demo_windows as windows
+from tests.lan import _netns, _xvfb
+
+pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(360),
+              pytest.mark.xfail(reason="issue 23: signalling does not move with the host yet",
+                                strict=False)]
+
+TITLE = windows.TITLE
+#: Generous on a busy machine: a hand-over takes seconds (the closing note has the numbers).
+HAND_OVER_WITHIN = 60
+LAN_LIST_WITHIN = 30
+
+
+@pytest.fixture
+def setup() -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
+    yield from windows.lan_and_display("xn", machines=3)
+
+
+def settle() -> None:
+    time.sleep(0.5)  # only so the screenshot shows the frame drawn after the state we saw
+
+
+def chat(display: _xvfb.Display, window: str, game: windows.Game, text: str) -> None:
+    state = game.wait(lambda s: "chat" in s["widgets"], 30, f"{game.state_file.stem}'s chat")
+    display.click(window, *state["widgets"]["chat"])
+    display.type_line(text)
+
+
+def test_a_newcomer_joins_from_the_lan_list_after_the_host_was_killed(
+        setup: tuple[_netns.Lan, _xvfb.Display], tmp_path: Path) -> None:
+    lan, display = setup
+    games: list[windows.Game] = []
+    try:
+        ann = windows.Game(lan, 0, display, "Ann", tmp_path)
+        games.append(ann)
+        ann_window = display.new_window(TITLE, set())
+        display.move(ann_window, 0, 0)
+        bo = windows.Game(lan, 1, display, "Bo", tmp_path)
+        games.append(bo)
+        bo_window = display.new_window(TITLE, {ann_window})
+        display.move(bo_window, 1310, 0)
+
+        start = ann.wait(lambda s: s["screen"] == "start", 60, "Ann's start screen")
+        bo.wait(lambda s: s["screen"] == "start", 60, "Bo's start screen")
+        display.click(ann_window, *start["widgets"]["host"])
+        ann.wait(lambda s: s["screen"] == "lobby", 30, "Ann hosting")
+        listed = bo.wait(lambda s: s["lan"], LAN_LIST_WITHIN, "Ann's lobby in Bo's list")
+        display.click(bo_window, *listed["widgets"]["lan_join:0"])
+        both = ["Ann", "Bo"]
+        bo.wait(lambda s: s["screen"] == "lobby" and s["players"] == both, 60, "Bo joined")
+        ann.wait(lambda s: s["players"] == both, 30, "Ann sees Bo")
+        settle()
+        display.screenshot(tmp_path / "1-joined.png")
+
+        ann.proc.kill()  # her game, and the signalling server it ran, are gone
+        killed = time.monotonic()
+        hosting = bo.wait(lambda s: s["host"] == "Bo" and s["screen"] == "lobby"
+                          and s["front"] == "PartyLobbyView" and "queue:echo" in s["widgets"],
+                          HAND_OVER_WITHIN, "Bo hosts the lobby")
+        assert not hosting["invite"].startswith(f"ws://{lan.address(0)}:"), hosting["invite"]
+        chat(display, bo_window, bo, "still here")
+        bo.wait(lambda s: s["chat"][-1:] == ["Bo: still here"], 30, "Bo's line in his chat")
+        settle()
+        display.screenshot(tmp_path / "2-bo-hosts.png")
+
+        cy = windows.Game(lan, 2, display, "Cy", tmp_path)
+        games.append(cy)
+        cy_window = display.new_window(TITLE, {ann_window, bo_window})
+        display.move(cy_window, 0, 0)  # where Ann's window was
+        found = cy.wait(lambda s: s["screen"] == "start" and any(
+            x["host"] == "Bo" for x in s["lan"]), LAN_LIST_WITHIN, "Bo's lobby in Cy's list")
+        index = next(i for i, x in enumerate(found["lan"]) if x["host"] == "Bo")
+        assert found["lan"][index]["invite"].startswith(f"ws://{lan.address(1)}:"), found["lan"]
+        display.click(cy_window, *found["widgets"][f"lan_join:{index}"])
+        cy.wait(lambda s: s["screen"] == "lobby" and "Cy" in s["players"], 60, "Cy joined")
+        chat(display, cy_window, cy, "hi all")
+        for game in (bo, cy):
+            seen = game.wait(lambda s: "Cy: hi all" in s["chat"], 30, "Cy's line")
+            assert seen["chat"].count("Cy: hi all") == 1, seen["chat"]
+            assert seen["chat"].count("Bo: still here") == 1, seen["chat"]
+        settle()
+        shot = display.screenshot(tmp_path / "3-cy-joined.png")
+        assert shot.stat().st_size > 10_000
+        print(f"hand-over to a joinable lobby after the kill: {time.monotonic() - killed:.1f} s")
+    finally:
+        for game in games:
+            game.stop()
