@@ -72,7 +72,9 @@ def check_wire_safe(command: object) -> None:
     """
     if isinstance(command, c.QueueActivity):
         check_payload(command.config, "activity config")
-    elif isinstance(command, c.SubmitResult):
+    elif isinstance(command, c.StartNextRun):
+        check_payload(command.config_overrides, "activity config")
+    elif isinstance(command, c.SubmitResult | c.SubmitResultFor):
         check_payload(command.data, "result data")
 
 
