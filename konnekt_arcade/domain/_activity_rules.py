@@ -117,8 +117,10 @@ def _submit(lobby: Lobby, cmd: c.SubmitResult, actor: UUID | None, now: float,
     as_self(actor, cmd.participant_id, "submit results")
     run = current_run(lobby, cmd.run_id)
     if run.activity.scoring is Scoring.HOST:
+        # (A player's game that sends its own score here is a game bug; the host's game
+        # submits every result with SubmitResultFor.)
         raise DomainError("the host scores this activity: players do not submit their own "
-                          "results (the host's game sends SubmitResultFor)")
+                          "results")
     if run.has_submitted(cmd.participant_id):
         raise DomainError("you already submitted a result for this run")
     if cmd.participant_id not in run.required_submitters:
