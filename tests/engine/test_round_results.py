@@ -54,6 +54,8 @@ def test_host_scored_round_with_time_limit_then_results_in_the_lobby(
     click(window, alice.screen.widgets["queue:dice"])
     pump(lambda: bob.hook.lobby.activity_queue, alice, bob, what="dice queued")
     assert bob.hook.lobby.activity_queue[0].scoring is Scoring.HOST
+    pump(lambda: bob.screen.queue_label.text == "Up next: Dice Duel (30 s)", alice, bob,
+         what="the round's time limit in the queue line")
     click(window, alice.screen.widgets["start"])
     pump(lambda: alice.activity_view and bob.activity_view, alice, bob, what="run started")
 

@@ -46,6 +46,14 @@ def visible_rows(window_height: int, reserved: int = RESERVED_HEIGHT) -> int:
     return max(3, (window_height - reserved) // ROW_HEIGHT)
 
 
+def _limit(duration_ms: int | None) -> str:
+    """`` (30 s)`` / `` (2 min)`` for a round's time limit, nothing for none."""
+    if duration_ms is None:
+        return ""
+    seconds = duration_ms / 1000
+    return f" ({seconds / 60:g} min)" if seconds >= 120 else f" ({seconds:g} s)"
+
+
 def describe(participant: Participant, me: Any) -> str:
     """``Alice (you) · host · ready · spectating · offline``."""
     parts = [participant.name + (" (you)" if participant.id == me else "")]
@@ -234,9 +242,11 @@ class LobbyScreen(Screen):
         return box.with_padding(all=12).with_background(color=panel)
 
     def _queue_text(self, lobby: Lobby) -> str:
+        """``Up next: Dice Duel (30 s), Space Race``: each round with its time limit."""
         registry = self.view.registry
-        queue = ", ".join(registry.display_name(a.activity_type) if a.activity_type
-                          in registry else a.name for a in lobby.activity_queue)
+        queue = ", ".join((registry.display_name(a.activity_type) if a.activity_type
+                           in registry else a.name) + _limit(a.duration_ms)
+                          for a in lobby.activity_queue)
         return f"Up next: {queue or 'nothing queued'}"
 
     @staticmethod

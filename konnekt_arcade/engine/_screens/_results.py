@@ -22,9 +22,10 @@ from ._base import set_text
 #: Lines of each list shown; the rest is "… and N more". Keeps the panel one fixed height, so
 #: the participant rows above know the room it takes (``HEIGHT``).
 RESULT_LINES = 5
-#: The panel's height in pixels: heading, status line, ``RESULT_LINES`` lines and the "more"
-#: line at ~22 px each, plus the panel's padding.
-HEIGHT = (RESULT_LINES + 3) * 22 + 24
+#: The room the panel takes on the lobby screen, in pixels: its heading, ``RESULT_LINES``
+#: lines and the "more" line at 22 px each (the theme's 13 pt font), the 6 px between heading
+#: and list, 2 × 12 px padding and the page's 10 px spacing above it.
+HEIGHT = (RESULT_LINES + 2) * 22 + 6 + 24 + 10
 
 
 def _names(lobby: Lobby) -> dict[UUID, str]:
@@ -56,12 +57,15 @@ def last_round_title(run: ActivityRun) -> str:
 
 
 def last_round_lines(lobby: Lobby, me: UUID | None) -> list[str]:
-    """The last finished round's results, best first (``ranked_results``), then who has none.
-    Empty before any round ended."""
+    """The last finished round's results, best first, then who has none. Empty before any
+    round ended."""
     if not lobby.finished_runs:
         return []
     run, names = lobby.finished_runs[-1], _names(lobby)
-    ranked = run.ranked_results()
+    # Best score, then fastest; a tie by name as on the leaderboard beside it (by id last).
+    ranked = sorted(run.results, key=lambda r: (
+        -r.score, r.time_taken_ms, names.get(r.participant_id, "").casefold(),
+        str(r.participant_id)))
     lines = [f"{i}. {_who(r.participant_id, names, me)} — {r.score}{_seconds(r.time_taken_ms)}"
              for i, r in enumerate(ranked[:RESULT_LINES], 1)]
     missing = [p for p in run.required_submitters if not run.has_submitted(p)]
