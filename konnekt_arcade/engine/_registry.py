@@ -113,15 +113,15 @@ class ActivityContext:
         guest's is sent and refused by the host (``on_command_failed`` says why)."""
         if self.host_scored and self.is_host:
             me = self.session.local_participant_id()
-            return self.hook.submit_result_for(me, score, data, time_taken_ms)
-        return self.hook.submit_result(score, data, time_taken_ms)
+            return int(self.hook.submit_result_for(me, score, data, time_taken_ms))
+        return int(self.hook.submit_result(score, data, time_taken_ms))
 
     def submit_result_for(self, participant_id: UUID, score: int = 0,
                           data: dict[str, Any] | None = None, time_taken_ms: int = 0) -> int:
         """Host, host-scored run: submit ``participant_id``'s result (the host's game decided
         it); returns the request id. Refused for anyone but the host, and in a self-scored
         run."""
-        return self.hook.submit_result_for(participant_id, score, data, time_taken_ms)
+        return int(self.hook.submit_result_for(participant_id, score, data, time_taken_ms))
 
 
 ViewFactory = Callable[[ActivityContext], Any]

@@ -79,7 +79,7 @@ class _Seen:
     live: bool
     code: str | None
     offset: int
-    shown: list[Participant]
+    shown: tuple[Participant, ...]
     below: int
 
 
