@@ -124,6 +124,15 @@ def test_one_rounds_settings_change_without_touching_the_registry(
     window.show_view(bob)
     pump(lambda: bob.screen.results is not None, alice, bob, what="results panel")
     assert panel_text(bob)[0] == "Last round: Dice Duel — cancelled (cancelled by host)"
+
+    # Queued by hand without a time limit: Start next still gives the entry's.
+    alice.hook.queue_activity("dice", "Dice Duel")
+    pump(lambda: bob.hook.lobby.activity_queue, alice, bob, what="queued by hand")
+    assert bob.hook.lobby.activity_queue[0].duration_ms is None
+    registry.start_next(alice.hook)
+    pump(lambda: bob.activity_view, alice, bob, what="second run started")
+    run = bob.activity_view.context.run
+    assert run.deadline == pytest.approx(run.started_at + ROUND)
     alice.close()
     bob.close()
 
