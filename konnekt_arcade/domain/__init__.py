@@ -27,6 +27,7 @@ from ._models import (
     FINISHED_RUNS_WITH_DATA,
     MAX_PARTICIPANTS_LIMIT,
     MAX_QUEUED_ACTIVITIES,
+    MAX_RUN_DURATION_MS,
     ActivityConfig,
     ActivityResult,
     ActivityRun,
@@ -37,6 +38,7 @@ from ._models import (
     ParticipationMode,
     Role,
     RunStatus,
+    Scoring,
     state_hash,
 )
 
@@ -59,6 +61,7 @@ __all__ = [
     "MAX_PARTICIPANTS_LIMIT",
     "MAX_PAYLOAD_BYTES",
     "MAX_QUEUED_ACTIVITIES",
+    "MAX_RUN_DURATION_MS",
     "ActivityConfig",
     "ActivityResult",
     "ActivityRun",
@@ -76,6 +79,7 @@ __all__ = [
     "ParticipationMode",
     "Role",
     "RunStatus",
+    "Scoring",
     "SystemCommand",
     "UserCommand",
     "check_wire_safe",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from . import _commands as c
@@ -44,7 +45,7 @@ def clean_name(raw: str, what: str = "name") -> str:
     return name
 
 
-def check_payload(data: dict, what: str) -> None:
+def check_payload(data: dict[str, Any], what: str) -> None:
     """Refuse what JSON cannot carry faithfully. NaN and ±inf are not JSON: the wire encoder
     would turn them into ``null`` on every replica, so the host's state and its peers' would
     differ while their hashes agreed on something else entirely."""
@@ -72,7 +73,9 @@ def check_wire_safe(command: object) -> None:
     """
     if isinstance(command, c.QueueActivity):
         check_payload(command.config, "activity config")
-    elif isinstance(command, c.SubmitResult):
+    elif isinstance(command, c.StartNextRun):
+        check_payload(command.config_overrides, "activity config")
+    elif isinstance(command, c.SubmitResult | c.SubmitResultFor):
         check_payload(command.data, "result data")
 
 

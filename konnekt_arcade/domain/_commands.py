@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._models import DEFAULT_MAX_PARTICIPANTS
+from ._models import DEFAULT_MAX_PARTICIPANTS, Scoring
 
 
 class _Command(BaseModel):
@@ -79,6 +79,10 @@ class QueueActivity(_Command):
     name: str
     config: dict[str, Any] = Field(default_factory=dict)
     activity_id: UUID | None = None
+    #: Who submits results: each player (``SELF``) or the host's game (``HOST``).
+    scoring: Scoring = Scoring.SELF
+    #: Time limit of a run of this activity (``StartNextRun.duration_ms`` overrides it).
+    duration_ms: int | None = Field(default=None, gt=0)
 
 
 class RemoveQueuedActivity(_Command):
@@ -92,13 +96,33 @@ class StartNextRun(_Command):
     type: Literal["StartNextRun"] = "StartNextRun"
     lobby_id: UUID
     host_id: UUID
-    #: Optional time limit; when it passes the host ends the run with what it has.
+    #: Optional time limit; when it passes the host ends the run with what it has. None: the
+    #: queued activity's own ``duration_ms`` (itself None for no limit).
     duration_ms: int | None = Field(default=None, gt=0)
+    #: Settings for this round only, laid over the queued activity's ``config`` (the run's
+    #: ``activity.config`` is the merge): a host changes a round's length or level without
+    #: queueing the activity again, and the registry's fixed config stays as it is.
+    config_overrides: dict[str, Any] = Field(default_factory=dict)
 
 
 class SubmitResult(_Command):
     type: Literal["SubmitResult"] = "SubmitResult"
     lobby_id: UUID
+    run_id: UUID
+    participant_id: UUID
+    data: dict[str, Any] = Field(default_factory=dict)
+    score: int = 0
+    time_taken_ms: int = Field(default=0, ge=0)
+
+
+class SubmitResultFor(_Command):
+    """The host submits ``participant_id``'s result in a host-scored run (``Scoring.HOST``):
+    the host's game code referees and decides every score. Refused from anyone but the
+    current host, and in a self-scored run (players submit their own there)."""
+
+    type: Literal["SubmitResultFor"] = "SubmitResultFor"
+    lobby_id: UUID
+    host_id: UUID
     run_id: UUID
     participant_id: UUID
     data: dict[str, Any] = Field(default_factory=dict)
@@ -141,6 +165,7 @@ UserCommand = Annotated[
     | RemoveQueuedActivity
     | StartNextRun
     | SubmitResult
+    | SubmitResultFor
     | CancelRun
     | RemoveSubmitter
     | SendChat,
@@ -202,6 +227,7 @@ class DomainCommand:
     RemoveQueuedActivity = RemoveQueuedActivity
     StartNextRun = StartNextRun
     SubmitResult = SubmitResult
+    SubmitResultFor = SubmitResultFor
     CancelRun = CancelRun
     RemoveSubmitter = RemoveSubmitter
     SendChat = SendChat
@@ -215,7 +241,7 @@ class DomainCommand:
     USER_COMMANDS: tuple[type[_Command], ...] = (
         CreateLobby, JoinLobby, LeaveLobby, KickGuest, ToggleParticipationMode, SetReady,
         DelegateHost, QueueActivity, RemoveQueuedActivity, StartNextRun, SubmitResult,
-        CancelRun, RemoveSubmitter, SendChat,
+        SubmitResultFor, CancelRun, RemoveSubmitter, SendChat,
     )
     SYSTEM_COMMANDS: tuple[type[_Command], ...] = (
         MarkDisconnected, MarkReconnected, RemoveTimedOut, ExpireRun, MigrateHost,

@@ -33,6 +33,10 @@ FINISHED_RUNS_WITH_DATA = 1
 #: Activities that can wait in the queue: a host plans a session, not an archive, and every
 #: queued activity (with up to 8 KiB of config) is in every snapshot.
 MAX_QUEUED_ACTIVITIES = 32
+#: Longest time limit a run may have (24 h). A round is minutes long; a limit past a day is a
+#: unit mistake (seconds given as milliseconds the other way round), refused with its reason
+#: instead of a round that never ends.
+MAX_RUN_DURATION_MS = 24 * 60 * 60 * 1000
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -100,6 +104,21 @@ class RunStatus(enum.StrEnum):
     CANCELLED = "Cancelled"
 
 
+class Scoring(enum.StrEnum):
+    """Who submits the results of an activity's runs.
+
+    ``SELF``: each player submits their own (``SubmitResult``): fine for a puzzle or a
+    quiz, where a player's own game knows the score and a cheat only spoils their fun.
+    ``HOST``: the host's game code submits every player's result (``SubmitResultFor``) and
+    players cannot: for a game the host referees (who picked up which coin, who was hit),
+    where a self-reported score could not be checked. After a host migration the new host
+    submits the results still pending.
+    """
+
+    SELF = "self"
+    HOST = "host"
+
+
 class Participant(_Frozen):
     id: UUID
     name: str
@@ -120,10 +139,16 @@ class Participant(_Frozen):
 
 
 class ActivityConfig(_Frozen):
+    """A queued activity: what to play and with which settings. ``scoring`` says who submits
+    results; ``duration_ms`` is the time limit a run of it gets unless the host's
+    ``StartNextRun`` gives another (None: no limit, the run ends when all results are in)."""
+
     id: UUID
     activity_type: str
     name: str
     config: dict[str, Any] = Field(default_factory=dict)
+    scoring: Scoring = Scoring.SELF
+    duration_ms: int | None = None
 
 
 class ActivityResult(_Frozen):
@@ -143,6 +168,38 @@ class ActivityRun(_Frozen):
     started_at: float = 0.0
     deadline: float | None = None
     end_reason: str | None = None
+
+    @property
+    def scoring(self) -> Scoring:
+        """Who submits this run's results (the activity's ``scoring``)."""
+        return self.activity.scoring
+
+    @property
+    def host_scored(self) -> bool:
+        """True if the host submits every result (``SubmitResultFor``), not the players."""
+        return self.activity.scoring is Scoring.HOST
+
+    def time_left(self, now: float) -> float | None:
+        """Seconds until the deadline at lobby time ``now`` (0 once it passed), or None
+        for a run without a time limit. ``started_at`` and ``deadline`` are lobby time (the
+        shared clock every peer agrees on), so every peer computes the same value for the
+        same instant: pass ``session.time()``, never a peer's own ``time.monotonic()``."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - now)
+
+    def result_of(self, participant_id: UUID) -> ActivityResult | None:
+        """The result submitted for ``participant_id``, or None."""
+        for r in self.results:
+            if r.participant_id == participant_id:
+                return r
+        return None
+
+    def ranked_results(self) -> list[ActivityResult]:
+        """Results best first (higher score, then less time), ties by participant id so
+        every peer lists them in the same order."""
+        return sorted(self.results, key=lambda r: (-r.score, r.time_taken_ms,
+                                                   str(r.participant_id)))
 
     def has_submitted(self, participant_id: UUID) -> bool:
         return participant_id.int in [r.participant_id.int for r in self.results]

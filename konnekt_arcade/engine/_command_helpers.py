@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ..domain import DomainCommand, Lobby
+from ..domain import DomainCommand, Lobby, Scoring
 
 if TYPE_CHECKING:
     from ..session import SessionLoop
@@ -82,6 +82,20 @@ class LobbyCommands:
 
     # --- host only (the host checks; a guest gets on_command_failed) --------------------------
 
+    def submit_result_for(self, participant_id: UUID, score: int = 0,
+                          data: dict[str, Any] | None = None, time_taken_ms: int = 0) -> int:
+        """Host: submit ``participant_id``'s result for the current host-scored run (the
+        host's game code decides the score; see ``Scoring.HOST``)."""
+        from ..session import SendFailed
+
+        session, lobby, me = self._require()
+        if lobby.current_run is None:
+            raise SendFailed("no run in progress")
+        return session.submit_command(DomainCommand.SubmitResultFor(
+            lobby_id=lobby.id, host_id=me, run_id=lobby.current_run.id,
+            participant_id=participant_id, score=score, data=data or {},
+            time_taken_ms=time_taken_ms))
+
     def kick(self, participant_id: UUID) -> int:
         session, lobby, me = self._require()
         return session.submit_command(DomainCommand.KickGuest(lobby_id=lobby.id, host_id=me,
@@ -93,16 +107,22 @@ class LobbyCommands:
             lobby_id=lobby.id, current_host_id=me, new_host_id=participant_id))
 
     def queue_activity(self, activity_type: str, name: str,
-                       config: dict[str, Any] | None = None) -> int:
+                       config: dict[str, Any] | None = None, *,
+                       scoring: Scoring = Scoring.SELF, duration_ms: int | None = None) -> int:
+        """Queue an activity (``ActivityRegistry.queue`` fills these from a registry entry)."""
         session, lobby, me = self._require()
         return session.submit_command(DomainCommand.QueueActivity(
             lobby_id=lobby.id, host_id=me, activity_type=activity_type, name=name,
-            config=config or {}))
+            config=config or {}, scoring=scoring, duration_ms=duration_ms))
 
-    def start_next_run(self, duration_ms: int | None = None) -> int:
+    def start_next_run(self, duration_ms: int | None = None,
+                       config_overrides: dict[str, Any] | None = None) -> int:
+        """Start the next queued activity; ``duration_ms`` and ``config_overrides`` change
+        this round only (None: the queued activity's own time limit and config)."""
         session, lobby, me = self._require()
         return session.submit_command(DomainCommand.StartNextRun(
-            lobby_id=lobby.id, host_id=me, duration_ms=duration_ms))
+            lobby_id=lobby.id, host_id=me, duration_ms=duration_ms,
+            config_overrides=config_overrides or {}))
 
     def cancel_run(self, reason: str = "cancelled by host") -> int:
         from ..session import SendFailed

@@ -62,7 +62,8 @@ def friendly_failure(command_type: str, reason: str) -> str:
         "KickGuest": "kick", "DelegateHost": "hand over host", "QueueActivity": "queue that",
         "StartNextRun": "start", "CancelRun": "cancel", "SetReady": "change ready",
         "ToggleParticipationMode": "switch mode", "SendChat": "send that", "JoinLobby": "join",
-        "SubmitResult": "submit the result", "LeaveLobby": "leave",
+        "SubmitResult": "submit the result", "SubmitResultFor": "submit the result",
+        "LeaveLobby": "leave",
     }
     return f"Couldn't {verbs.get(command_type, command_type)}: {reason}"
 

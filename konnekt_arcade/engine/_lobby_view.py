@@ -285,11 +285,10 @@ class LobbyView(JoinActions, UIView):
         self._try(lambda: self.hook.make_host(participant_id))
 
     def queue_activity(self, activity: Activity) -> None:
-        self._try(lambda: self.hook.queue_activity(activity.activity_type,
-                                                   activity.display_name, activity.config))
+        self._try(lambda: self.registry.queue(self.hook, activity.activity_type))
 
     def start_next(self) -> None:
-        self._try(self.hook.start_next_run)
+        self._try(lambda: self.registry.start_next(self.hook))  # the entry's time limit
 
     def cancel_run(self) -> None:
         self._try(self.hook.cancel_run)

@@ -150,7 +150,7 @@ def test_domain_command_namespace_constructs() -> None:
     cmd = DomainCommand.JoinLobby(lobby_id=lid, guest_name="Bob")
     assert cmd.lobby_id == lid and cmd.guest_name == "Bob" and cmd.type == "JoinLobby"
     assert set(DomainCommand.USER_COMMANDS).isdisjoint(DomainCommand.SYSTEM_COMMANDS)
-    assert len(DomainCommand.USER_COMMANDS) == 14 and len(DomainCommand.SYSTEM_COMMANDS) == 5
+    assert len(DomainCommand.USER_COMMANDS) == 15 and len(DomainCommand.SYSTEM_COMMANDS) == 5
     for cls in (*DomainCommand.USER_COMMANDS, *DomainCommand.SYSTEM_COMMANDS):
         assert getattr(DomainCommand, cls.__name__) is cls
 

@@ -1,5 +1,5 @@
 """The lobby screen: invite + Copy, join code, participants, ready / spectate, chat,
-host controls.
+host controls, and after a round its results and the leaderboard (``_results.py``).
 
 A chat line or a player's new ready flag changes a few labels' text (``update``); the tree is
 built again only when its widgets change: a player joins or leaves, the list scrolls, host
@@ -21,6 +21,8 @@ from arcade.gui import UIBoxLayout, UILabel
 from ...domain import Lobby, Participant
 from ...session import ConnectionStage, SessionLoop
 from ._base import Screen, set_text
+from ._results import HEIGHT as RESULTS_HEIGHT
+from ._results import ResultsPanel
 
 #: Chat lines shown (the lobby keeps more; see ``CHAT_HISTORY``).
 CHAT_LINES = 10
@@ -42,6 +44,14 @@ def visible_rows(window_height: int, reserved: int = RESERVED_HEIGHT) -> int:
     ``reserved`` is the height the rest of the screen needs (``LobbyView.reserved_height``:
     a game that draws its own strip under the lobby raises it)."""
     return max(3, (window_height - reserved) // ROW_HEIGHT)
+
+
+def _limit(duration_ms: int | None) -> str:
+    """`` (30 s)`` / `` (2 min)`` for a round's time limit, nothing for none."""
+    if duration_ms is None:
+        return ""
+    seconds = duration_ms / 1000
+    return f" ({seconds / 60:g} min)" if seconds >= 120 else f" ({seconds:g} s)"
 
 
 def describe(participant: Participant, me: Any) -> str:
@@ -69,7 +79,7 @@ class _Seen:
     live: bool
     code: str | None
     offset: int
-    shown: list[Participant]
+    shown: tuple[Participant, ...]
     below: int
 
 
@@ -82,7 +92,8 @@ class LobbyScreen(Screen):
         if lobby is None or session is None:
             return None
         me = session.local_participant_id()
-        rows = visible_rows(self.height, view.reserved_height)
+        rows = visible_rows(self.height, view.reserved_height
+                            + (RESULTS_HEIGHT if lobby.finished_runs else 0))
         count = len(lobby.participants)
         view.participant_offset = offset = min(view.participant_offset, max(0, count - rows))
         shown = lobby.participants[offset:offset + rows]
@@ -98,6 +109,7 @@ class LobbyScreen(Screen):
         return (view.copied, bool(seen.code), seen.is_host, seen.live, bool(view.message),
                 seen.lobby.current_run is not None, mine is not None and mine.ready,
                 mine is not None and not mine.is_active, seen.offset, seen.below > 0,
+                bool(seen.lobby.finished_runs),
                 tuple((p.id, p.name) for p in seen.shown))
 
     def build(self) -> None:
@@ -142,6 +154,11 @@ class LobbyScreen(Screen):
                                  view.toggle_spectating, width=130))
         page.add(mine_row)
         page.add(self._activities(lobby, seen.is_host))
+        self.results: ResultsPanel | None = None
+        if lobby.finished_runs:  # after the first round: who won it, who leads
+            self.results = ResultsPanel(t, column)
+            self.results.update(lobby, seen.me)
+            page.add(self.results.layout)
         if view.message:
             self.message_label = page.add(t.label(view.message, color=t.warning,
                                                   width=self.width - 80, multiline=True))
@@ -169,6 +186,8 @@ class LobbyScreen(Screen):
         set_text(self.queue_label, self._queue_text(lobby))
         if self.run_label is not None:
             set_text(self.run_label, self._run_text(lobby))
+        if self.results is not None:
+            self.results.update(lobby, seen.me)
         if view.message:
             set_text(self.message_label, view.message)
         self.sync_fields()
@@ -223,9 +242,11 @@ class LobbyScreen(Screen):
         return box.with_padding(all=12).with_background(color=panel)
 
     def _queue_text(self, lobby: Lobby) -> str:
+        """``Up next: Dice Duel (30 s), Space Race``: each round with its time limit."""
         registry = self.view.registry
-        queue = ", ".join(registry.display_name(a.activity_type) if a.activity_type
-                          in registry else a.name for a in lobby.activity_queue)
+        queue = ", ".join((registry.display_name(a.activity_type) if a.activity_type
+                           in registry else a.name) + _limit(a.duration_ms)
+                          for a in lobby.activity_queue)
         return f"Up next: {queue or 'nothing queued'}"
 
     @staticmethod
