@@ -168,3 +168,22 @@ def test_members_parse_the_shared_listing_strictly() -> None:
     for bad in (None, 5, "", "K7RXB", "K7RXB ", "nocode key", "K7RXB a b", "K7RXB " + "k" * 129,
                 "K7RXB é"):
         assert parse_listing(bad) is None, bad
+
+
+def test_a_hostile_roster_listing_is_refused_before_it_reaches_the_publisher() -> None:
+    """The credential rides in the roster a host sends: a listing longer than any real one is
+    dropped by the wire check (counted by the sync layer as malformed), not parsed later."""
+    from konnekt_arcade.sync._wire import (
+        MAX_LISTING_LENGTH,
+        Roster,
+        RosterUpdate,
+        WireError,
+        decode,
+        encode,
+    )
+
+    fine = RosterUpdate(epoch=1, roster=Roster(listing="K7RXB key"))
+    assert decode(encode(fine)) == fine
+    hostile = encode(fine).replace(b"K7RXB key", b"K" * (MAX_LISTING_LENGTH + 1))
+    with pytest.raises(WireError):
+        decode(hostile)
