@@ -10,11 +10,11 @@ Every peer built with ``publish()`` runs one, guests too, because the listing ou
 host (docs/directory.md, *After a host migration*): the directory gives the registering host a
 member key beside its owner token; the host shares "code key" with the lobby's members in the
 replicated roster (``LobbySync.set_listing``: only members receive the roster). The member
-that becomes host sends ``takeover`` with it and gets the code with a fresh token and key, which
-it shares in turn; so the join code stays, and the listing names the new host as soon as the
-new host polls (``ANNOUNCE_INTERVAL``), well within one heartbeat. A peer that stops being the
-host stops heartbeating (its token is void once taken over); the host asks for a new key when
-it kicks someone (``rotate``), so the kicked cannot take the listing.
+that becomes host sends ``takeover`` with it and gets the code with a fresh owner token; so the
+join code stays, and the listing names the new host as soon as the new host polls
+(``ANNOUNCE_INTERVAL``), well within one heartbeat. A peer that stops being the host stops
+heartbeating (its token is void once taken over). The host asks for a new key whenever someone
+leaves or is kicked (``rotate``) and shares it, so an ex-member cannot take the listing.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ class DirectoryPublisher:
         self._member: tuple[str, str] | None = None
         #: A (code, key) the directory refused to hand over: not asked again.
         self._refused_member: tuple[str, str] | None = None
-        self._banned_seen: int | None = None
+        #: The roster's participants at the last update while hosting (None: not hosting).
+        self._members_seen: frozenset[str] | None = None
         self._rotate = False
         self._info: LobbyInfo | None = None
         self._closed = False
@@ -124,15 +125,17 @@ class DirectoryPublisher:
         mine = self._credential
         if shared is not None and shared != mine:
             self._member = shared
+        elif shared is not None:
+            self._member = None  # ours: our own credential is the newest
         if not info.is_host:
-            self._banned_seen = None
+            self._members_seen = None
             return
         if mine is not None and self._listed and shared != mine:
             sync.set_listing(listing_text(*mine))
-        banned = len(sync.roster.banned)
-        if self._banned_seen is not None and banned > self._banned_seen and self._listed:
-            self._rotate = True  # a kicked member knew the key
-        self._banned_seen = banned
+        members = frozenset(sync.roster.entries)
+        if self._members_seen is not None and self._members_seen - members and self._listed:
+            self._rotate = True  # someone left or was kicked, and knew the key
+        self._members_seen = members
 
     def close(self) -> None:
         """Remove the entry: waits up to ``CLOSE_WAIT`` for the removal to go out, because a
@@ -241,16 +244,17 @@ class DirectoryPublisher:
             await self._sleep(wait, lost)
 
     async def _claim(self, ws: ClientConnection, info: LobbyInfo) -> dict[str, Any]:
-        """The first message as host on this connection: take over the code a previous host
-        shared with us, else register (our own code again, or a new one)."""
-        member = self._member
-        if (member is not None and member != self._refused_member
-                and member != self._credential):
+        """The first message as host on this connection: take over the code with the member
+        key a previous host shared with us (or our own, after a refusal: another member may
+        have taken it over meanwhile), else register (our own code again, or a new one)."""
+        member = self._member or self._credential
+        if member is not None and member != self._refused_member:
             reply = await self._request(ws, {"op": "takeover", "code": member[0],
                                              "key": member[1], "lobby": self._payload(info)})
             if reply.get("ok") and self._accept(reply):
                 logger.info("Took over the directory listing of lobby %s (same join code)",
                             self._code)
+                self._refused_member = None
                 return reply
             if reply.get("status") in (429, 503):
                 return reply  # busy, not a refusal: the next heartbeat asks again
@@ -276,7 +280,7 @@ class DirectoryPublisher:
         if reply.get("ok") and self._code and parse_listing(
                 listing_text(self._code, str(key))) is not None:
             self._credential = (self._code, str(key))  # shared at the next update()
-            logger.info("New member key for lobby %s (after a kick)", self._code)
+            logger.info("New member key for lobby %s (a member left)", self._code)
         else:
             self._refused(reply)
 

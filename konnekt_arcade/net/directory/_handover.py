@@ -6,11 +6,12 @@ roster: only peers in the lobby receive it). When the host is gone (crashed, qui
 role), the member that became host sends ``takeover`` with that key; the directory checks it
 against the code's claim, live entry or tombstone (so a lobby whose old host removed it on
 quitting, or whose entry expired during a slow migration, is taken back too), and answers with
-a fresh owner token *and* a fresh member key. So the old host's token stops working (a former
-host that comes back cannot overwrite the new one), and so does the old key: a member kicked
-before the takeover knew it and must not keep it. The host also ``rotate``s the key after a
-kick. Someone who knows the code and the session id but not the key (an outsider) is refused
-and counted (``stats["takeover_refused"]``).
+a fresh owner token: the old host's token stops working, so a former host cannot overwrite its
+successor's entry. The key stays (every member still holds it, so when the role moves again,
+or flaps back during a partition, the next host takes over too); the host ``rotate``s it
+whenever someone leaves the lobby or is kicked, so only peers that are members *now* hold a
+key that works. Someone who knows the code and the session id but not the key (an outsider,
+or an ex-member after the rotation) is refused and counted (``stats["takeover_refused"]``).
 
 Pure rules over a ``DirectoryStore``; the service parses and counts.
 """
@@ -45,7 +46,7 @@ async def take_over(store: DirectoryStore, code: str, key: str, lobby: LobbyFiel
                     client: str, now: float, limits: DirectoryLimits,
                     secret: bytes) -> tuple[LobbyRecord, str, str] | None:
     """The entry of ``code`` for the new host ``client`` describing ``lobby``, with its new
-    owner token and member key; None when ``key`` is not the code's current member key (or
+    owner token and the (unchanged) member key; None when ``key`` is not the code's current member key (or
     names another session, or another member took it over at the same moment)."""
     claim = await store.owner(code)
     member = split_claim(claim)[1] if claim else ""
@@ -54,15 +55,15 @@ async def take_over(store: DirectoryStore, code: str, key: str, lobby: LobbyFiel
     live = await store.get(code)
     if live is not None and live.session_id != lobby.session_id:
         return None
-    token, new_key = issue_token(secret, code), new_member_key()
+    token = issue_token(secret, code)
     record = LobbyRecord(code=code, **lobby.__dict__,
                          created_at=live.created_at if live is not None else now,
-                         updated_at=now, owner_hash=secret_hash(token),
-                         member_hash=secret_hash(new_key), client=client)
+                         updated_at=now, owner_hash=secret_hash(token), member_hash=member,
+                         client=client)
     assert claim is not None
     if not await store.take_over(claim, record, limits.ttl, grace=limits.code_grace):
         return None
-    return record, token, new_key
+    return record, token, key
 
 
 async def rotate(store: DirectoryStore, code: str, token: str, *,
