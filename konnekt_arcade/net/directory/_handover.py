@@ -46,8 +46,8 @@ async def take_over(store: DirectoryStore, code: str, key: str, lobby: LobbyFiel
                     client: str, now: float, limits: DirectoryLimits,
                     secret: bytes) -> tuple[LobbyRecord, str, str] | None:
     """The entry of ``code`` for the new host ``client`` describing ``lobby``, with its new
-    owner token and the (unchanged) member key; None when ``key`` is not the code's current member key (or
-    names another session, or another member took it over at the same moment)."""
+    owner token and the (unchanged) member key; None when ``key`` is not the code's current
+    member key (or names another session, or another member took it over at that moment)."""
     claim = await store.owner(code)
     member = split_claim(claim)[1] if claim else ""
     if not member or not hmac.compare_digest(member, secret_hash(key)):
