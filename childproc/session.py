@@ -83,6 +83,14 @@ def notice_fields(notice: object) -> dict[str, Any]:
     return {k: getattr(notice, k) for k in fields if k != "error"}
 
 
+def listing_code(session: SessionLoop) -> str | None:
+    """The join code of the directory listing this peer could take over (``Roster.listing``
+    is "code key"; the key stays in the process)."""
+    sync = session.p2p().sync
+    listing = sync.roster.listing if sync is not None else None
+    return listing.partition(" ")[0] if listing else None
+
+
 class SessionRole:
     def __init__(self, defaults: str = "{}") -> None:
         self.defaults: Command = json.loads(defaults)
@@ -178,7 +186,7 @@ class SessionRole:
                 "participants": {str(p.id): p.connected for p in lobby.participants} if lobby
                 else {}, "chat": [m.text for m in lobby.chat] if lobby else [],
                 "run": lobby.current_run.id if lobby and lobby.current_run else None,
-                "applied": self.applied}
+                "applied": self.applied, "listing_code": listing_code(session)}
 
     # --- the game loop ---------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from ._replica import Replica
 from ._role import Cause, Claim, IllegalMove, Move, Role, host_epoch, next_role
 from ._state import ReplicatedState, Term
 from ._wire import (
+    MAX_LISTING_LENGTH,
     Heartbeat,
     LobbyEvent,
     LobbySnapshot,
@@ -258,6 +259,17 @@ class SyncBase(ReplicatedState):
         """How our command ``request_id`` ended: "accepted", "failed", or None while it
         is in flight (or too old to remember)."""
         return self.commands.outcome(request_id)
+
+    # --- a credential shared with members (Roster.listing) --------------------
+
+    def set_listing(self, listing: str | None) -> bool:
+        """Host only: share ``listing`` with every member (one roster update; members read
+        ``roster.listing``); False on a replica, or when longer than a member would parse."""
+        if not self.is_host or (listing is not None and len(listing) > MAX_LISTING_LENGTH):
+            return False
+        if listing != self.roster.listing:
+            self._publish_roster(self.roster.model_copy(update={"listing": listing}))
+        return True
 
     # --- plumbing given to the parts -----------------------------------------
 

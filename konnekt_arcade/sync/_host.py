@@ -141,7 +141,8 @@ class Host:
                 banned = (*banned, str(event.participant_id))
                 if entry and entry.peer_id:
                     self._banned_peers.add(entry.peer_id)
-            self._publish_roster(Roster(entries=entries, banned=banned))
+            self._publish_roster(self.v.roster.model_copy(update={"entries": entries,
+                                                                  "banned": banned}))
 
     def bind(self, participant_id: UUID, peer: str, token_hash_: str) -> None:
         entries = {
@@ -149,7 +150,7 @@ class Host:
             for pid, e in self.v.roster.entries.items()
         }
         entries[str(participant_id)] = RosterEntry(peer_id=peer, token_hash=token_hash_)
-        self._publish_roster(Roster(entries=entries, banned=self.v.roster.banned))
+        self._publish_roster(self.v.roster.model_copy(update={"entries": entries}))
 
     def decide_commit(self, command: object, actor: UUID | None, now: float) -> list[object]:
         events = decide(self.v.lobby, command, actor, self._lobby_time(now),
@@ -318,7 +319,7 @@ class Host:
         if me is not None and me.peer_id != self.v.local_peer:
             entries[str(self.v.local_participant_id)] = me.model_copy(
                 update={"peer_id": self.v.local_peer})
-        self._publish_roster(Roster(entries=entries, banned=self.v.roster.banned))
+        self._publish_roster(self.v.roster.model_copy(update={"entries": entries}))
         for p in self.v.lobby.participants:
             if p.id == self.v.local_participant_id:
                 continue

@@ -34,6 +34,8 @@ MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 END_OF_LOG = 2**63 - 1
 #: Longest password proof / reconnect token we parse (hex sha256 is 64).
 MAX_SECRET_LENGTH = 128
+#: Longest ``Roster.listing`` parsed (a join code and a 32-character key are ~40).
+MAX_LISTING_LENGTH = 256
 
 
 class Channel(enum.IntEnum):
@@ -96,6 +98,10 @@ class Roster(_Msg):
 
     entries: dict[str, RosterEntry] = Field(default_factory=dict)
     banned: tuple[str, ...] = ()
+    #: An opaque credential the host shares with the lobby's members only and a successor
+    #: host inherits (the directory listing's code and member key, session/_publish.py):
+    #: the roster is the replicated state only members receive. None: nothing to share.
+    listing: str | None = Field(default=None, max_length=MAX_LISTING_LENGTH)
 
     def participant_of(self, peer: str) -> UUID | None:
         """The participant ``peer`` speaks for, if any (a linear scan: at most the lobby's

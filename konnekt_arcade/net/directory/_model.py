@@ -248,6 +248,17 @@ class LobbyRecord(LobbyFields):
     owner_hash: str
     #: The address that registered it (per-client entry limit).
     client: str
+    #: sha256 of the member key: the host shares the key with its lobby's members only, so
+    #: a member that becomes host after a migration can take the entry over (``takeover``);
+    #: "" for entries stored before member keys existed (nobody can take those over).
+    member_hash: str = ""
+
+    @property
+    def claim(self) -> str:
+        """What the store holds for the code, beside and after the entry (its tombstone):
+        the owner hash, and the member hash after a space, so a member can take the code
+        over even after the entry was removed or expired (``split_claim``)."""
+        return f"{self.owner_hash} {self.member_hash}" if self.member_hash else self.owner_hash
 
     def listing(self) -> dict[str, Any]:
         """The fields ``GET /lobbies`` shows (no session id: listing is not joining)."""
@@ -268,3 +279,9 @@ class LobbyRecord(LobbyFields):
 
     def with_fields(self, lobby: LobbyFields, now: float) -> LobbyRecord:
         return replace(self, **asdict(lobby), updated_at=now)
+
+
+def split_claim(claim: str) -> tuple[str, str]:
+    """``LobbyRecord.claim`` -> (owner hash, member hash or "")."""
+    owner, _, member = claim.partition(" ")
+    return owner, member

@@ -4,8 +4,9 @@ Keys (``prefix`` defaults to ``konnekt:dir:``):
 
 - ``<prefix>lobby:<CODE>``: the entry as JSON, with a TTL (``PX``) restarted by each
   heartbeat, so Redis itself forgets dead lobbies.
-- ``<prefix>owner:<CODE>``: the owner's token hash, TTL ``ttl + grace``: it claims the code
-  (``SET NX``) and outlives the entry as its tombstone.
+- ``<prefix>owner:<CODE>``: the claim (the owner's token hash, and the member key's hash
+  after a space), TTL ``ttl + grace``: it claims the code (``SET NX``) and outlives the entry
+  as its tombstone. A takeover swaps it in one Lua script (compare and set).
 - ``<prefix>expiry``: sorted set code -> expiry time (for the total count).
 - ``<prefix>client:<address>``: sorted set code -> expiry time (per-client count).
 - ``<prefix>public``: sorted set code -> created_at (newest-first listing of all games).
@@ -23,10 +24,19 @@ import logging
 import time
 from typing import Any
 
-from ._model import LobbyRecord
+from ._model import LobbyRecord, split_claim
 from ._store import CreateResult
 
 logger = logging.getLogger(__name__)
+
+#: Compare-and-set of a code's claim plus the entry: KEYS owner, lobby; ARGV old claim, new
+#: claim, hold ms, entry JSON, ttl ms. Two members taking over at once: one wins.
+_TAKE_OVER = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+return 1
+"""
 
 
 class RedisStore:
@@ -61,9 +71,12 @@ class RedisStore:
         if mine >= max_per_client:
             return CreateResult.CLIENT_FULL
         owner_key, hold = f"{self._p}owner:{record.code}", int((ttl + grace) * 1000)
-        claimed = await self._redis.set(owner_key, record.owner_hash, px=hold, nx=True)
-        if not claimed and await self._redis.get(owner_key) != record.owner_hash:
-            return CreateResult.TAKEN  # live, or a tombstone of another owner
+        claimed = await self._redis.set(owner_key, record.claim, px=hold, nx=True)
+        if not claimed:
+            held = await self._redis.get(owner_key)
+            if held is None or split_claim(held)[0] != record.owner_hash:
+                return CreateResult.TAKEN  # live, or a tombstone of another owner
+            await self._redis.set(owner_key, record.claim, px=hold, xx=True)  # new member key
         if not await self._redis.set(self._key(record.code), record.to_json(),
                                      px=int(ttl * 1000), nx=True):
             return CreateResult.TAKEN
@@ -102,6 +115,19 @@ class RedisStore:
         if not await self._redis.set(self._key(record.code), record.to_json(),
                                      px=int(ttl * 1000), xx=True):
             return False
+        await self._index(old, record, ttl, time.time(), grace)
+        return True
+
+    async def take_over(self, claim: str, record: LobbyRecord, ttl: float, *,
+                        grace: float = 0.0) -> bool:
+        old = await self.get(record.code)
+        done = await self._redis.eval(
+            _TAKE_OVER, 2, f"{self._p}owner:{record.code}", self._key(record.code), claim,
+            record.claim, int((ttl + grace) * 1000), record.to_json(), int(ttl * 1000))
+        if not done:
+            return False
+        if old is not None and old.client != record.client:
+            await self._redis.zrem(f"{self._p}client:{old.client}", record.code)
         await self._index(old, record, ttl, time.time(), grace)
         return True
 

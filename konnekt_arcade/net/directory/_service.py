@@ -2,21 +2,21 @@
 
 ``konnekt-signal`` (``signalling_server.py``) hands it plain HTTP GETs (listing, lookup, the
 HTML page) and the JSON messages hosts send over their ``/_directory`` websocket (register,
-update, remove; see docs/directory.md). Owner operations go over a websocket because the
+update, remove, and takeover/rotate for a new host after a migration, ``_handover.py``; see
+docs/directory.md). Owner operations go over a websocket because the
 server's HTTP side (websockets' ``process_request``) cannot read request bodies, and a token
 in a URL ends up in proxy logs. Time comes from an injected clock so tests drive expiry.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -31,6 +31,7 @@ from ._codes import (
     normalize_code,
     token_names,
 )
+from ._handover import MAX_KEY_LENGTH, new_member_key, rotate, secret_hash, take_over
 from ._html import CSP, render_page
 from ._limits import (
     DEFAULT_LIST_LIMIT,
@@ -44,7 +45,7 @@ from ._limits import (
     MAX_PATH_BYTES,
     DirectoryLimits,
 )
-from ._model import DirectoryRequestError, LobbyRecord, validate_fields
+from ._model import DirectoryRequestError, LobbyRecord, split_claim, validate_fields
 from ._ratelimit import RateLimiter
 from ._store import CreateResult, DirectoryStore
 
@@ -59,10 +60,6 @@ class HttpReply:
     body: bytes
     content_type: str = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class DirectoryService:
@@ -88,6 +85,7 @@ class DirectoryService:
         self._lookup = RateLimiter(self.limits.lookup_rate, clock)
         self._write = RateLimiter(self.limits.write_rate, clock)
         self.stats: dict[str, int] = {"registered": 0, "updated": 0, "removed": 0,
+                                      "taken_over": 0, "takeover_refused": 0, "rotated": 0,
                                       "rate_limited": 0, "refused": 0, "store_errors": 0}
         self.refusals = Refusals(logger)
         self._cache: dict[tuple[object, ...], tuple[float, Listing]] = {}
@@ -222,7 +220,12 @@ class DirectoryService:
                 return await self._register(msg, client, host_header)
             if op in ("update", "remove"):
                 return await self._owned(op, msg, host_header)
-            raise DirectoryRequestError(400, "malformed", "op must be register/update/remove")
+            if op == "takeover":
+                return await self._take_over(msg, client, host_header)
+            if op == "rotate":
+                return await self._rotate(msg)
+            raise DirectoryRequestError(400, "malformed", "op must be register/update/remove/"
+                                        "takeover/rotate")
         except DirectoryRequestError as exc:
             self.stats["rate_limited" if exc.status == 429 else "refused"] += 1
             self.refusals.refuse(exc.error, f"{client}: {exc.detail}")
@@ -248,7 +251,8 @@ class DirectoryService:
         honoured: str | None = None
         if wanted and isinstance(given, str) and 0 < len(given) <= 128:
             owner = await self.store.owner(wanted)
-            if owner == _token_hash(given):
+            if owner is not None and hmac.compare_digest(split_claim(owner)[0],
+                                                         secret_hash(given)):
                 if await self.store.get(wanted) is not None:
                     return await self._owned("update", {**msg, "code": wanted}, host_header)
                 honoured = wanted  # its tombstone: the code back after a reconnect
@@ -259,10 +263,10 @@ class DirectoryService:
             code = honoured or new_code(length)
             token = given if honoured and isinstance(given, str) else issue_token(
                 self._secret, code)
-            honoured = None
+            honoured, key = None, new_member_key()
             record = LobbyRecord(code=code, **{**fields.__dict__, "signalling_url": url},
-                                 created_at=now, updated_at=now, owner_hash=_token_hash(token),
-                                 client=client)
+                                 created_at=now, updated_at=now, owner_hash=secret_hash(token),
+                                 member_hash=secret_hash(key), client=client)
             result = await self.store.create(record, limits.ttl, limits.max_entries,
                                              limits.max_entries_per_client,
                                              grace=limits.code_grace)
@@ -271,7 +275,7 @@ class DirectoryService:
                 self._cache.clear()
                 logger.debug("directory: %s registered %r as %s", client, fields.name, code)
                 return {"ok": True, "op": "registered", "code": code, "token": token,
-                        "ttl": limits.ttl, "heartbeat": HEARTBEAT_INTERVAL,
+                        "member_key": key, "ttl": limits.ttl, "heartbeat": HEARTBEAT_INTERVAL,
                         "lobby": record.resolved()}
             if result is CreateResult.FULL:
                 raise DirectoryRequestError(503, "full", "the directory is full")
@@ -311,6 +315,41 @@ class DirectoryService:
         return {"ok": True, "op": "updated", "code": code, "ttl": self.limits.ttl,
                 "heartbeat": HEARTBEAT_INTERVAL, "lobby": updated.resolved()}
 
+    async def _take_over(self, msg: dict[str, Any], client: str,
+                         host_header: str | None) -> dict[str, Any]:
+        """A member that became host claims the entry with the member key (``_handover``)."""
+        code, key = normalize_code(str(msg.get("code", ""))), msg.get("key")
+        if code is None or not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise DirectoryRequestError(400, "malformed", "code and key are required")
+        fields = validate_fields(msg.get("lobby"))
+        fields = replace(fields, signalling_url=self._stamp(fields.signalling_url, host_header))
+        done = await take_over(self.store, code, key, fields, client=client,
+                               now=self._clock(), limits=self.limits, secret=self._secret)
+        if done is None:
+            self.stats["takeover_refused"] += 1
+            raise DirectoryRequestError(403, "not_member", "that key may not take over a "
+                                        "lobby with that code")
+        record, token, new_key = done
+        self.stats["taken_over"] += 1
+        self._cache.clear()
+        logger.info("directory: %s took over %s (%r, host %r)", client, code, record.name,
+                    record.host_name)
+        return {"ok": True, "op": "taken_over", "code": code, "token": token,
+                "member_key": new_key, "ttl": self.limits.ttl, "heartbeat": HEARTBEAT_INTERVAL,
+                "lobby": record.resolved()}
+
+    async def _rotate(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The owner asks for a new member key (after a kick: the kicked knew the old one)."""
+        code, token = normalize_code(str(msg.get("code", ""))), msg.get("token")
+        if code is None or not isinstance(token, str) or len(token) > MAX_KEY_LENGTH:
+            raise DirectoryRequestError(400, "malformed", "code and token are required")
+        done = await rotate(self.store, code, token, limits=self.limits)
+        if done is None:
+            raise DirectoryRequestError(404, "not_found", "no live lobby of yours with that code")
+        self.stats["rotated"] += 1
+        return {"ok": True, "op": "rotated", "code": code, "member_key": done[1],
+                "ttl": self.limits.ttl, "heartbeat": HEARTBEAT_INTERVAL}
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -330,7 +369,7 @@ def _number(text: str | None, default: int, low: int, high: int, key: str) -> in
 
 
 def _owns(record: LobbyRecord, token: str) -> bool:
-    return hmac.compare_digest(record.owner_hash, _token_hash(token))
+    return hmac.compare_digest(record.owner_hash, secret_hash(token))
 
 
 def _json(data: object) -> bytes:

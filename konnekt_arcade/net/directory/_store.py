@@ -19,7 +19,7 @@ from enum import Enum
 from itertools import islice
 from typing import Protocol
 
-from ._model import LobbyRecord
+from ._model import LobbyRecord, split_claim
 
 
 class CreateResult(Enum):
@@ -39,7 +39,15 @@ class DirectoryStore(Protocol):
     async def get(self, code: str) -> LobbyRecord | None: ...
 
     async def owner(self, code: str) -> str | None:
-        """The owner hash of a live entry or of its tombstone, else None."""
+        """The claim (``LobbyRecord.claim``: owner hash, member hash) of a live entry or of
+        its tombstone, else None."""
+        ...
+
+    async def take_over(self, claim: str, record: LobbyRecord, ttl: float, *,
+                        grace: float = 0.0) -> bool:
+        """Store ``record`` live under its code (replacing a live entry, or reviving one from
+        its tombstone) with its claim, if the code's claim is still ``claim``; one step, so of
+        two members taking over at once exactly one wins. False: the claim changed."""
         ...
 
     async def replace(self, old: LobbyRecord, record: LobbyRecord, ttl: float, *,
@@ -125,7 +133,8 @@ class MemoryStore:
                      max_per_client: int, *, grace: float = 0.0) -> CreateResult:
         self._prune()
         held = self._owners.get(record.code)
-        if record.code in self._entries or (held and held[0] != record.owner_hash):
+        if record.code in self._entries or (
+                held and split_claim(held[0])[0] != record.owner_hash):
             return CreateResult.TAKEN
         if len(self._entries) >= max_total:
             return CreateResult.FULL
@@ -134,7 +143,7 @@ class MemoryStore:
         expires = self._clock() + ttl
         self._entries[record.code] = _Entry(record, expires)
         heapq.heappush(self._deadlines, (expires, record.code))
-        self._hold(record.code, record.owner_hash, expires + grace)
+        self._hold(record.code, record.claim, expires + grace)
         self._index(record)
         return CreateResult.OK
 
@@ -159,14 +168,30 @@ class MemoryStore:
             self._index(record)
         entry.record, entry.expires = record, self._clock() + ttl
         heapq.heappush(self._deadlines, (entry.expires, record.code))
-        self._hold(record.code, record.owner_hash, entry.expires + grace)
+        self._hold(record.code, record.claim, entry.expires + grace)
+        return True
+
+    async def take_over(self, claim: str, record: LobbyRecord, ttl: float, *,
+                        grace: float = 0.0) -> bool:
+        self._prune()
+        held = self._owners.get(record.code)
+        if held is None or held[0] != claim:
+            return False
+        old = self._entries.pop(record.code, None)
+        if old is not None:
+            self._unindex(old.record)
+        expires = self._clock() + ttl
+        self._entries[record.code] = _Entry(record, expires)
+        heapq.heappush(self._deadlines, (expires, record.code))
+        self._hold(record.code, record.claim, expires + grace)
+        self._index(record)
         return True
 
     async def delete(self, code: str, *, grace: float = 0.0) -> None:
         entry = self._entries.pop(code, None)
         if entry is not None:
             self._unindex(entry.record)
-            self._hold(code, entry.record.owner_hash, self._clock() + grace)
+            self._hold(code, entry.record.claim, self._clock() + grace)
             heapq.heappush(self._deadlines, (self._clock() + grace, code))
 
     async def page(self, game: str | None, offset: int, count: int) -> list[LobbyRecord]:
