@@ -15,6 +15,7 @@ a run that opts in).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,17 +39,39 @@ _EVENTS = ("on_update", "on_draw", "on_resize", "on_key_press", "on_key_release"
 _gl_window: arcade.Window | None = None
 
 
+@contextmanager
+def _gl_kept() -> Iterator[None]:
+    """Put back the OpenGL context that was current (pyglet's, and arcade's active one for its
+    geometry helpers): a test run may have real windows too, and they must not find the
+    hidden window's context current after a ``MockWindow`` used it."""
+    if _gl_window is None and "arcade" not in sys.modules:
+        yield
+        return
+    import pyglet.gl
+    from arcade.gl import Context
+
+    before, active = pyglet.gl.current_context, Context.active
+    try:
+        yield
+    finally:
+        if before is not None and pyglet.gl.current_context is not before:
+            before.set_current()
+        Context.active = active
+
+
 def gl_window() -> arcade.Window:
     """The hidden arcade window whose OpenGL context every ``MockWindow`` uses (made once),
-    with its context made current."""
+    with its context made current (``MockWindow.current()`` puts the previous one back)."""
     global _gl_window
     import arcade
     import arcade.window_commands as window_commands
+    from arcade.gl import Context
 
     if _gl_window is None:
         previous = window_commands._window
         try:
-            _gl_window = arcade.Window(64, 64, "konnekt_arcade.testing", visible=False)
+            with _gl_kept():
+                _gl_window = arcade.Window(64, 64, "konnekt_arcade.testing", visible=False)
         except Exception as exc:  # pyglet's NoSuchDisplayException and friends
             raise RuntimeError(
                 f"MockWindow needs OpenGL for this ({exc}). Check: without a display, set "
@@ -58,6 +81,7 @@ def gl_window() -> arcade.Window:
         finally:
             window_commands._window = previous  # arcade.Window() made itself current
     _gl_window.switch_to()
+    Context.activate(_gl_window.ctx)
     return _gl_window
 
 
@@ -125,7 +149,8 @@ class MockWindow(EventDispatcher):
         previous = window_commands._window
         window_commands._window = self  # type: ignore[assignment]
         try:
-            yield self
+            with _gl_kept():
+                yield self
         finally:
             window_commands._window = previous
 

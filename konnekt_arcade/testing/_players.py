@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._mock_window import DEFAULT_DT, MockWindow
 from ._sessions import memory_builder
-from ._ui import click, type_text
+from ._ui import click, press_key, type_text
 
 if TYPE_CHECKING:
     from ..domain import Lobby
@@ -75,6 +75,11 @@ class Player:
         """Click the lobby view's widget named ``widget`` ("host", "join", "ready", ...)."""
         with self.window.current():
             click(self.window, self.view.screen.widgets[widget])
+
+    def press_key(self, symbol: int, modifiers: int = 0) -> None:
+        """Press and release a key in this player's window (its shown view gets it)."""
+        with self.window.current():
+            press_key(self.window, symbol, modifiers)
 
     def type(self, widget: str, text: str) -> None:
         """Type ``text`` into the lobby view's field named ``widget`` (replacing its text)."""
