@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..session import ConnectionStage, P2PLoopBuilder, SessionLoop
 
@@ -17,18 +17,24 @@ POLL_SLEEP = 0.002
 HOOK_DT = 1 / 60
 
 
-def drive(driver: SessionLoop | SessionHook) -> None:
+@runtime_checkable
+class Polled(Protocol):
+    """What ``wait_until`` polls: a ``SessionLoop`` (or ``P2PLoop``, or a test's stand-in)."""
+
+    def poll(self) -> object: ...
+
+
+def drive(driver: Polled | SessionHook) -> None:
     """One step of ``driver``: a ``SessionHook`` gets a frame (``on_update``: it polls its
     session *and* dispatches the callbacks), a session is polled."""
-    on_update = getattr(driver, "on_update", None)
-    if on_update is not None:
-        on_update(HOOK_DT)
-    else:
+    if isinstance(driver, Polled):
         driver.poll()
+    else:
+        driver.on_update(HOOK_DT)
 
 
 def wait_until(condition: Callable[[], object], timeout: float,
-               *drivers: SessionLoop | SessionHook, what: str = "condition") -> None:
+               *drivers: Polled | SessionHook, what: str = "condition") -> None:
     """Poll sessions and update hooks until ``condition()`` is true.
 
     Pass a ``SessionHook`` rather than its session where the test waits on what a callback

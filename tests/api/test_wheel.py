@@ -73,9 +73,11 @@ def install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Install]:
     python = venv / "bin" / "python"
     purelib = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                   cwd=root, env=env).stdout.strip()
-    Path(purelib, "zz_reuse_dependencies.pth").write_text("\n".join(dependency_paths()) + "\n")
     run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
          "--disable-pip-version-check", "--quiet", wheel], cwd=root, env=env)
+    # After the install: seeing this environment's konnekt-arcade, pip would skip the wheel as
+    # "already satisfied".
+    Path(purelib, "zz_reuse_dependencies.pth").write_text("\n".join(dependency_paths()) + "\n")
     env = dict(env, PYTHONUNBUFFERED="1", KONNEKT_ARCADE_LAN="off")
     yield Install(wheel, sdist, python, venv / "bin", env)
 
