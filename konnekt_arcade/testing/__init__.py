@@ -15,7 +15,8 @@ The helpers import without pytest (``pip install konnekt-arcade``); the pytest p
 
 Fixtures (the plugin, registered through the ``pytest11`` entry point when pytest runs in an
 environment where the library is installed): ``signalling_server``, ``memory_sessions``,
-``webrtc_sessions``, ``mock_window``, ``players``. See docs/testing.md.
+``webrtc_sessions``, ``mock_window``, ``players`` (and ``konnekt_environment``, which they all
+use: the environment defaults below). See docs/testing.md.
 
 The plugin changes nothing in a test run that does not ask for it. Its environment defaults —
 ``KONNEKT_STRICT=1`` (the sync engine re-raises its internal errors instead of counting them),
@@ -37,8 +38,8 @@ from ._ui import click, press_key, run_views_until, type_text
 
 #: The plugin's fixtures: importable from here (``from konnekt_arcade.testing import
 #: mock_window`` in a conftest), loaded on first use because they need pytest.
-_FIXTURES = ("memory_sessions", "mock_window", "players", "signalling_server",
-             "webrtc_sessions")
+_FIXTURES = ("konnekt_environment", "memory_sessions", "mock_window", "players",
+             "signalling_server", "webrtc_sessions")
 
 
 def __getattr__(name: str) -> Any:
@@ -75,6 +76,7 @@ __all__ = [
     "Players",
     "SessionGroup",
     "click",
+    "konnekt_environment",
     "memory_builder",
     "memory_sessions",
     "mock_window",
