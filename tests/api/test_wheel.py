@@ -58,7 +58,8 @@ def dependency_paths() -> list[str]:
 
 @pytest.fixture(scope="module")
 def install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Install]:
-    pytest.importorskip("build", reason="pip install -e '.[test]' (./run-tests does)")
+    pytest.importorskip("build", reason="needs build and setuptools>=77: pip install -e '.[test]' "
+                                     "(./run-tests does)")
     root = tmp_path_factory.mktemp("wheel")
     src, dist, venv = root / "src", root / "dist", root / "venv"
     # Build from a copy: the build writes build/ and *.egg-info next to pyproject.toml.
