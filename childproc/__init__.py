@@ -20,8 +20,7 @@ stdout.
 Why a top-level package, not ``konnekt_arcade.testing``: the roles reach into test hooks (cut
 a session's transport, read its event log, peek at a flooder's send buffers) that a game
 developer has no use for, and neither ``tests/`` nor ``bench/`` should import the other. It is
-not installed with the library (``pyproject.toml`` packages only ``konnekt_arcade*`` and
-``demo_game*``).
+not installed with the library (``pyproject.toml`` packages only ``konnekt_arcade*``).
 """
 
 from ._driver import HANG, REPO, ChildProcess, Event, converge, stop_all

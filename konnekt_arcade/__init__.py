@@ -62,7 +62,7 @@ if TYPE_CHECKING:
         TransportNotice,
         WrongPassword,
     )
-    from .sync import HostChanged, HostLost, LobbySnapshot, LobbySynced, Welcomed
+    from .sync import HostChanged, HostLost, LobbySnapshot, LobbySynced, SyncConfig, Welcomed
 
 # The session layer pulls in aiortc; import it on first use so that the pure layers
 # (``konnekt_arcade.domain``, ``konnekt_arcade.sync``) stay light to import.
@@ -76,8 +76,8 @@ _LAZY = {
          "SessionStats"), "session"),
     **dict.fromkeys(("DirectoryUnavailable", "ListedLobby", "LobbyDirectory", "LobbyNotFound"),
                     "session"),
-    **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "Welcomed"),
-                    "sync"),
+    **dict.fromkeys(("HostChanged", "HostLost", "LobbySnapshot", "LobbySynced", "SyncConfig",
+                     "Welcomed"), "sync"),
     "SignallingServer": "net",
     **dict.fromkeys(("LanBrowser", "LanLobby", "find_lan_lobbies"), "lan"),
     **dict.fromkeys(("Activity", "ActivityContext", "ActivityRegistry", "LobbyTheme",
@@ -94,6 +94,11 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    # The lazy names too, so ``dir(konnekt_arcade)`` and editors list the whole public API.
+    return sorted({*globals(), *__all__})
 
 
 __version__ = "0.1.0"
@@ -144,6 +149,7 @@ __all__ = [
     "SessionStats",
     "SignallingServer",
     "StageChanged",
+    "SyncConfig",
     "SyncTimeout",
     "TransportNotice",
     "Welcomed",

@@ -1,40 +1,86 @@
-"""``konnekt_arcade.testing``: a pytest plugin for games' own headless tests.
+"""``konnekt_arcade.testing``: helpers and a pytest plugin for games' own headless tests.
 
-Registered through the ``pytest11`` entry point (or ``pytest_plugins =
-["konnekt_arcade.testing"]`` in a conftest). Fixtures:
+The helpers import without pytest (``pip install konnekt-arcade``); the pytest plugin comes with
+``pip install "konnekt-arcade[testing]"`` (which brings pytest):
 
-- ``signalling_server`` — the embedded Matchbox signalling server on a free loopback port;
-- ``memory_sessions`` — a ``SessionGroup``: a host and one joined guest over the in-memory
-  transport (``memory_sessions.add_guest("Carol")`` for more);
-- ``webrtc_sessions`` — the same over real WebRTC (aiortc on loopback) and ``signalling_server``;
-- ``mock_window`` — a ``MockWindow``: no OpenGL, records ``show_view``, ``advance()`` /
-  ``run_until()`` drive the shown view's and attached hooks' ``on_update``.
+- ``SessionGroup`` — a host and guests that joined it, over any builder (``memory_builder()``:
+  the in-memory transport, no threads or sockets); ``.guest`` is the first guest;
+- ``wait_until(condition, timeout, *sessions_or_hooks)`` — poll sessions, or update
+  ``SessionHook``s so their callbacks fire, until a condition holds;
+- ``MockWindow`` — records ``show_view``, drives ``on_update``; with a real (hidden, headless)
+  arcade context behind ``ctx`` so game views can build SpriteLists and textures;
+- ``Players`` / ``Player`` — N players, each with its own window and ``LobbyView``, driven
+  frame by frame (``players.run_until(...)``);
+- ``click``, ``type_text``, ``press_key``, ``run_views_until`` — input for ``arcade.gui``.
 
-Helpers for arcade.gui on a real headless window: ``click``, ``type_text``, ``press_key``.
-On Linux without a display the plugin sets ``ARCADE_HEADLESS=1`` before arcade is imported,
-and it turns LAN discovery off (``KONNEKT_ARCADE_LAN=off``) unless the environment says on.
+Fixtures (the plugin, registered through the ``pytest11`` entry point when pytest runs in an
+environment where the library is installed): ``signalling_server``, ``memory_sessions``,
+``webrtc_sessions``, ``mock_window``, ``players`` (and ``konnekt_environment``, which they all
+use: the environment defaults below). See docs/testing.md.
+
+The plugin changes nothing in a test run that does not ask for it. Its environment defaults —
+``KONNEKT_STRICT=1`` (the sync engine re-raises its internal errors instead of counting them),
+``KONNEKT_ARCADE_LAN=off`` (a test suite must not announce lobbies on the real network) and, on
+Linux without a display, ``ARCADE_HEADLESS=1`` — apply to a run that opts in (``konnekt_arcade =
+true`` in the pytest ini options, ``-p konnekt_arcade.testing``, or ``pytest_plugins =
+["konnekt_arcade.testing"]`` in the top conftest) and, from then on, to a run that uses one of
+the plugin's fixtures. A variable that is set already is left alone.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from ._mock_window import MockWindow
+from ._players import Player, Players
 from ._sessions import SessionGroup, memory_builder, wait_until
 from ._ui import click, press_key, run_views_until, type_text
 
+#: The plugin's fixtures: importable from here (``from konnekt_arcade.testing import
+#: mock_window`` in a conftest), loaded on first use because they need pytest.
+_FIXTURES = ("konnekt_environment", "memory_sessions", "mock_window", "players",
+             "signalling_server", "webrtc_sessions")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FIXTURES:
+        from . import _plugin
+
+        return getattr(_plugin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # Everything defined here plus the lazy fixtures (pluggy finds hooks through dir()).
+    return sorted({*globals(), *__all__})
+
+
+def pytest_addhooks(pluginmanager: Any) -> None:
+    """Loaded as a plugin itself (``-p konnekt_arcade.testing``, ``pytest_plugins``): bring
+    the fixtures even where entry points are not loaded (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``).
+
+    Registered under the entry point's name, so the entry point, loaded after ``-p``, sees
+    the plugin is there and does not register the same module twice (pluggy refuses that).
+    """
+    from . import _plugin
+
+    if pluginmanager.is_registered(_plugin):
+        return
+    taken = pluginmanager.get_plugin(_plugin.ENTRY_POINT) is not None
+    pluginmanager.register(_plugin, f"{__name__}._plugin" if taken else _plugin.ENTRY_POINT)
+
+
 __all__ = [
     "MockWindow",
+    "Player",
+    "Players",
     "SessionGroup",
     "click",
+    "konnekt_environment",
     "memory_builder",
     "memory_sessions",
     "mock_window",
+    "players",
     "press_key",
     "run_views_until",
     "signalling_server",
@@ -42,70 +88,3 @@ __all__ = [
     "wait_until",
     "webrtc_sessions",
 ]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """On a Linux machine with no display (CI), run arcade headless unless told otherwise;
-    turn on the sync engine's strict mode (an internal error re-raises instead of being
-    counted) unless ``KONNEKT_STRICT`` is set already.
-
-    LAN discovery stays off in test processes unless a test asks for it
-    (``KONNEKT_ARCADE_LAN=on``): a test suite must not announce lobbies on the real network.
-    """
-    os.environ.setdefault("KONNEKT_ARCADE_LAN", "off")
-    os.environ.setdefault("KONNEKT_STRICT", "1")
-    if ("arcade" not in sys.modules and sys.platform.startswith("linux")
-            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("ARCADE_HEADLESS", "1")
-
-
-@pytest.fixture
-def signalling_server() -> Iterator[Any]:
-    """The embedded signalling server on a free port; ``.url`` is its ``ws://`` address."""
-    from ..net import SignallingServer
-
-    server = SignallingServer(port=0)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def memory_sessions() -> Iterator[SessionGroup]:
-    """A host ("Host") and a joined guest ("Guest 1") over the in-memory transport."""
-    group = SessionGroup(memory_builder(), "memory://")
-    try:
-        group.add_guest()
-        yield group
-    finally:
-        group.close()
-
-
-@pytest.fixture
-def webrtc_sessions(signalling_server: Any) -> Iterator[SessionGroup]:
-    """A host and a joined guest over real WebRTC on loopback (no STUN needed)."""
-    from ..session import P2PLoopBuilder
-
-    group = SessionGroup(P2PLoopBuilder(), signalling_server.url, timeout=20.0)
-    try:
-        group.add_guest()
-        yield group
-    finally:
-        group.close()
-
-
-@pytest.fixture
-def mock_window() -> Iterator[MockWindow]:
-    """A ``MockWindow``, also made arcade's current window so ``arcade.View()`` binds to it."""
-    import arcade.window_commands as window_commands
-
-    window = MockWindow()
-    previous = getattr(window_commands, "_window", None)
-    window_commands._window = window  # type: ignore[assignment]
-    try:
-        yield window
-    finally:
-        window.close()
-        window_commands._window = previous

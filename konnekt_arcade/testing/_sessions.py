@@ -3,26 +3,50 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..session import ConnectionStage, P2PLoopBuilder, SessionLoop
 
+if TYPE_CHECKING:
+    from ..engine import SessionHook
+
 #: Sleep between polls while waiting; small, because tests wait on conditions, not time.
 POLL_SLEEP = 0.002
+#: The frame time a ``SessionHook`` is updated with while waiting (arcade's default rate).
+HOOK_DT = 1 / 60
 
 
-def wait_until(condition: Callable[[], object], timeout: float, *sessions: SessionLoop,
-               what: str = "condition") -> None:
-    """Poll ``sessions`` until ``condition()`` is true.
+@runtime_checkable
+class Polled(Protocol):
+    """What ``wait_until`` polls: a ``SessionLoop`` (or ``P2PLoop``, or a test's stand-in)."""
+
+    def poll(self) -> object: ...
+
+
+def drive(driver: Polled | SessionHook) -> None:
+    """One step of ``driver``: a ``SessionHook`` gets a frame (``on_update``: it polls its
+    session *and* dispatches the callbacks), a session is polled."""
+    if isinstance(driver, Polled):
+        driver.poll()
+    else:
+        driver.on_update(HOOK_DT)
+
+
+def wait_until(condition: Callable[[], object], timeout: float,
+               *drivers: Polled | SessionHook, what: str = "condition") -> None:
+    """Poll sessions and update hooks until ``condition()`` is true.
+
+    Pass a ``SessionHook`` rather than its session where the test waits on what a callback
+    does: polling the session alone leaves the hook's events undispatched.
 
     Raises:
         AssertionError: after ``timeout`` seconds.
     """
     deadline = time.monotonic() + timeout
     while True:
-        for session in sessions:
-            session.poll()
+        for driver in drivers:
+            drive(driver)
         if condition():
             return
         if time.monotonic() >= deadline:
@@ -50,7 +74,8 @@ class SessionGroup:
     """A host session and guest sessions that joined it.
 
     ``host``, ``guests``, ``guest`` (the first), ``all``; ``add_guest(name)`` joins another;
-    ``wait_until(condition)`` polls everyone; ``close()`` closes everything (the fixtures do it).
+    ``wait_until(condition, hooks=...)`` polls everyone (and updates the hooks, so their
+    callbacks fire); ``close()`` closes everything (the fixtures do it).
     """
 
     def __init__(self, builder: P2PLoopBuilder, url: str, *, lobby_name: str = "Test Lobby",
@@ -61,6 +86,11 @@ class SessionGroup:
 
     @property
     def guest(self) -> SessionLoop:
+        """The first guest. A group starts with none (the fixtures add one)."""
+        if not self.guests:
+            raise LookupError("this SessionGroup has no guest yet. Check: call "
+                              "add_guest() first (the memory_sessions and webrtc_sessions "
+                              "fixtures add one)")
         return self.guests[0]
 
     @property
@@ -90,9 +120,10 @@ class SessionGroup:
         return len({s.state_hash() for s in self.all}) == 1
 
     def wait_until(self, condition: Callable[[], object], timeout: float | None = None,
-                   what: str = "condition") -> None:
+                   what: str = "condition", *, hooks: Iterable[SessionHook] = ()) -> None:
+        """Poll every session, and update ``hooks``, until ``condition()`` is true."""
         wait_until(condition, self.timeout if timeout is None else timeout, *self.all,
-                   what=what)
+                   *hooks, what=what)
 
     def close(self) -> None:
         for session in reversed(self.all):
