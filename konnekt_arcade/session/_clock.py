@@ -36,7 +36,7 @@ class SessionClock:
         sync, now = p2p.sync, p2p.clock()
         if sync is None or not sync.clock.synced:
             return now
-        t = sync.lobby_time(now)
+        t = sync.clock.lobby_time(now)
         if t < self._last:
             return self._last  # (the estimate below never steps back; this is the promise)
         self._last = t

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ._view import SyncView
+from ._wire import Heartbeat, Outgoing, channel_of, encode
 
 #: Samples older than this are dropped (seconds). Long enough for ~20 round trips at the
 #: 0.5 s heartbeat (the min-RTT filter needs a few to find an uncongested one), short enough
@@ -148,6 +149,20 @@ class LobbyClock:
         if ping is None:
             return None
         return ping[0], max(0.0, now - ping[1])
+
+    def heartbeats(self, hb: Heartbeat, peers: Iterable[str], now: float) -> list[Outgoing]:
+        """As host: ``hb`` to each of ``peers``, with that peer's echo where it pinged us
+        (encoded per peer only then: twice a second, cheap)."""
+        out, plain = [], None
+        for peer in peers:
+            echo = self.echo_for(peer, now)
+            if echo is None:
+                plain = plain or encode(hb)
+                out.append(Outgoing(peer, channel_of(hb), plain))
+            else:
+                mine = hb.model_copy(update={"echo": echo[0], "held": echo[1]})
+                out.append(Outgoing(peer, channel_of(hb), encode(mine)))
+        return out
 
     def heard(self, peer: str, clock: float | None, echo: float | None, held: float | None,
               now: float) -> None:

@@ -273,14 +273,12 @@ class SyncBase(ReplicatedState):
         self.stats["sent"] += len(peers)
 
     def _audience(self, exclude: str | None = None) -> list[str]:
-        """Whom a broadcast goes to: linked peers, in a password lobby only those who proved
-        it (a password lobby shows nothing to strangers)."""
         linked = self.liveness.linked
         peers = sorted(linked)
         if exclude is not None and exclude in linked:
             peers.remove(exclude)
         if self.is_host and self.gate.password is not None:
-            authorized = self.gate.authorized
+            authorized = self.gate.authorized  # a password lobby shows nothing to strangers
             peers = [p for p in peers if authorized(p)]
         return peers
 
@@ -299,28 +297,13 @@ class SyncBase(ReplicatedState):
                          state=self._state_digest(), clock=self.clock.stamp(now))
 
     def _send_heartbeat(self, now: float) -> None:
-        """Our heartbeat to every peer; a host's carries each peer's own clock echo (see
-        ``_clock.py``), so those are encoded per peer (twice a second: cheap)."""
-        hb = self._heartbeat(now)
+        """A host's heartbeat carries each peer's clock echo (``_clock.py``): per peer."""
         if not self.is_host:
-            self._broadcast(hb)
-            return
-        echo_for, send, plain = self.clock.echo_for, self.outbox.send, []
-        for peer in self._audience():
-            echo = echo_for(peer, now)
-            if echo is None:
-                plain.append(peer)
-            else:
-                send(peer, hb.model_copy(update={"echo": echo[0], "held": echo[1]}))
-        if plain:
-            data, channel = encode(hb), channel_of(hb)
-            self.outbox.out.extend([_outgoing(Outgoing, (p, channel, data)) for p in plain])
-            self.stats["sent"] += len(plain)
-
-    def lobby_time(self, now: float) -> float:
-        """The lobby's shared time at our clock's ``now`` (see ``_clock.py``): what runs'
-        starts and deadlines are in, the same on every peer within half a round trip."""
-        return self.clock.lobby_time(now)
+            self._broadcast(self._heartbeat(now))
+        else:
+            out = self.clock.heartbeats(self._heartbeat(now), self._audience(), now)
+            self.outbox.out.extend(out)
+            self.stats["sent"] += len(out)
 
     def _request_full_sync(self, now: float) -> None:
         if self._full_sync_at is not None and now - self._full_sync_at < self.config.retry_interval:

@@ -167,8 +167,8 @@ class ClockNet:
 
     def error(self, name: str, reference: str) -> float:
         """``name``'s lobby time minus ``reference``'s, at one true instant."""
-        a = self.nodes[name].lobby_time(self.local(name))
-        return a - self.nodes[reference].lobby_time(self.local(reference))
+        a = self.nodes[name].clock.lobby_time(self.local(name))
+        return a - self.nodes[reference].clock.lobby_time(self.local(reference))
 
 
 def lobby_of_three(seed: int, jitter: float = 0.02, loss: float = 0.05) -> ClockNet:
@@ -200,7 +200,7 @@ def test_replicas_agree_with_the_host_within_half_their_round_trip(seed: int) ->
             err = abs(net.error(name, "h"))
             assert err <= rtt / 2 + 1e-9, (name, err, rtt)
             worst[name] = max(worst[name], err)
-            t = node.lobby_time(net.local(name))
+            t = node.clock.lobby_time(net.local(name))
             assert t >= last[name]  # never backwards
             last[name] = t
     # Not vacuous: a round trip of 10-100 ms was measured, and the error is far below it.
@@ -212,7 +212,7 @@ def test_a_successor_goes_on_in_the_same_timeline() -> None:
     net.run(5.0)
     # What the old host's clock would read, had it lived: the lobby's true time.
     truth = lambda: net.true + net.skew["h"]  # noqa: E731
-    before = {n: net.nodes[n].lobby_time(net.local(n)) for n in ("a", "b")}
+    before = {n: net.nodes[n].clock.lobby_time(net.local(n)) for n in ("a", "b")}
     net.kill("h")
     net.run(6.0)  # the election and hand-over take ~3 s
     hosts = [n for n in ("a", "b") if net.nodes[n].is_host]
@@ -220,9 +220,9 @@ def test_a_successor_goes_on_in_the_same_timeline() -> None:
     new, other = hosts[0], ("b" if hosts[0] == "a" else "a")
     assert net.nodes[other].host_peer == new
     for n in ("a", "b"):
-        assert net.nodes[n].lobby_time(net.local(n)) > before[n] + 5.9  # not restarted
+        assert net.nodes[n].clock.lobby_time(net.local(n)) > before[n] + 5.9  # not restarted
     # The successor is off the old timeline by at most what it was off as a replica.
-    assert abs(net.nodes[new].lobby_time(net.local(new)) - truth()) <= 0.05
+    assert abs(net.nodes[new].clock.lobby_time(net.local(new)) - truth()) <= 0.05
     net.run(5.0)  # the other replica slews onto the new host
     rtt = net.nodes[other].clock.rtt
     assert rtt is not None and net.nodes[other].clock.reference == new
