@@ -53,8 +53,10 @@ def speed(t: float) -> float:
 
 
 def simulate(seconds: float = 60.0, seed: int = 0, net: Net | None = None,
-             warmup: float = 2.0) -> dict[str, Any]:
-    """Run one entity for ``seconds``; returns the measurements (see the module docstring)."""
+             warmup: float = 2.0, *, raw: bool = False) -> dict[str, Any]:
+    """Run one entity for ``seconds``; returns the measurements (see the module docstring).
+    ``raw``: show the newest sample as it arrives instead (what a game without a buffer
+    does), measured against the truth at ``now - latency``: the comparison's baseline."""
     net = net or Net()
     rng = random.Random(seed)
     offset = rng.uniform(-1000, 1000)  # the receiver's clock minus the sender's
@@ -83,10 +85,10 @@ def simulate(seconds: float = 60.0, seed: int = 0, net: Net | None = None,
             _, _, t = heapq.heappop(flights)
             x, y, a = path(t)
             interp.push(t, {"x": x, "y": y, "angle": a}, now_s + offset)
-        shown = interp.sample(now_s + offset)
+        shown = interp.latest() if raw else interp.sample(now_s + offset)
         if not shown or now_s < warmup:
             continue
-        rt = interp.shown_at
+        rt = now_s + offset - interp.latency if raw else interp.shown_at
         tx, ty, _ = path(rt)
         errors.append(math.hypot(shown["x"] - tx, shown["y"] - ty))
         moved_per_tick.append(speed(rt) * TICK)
