@@ -150,6 +150,22 @@ def bench_interp(quick: bool = True) -> dict[str, Any]:
             "goals": goals(worst), "runs": runs}
 
 
+def report_goals(result: dict[str, Any]) -> list[tuple[str, str, float, bool, str]]:
+    """The three goals as ``bench/_report`` rows: (name, target, value, met, detail)."""
+    w, g = result["worst"], result["goals"]
+    return [
+        ("interp p99 error (px)", f"<= one tick of movement ({w['tick_movement_px']:.2f} px)",
+         w["error_p99_px"], g["error_p99_within_one_tick_of_movement"],
+         "20 Hz, 5% loss, ±20 ms jitter, reordering; worst seed"),
+        ("interp longest stand-still (ms)", f"<= one tick ({w['tick_s'] * 1000:.0f} ms)",
+         w["longest_still_s"] * 1000, g["never_still_longer_than_a_tick"], "worst seed"),
+        ("interp render delay (ms)",
+         f"<= 2 ticks + p95 jitter ({w['delay_cap_s'] * 1000:.1f} ms)",
+         w["delay_max_s"] * 1000, g["delay_within_2_ticks_plus_p95_jitter"],
+         "max over frames, worst seed"),
+    ]
+
+
 def format_interp(result: dict[str, Any]) -> str:
     w, g = result["worst"], result["goals"]
 
