@@ -226,6 +226,7 @@ class LobbyClock:
         target = self._target
         if self.v.is_host:
             self._target = None  # the reference: frozen where it stands
+            self._synced = True  # (and still known should we follow another host later)
             return
         if target is None or last is None:
             return

@@ -16,7 +16,7 @@ import pytest
 from konnekt_arcade.domain import DomainCommand
 from konnekt_arcade.sync import LobbySync
 from konnekt_arcade.sync._clock import MAX_SLEW, ClockSample, LobbyClock, estimate
-from konnekt_arcade.sync._wire import Channel
+from konnekt_arcade.sync._wire import Channel, WireError, decode
 
 # --- the estimator alone -------------------------------------------------------------------
 
@@ -87,6 +87,15 @@ def test_a_host_is_the_reference_and_echoes_each_ping_once() -> None:
     assert clock.echo_for("g", 2.25) == (3.5, 0.25)
     assert clock.echo_for("g", 2.5) is None
     assert clock.lobby_time(100.0) == pytest.approx(109.0)  # frozen offset
+
+
+def test_a_heartbeat_with_a_non_finite_or_negative_clock_field_is_refused() -> None:
+    base = (b'{"v":1,"msg":{"type":"Heartbeat","lobby_id":null,"epoch":0,"sequence":0,'
+            b'"last_epoch":0,"host_peer":"h","beat":1,%s}}')
+    assert decode(base % b'"clock":1.5,"echo":0.25,"held":0.1').clock == 1.5
+    for bad in (b'"clock":1e999', b'"echo":-1e999', b'"held":-0.5', b'"clock":NaN'):
+        with pytest.raises(WireError):
+            decode(base % bad)
 
 
 # --- LobbySync peers over a simulated network ----------------------------------------------
