@@ -79,3 +79,34 @@ def test_three_skewed_peers_share_one_time_also_after_the_host_crashes() -> None
         assert diff <= bound, (diff, bound)
     for session in everyone:
         session.close()
+
+
+def test_over_real_webrtc_two_peers_agree_and_a_successor_keeps_the_time(
+        signalling_server: object) -> None:
+    """The same over aiortc on loopback: the guest reads the host's time within the round
+    trip it measured; after the host leaves (handing over), the guest hosts on in it."""
+    from konnekt_arcade import P2PLoopBuilder
+
+    url = signalling_server.url  # type: ignore[attr-defined]
+    builder = P2PLoopBuilder()
+    host, sid = builder.start_session_host(url, [], "Clock", "Hana")
+    host.p2p().clock = skewed(1000.0)
+    guest = builder.start_session_guest(url, sid, [])
+    try:
+        wait_until(lambda: guest.stage is ConnectionStage.SYNCED, 30, host, guest, what="sync")
+        guest.submit_command(DomainCommand.JoinLobby(lobby_id=guest.lobby_id(), guest_name="G"))
+        wait_until(lambda: guest.time_synced and rtt_of(guest) is not None
+                   and guest.local_participant_id() is not None, 20, host, guest,
+                   what="a measured round trip")
+        for _ in range(5):
+            until = time.monotonic() + 0.2
+            wait_until(lambda u=until: time.monotonic() >= u, 5, host, guest)
+            diff, bound = agree(host, guest)
+            assert diff <= bound, (diff, bound)
+        assert abs(guest.time() - (time.monotonic() + 1000.0)) < 0.1
+        host.close()  # hands the lobby over
+        wait_until(guest.is_host, 20, guest, what="the guest to host")
+        assert abs(guest.time() - (time.monotonic() + 1000.0)) < 0.1
+    finally:
+        guest.close()
+        host.close()
