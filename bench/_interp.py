@@ -147,7 +147,28 @@ def bench_interp(quick: bool = True) -> dict[str, Any]:
         "tick_s": TICK,
     }
     return {"net": Net().__dict__, "seconds": seconds, "seeds": len(runs), "worst": worst,
-            "goals": goals(worst), "runs": runs}
+            "goals": goals(worst), "cost_us": cost_us(), "runs": runs}
+
+
+def cost_us(n: int = 20000) -> dict[str, float]:
+    """CPU per call for one entity of (x, y, angle): ``push`` (a received state) and
+    ``sample`` (a frame), in µs (best of 3)."""
+    import time
+
+    best = {"push": math.inf, "sample": math.inf}
+    for _ in range(3):
+        interp = Interpolator(("x", "y", "angle"), tick=TICK)
+        started = time.perf_counter()
+        for k in range(n):
+            interp.push(k * TICK, {"x": k, "y": k, "angle": k}, k * TICK + 0.03)
+        pushed = time.perf_counter()
+        now = n * TICK
+        for k in range(n):
+            interp.sample(now + k * 1e-5)
+        done = time.perf_counter()
+        best["push"] = min(best["push"], (pushed - started) / n * 1e6)
+        best["sample"] = min(best["sample"], (done - pushed) / n * 1e6)
+    return best
 
 
 def report_goals(result: dict[str, Any]) -> list[tuple[str, str, float, bool, str]]:
@@ -183,4 +204,6 @@ def format_interp(result: dict[str, Any]) -> str:
         f"{w['tick_s'] * 1000:.0f} ms: {ok('never_still_longer_than_a_tick')}",
         f"  render delay (max)   {w['delay_max_s'] * 1000:8.1f} ms   goal <= 2 ticks + p95 "
         f"jitter {w['delay_cap_s'] * 1000:.1f} ms: {ok('delay_within_2_ticks_plus_p95_jitter')}",
+        f"  cost per entity      push {result['cost_us']['push']:.1f} µs, sample (a frame) "
+        f"{result['cost_us']['sample']:.1f} µs",
     ])

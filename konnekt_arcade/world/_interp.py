@@ -89,6 +89,8 @@ class Interpolator:
         self._discrete = tuple(name in discrete for name in self.fields)
         self._period = period
         self._snap = tuple((snap or {}).get(name, math.inf) for name in self.fields)
+        self._snaps = any(limit != math.inf for limit in self._snap)
+        self._special = self._snaps or any(self._angle) or any(self._discrete)
         self.max_extrapolation = 2 * tick if max_extrapolation is None else max_extrapolation
         self._times: list[float] = []
         self._values: list[tuple[float, ...]] = []
@@ -134,11 +136,11 @@ class Interpolator:
         ``now``. Returns False (counted in ``stats["dropped"]``) for one it cannot use: a
         field missing or not finite, a time it already has, or older than what was shown."""
         try:
-            row = tuple(float(values[name]) for name in self.fields)
+            row = tuple([float(values[name]) for name in self.fields])
         except (KeyError, TypeError, ValueError):
             self.stats["dropped"] += 1
             return False
-        if not (math.isfinite(t) and all(math.isfinite(v) for v in row)):
+        if not (math.isfinite(t) and all(map(math.isfinite, row))):
             self.stats["dropped"] += 1
             return False
         times = self._times
@@ -149,13 +151,13 @@ class Interpolator:
         if self._fresh >= STATS_EVERY or len(self._transit) <= STATS_EVERY:
             self._fresh = 0
             low = self._latency = min(self._transit)
-            self._jitter = _percentile([x - low for x in self._transit], PERCENTILE)
+            self._jitter = _percentile(self._transit, PERCENTILE) - low
         elif low < self._latency:
             self._latency = low
         if times and t > times[-1] and self._lag is not None:
             # Had the render time passed the newest sample when this one came? (How old
             # that one had grown, past the base latency, against the delay applied.)
-            late = now - low - times[-1] > self._lag - self.latency
+            late = now - low - times[-1] > self._lag - self._latency
             step = MARGIN_UP if late else -MARGIN_DOWN
             self._margin = max(0.0, min(self.tick, self._margin + step * self.tick))
         i = bisect.bisect_left(times, t)
@@ -165,7 +167,7 @@ class Interpolator:
         if i == 0 and times and self._lag is not None and t < now - self._lag - self.tick:
             self.stats["dropped"] += 1  # older than anything that can still be shown
             return False
-        if i > 0 and self._jumps(self._values[i - 1], row):
+        if i > 0 and self._snaps and self._jumps(self._values[i - 1], row):
             self.stats["snaps"] += 1
         times.insert(i, t)
         self._values.insert(i, row)
@@ -177,17 +179,19 @@ class Interpolator:
 
     def render_time(self, now: float) -> float:
         """The sender time shown at our ``now``; moves the render clock towards its target."""
-        latency = self.latency
-        target = latency + self.target_delay
+        latency, jitter, tick = self._latency, self._jitter, self.tick
+        target = latency + tick + jitter + self._margin
         lag = self._lag
-        if lag is None or abs(target - lag) > JUMP_TICKS * self.tick:
+        if lag is None or abs(target - lag) > JUMP_TICKS * tick:
             lag = target
         elif now > self._lag_at:
             room = WARP * (now - self._lag_at)
             lag += max(-room, min(room, target - lag))
         # Never more buffer than the cap, even while warping down to a lower target (the
         # latency or jitter estimate fell): skipping those milliseconds is the lesser harm.
-        lag = min(lag, latency + 2 * self.tick + self.jitter)
+        cap = latency + 2 * tick + jitter
+        if lag > cap:
+            lag = cap
         if now >= self._lag_at:
             self._lag, self._lag_at = lag, now
         return now - lag
@@ -222,18 +226,21 @@ class Interpolator:
     def _between(self, t0: float, a: tuple[float, ...], t1: float, b: tuple[float, ...],
                  at: float) -> dict[str, float]:
         u = (at - t0) / (t1 - t0)
-        period = self._period
-        out: dict[str, float] = {}
-        deltas = []
-        for x, y, is_angle in zip(a, b, self._angle, strict=True):
-            d = y - x
-            deltas.append((d + period / 2) % period - period / 2 if is_angle else d)
-        if self._jumps(a, b):  # a teleport: the earlier values until the later are due
-            return dict(zip(self.fields, b if u >= 1.0 else a, strict=True))
+        if not self._special:  # plain floats: the common case, kept lean
+            return {name: x + (y - x) * u for name, x, y in zip(self.fields, a, b, strict=True)}
         step = b if u >= 1.0 else a
-        for name, x, d, held, y in zip(self.fields, a, deltas, self._discrete, step,
-                                       strict=True):
-            out[name] = y if held else x + d * u
+        if self._snaps and self._jumps(a, b):  # a teleport: the earlier values until the later
+            return dict(zip(self.fields, step, strict=True))
+        half = self._period / 2
+        out: dict[str, float] = {}
+        for name, x, y, is_angle, held, z in zip(self.fields, a, b, self._angle,
+                                                 self._discrete, step, strict=True):
+            if held:
+                out[name] = z
+            elif is_angle:
+                out[name] = x + ((y - x + half) % (2 * half) - half) * u
+            else:
+                out[name] = x + (y - x) * u
         return out
 
     def _jumps(self, a: tuple[float, ...], b: tuple[float, ...]) -> bool:
