@@ -162,3 +162,25 @@ def test_without_interpolation_the_goals_would_be_missed() -> None:
     result = simulate(10.0, 0, Net(), raw=True)
     met = goals(result)
     assert not met["error_p99_within_one_tick_of_movement"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(ops=st.lists(st.tuples(st.booleans(), st.floats(-5, 5), st.floats(-1e6, 1e6),
+                              st.floats(0, 0.3)), max_size=60))
+def test_any_input_gives_finite_values_and_never_raises(
+        ops: list[tuple[bool, float, float, float]]) -> None:
+    """Property: pushes at any times (duplicates, far out of order, from a sender whose clock
+    is anywhere) and frames at any non-decreasing times never raise, and what is shown is
+    finite, for every field, with angle, snap and discrete fields all at work."""
+    interp = Interpolator(("x", "angle", "frame"), tick=TICK, snap={"x": 1e5},
+                          discrete=("frame",))
+    now = 0.0
+    for is_push, t, value, step in ops:
+        now += step
+        if is_push:
+            interp.push(t, {"x": value, "angle": value, "frame": float(int(t) % 3)}, now)
+        else:
+            shown = interp.sample(now)
+            assert shown == {} or (set(shown) == {"x", "angle", "frame"}
+                                   and all(math.isfinite(v) for v in shown.values()))
+            assert interp.delay <= 2 * TICK + interp.jitter + 1e-9
