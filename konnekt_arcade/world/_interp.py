@@ -48,6 +48,9 @@ WARP = 0.1
 JUMP_TICKS = 4.0
 #: Samples kept in the buffer at most (a few seconds at any sane tick rate).
 MAX_SAMPLES = 64
+#: Sample times remembered to recognise one pushed again (after the buffer forgot it): more
+#: than any list of received states a caller keeps for an entity.
+SEEN = 256
 #: The margin (in ticks) a late update adds, and an update in time takes away: it grows while
 #: more than 1 update in 9 comes late (1/8 up against 8 x 1/64 down), so a 5% loss alone
 #: leaves the delay at its nominal tick + jitter, and a burstier link earns more buffer.
@@ -98,13 +101,15 @@ class Interpolator:
         self._margin = 0.0
         self._latency = self._jitter = 0.0
         self._fresh = 0  # samples since the statistics were computed
+        self._seen: set[float] = set()  # the times of the last SEEN samples pushed
+        self._seen_order: deque[float] = deque()
         self._lag: float | None = None  # now - render time, as applied
         self._lag_at = 0.0
         #: The sender time the last ``sample()`` showed (what a test compares with truth).
         self.shown_at = -math.inf
-        #: Samples refused (non-finite, missing a field, a duplicate or too old) and frames
-        #: shown past the newest sample.
-        self.stats = {"dropped": 0, "extrapolated": 0, "held": 0, "snaps": 0}
+        #: Samples refused (non-finite, missing a field, too old) or already held, teleports,
+        #: and frames shown past the newest sample (extrapolated, or held beyond the cap).
+        self.stats = {"dropped": 0, "duplicates": 0, "extrapolated": 0, "held": 0, "snaps": 0}
 
     # --- statistics -------------------------------------------------------------------------
 
@@ -133,8 +138,9 @@ class Interpolator:
 
     def push(self, t: float, values: Mapping[str, float], now: float) -> bool:
         """A sample: the entity's ``values`` at the sender's time ``t``, received at our
-        ``now``. Returns False (counted in ``stats["dropped"]``) for one it cannot use: a
-        field missing or not finite, a time it already has, or older than what was shown."""
+        ``now``. Returns False for one it cannot use: a field missing or not finite, or older
+        than what was shown (counted in ``stats["dropped"]``), or a time it already has
+        (``stats["duplicates"]``: feeding the same samples again is harmless)."""
         try:
             row = tuple([float(values[name]) for name in self.fields])
         except (KeyError, TypeError, ValueError):
@@ -143,7 +149,17 @@ class Interpolator:
         if not (math.isfinite(t) and all(map(math.isfinite, row))):
             self.stats["dropped"] += 1
             return False
+        if t in self._seen:
+            # A network duplicate, or the caller feeding a sample list again: nothing new,
+            # and no arrival to measure (it would read as jitter).
+            self.stats["duplicates"] += 1
+            return False
+        self._seen.add(t)
+        self._seen_order.append(t)
+        if len(self._seen_order) > SEEN:
+            self._seen.discard(self._seen_order.popleft())
         times = self._times
+        i = bisect.bisect_left(times, t)
         transit = now - t
         low = min(self._latency, transit) if self._transit else transit
         self._transit.append(transit)
@@ -160,10 +176,6 @@ class Interpolator:
             late = now - low - times[-1] > self._lag - self._latency
             step = MARGIN_UP if late else -MARGIN_DOWN
             self._margin = max(0.0, min(self.tick, self._margin + step * self.tick))
-        i = bisect.bisect_left(times, t)
-        if i < len(times) and times[i] == t:
-            self.stats["dropped"] += 1
-            return False
         if i == 0 and times and self._lag is not None and t < now - self._lag - self.tick:
             self.stats["dropped"] += 1  # older than anything that can still be shown
             return False
