@@ -16,9 +16,9 @@ from . import _report
 log = logging.getLogger("bench")
 
 SECTIONS = ("core", "frame", "poll", "latency", "trace", "join", "throughput", "scaling",
-            "loss")
+            "loss", "interp")
 #: Sections that need no signalling server on loopback ("loss" runs its own in a namespace).
-LOCAL_SECTIONS = ("core", "frame", "loss")
+LOCAL_SECTIONS = ("core", "frame", "loss", "interp")
 
 #: Sizes of each mode. Quick stays under a minute on a 2-core machine.
 PARAMS: dict[str, dict[str, Any]] = {
@@ -77,13 +77,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results[name]["retried_after"] = failures
         log.info("%s done in %.1f s", name, time.monotonic() - t0)
 
-    from . import _core, _frame, _loss
+    from . import _core, _frame, _interp, _loss
 
     measure("core", lambda: _core.run_core(quick=mode != "full", tiny=args.tiny), attempts=1)
     measure("frame", lambda: _frame.run_frame(quick=mode != "full"), attempts=1)
     measure("loss", lambda: _loss.bench_loss(args.loss_joins or p["loss_joins"],
                                              p["loss_chats"], _rates(args.loss_rates)),
             attempts=1)
+    measure("interp", lambda: _interp.bench_interp(quick=mode != "full"), attempts=1)
     network = [s for s in sections if s not in LOCAL_SECTIONS]
     if network:
         from . import _inproc, _mesh, _trace
@@ -150,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         from ._loss import format_loss
 
         print(format_loss(report["results"]["loss"]))
+    if isinstance(report["results"].get("interp"), dict) and \
+            "error" not in report["results"]["interp"]:
+        from ._interp import format_interp
+
+        print(format_interp(report["results"]["interp"]))
     print(f"\nload average before {report['load']['before']} after {report['load']['after']}; "
           f"{report['duration_s']} s; wrote {path}")
     if not args.no_plots:

@@ -192,6 +192,10 @@ def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
                        f"tracemalloc after {_get(results, 'core', 'memory', 'events_small')} "
                        f"and {large} events" if bounded is not None
                        else _why_missing(results, "core", mode)))
+    if isinstance(results.get("interp"), dict) and "error" not in results["interp"]:
+        from ._interp import report_goals  # (issue 24's interpolation goals)
+
+        goals.extend(_goal(*g) for g in report_goals(results["interp"]))
     return goals
 
 
@@ -394,6 +398,7 @@ _SECTIONS: dict[str, dict[str, Any]] = {
     "throughput": {"ours_events_per_s": _SUMMARY, "raw_events_per_s": _SUMMARY,
                    "ratio_p50": _NUM, "guests": int},
     "scaling": {"runs": list, "chats": int},
+    "interp": {"worst": dict, "goals": dict, "runs": list, "net": dict},
     "loss": {},  # either {"skipped": reason} or {"rates": {...}}: see bench/_loss.py
 }
 _TOP = {"schema": int, "date": str, "mode": str, "duration_s": _NUM, "machine": dict,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import _headless  # noqa: F401  (first: makes arcade.gui importable when headless)
 from ._command_helpers import LobbyCommands
 from ._embedded import embedded_signalling_url
+from ._follow import SpriteFollower, follow
 from ._friendly import friendly_error
 from ._hook import EVENT_TYPES, SessionHook
 from ._lobby_view import LobbyView
@@ -21,6 +22,8 @@ __all__ = [
     "LobbyTheme",
     "LobbyView",
     "SessionHook",
+    "SpriteFollower",
     "embedded_signalling_url",
+    "follow",
     "friendly_error",
 ]

@@ -36,6 +36,7 @@ from ..net import (
 from ..net.peer import SelectedPair
 from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
 from ._announce import AnnouncerFactory, Announcers, LobbyInfo
+from ._clock import SessionClock
 from ._domain_view import DomainView
 from ._errors import ConnectionFailed, P2PError, SendFailed, WrongPassword
 from ._join import JoinTimeline
@@ -95,6 +96,7 @@ class SessionLoop(Reconnecting):
         self._join = JoinTimeline(clock())  # where the join's time goes (stats, one log line)
         self._last_peer_error = ""
         self._domain = DomainView(self._domain_events, self.get_lobby)
+        self._time = SessionClock(p2p)
         p2p.on_transport_event = self._on_transport_event
         p2p.on_sync_events = self._on_sync_events
         p2p.on_mesh_lost = self._on_mesh_lost
@@ -183,6 +185,20 @@ class SessionLoop(Reconnecting):
 
     def sequence(self) -> int:
         return self._p2p.current_sequence()
+
+    # --- the shared clock (_clock.py) ----------------------------------------------------------
+
+    def time(self) -> float:
+        """The session time every peer shares, in seconds: runs' ``started_at`` and
+        ``deadline`` are in it, so ``run.deadline - session.time()`` is the same countdown on
+        every screen (within half a round trip), and it goes on unchanged when the host
+        leaves. Never decreases once ``time_synced``; this machine's clock before."""
+        return self._time.time()
+
+    @property
+    def time_synced(self) -> bool:
+        """Whether ``time()`` is the shared time yet (a guest: soon after it synced)."""
+        return self._time.synced
 
     # --- beside the lobby ---------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from ..domain import DomainCommand
 from ..domain._events import DelegationReason, HostDelegated, ParticipantDisconnected
 from ._authority import Authority
+from ._clock import LobbyClock
 from ._common import log
 from ._config import SyncConfig
 from ._election import Election
@@ -89,19 +90,21 @@ class SyncBase(ReplicatedState):
         self._needs_host_setup = False
         # The parts: each a leaf with its own state (see the module docstring).
         self.liveness = Liveness(local_peer)
+        self.clock = LobbyClock(self)
         self.commands = Commands(self, self.outbox, self._sequenced)
         self.authority = Authority(raise_interval=cfg.heartbeat_interval)
         self.election = Election(self, self.outbox, self._apply)
         self.gate = PasswordGate(self, self.outbox, password, self._send_full_sync)
         self.replica = Replica(self, self.outbox, self._log, apply=self._apply,
                                consider=self._consider, request_full_sync=self._request_full_sync,
-                               last_epoch=self._last_epoch, digest=self._state_digest)
+                               last_epoch=self._last_epoch, digest=self._state_digest,
+                               saw_time=self.clock.event_stamp)
         self.host = Host(self, self.outbox, apply=self._apply, broadcast=self._broadcast,
                          tail_epoch=self._tail_epoch, publish_roster=self._publish_roster,
                          authorized=self.gate.authorized, snapshot=self.snapshot,
                          sequenced=self._sequenced, received=self._received.append,
                          new_id=new_id, new_token=new_token,
-                         lobby_time=lambda now: now + self.replica.lobby_offset)
+                         lobby_time=self.clock.lobby_time)
 
     # --- outputs ----------------------------------------------------------
 
@@ -190,7 +193,7 @@ class SyncBase(ReplicatedState):
         elif cause is Cause.RIVAL_OUTVOTED:
             self.stats["epoch_raised"] += 1
             log.info("rival host claim refused; raising epoch to %d", self.epoch)
-            self._broadcast(self._heartbeat())
+            self._send_heartbeat(now)
         elif cause is Cause.CLAIM_ACCEPTED and move.host_peer != previous \
                 and previous is not None:
             # Two hosts may have sequenced the same numbers in one epoch (an election
@@ -277,6 +280,11 @@ class SyncBase(ReplicatedState):
         # The host's hot path (every event, to every peer): encode once, decide once whether
         # the gate filters anyone, build the outgoing tuples in one comprehension.
         data, channel = encode(msg), channel_of(msg)
+        peers = self._audience(exclude)
+        self.outbox.out.extend([_outgoing(Outgoing, (peer, channel, data)) for peer in peers])
+        self.stats["sent"] += len(peers)
+
+    def _audience(self, exclude: str | None = None) -> list[str]:
         linked = self.liveness.linked
         peers = sorted(linked)
         if exclude is not None and exclude in linked:
@@ -284,8 +292,7 @@ class SyncBase(ReplicatedState):
         if self.is_host and self.gate.password is not None:
             authorized = self.gate.authorized  # a password lobby shows nothing to strangers
             peers = [p for p in peers if authorized(p)]
-        self.outbox.out.extend([_outgoing(Outgoing, (peer, channel, data)) for peer in peers])
-        self.stats["sent"] += len(peers)
+        return peers
 
     def _publish_roster(self, roster: Roster) -> None:
         self.roster = roster
@@ -295,11 +302,20 @@ class SyncBase(ReplicatedState):
     def _send_full_sync(self, peer: str) -> None:
         self.host.send_full_sync(peer)
 
-    def _heartbeat(self) -> Heartbeat:
+    def _heartbeat(self, now: float) -> Heartbeat:
         return Heartbeat(lobby_id=self.lobby.id if self.lobby else None, epoch=self.epoch,
                          sequence=self.sequence, last_epoch=self._last_epoch(),
                          host_peer=self.host_peer, beat=self.authority.next_beat(),
-                         state=self._state_digest())
+                         state=self._state_digest(), clock=self.clock.stamp(now))
+
+    def _send_heartbeat(self, now: float) -> None:
+        """A host's heartbeat carries each peer's clock echo (``_clock.py``): per peer."""
+        if not self.is_host:
+            self._broadcast(self._heartbeat(now))
+        else:
+            out = self.clock.heartbeats(self._heartbeat(now), self._audience(), now)
+            self.outbox.out.extend(out)
+            self.stats["sent"] += len(out)
 
     def _request_full_sync(self, now: float) -> None:
         if self._full_sync_at is not None and now - self._full_sync_at < self.config.retry_interval:

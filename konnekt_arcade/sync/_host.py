@@ -62,7 +62,7 @@ class Host:
         lobby_time: Callable[[float], float] = float,
     ) -> None:
         self.v = view
-        #: Our clock -> the lobby's (see ``Replica.lobby_offset``): what the domain and the
+        #: Our clock -> the lobby's (see ``_clock.py``): what the domain and the
         #: events are given, so a run's deadline and ``joined_at`` mean the same whichever
         #: machine hosts. Grace deadlines are ours alone and stay on our clock.
         self._lobby_time = lobby_time

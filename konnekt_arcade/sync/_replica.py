@@ -40,6 +40,7 @@ class Replica:
         request_full_sync: Callable[[float], None],
         last_epoch: Callable[[], int],
         digest: Callable[[], str | None],
+        saw_time: Callable[[str, float, float], None] = lambda peer, stamp, now: None,
     ) -> None:
         self.v = view
         self.out = outbox
@@ -49,10 +50,9 @@ class Replica:
         self._request_full_sync = request_full_sync
         self._last_epoch = last_epoch
         self._digest = digest
+        #: A live event's timestamp is a one-way sample of the lobby's clock (``_clock.py``).
+        self._saw_time = saw_time
         self._buffer: dict[int, LobbyEvent] = {}
-        #: The highest ``event timestamp - our now`` seen on a live event from our host (see
-        #: ``lobby_offset``).
-        self._offset = float("-inf")
         # Events that arrived before our first snapshot, by sender: only the
         # snapshot's host's are kept (anyone else's would be forgeries).
         self._early: dict[tuple[str, int], LobbyEvent] = {}
@@ -83,16 +83,6 @@ class Replica:
 
     # --- events -------------------------------------------------------------
 
-    @property
-    def lobby_offset(self) -> float:
-        """The lobby's clock minus ours. Every host stamps events in the lobby's time (the
-        clock of the peer that created it), and each peer's ``time.monotonic()`` starts
-        anywhere: a successor on another machine must go on in the same time, or a run's
-        deadline would pass at once or never. A live event left its host ``latency`` s before
-        we got it, so each sample is below the truth by its latency: the highest is the best
-        (off by the lowest latency seen). 0 before any sample (we created the lobby)."""
-        return self._offset if self._offset != float("-inf") else 0.0
-
     def on_event(self, peer: str, le: LobbyEvent, now: float, *, live: bool) -> None:
         v = self.v
         lobby = v.lobby
@@ -115,8 +105,8 @@ class Replica:
         elif live and le.epoch < epoch:
             self.out.drop("stale_epoch", peer, le.sequence)
             return
-        if live and le.timestamp - now > self._offset:
-            self._offset = le.timestamp - now
+        if live:
+            self._saw_time(peer, le.timestamp, now)
         sequence = v.sequence
         if le.sequence <= sequence:
             mine = self._log.get(le.sequence)

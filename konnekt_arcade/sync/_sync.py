@@ -138,11 +138,12 @@ class LobbySync(SyncBase):
             log.info("🟢 HOST: Peer %s connected - auto-sending full sync", peer)
             self.host.send_full_sync(peer)
         elif self.lobby is not None:
-            self.outbox.send(peer, self._heartbeat())
+            self.outbox.send(peer, self._heartbeat(now))
         self._settle(now)
 
     def peer_disconnected(self, peer: str, now: float) -> None:
         self.liveness.unlinked(peer)
+        self.clock.forget(peer)
         self.gate.forget(peer)
         self._msg_limit.forget(peer)
         self.host.forget(peer)
@@ -228,7 +229,7 @@ class LobbySync(SyncBase):
         try:
             if now - self._last_heartbeat >= self.config.heartbeat_interval:
                 self._last_heartbeat = now
-                self._broadcast(self._heartbeat())
+                self._send_heartbeat(now)
             for peer in self.liveness.silent(now, self.config.heartbeat_timeout):
                 self._peer_lost(peer, now)
             if self.is_host:
@@ -313,6 +314,7 @@ class LobbySync(SyncBase):
         if self.lobby is None or hb.lobby_id != self.lobby.id or hb.host_peer is None:
             return
         self.authority.vote(peer, hb.host_peer)
+        self.clock.heard(peer, hb.clock, hb.echo, hb.held, now)
         move = self.replica.on_heartbeat(peer, hb, now, self.liveness.seen)
         if move is not None:
             self._move(move, now)

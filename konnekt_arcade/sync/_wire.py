@@ -222,6 +222,13 @@ class Heartbeat(_Msg):
     #: sequence numbers and epochs (a host handed the role again after taking another
     #: history) still differ here, and the replica resyncs.
     state: str | None = Field(default=None, max_length=64)
+    #: The sender's lobby time when it sent this (see ``_clock.py``): the host's is the
+    #: reference, a replica's is a ping its host echoes.
+    clock: float | None = Field(default=None, allow_inf_nan=False)
+    #: From a host: the ``clock`` of the receiver's latest heartbeat, and how long the host
+    #: held it before this one (seconds), so the receiver measures the round trip.
+    echo: float | None = Field(default=None, allow_inf_nan=False)
+    held: float | None = Field(default=None, ge=0.0, le=3600.0, allow_inf_nan=False)
 
 
 class AuthRequired(_Msg):
