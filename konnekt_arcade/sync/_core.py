@@ -29,6 +29,7 @@ from ._authority import Authority
 from ._clock import LobbyClock
 from ._common import log
 from ._config import SyncConfig
+from ._diagnostics import Diagnostics
 from ._election import Election
 from ._exactly_once import Commands
 from ._gate import PasswordGate
@@ -60,7 +61,7 @@ _outgoing = tuple.__new__
 MAX_UNDRAINED_COMMANDS = 1024
 
 
-class SyncBase(ReplicatedState):
+class SyncBase(ReplicatedState, Diagnostics):
     """The role machine, and the parts composed around the replicated state."""
 
     def __init__(
@@ -236,32 +237,6 @@ class SyncBase(ReplicatedState):
         move = self.election.peer_lost(peer)
         if move is not None:
             self._move(move, now)
-
-    # --- read-only views of the parts (tests, diagnostics) -------------------
-
-    @property
-    def connected_peers(self) -> list[str]:
-        return sorted(self.liveness.seen)
-
-    @property
-    def buffered_events(self) -> int:
-        """Out-of-order events held while a gap is repaired."""
-        return self.replica.buffered
-
-    @property
-    def commands_in_flight(self) -> int:
-        """Our commands the host has not answered yet."""
-        return len(self.commands.pending)
-
-    @property
-    def password_verified_peers(self) -> frozenset[str]:
-        """Peers that proved the lobby password to us (host side)."""
-        return self.gate.verified_peers
-
-    def command_outcome(self, request_id: int) -> str | None:
-        """How our command ``request_id`` ended: "accepted", "failed", or None while it
-        is in flight (or too old to remember)."""
-        return self.commands.outcome(request_id)
 
     # --- a credential shared with members (Roster.listing) --------------------
 
