@@ -347,6 +347,7 @@ def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
         raise WireError("malformed", str(exc)) from exc
     if env.v != PROTOCOL_VERSION:
         _check_version(data)
+        raise WireError("bad_version", f"version {env.v}")  # e.g. "v": 1.0
     return env.msg
 
 
