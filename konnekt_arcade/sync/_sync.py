@@ -58,9 +58,8 @@ class LobbySync(SyncBase):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._handlers = _handlers(self)
-        live = self.liveness  # a refused peer is sent nothing more
-        self.versions = VersionGate(self, self.outbox, unlink=lambda p: (live.unlinked(p),
-                                                                          live.give_up(p)))
+        self.versions = VersionGate(self, self.outbox, unlink=self.liveness.unlinked,
+                                    give_up=self.liveness.give_up)
 
     @classmethod
     def create_host(

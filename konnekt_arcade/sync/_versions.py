@@ -44,14 +44,15 @@ MAX_REMEMBERED_PEERS = 1024
 
 class VersionGate:
     """Own state: peers refused (host) or answered (guest), the first mismatch a joining
-    guest heard and when it last heard anything it could read. ``unlink`` stops sending to
-    a refused peer."""
+    guest heard and when it last heard anything it could read. ``unlink`` and ``give_up``
+    (the liveness part's) stop sending to a refused peer and stop waiting for it."""
 
-    def __init__(self, view: SyncView, outbox: Outbox, *,
-                 unlink: Callable[[str], None]) -> None:
+    def __init__(self, view: SyncView, outbox: Outbox, *, unlink: Callable[[str], None],
+                 give_up: Callable[[str], object]) -> None:
         self.v = view
         self.out = outbox
         self._unlink = unlink
+        self._give_up = give_up
         self._told: dict[str, int] = {}
         #: (their version, when) of the first mismatch heard while joining.
         self._mismatch: tuple[int, float] | None = None
@@ -85,6 +86,7 @@ class VersionGate:
                 self.out.out.append(Outgoing(peer, Channel.RELIABLE, _wire.refusal(version)))
                 self.out.notice(IncompatiblePeer(peer, version, _wire.PROTOCOL_VERSION))
             self._unlink(peer)  # (again after a reconnect: it is never sent the lobby)
+            self._give_up(peer)
 
     def tick(self, now: float) -> None:
         """A joining guest that heard only another version for ``VERSION_GRACE`` gives up."""
