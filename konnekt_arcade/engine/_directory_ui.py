@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from ..net.loop_thread import get_network_thread
 from ..session import ListedLobby, LobbyDirectory
+from ._lan_list import version_note
 
 logger = logging.getLogger("konnekt_arcade.engine")
 
@@ -39,6 +40,11 @@ class Browser:
         self.url = ""
         self._future: concurrent.futures.Future[list[ListedLobby]] | None = None
         self._fetched_at = float("-inf")
+
+    @staticmethod
+    def note(lobby: ListedLobby) -> str | None:
+        """Why ``lobby`` cannot be joined from this game (another protocol), or None."""
+        return version_note(lobby.protocol)
 
     @property
     def loading(self) -> bool:

@@ -8,6 +8,7 @@ from ..session import (
     ConnectionFailed,
     ConnectionTimeout,
     DirectoryUnavailable,
+    IncompatibleVersion,
     InvalidSessionId,
     LobbyNotFound,
     PeerIdTimeout,
@@ -34,6 +35,11 @@ def friendly_error(error: BaseException | None, signalling_url: str = "") -> str
         if "needs a password" in str(error):
             return "This lobby needs a password — ask the host for it and type it in."
         return "That password isn't right — check it with the host and try again."
+    if isinstance(error, IncompatibleVersion):
+        todo = ("update this game to play there" if error.lobby_version > error.local_version
+                else "the host has to update their game, or host one yourself")
+        return (f"This lobby runs another version (protocol {error.lobby_version}, yours "
+                f"{error.local_version}) — {todo}.")
     if isinstance(error, LobbyNotFound):
         return (f"No lobby has the code {error.code.strip().upper()!r} — check the code "
                 "(letters and digits 2-9) and that the host's lobby is still open.")

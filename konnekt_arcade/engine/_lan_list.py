@@ -1,5 +1,9 @@
 """The start screen's "Lobbies on your network": a ``LanBrowser`` opened while the start screen
-shows and read a couple of times a second (the list changes at most every announce)."""
+shows and read a couple of times a second (the list changes at most every announce).
+
+A lobby whose host speaks another lobby protocol is listed with why it cannot be joined
+(``version_note``) instead of a Join that would fail: the same for the directory's list.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import logging
 import re
 import time
 from typing import Any
+
+from ..sync import _wire
 
 logger = logging.getLogger("konnekt_arcade.engine")
 
@@ -19,9 +25,18 @@ def lan_game_id(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-")[:64] or "konnekt-arcade"
 
 
+def version_note(protocol: int) -> str | None:
+    """None when a lobby of lobby protocol ``protocol`` can be joined from this game; else
+    what a list shows in place of Join (whose side has to update)."""
+    ours = _wire.PROTOCOL_VERSION
+    if protocol == ours:
+        return None
+    return "needs a newer version" if protocol > ours else "host has an older version"
+
+
 def _key(lobbies: list[Any]) -> list[tuple[Any, ...]]:
-    return [(x.host_id, x.name, x.host_name, x.players, x.max_players, x.has_password)
-            for x in lobbies]
+    return [(x.host_id, x.name, x.host_name, x.players, x.max_players, x.has_password,
+             x.protocol) for x in lobbies]
 
 
 class LanList:
@@ -47,6 +62,11 @@ class LanList:
         elif not on and self.browser is not None:
             self.browser.close()
             self.browser, self.lobbies = None, []
+
+    @staticmethod
+    def note(lobby: Any) -> str | None:
+        """Why ``lobby`` cannot be joined from this game (another protocol), or None."""
+        return version_note(lobby.protocol)
 
     def update(self) -> bool:
         now = time.monotonic()

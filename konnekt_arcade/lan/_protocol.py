@@ -5,7 +5,11 @@ Three packets, each one small JSON object with ``magic``, ``v`` (protocol versio
 
 - ``Query`` (browser -> broadcast/multicast): "who hosts ``game`` here?"
 - ``Announce`` (host -> broadcast/multicast every 1.5 s, and unicast in reply to a query):
-  host id, lobby name, host name, players, max players, has-password, invite.
+  host id, lobby name, host name, players, max players, has-password, invite, and ``proto``:
+  the lobby protocol the host speaks (``sync._wire.PROTOCOL_VERSION``), so a list can show a
+  lobby of another version as such instead of failing on Join. It is optional (announces of
+  releases before it have none: version 1), so adding it left ``v`` (this datagram format's
+  own version) as it was.
 - ``Bye`` (host -> broadcast/multicast when it stops): browsers drop the entry at once
   instead of waiting for it to expire.
 
@@ -23,8 +27,13 @@ from typing import Any
 #: Tells our datagrams from anything else on the port (Mirror uses a per-game handshake value
 #: for the same reason; the game id below separates games, the magic separates protocols).
 MAGIC = "konnekt-lan"
-#: Bumped on any incompatible change; other versions are dropped and counted.
+#: Bumped on any incompatible change of these datagrams; other versions are dropped and
+#: counted. (Not the lobby protocol: that is the announce's ``proto``.)
 VERSION = 1
+#: The lobby protocol an announce without ``proto`` speaks (releases before the field).
+DEFAULT_PROTOCOL = 1
+#: Highest lobby protocol an announce may claim (bounds what a peer can make us hold).
+MAX_PROTOCOL = 1_000_000
 #: The game id of a query from a browser that lists every game (``find_lan_lobbies()``).
 ANY_GAME = "*"
 #: Largest datagram sent or accepted: one unfragmented packet on any common link (IPv6's
@@ -70,6 +79,8 @@ class Announce:
     max_players: int
     has_password: bool
     invite: str
+    #: The lobby protocol the host speaks (``sync._wire.PROTOCOL_VERSION`` of its release).
+    protocol: int = DEFAULT_PROTOCOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +111,7 @@ def encode(packet: Packet) -> bytes:
             body = {"t": "announce", "host": packet.host_id, "name": packet.name[:MAX_NAME],
                     "host_name": packet.host_name[:MAX_NAME], "players": packet.players,
                     "max": packet.max_players, "pw": packet.has_password,
-                    "invite": packet.invite}
+                    "invite": packet.invite, "proto": packet.protocol}
     data = json.dumps({**head, **body}, separators=(",", ":"), ensure_ascii=False).encode()
     if len(data) > MAX_DATAGRAM:
         raise ValueError(f"LAN packet of {len(data)} bytes exceeds {MAX_DATAGRAM}")
@@ -151,9 +162,12 @@ def decode(data: bytes, game: str | None = None) -> Packet:
     invite = _text(raw, "invite", MAX_INVITE)
     if not INVITE.match(invite):
         raise DropReason("malformed", "bad invite")
+    protocol = raw.get("proto", DEFAULT_PROTOCOL)
+    if type(protocol) is not int or not DEFAULT_PROTOCOL <= protocol <= MAX_PROTOCOL:
+        raise DropReason("malformed", "proto")
     return Announce(packet_game, host_id, _text(raw, "name", MAX_NAME),
                     _text(raw, "host_name", MAX_NAME), players, max_players, has_password,
-                    invite)
+                    invite, protocol)
 
 
 def _text(raw: dict[str, Any], key: str, limit: int) -> str:

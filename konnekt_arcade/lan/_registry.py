@@ -45,6 +45,9 @@ class LanLobby:
     last_seen: float
     #: Random per advertising host; the same host heard on several interfaces is one entry.
     host_id: str = ""
+    #: The lobby protocol its host speaks: joinable when it equals ours (``sync.
+    #: PROTOCOL_VERSION``); a list shows another as "needs a newer/older version".
+    protocol: int = 1
 
     @property
     def full(self) -> bool:
@@ -114,7 +117,7 @@ class Registry:
         lobby = LanLobby(packet.name, packet.host_name, packet.players, packet.max_players,
                          packet.has_password, packet.invite,
                          packet.invite.rstrip("/").rsplit("/", 1)[-1], packet.game, now,
-                         packet.host_id)
+                         packet.host_id, packet.protocol)
         first_seen = now if known is None else known.first_seen
         if known is None:
             self._per_source[source] += 1

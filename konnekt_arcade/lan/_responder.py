@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..session._announce import LobbyInfo
+from ..sync import _wire
 from ._interfaces import DISCOVERY_PORT, Interface, Send, interface_for, invite_for, send_plan
 from ._protocol import Announce, Bye, DropReason, Query, decode, encode
 
@@ -165,7 +166,7 @@ class LanResponder:
         invite = invite_for(info.signalling_url, info.session_id, our_address)
         return encode(Announce(self.game, self.host_id, info.lobby_name, info.host_name,
                                info.players, max(info.max_players, 1, info.players),
-                               info.has_password, invite))
+                               info.has_password, invite, _wire.PROTOCOL_VERSION))
 
 
 def _shown(info: LobbyInfo) -> tuple[object, ...]:

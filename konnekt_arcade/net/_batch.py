@@ -22,6 +22,10 @@ first byte  what                                             defined in
 0xFF        a frame of several messages (transport only)     here (``BATCH_MARK``)
 ==========  ===============================================  ==================================
 
+The table and the frame format are the same in every lobby protocol version (they carry no
+version; ``sync._wire`` has it): a peer of another version must still read our first sync
+envelope to learn that, so changing either would need a new channel, not a version bump.
+
 0xFF because no UTF-8 text starts with it (a browser peer's text message never looks like a
 frame) and it is far from the small prefixes the session layer picks. It was 0x01 once, the
 fragments' prefix: every 64 KiB part was then escaped to 65,541 bytes, over the 65,536 aiortc

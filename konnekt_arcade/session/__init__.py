@@ -8,6 +8,7 @@ from ._domain_view import DomainView
 from ._errors import (
     ConnectionFailed,
     ConnectionTimeout,
+    IncompatibleVersion,
     InvalidSessionId,
     JoinRefused,
     P2PError,
@@ -47,6 +48,7 @@ __all__ = [
     "GameData",
     "IceProbe",
     "IceServer",
+    "IncompatibleVersion",
     "InvalidSessionId",
     "JoinRefused",
     "ListedLobby",

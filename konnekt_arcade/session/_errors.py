@@ -78,6 +78,25 @@ class WrongPassword(JoinRefused):
                    "Check: the lobby password (P2PLoopBuilder().password(...))")
 
 
+class IncompatibleVersion(JoinRefused):
+    """The lobby speaks another protocol version than this game: the two cannot play
+    together, whichever joins. ``lobby_version`` is the lobby's, ``local_version`` ours; the
+    message says which side has to update."""
+
+    def __init__(self, lobby_version: int, local_version: int, session: str = "") -> None:
+        where = f" (session {session})" if session else ""
+        if lobby_version > local_version:
+            check = ("the host runs a newer konnekt-arcade. Check: update this game "
+                     "(and konnekt-arcade) to the host's version")
+        else:
+            check = ("the host runs an older konnekt-arcade. Check: the host updates their "
+                     "game, or you host a lobby yourself")
+        super().__init__(f"This lobby{where} speaks protocol {lobby_version}, this game "
+                         f"speaks {local_version}: {check}")
+        self.lobby_version = lobby_version
+        self.local_version = local_version
+
+
 class P2PTimeout(P2PError, TimeoutError):
     """Base of the connection-stage timeouts."""
 
@@ -115,6 +134,7 @@ class ConnectionTimeout(SyncTimeout):
 __all__ = [
     "ConnectionFailed",
     "ConnectionTimeout",
+    "IncompatibleVersion",
     "InvalidSessionId",
     "JoinRefused",
     "P2PError",

@@ -30,6 +30,7 @@ from websockets.exceptions import WebSocketException
 
 from ..net.directory import HEARTBEAT_INTERVAL, normalize_code, owner_socket_url
 from ..net.loop_thread import get_network_thread
+from ..sync import _wire
 from ._announce import AnnouncedSession, LobbyInfo
 
 if TYPE_CHECKING:
@@ -326,4 +327,5 @@ class DirectoryPublisher:
         return {"session_id": info.session_id, "signalling_url": info.signalling_url,
                 "name": info.lobby_name, "host_name": info.host_name, "players": info.players,
                 "max_players": info.max_players, "has_password": info.has_password,
-                "game": self.game, "version": self.version, "public": self.public}
+                "game": self.game, "version": self.version, "public": self.public,
+                "protocol": _wire.PROTOCOL_VERSION}

@@ -34,11 +34,19 @@ from ..net import (
     TransportEvent,
 )
 from ..net.peer import SelectedPair
-from ..sync import AccessDenied, HostChanged, HostLost, LobbySynced, Welcomed
+from ..sync import (
+    AccessDenied,
+    HostChanged,
+    HostLost,
+    IncompatibleLobby,
+    IncompatiblePeer,
+    LobbySynced,
+    Welcomed,
+)
 from ._announce import AnnouncerFactory, Announcers, LobbyInfo
 from ._clock import SessionClock
 from ._domain_view import DomainView
-from ._errors import ConnectionFailed, P2PError, SendFailed, WrongPassword
+from ._errors import ConnectionFailed, IncompatibleVersion, P2PError, SendFailed, WrongPassword
 from ._join import JoinTimeline
 from ._leave import hand_over
 from ._p2p_loop import P2PLoop
@@ -58,7 +66,8 @@ from ._types import (
 
 logger = logging.getLogger("konnekt_arcade.session")
 
-_NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied)
+_NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, IncompatibleLobby,
+            IncompatiblePeer)
 
 
 class SessionLoop(Reconnecting):
@@ -342,6 +351,9 @@ class SessionLoop(Reconnecting):
                 self._join.observe(event, now)
                 if isinstance(event, AccessDenied):
                     self._fail(WrongPassword.refused_by_host(str(self.session_id), event.reason))
+                elif isinstance(event, IncompatibleLobby):  # another protocol (sync/_versions)
+                    self._fail(IncompatibleVersion(event.lobby_version, event.local_version,
+                                                   str(self.session_id)))
                 elif isinstance(event, LobbySynced) and self.stage in (
                         ConnectionStage.PEER_ID, ConnectionStage.CONNECTED):
                     logger.info("✅ Lobby '%s' synced! %s", event.lobby_name, self._join.line())

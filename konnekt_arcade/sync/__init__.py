@@ -7,7 +7,16 @@ Nothing here touches sockets, threads or clocks; ``now`` is always passed in.
 from __future__ import annotations
 
 from ._config import SyncConfig
-from ._notices import AccessDenied, HostChanged, HostLost, LobbySynced, ReceivedCommand, Welcomed
+from ._notices import (
+    AccessDenied,
+    HostChanged,
+    HostLost,
+    IncompatibleLobby,
+    IncompatiblePeer,
+    LobbySynced,
+    ReceivedCommand,
+    Welcomed,
+)
 from ._role import Role
 from ._sync import LobbySync
 from ._wire import (
@@ -63,6 +72,8 @@ __all__ = [
     "Heartbeat",
     "HostChanged",
     "HostLost",
+    "IncompatibleLobby",
+    "IncompatiblePeer",
     "LobbyEvent",
     "LobbySnapshot",
     "LobbySync",

@@ -56,6 +56,27 @@ class AccessDenied:
 
 
 @dataclass(frozen=True)
+class IncompatibleLobby:
+    """The lobby we are joining speaks protocol ``lobby_version``, we speak ``local_version``
+    (``host_peer``: the host that refused us, None when we concluded it from its silence).
+    The session layer turns it into an ``IncompatibleVersion`` error."""
+
+    host_peer: str | None
+    lobby_version: int
+    local_version: int
+
+
+@dataclass(frozen=True)
+class IncompatiblePeer:
+    """Host: ``peer`` speaks protocol ``version``, this lobby ``local_version``; it was
+    refused (told so, never sent the lobby) and its messages are dropped and counted."""
+
+    peer: str
+    version: int
+    local_version: int
+
+
+@dataclass(frozen=True)
 class ReceivedCommand:
     """A user command a peer sent us that passed the size and rate limits (before the
     host's authority checks): what ``P2PLoop.drain_domain_commands`` hands out, so the

@@ -21,6 +21,7 @@ from ._config import SyncConfig
 from ._core import SyncBase
 from ._notices import Welcomed
 from ._role import Cause, Role
+from ._versions import VersionGate
 from ._wire import (
     Authenticate,
     AuthFailed,
@@ -57,6 +58,8 @@ class LobbySync(SyncBase):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._handlers = _handlers(self)
+        self.versions = VersionGate(self, self.outbox, unlink=self.liveness.unlinked,
+                                    give_up=self.liveness.give_up)
 
     @classmethod
     def create_host(
@@ -169,7 +172,10 @@ class LobbySync(SyncBase):
             msg = decode(data, self.config.max_message_size)
         except WireError as exc:
             out.drop(exc.reason, peer, exc)
+            if exc.version is not None:  # another protocol version (_versions decides)
+                self.versions.on_mismatch(peer, exc.version, exc.refused, now)
             return
+        self.versions.last_compatible = now
         if not reliable and channel_of(msg) is not Channel.UNRELIABLE:
             out.drop("wrong_channel", peer, type(msg).__name__)
             return
@@ -235,6 +241,7 @@ class LobbySync(SyncBase):
             if self.is_host:
                 self.host.tick(now)
             else:
+                self.versions.tick(now)
                 self.replica.retry_gap(now)
                 self.commands.expire(now)
                 if self.lobby is None or self._full_sync_at is not None:

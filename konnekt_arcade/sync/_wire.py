@@ -7,6 +7,21 @@ RequestFullSync, FullSyncResponse) keep their names and fields; the rest are
 what correctness needs (commands with request ids, welcome/rejoin with a
 reconnect token, heartbeats carrying epoch and latest sequence, the roster of
 peer bindings that a successor host needs).
+
+Versions. ``PROTOCOL_VERSION`` is the one number that says which wire this process speaks:
+the sync envelope carries it, LAN announcements and directory listings advertise it, and a
+mixed-version test makes a process speak another one by setting this module's constant (every
+reader looks it up when it runs, none copies it at import). What stays the same in every
+version, so that peers of different versions can still tell each other so:
+
+- the reliable channel's first-byte table (``net._batch``): framing carries no version and
+  must not change; anything version-dependent lives inside the messages;
+- a sync envelope is a JSON object with an integer ``"v"`` at its top;
+- the refusal ``{"v": N, "msg": {"type": "VersionRefused", "heard": M}}`` (``refusal``).
+
+The first sync message on every new link carries the version (the host sends the snapshot or
+``AuthRequired`` as soon as the channel opens), so a mismatch is seen in the first round trip;
+what each side does then is ``_versions``'.
 """
 
 from __future__ import annotations
@@ -22,8 +37,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..domain import Lobby, LobbyDomainEvent, UserCommand
 
-#: Bumped on any incompatible change; peers drop messages of another version.
-PROTOCOL_VERSION = 1
+#: Bumped on any incompatible change of the wire (2: the heartbeat's state digest, the
+#: transport's batch frames, the lobby time of events); a peer of another version is refused
+#: at join (``_versions``). Read it at run time (``_wire.PROTOCOL_VERSION``), never copy it.
+PROTOCOL_VERSION = 2
+#: The oldest version a peer may claim in a refusal or an announcement; lower is malformed.
+MIN_PROTOCOL_VERSION = 1
+#: The highest version we believe a peer claims (a bound, so a hostile number stays small).
+MAX_PROTOCOL_VERSION = 1_000_000
 #: Refused before parsing. A snapshot of a lobby at every domain maximum is ~1.85 MB
 #: (measured in tests/session/test_late_join_at_every_maximum.py: 64 participants, 50 chat
 #: lines of 280 emoji, 32 queued activities, the kept finished runs, every field at its
@@ -286,11 +307,17 @@ class Envelope(_Msg):
 
 
 class WireError(Exception):
-    """Bytes that are not a valid message. ``reason`` is a short counter key."""
+    """Bytes that are not a valid message. ``reason`` is a short counter key.
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    For ``bad_version``: ``version`` is the version the sender speaks, and ``refused`` is
+    True when the message was the sender's ``VersionRefused`` (it will not let us in)."""
+
+    def __init__(self, reason: str, detail: str = "", *, version: int | None = None,
+                 refused: bool = False) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.version = version
+        self.refused = refused
 
 
 def password_proof(password: str, lobby_id: UUID, host_peer: str, guest_peer: str) -> str:
@@ -309,6 +336,12 @@ def encode(msg: BaseModel) -> bytes:
     return b'{"v":%d,"msg":%s}' % (PROTOCOL_VERSION, msg.__pydantic_serializer__.to_json(msg))
 
 
+def refusal(heard: int) -> bytes:
+    """Our refusal of a peer that speaks version ``heard``: the one message every version
+    reads whatever its own version (its shape never changes; see the module docstring)."""
+    return b'{"v":%d,"msg":{"type":"VersionRefused","heard":%d}}' % (PROTOCOL_VERSION, heard)
+
+
 def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
     """Parse bytes into a message.
 
@@ -321,13 +354,13 @@ def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
     try:
         env = _validate_envelope(data)
     except ValidationError as exc:
-        if _version_of(data) not in (None, PROTOCOL_VERSION):
-            raise WireError("bad_version") from exc
+        _check_version(data)
         raise WireError("malformed", str(exc.errors()[:1])) from exc
     except (ValueError, TypeError) as exc:
         raise WireError("malformed", str(exc)) from exc
     if env.v != PROTOCOL_VERSION:
-        raise WireError("bad_version", f"version {env.v}")
+        _check_version(data)
+        raise WireError("bad_version", f"version {env.v}")  # e.g. "v": 1.0
     return env.msg
 
 
@@ -336,10 +369,20 @@ def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
 _validate_envelope = Envelope.__pydantic_validator__.validate_json
 
 
-def _version_of(data: bytes) -> int | None:
+def _check_version(data: bytes) -> None:
+    """Raise ``bad_version`` (with the sender's version, and whether it refused us) if
+    ``data`` is an envelope of another version; return if it is ours or no envelope at all.
+    Only the version-independent parts are read (``"v"``, and the refusal's shape)."""
     try:
         obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return
     v = obj.get("v") if isinstance(obj, dict) else None
-    return v if isinstance(v, int) else None
+    if type(v) is not int or v == PROTOCOL_VERSION:
+        return
+    if not MIN_PROTOCOL_VERSION <= v <= MAX_PROTOCOL_VERSION:
+        raise WireError("bad_version", f"version {str(v)[:20]}")
+    msg = obj.get("msg")
+    refused = (isinstance(msg, dict) and msg.get("type") == "VersionRefused"
+               and msg.get("heard") == PROTOCOL_VERSION)
+    raise WireError("bad_version", f"version {v}", version=v, refused=refused)

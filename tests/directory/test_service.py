@@ -87,7 +87,8 @@ def test_listing_filters_limits_and_newest_first() -> None:
     assert names == ["L5", "L4", "L3", "L2", "L1", "L0"]
     entry = body["lobbies"][0]
     assert set(entry) == {"code", "name", "host_name", "players", "max_players",
-                          "has_password", "game", "version", "created_at", "updated_at"}
+                          "has_password", "game", "version", "protocol", "created_at",
+                          "updated_at"}
     assert [x["name"] for x in get(service, "/lobbies?game=a")[1]["lobbies"]] == [
         "L5", "L3", "L1"]
     assert [x["name"] for x in get(service, "/lobbies?game=a&has_slots=1")[1]["lobbies"]] \

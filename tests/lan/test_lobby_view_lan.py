@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import arcade
 
 from konnekt_arcade import LanLobby, LobbyView
+from konnekt_arcade.sync import PROTOCOL_VERSION
 from konnekt_arcade.testing import click, memory_builder, run_views_until, type_text
 
 SID = "123e4567-e89b-12d3-a456-426614174000"
@@ -45,7 +46,8 @@ def listed(host: LobbyView) -> LanLobby:
     lobby = session.get_lobby()
     return LanLobby(lobby.name, lobby.host.name, len(lobby.participants),
                     lobby.max_participants, session.has_password, host.invite_text(),
-                    str(session.session_id), host.game, 0.0, "0123456789abcdef")
+                    str(session.session_id), host.game, 0.0, "0123456789abcdef",
+                    PROTOCOL_VERSION)
 
 
 def shot(window: arcade.Window, v: LobbyView, path: Path) -> None:

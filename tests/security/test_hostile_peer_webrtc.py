@@ -21,6 +21,7 @@ from konnekt_arcade.net import CHANNEL_RELIABLE, Message, PeerConnected, WebRtcT
 from konnekt_arcade.session._fragments import split
 from konnekt_arcade.sync import (
     MAX_MESSAGE_SIZE,
+    PROTOCOL_VERSION,
     Command,
     EventBroadcast,
     FullSyncResponse,
@@ -160,7 +161,7 @@ def test_hostile_peer_changes_nothing_and_is_counted(webrtc_sessions: SessionGro
     hostile.send(host_peer, b"\xff\x00garbage")
     envelope = json.loads(encode(Command(request_id=5, command=DomainCommand.SetReady(
         lobby_id=lid, participant_id=me, ready=True))))
-    hostile.send(host_peer, json.dumps({**envelope, "v": 2}).encode())
+    hostile.send(host_peer, json.dumps({**envelope, "v": PROTOCOL_VERSION + 1}).encode())
     hostile.allow_huge_messages()
     hostile.send(host_peer, b'{"v":1,"msg":"' + b"A" * MAX_MESSAGE_SIZE + b'"}')
     # ... and the same in parts (as a large snapshot travels): dropped as the parts go over

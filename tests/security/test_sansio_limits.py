@@ -7,6 +7,7 @@ import tracemalloc
 
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
 from konnekt_arcade.sync import (
+    PROTOCOL_VERSION,
     AccessDenied,
     Authenticate,
     Command,
@@ -30,7 +31,8 @@ def test_flood_of_10000_messages_is_rate_limited_before_parsing():
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     for i in range(10_000):
-        host.receive("mal", chat if i % 2 else b'{"v":1,"msg":{"type":"Nope"}}', net.now)
+        host.receive("mal", chat if i % 2 else b'{"v":%d,"msg":{"type":"Nope"}}' % PROTOCOL_VERSION,
+                     net.now)
         if i % 1000 == 0:
             host.data_to_send()  # the transport would take these
     grown = tracemalloc.get_traced_memory()[0] - base
@@ -63,7 +65,8 @@ def test_oversized_malformed_and_wrong_version_are_counted_and_logged_quietly(ca
     net, host, (g1,), mal = lobby(1)
     junk = [b"x" * (host.config.max_message_size + 1), b"{not json", b"[]", b"\xff\xfe",
             b'{"v":99,"msg":{"type":"RequestFullSync","lobby_id":null,"last_known_sequence":0}}',
-            b'{"v":1,"msg":{"type":"Heartbeat","epoch":-1}}', b'{"v":1' + b"[" * 5000]
+            b'{"v":%d,"msg":{"type":"Heartbeat","epoch":-1}}' % PROTOCOL_VERSION,
+            b'{"v":1' + b"[" * 5000]
     with caplog.at_level(logging.WARNING, logger="konnekt_arcade.sync"):
         for _ in range(50):
             for data in junk:

@@ -24,6 +24,7 @@ from konnekt_arcade import (
     Welcomed,
 )
 from konnekt_arcade.net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
+from konnekt_arcade.sync import PROTOCOL_VERSION
 
 from .conftest import wait_until
 
@@ -153,7 +154,8 @@ def test_bad_network_input_never_raises(memory_builder: P2PLoopBuilder) -> None:
     host, guest = host_and_guest(memory_builder)
     transport = guest.p2p().transport
     assert transport is not None
-    for junk in (b"", b"not json", b'{"v":1,"msg":{"type":"Nope"}}', b"\xff" * 10):
+    for junk in (b"", b"not json", b'{"v":%d,"msg":{"type":"Nope"}}' % PROTOCOL_VERSION,
+                  b"\xff" * 10):
         transport.send(host.local_peer_id(), CHANNEL_RELIABLE, junk)
         transport.send(host.local_peer_id(), CHANNEL_UNRELIABLE, junk)
     host.poll()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
-from konnekt_arcade.sync import HostChanged, LobbySync, LobbySynced, SyncConfig, encode
+from konnekt_arcade.sync import (
+    PROTOCOL_VERSION,
+    HostChanged,
+    LobbySync,
+    LobbySynced,
+    SyncConfig,
+    encode,
+)
 from konnekt_arcade.sync._wire import Heartbeat
 
 from .simnet import SimNet, heartbeat_of
@@ -189,8 +196,11 @@ def test_kicked_participant_cannot_rejoin_with_token():
 
 def test_garbage_never_raises_and_is_counted():
     net, host, a, b = lobby3()
-    for junk in [b"", b"{", b"null", b'{"v":1}', b'{"v":2,"msg":{}}', b"\xff" * 10,
-                 b'{"v":1,"msg":{"type":"Command","request_id":1,"command":{"type":"Nope"}}}',
+    ours, other = PROTOCOL_VERSION, PROTOCOL_VERSION + 1
+    for junk in [b"", b"{", b"null", b'{"v":%d}' % ours, b'{"v":%d,"msg":{}}' % other,
+                 b"\xff" * 10,
+                 b'{"v":%d,"msg":{"type":"Command","request_id":1,"command":{"type":"Nope"}}}'
+                 % ours,
                  b"x" * (host.config.max_message_size + 1)]:
         host.receive("a", junk, net.now)
     assert host.stats["dropped:too_large"] == 1

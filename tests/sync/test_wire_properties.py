@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from konnekt_arcade.domain import DomainCommand
 from konnekt_arcade.sync import (
+    PROTOCOL_VERSION,
     Command,
     CommandRejected,
     EventBroadcast,
@@ -99,8 +100,8 @@ json_values = st.recursive(
 def test_structured_garbage_never_raises(kind, fields):
     guest = LobbySync.create_guest("g")
     for node in (_host, guest):
-        node.receive("stranger", json.dumps({"v": 1, "msg": {"type": kind, **fields}}).encode(),
-                     2.0)
+        envelope = {"v": PROTOCOL_VERSION, "msg": {"type": kind, **fields}}
+        node.receive("stranger", json.dumps(envelope).encode(), 2.0)
         node.tick(2.0)
     assert guest.lobby is None
 

@@ -33,7 +33,9 @@ class BrowseScreen(Screen):
             row.add(t.label(f"{lobby.players}/{lobby.max_players}", width=60,
                             color=t.text if lobby.has_slots else t.muted))
             row.add(t.label(lobby.code, width=110, bold=True, color=t.warning))
-            if lobby.has_slots:
+            if (note := browser.note(lobby)) is not None:  # another protocol: no Join
+                row.add(t.label(note, width=120, color=t.muted, multiline=True))
+            elif lobby.has_slots:
                 row.add(self.button(f"join:{lobby.code}", "Join",
                                     lambda c=lobby.code: view.join_code(c), width=120,
                                     kind="accent"))

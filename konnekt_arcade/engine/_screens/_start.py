@@ -91,9 +91,12 @@ class StartScreen(Screen):
                             color=t.muted, width=width, multiline=True))
         for i, lobby in enumerate(lobbies):
             row = UIBoxLayout(vertical=False, space_between=t.spacing)
-            row.add(self.button(f"lan_join:{i}", "Join",
-                                lambda lobby=lobby: view.join_lan_lobby(lobby), width=80))
-            row.add(t.label(describe_lan_lobby(lobby), color=t.muted if lobby.full else t.text))
+            if (note := view.lan_list.note(lobby)) is None:
+                row.add(self.button(f"lan_join:{i}", "Join",
+                                    lambda lobby=lobby: view.join_lan_lobby(lobby), width=80))
+            lost = note is not None or lobby.full  # another protocol: no Join, says why
+            row.add(t.label(describe_lan_lobby(lobby) + (f" ({note})" if note else ""),
+                            color=t.muted if lost else t.text))
             box.add(row)
         hidden = len(view.lan_list.lobbies) - len(lobbies)
         if hidden > 0:

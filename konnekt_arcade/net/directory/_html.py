@@ -37,7 +37,7 @@ def _row(r: LobbyRecord) -> str:
     return ("<tr>"
             f"<td class=name>{_safe(r.name)}{' &#128274;' if r.has_password else ''}</td>"
             f"<td>{_safe(r.host_name)}</td>"
-            f"<td>{_safe(r.game)} {_safe(r.version)}</td>"
+            f"<td>{_safe(r.game)} {_safe(r.version)} (protocol {int(r.protocol)})</td>"
             f"<td>{int(r.players)}/{int(r.max_players)}</td>"
             f"<td class=code>{_safe(r.code)}</td>"
             "</tr>")

@@ -2,7 +2,7 @@
 
 Each field of an entry is declared once, with its check, in the class that first needs it:
 
-- ``LobbyCard``: what every view of a lobby shows (names, players, game, version);
+- ``LobbyCard``: what every view of a lobby shows (names, players, game, version, protocol);
 - ``LobbyFields(LobbyCard)``: what a host registers (the card, how to join, public or not);
 - ``LobbyRecord(LobbyFields)``: what the server stores (plus code, times, owner, address);
 - ``ListedLobby(LobbyCard)``: what a client reads back (plus code and times; how to join
@@ -35,6 +35,10 @@ from ._limits import (
 )
 
 _GAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+/-]*$")
+#: The lobby protocol of an entry without ``protocol`` (hosts of releases before the field),
+#: and the highest one an entry may claim (a bound on what a host makes us store and show).
+DEFAULT_PROTOCOL = 1
+MAX_PROTOCOL = 1_000_000
 
 
 class DirectoryRequestError(Exception):
@@ -155,6 +159,9 @@ class LobbyCard:
     has_password: bool
     game: str
     version: str = ""
+    #: The lobby protocol the host speaks (``sync.PROTOCOL_VERSION`` of its release): a
+    #: client shows a lobby of another one as "needs a newer/older version", not as joinable.
+    protocol: int = DEFAULT_PROTOCOL
 
     @property
     def has_slots(self) -> bool:
@@ -174,7 +181,9 @@ class LobbyCard:
                 "max_players": max_players,
                 "has_password": _flag(data, "has_password", False),
                 "game": game,
-                "version": _text(data, "version", MAX_VERSION_LENGTH, required=False)}
+                "version": _text(data, "version", MAX_VERSION_LENGTH, required=False),
+                "protocol": (_int(data, "protocol", DEFAULT_PROTOCOL, MAX_PROTOCOL)
+                             if "protocol" in data else DEFAULT_PROTOCOL)}
 
 
 @dataclass(frozen=True, kw_only=True)
