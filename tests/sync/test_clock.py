@@ -16,7 +16,7 @@ import pytest
 from konnekt_arcade.domain import DomainCommand
 from konnekt_arcade.sync import LobbySync
 from konnekt_arcade.sync._clock import MAX_SLEW, ClockSample, LobbyClock, estimate
-from konnekt_arcade.sync._wire import Channel, WireError, decode
+from konnekt_arcade.sync._wire import PROTOCOL_VERSION, Channel, WireError, decode
 
 # --- the estimator alone -------------------------------------------------------------------
 
@@ -90,8 +90,8 @@ def test_a_host_is_the_reference_and_echoes_each_ping_once() -> None:
 
 
 def test_a_heartbeat_with_a_non_finite_or_negative_clock_field_is_refused() -> None:
-    base = (b'{"v":1,"msg":{"type":"Heartbeat","lobby_id":null,"epoch":0,"sequence":0,'
-            b'"last_epoch":0,"host_peer":"h","beat":1,%s}}')
+    base = (b'{"v":%d,"msg":{"type":"Heartbeat","lobby_id":null,"epoch":0,"sequence":0,'
+            % PROTOCOL_VERSION + b'"last_epoch":0,"host_peer":"h","beat":1,%s}}')
     assert decode(base % b'"clock":1.5,"echo":0.25,"held":0.1').clock == 1.5
     for bad in (b'"clock":1e999', b'"echo":-1e999', b'"held":-0.5', b'"clock":NaN'):
         with pytest.raises(WireError):
