@@ -18,8 +18,9 @@ from ._errors import (
     SyncTimeout,
     WrongPassword,
 )
-from ._framing import GAME_DATA_PREFIX, MAX_GAME_DATA
+from ._framing import GAME_DATA_PREFIX, MAX_GAME_DATA, MAX_MESSAGE_DATA
 from ._ice import DEFAULT_STUN_URLS, IceProbe, IceServer, clear_probe_cache, probe_url
+from ._message_types import Message, Reply, ReplyStatus, Request
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
 from ._session_loop import SessionLoop
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_STUN_URLS",
     "GAME_DATA_PREFIX",
     "MAX_GAME_DATA",
+    "MAX_MESSAGE_DATA",
     "ConnectionFailed",
     "ConnectionStage",
     "ConnectionTimeout",
@@ -52,6 +54,7 @@ __all__ = [
     "ListedLobby",
     "LobbyDirectory",
     "LobbyNotFound",
+    "Message",
     "P2PError",
     "P2PLoop",
     "P2PLoopBuilder",
@@ -60,6 +63,9 @@ __all__ = [
     "ReconnectPolicy",
     "Reconnected",
     "Reconnecting",
+    "Reply",
+    "ReplyStatus",
+    "Request",
     "SendFailed",
     "Serialization",
     "SessionId",

@@ -1,0 +1,398 @@
+"""Messages to the host and to one player, and requests the host's game code answers.
+
+Routing is by participant id: a message to the host goes to whichever peer is host *now*, a
+message to a player to the peer the roster binds to that participant, and whoever receives
+one learns the sender from the roster (the peer the bytes came from), never from the bytes,
+so a guest cannot speak for another.
+
+The host changes under a running game (a hand-over, an election after a crash). Three races
+follow, each handled here rather than in every game:
+
+* We send to the host while there is none we can reach (an election, a reconnect): reliable
+  messages wait (at most ``HOST_WAIT`` s, ``MAX_WAITING`` of them) and go to the next host;
+  unreliable ones are dropped and counted (stale by the time a host is back).
+* A request is pending when the host changes: it is sent again to the new host; it ends with
+  exactly one ``Reply`` — answered, or ``TIMEOUT`` / ``CLOSED``, never a hang.
+* A message for the host reaches a peer whose lobby does not show it as host yet (the event
+  that makes it host is still on its way), or comes from a peer the roster does not bind yet
+  (a newcomer's ``RosterUpdate`` is still on its way): it is held for ``HOLD`` s and delivered
+  when the lobby catches up, else dropped and counted.
+
+Wire: after ``MESSAGE_PREFIX`` one kind byte (``TO_HOST``, ``TO_PLAYER``, ``REQUEST``,
+``REPLY``), for a request or reply a 4-byte request id, then the payload. Anything shorter,
+of another kind, or a reply from a peer we did not ask is dropped and counted
+(``dropped:message_*``), never raised.
+
+Sans-I/O: time comes in as ``now``; the session's ``Routing`` says who is host and moves bytes.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
+
+from ._errors import SendFailed
+from ._framing import MAX_MESSAGE_DATA, MESSAGE_PREFIX
+from ._message_types import Incoming, Message, Reply, ReplyStatus, Request
+from ._queues import FairQueue
+
+if TYPE_CHECKING:
+    from ._p2p_loop import P2PLoop
+
+logger = logging.getLogger("konnekt_arcade.session")
+
+#: The kinds of message (the byte after ``MESSAGE_PREFIX``).
+TO_HOST, TO_PLAYER, REQUEST, REPLY = 0, 1, 2, 3
+_WITH_ID = (REQUEST, REPLY)
+#: The "peer" of what we send ourselves (the host asking or telling its own game code).
+LOCAL = ""
+#: Seconds a reliable message to the host waits for one to be reachable: longer than a host
+#: migration takes (heartbeat timeout 2.5 s + collecting 1 s + the new host's first events).
+HOST_WAIT = 10.0
+#: Messages waiting for a host, at most: a game sending every frame during a 10 s election
+#: must not grow memory; the oldest go first (counted).
+MAX_WAITING = 256
+#: Seconds a received message is held for the lobby to catch up (see the module docstring):
+#: the lag between two peers applying the same event, a few round trips.
+HOLD = 2.0
+#: Received messages held at most (the oldest dropped, counted).
+MAX_HELD = 256
+#: Requests of ours pending at most; a request beyond it ends at once with ``TIMEOUT``.
+MAX_PENDING = 256
+#: Requests the host remembers having delivered (sender, id), so one sent again to the same
+#: host (held, then re-sent on the host change it was waiting for) reaches the game once.
+MAX_REMEMBERED = 1024
+#: Default seconds a request waits for its reply (as long as a lobby command waits).
+REQUEST_TIMEOUT = 10.0
+
+
+class Routing(Protocol):
+    """What the messenger needs of its session: who is host, who is who, and a way out."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def host_peer(self) -> str | None:
+        """The peer to send to the host now: ``LOCAL`` when we are host, None when no host is
+        reachable (an election, a reconnect, before the lobby)."""
+
+    def is_host(self) -> bool: ...
+
+    def participant_of(self, peer: str) -> UUID | None:
+        """The participant ``peer`` speaks for (``LOCAL``: ours)."""
+
+    def peer_of(self, participant_id: UUID) -> str | None:
+        """The peer speaking for ``participant_id`` (ours: ``LOCAL``), if any."""
+
+    def send(self, peer: str, reliable: bool, data: bytes) -> bool:
+        """Send ``data`` to ``peer`` if it is connected; False (nothing sent) if not."""
+
+
+class P2PRouting:
+    """``Routing`` over a ``P2PLoop``: its sync engine's roster and role, its transport."""
+
+    def __init__(self, p2p: P2PLoop) -> None:
+        self._p2p = p2p
+
+    @property
+    def closed(self) -> bool:
+        return self._p2p.closed
+
+    def host_peer(self) -> str | None:
+        from ..sync import Role
+
+        sync, transport = self._p2p.sync, self._p2p.transport
+        if sync is None or sync.lobby is None or self._p2p.closed:
+            return None
+        if sync.is_host:
+            return LOCAL
+        host = sync.host_peer
+        if sync.role is not Role.REPLICA or host is None or transport is None:
+            return None
+        return host if host in transport.connected_peers() else None
+
+    def is_host(self) -> bool:
+        sync = self._p2p.sync
+        return sync is not None and sync.is_host
+
+    def participant_of(self, peer: str) -> UUID | None:
+        sync = self._p2p.sync
+        if sync is None:
+            return None
+        return sync.local_participant_id if peer == LOCAL else sync.participant_of(peer)
+
+    def peer_of(self, participant_id: UUID) -> str | None:
+        sync = self._p2p.sync
+        if sync is None:
+            return None
+        if participant_id == sync.local_participant_id:
+            return LOCAL
+        return sync.peer_of(participant_id)
+
+    def send(self, peer: str, reliable: bool, data: bytes) -> bool:
+        from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
+
+        transport = self._p2p.transport
+        if transport is None or self._p2p.closed or peer not in transport.connected_peers():
+            return False
+        transport.send(peer, CHANNEL_RELIABLE if reliable else CHANNEL_UNRELIABLE, data)
+        return True
+
+
+@dataclass
+class _Pending:
+    """One of our requests waiting for its reply."""
+
+    payload: bytes
+    deadline: float
+    sent_to: str | None = None  # the host peer it went to last (``LOCAL``: our own game)
+    asked: set[str] = field(default_factory=set)  # every peer it went to: a reply counts from these
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A received message waiting for the lobby to catch up."""
+
+    expires: float
+    peer: str
+    kind: int
+    request_id: int
+    payload: bytes
+    reliable: bool
+
+
+def frame(kind: int, payload: bytes, request_id: int = 0) -> bytes:
+    """One message as it goes on the wire."""
+    if kind in _WITH_ID:
+        return MESSAGE_PREFIX + bytes((kind,)) + request_id.to_bytes(4, "big") + payload
+    return MESSAGE_PREFIX + bytes((kind,)) + payload
+
+
+def check_payload(data: object, what: str) -> bytes:
+    """``data`` as bytes, or the error a programming mistake deserves.
+
+    Raises:
+        TypeError: not bytes-like. SendFailed: over ``MAX_MESSAGE_DATA``.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"{what} must be bytes, not {type(data).__name__}")
+    if len(data) > MAX_MESSAGE_DATA:
+        raise SendFailed(f"{what} of {len(data)} bytes exceeds {MAX_MESSAGE_DATA}")
+    return bytes(data)
+
+
+class Messenger:
+    """Messages and requests of one session (see the module docstring). ``stats`` is the
+    session's counter; received messages, requests and replies come out of ``drain()``."""
+
+    def __init__(self, routing: Routing, stats: Counter[str], *, queue_size: int = 1024) -> None:
+        self.routing = routing
+        self.stats = stats
+        self._incoming: FairQueue[str, Incoming] = FairQueue(queue_size, "message", logger,
+                                                             drop_oldest=True)
+        self._next_id = 1
+        self._pending: dict[int, _Pending] = {}
+        self._waiting: collections.deque[tuple[float, bytes]] = collections.deque()
+        self._held: collections.deque[_Held] = collections.deque()
+        self._delivered: collections.OrderedDict[tuple[UUID, int], None] = \
+            collections.OrderedDict()
+
+    # --- sending ------------------------------------------------------------------------------
+
+    def send_to_host(self, data: bytes, reliable: bool, now: float) -> None:
+        data = check_payload(data, "a message")
+        host = self.routing.host_peer()
+        if host == LOCAL:
+            self._deliver_local(Message(self._me(), data, reliable, to_host=True), now)
+        elif host is not None and self.routing.send(host, reliable, frame(TO_HOST, data)):
+            self.stats["messages_out"] += 1
+        elif reliable:
+            if len(self._waiting) >= MAX_WAITING:
+                self._waiting.popleft()
+                self._drop("waiting_full")
+            self._waiting.append((now + HOST_WAIT, data))
+        else:
+            self._drop("no_host")
+
+    def send_to(self, participant_id: UUID, data: bytes, reliable: bool, now: float) -> None:
+        data = check_payload(data, "a message")
+        peer = self.routing.peer_of(participant_id)
+        if peer == LOCAL:
+            self._deliver_local(Message(self._me(), data, reliable, to_host=False), now)
+        elif peer is None:
+            self._drop("unknown_participant", participant_id)
+        elif self.routing.send(peer, reliable, frame(TO_PLAYER, data)):
+            self.stats["messages_out"] += 1
+        else:
+            self._drop("not_connected", participant_id)
+
+    def request_host(self, payload: bytes, timeout: float, now: float) -> int:
+        payload = check_payload(payload, "a request")
+        request_id, self._next_id = self._next_id, (self._next_id % 0xFFFFFFFF) + 1
+        self.stats["requests_out"] += 1
+        if len(self._pending) >= MAX_PENDING:
+            self._drop("too_many_requests")
+            self._incoming.put(LOCAL, Reply(request_id, ReplyStatus.TIMEOUT), now)
+            return request_id
+        pending = self._pending[request_id] = _Pending(payload, now + timeout)
+        self._ask(request_id, pending, now)
+        return request_id
+
+    def reply(self, request: Request, payload: bytes, now: float) -> None:
+        payload = check_payload(payload, "a reply")
+        peer = self.routing.peer_of(request.sender)
+        if peer == LOCAL:
+            self._on_reply(LOCAL, request.request_id, payload, now)
+        elif peer is not None and self.routing.send(peer, True,
+                                                    frame(REPLY, payload, request.request_id)):
+            self.stats["replies_out"] += 1
+        else:
+            self._drop("reply_not_connected", request.sender)
+
+    # --- receiving ----------------------------------------------------------------------------
+
+    def receive(self, peer: str, body: bytes, reliable: bool, now: float) -> None:
+        """A message frame (``body``: after ``MESSAGE_PREFIX``) from ``peer``."""
+        kind = body[0] if body else -1
+        if kind in _WITH_ID and len(body) >= 5:
+            request_id, payload = int.from_bytes(body[1:5], "big"), body[5:]
+        elif kind in (TO_HOST, TO_PLAYER):
+            request_id, payload = 0, body[1:]
+        else:
+            self._drop("malformed")
+            return
+        self.stats["messages_in"] += 1
+        if kind == REPLY:
+            self._on_reply(peer, request_id, payload, now)
+        elif not self._route(peer, kind, request_id, payload, reliable, now):
+            if len(self._held) >= MAX_HELD:
+                self._held.popleft()
+                self._drop("held_full")
+            self._held.append(_Held(now + HOLD, peer, kind, request_id, payload, reliable))
+
+    def drain(self, max_items: int | None = None) -> list[Incoming]:
+        return self._incoming.drain(max_items)
+
+    @property
+    def dropped(self) -> int:
+        """Received messages, requests and replies the game did not drain in time."""
+        return self._incoming.dropped
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Send what waited for a host, re-ask pending requests after a host change, deliver
+        held messages the lobby caught up with, and end what ran out of time."""
+        if not (self._waiting or self._pending or self._held):
+            return
+        if self.routing.closed:
+            for request_id in list(self._pending):
+                self._resolve(request_id, ReplyStatus.CLOSED, now)
+            self._waiting.clear()
+            self._held.clear()
+            return
+        self._flush_waiting(now)
+        for request_id, pending in list(self._pending.items()):
+            if now >= pending.deadline:
+                logger.debug("request %d timed out (asked: %d peer(s))", request_id,
+                             len(pending.asked))
+                self._resolve(request_id, ReplyStatus.TIMEOUT, now)
+            else:
+                self._ask(request_id, pending, now)
+        for _ in range(len(self._held)):
+            held = self._held.popleft()
+            if self._route(held.peer, held.kind, held.request_id, held.payload, held.reliable,
+                           now):
+                continue
+            if now < held.expires:
+                self._held.append(held)
+            else:
+                self._drop("not_host" if self.routing.participant_of(held.peer) else
+                           "unknown_sender")
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _me(self) -> UUID:
+        me = self.routing.participant_of(LOCAL)
+        assert me is not None, "a host always has a participant id"
+        return me
+
+    def _flush_waiting(self, now: float) -> None:
+        while self._waiting:
+            expires, data = self._waiting[0]
+            if now >= expires:
+                self._waiting.popleft()
+                self._drop("no_host")
+                continue
+            host = self.routing.host_peer()
+            if host == LOCAL:
+                self._deliver_local(Message(self._me(), data, True, to_host=True), now)
+            elif host is None or not self.routing.send(host, True, frame(TO_HOST, data)):
+                return
+            else:
+                self.stats["messages_out"] += 1
+            self._waiting.popleft()
+
+    def _ask(self, request_id: int, pending: _Pending, now: float) -> None:
+        """Send ``request_id`` to the host if it has not gone to this host yet."""
+        host = self.routing.host_peer()
+        if host is None or host == pending.sent_to:
+            return
+        if host == LOCAL:
+            pending.sent_to = LOCAL
+            pending.asked.add(LOCAL)
+            self._deliver_request(self._me(), request_id, pending.payload, LOCAL, now)
+        elif self.routing.send(host, True, frame(REQUEST, pending.payload, request_id)):
+            if pending.sent_to is not None:
+                logger.debug("request %d sent again, to the new host", request_id)
+            pending.sent_to = host
+            pending.asked.add(host)
+
+    def _route(self, peer: str, kind: int, request_id: int, payload: bytes, reliable: bool,
+               now: float) -> bool:
+        """Deliver a received message; False if the lobby must catch up first."""
+        sender = self.routing.participant_of(peer)
+        if sender is None or (kind != TO_PLAYER and not self.routing.is_host()):
+            return False
+        if kind == REQUEST:
+            self._deliver_request(sender, request_id, payload, peer, now)
+        else:
+            self._incoming.put(peer, Message(sender, payload, reliable, kind == TO_HOST), now)
+        return True
+
+    def _deliver_request(self, sender: UUID, request_id: int, payload: bytes, peer: str,
+                         now: float) -> None:
+        key = (sender, request_id)
+        if key in self._delivered:
+            self.stats["dropped:message_duplicate_request"] += 1
+            return
+        self._delivered[key] = None
+        if len(self._delivered) > MAX_REMEMBERED:
+            self._delivered.popitem(last=False)
+        self._incoming.put(peer, Request(request_id, sender, payload), now)
+
+    def _on_reply(self, peer: str, request_id: int, payload: bytes, now: float) -> None:
+        pending = self._pending.get(request_id)
+        if pending is None:
+            self._drop("reply_unknown")  # after its timeout, or a made-up id
+        elif peer not in pending.asked:
+            self._drop("reply_not_from_host")  # a peer we never asked: not an answer
+        else:
+            self._resolve(request_id, ReplyStatus.ANSWERED, now, payload,
+                          self.routing.participant_of(peer))
+
+    def _resolve(self, request_id: int, status: ReplyStatus, now: float, data: bytes = b"",
+                 host: UUID | None = None) -> None:
+        if self._pending.pop(request_id, None) is not None:
+            self._incoming.put(LOCAL, Reply(request_id, status, data, host), now)
+
+    def _deliver_local(self, message: Message, now: float) -> None:
+        self._incoming.put(LOCAL, message, now)
+
+    def _drop(self, reason: str, about: object = None) -> None:
+        self.stats[f"dropped:message_{reason}"] += 1
+        logger.debug("message dropped: %s%s", reason, f" ({about})" if about else "")
