@@ -18,13 +18,16 @@ class Message:
     """A message from ``sender`` (``session.send_to_host`` or ``session.send_to``).
 
     ``to_host``: it was sent to the host role rather than to us by name (we are the host, or
-    were when it arrived). ``reliable``: the channel it came on.
+    were when it arrived). ``from_host``: the host sent it, and our lobby showed ``sender`` as
+    host when it was handed out (a new host's first words wait for the lobby to catch up), so
+    a game may take it as the host's word. ``reliable``: the channel it came on.
     """
 
     sender: UUID
     data: bytes
     reliable: bool
     to_host: bool
+    from_host: bool = False
 
 
 @dataclass(frozen=True, slots=True)

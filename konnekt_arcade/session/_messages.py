@@ -18,10 +18,14 @@ follow, each handled here rather than in every game:
   (a newcomer's ``RosterUpdate`` is still on its way): it is held for ``HOLD`` s and delivered
   when the lobby catches up, else dropped and counted.
 
-Wire: after ``MESSAGE_PREFIX`` one kind byte (``TO_HOST``, ``TO_PLAYER``, ``REQUEST``,
-``REPLY``), for a request or reply a 4-byte request id, then the payload. Anything shorter,
-of another kind, or a reply from a peer we did not ask is dropped and counted
-(``dropped:message_*``), never raised.
+* A message the new host sends (``FROM_HOST``: to a player, by the host) reaches a peer whose
+  lobby does not show the sender as host yet: it is held the same way, so a game that trusts
+  ``Message.from_host`` never sees the host's word before the lobby shows who the host is.
+
+Wire: after ``MESSAGE_PREFIX`` one kind byte (``TO_HOST``, ``TO_PLAYER``, ``FROM_HOST``,
+``REQUEST``, ``REPLY``), for a request or reply a 4-byte request id, then the payload.
+Anything shorter, of another kind, or a reply from a peer we did not ask is dropped and
+counted (``dropped:message_*``), never raised.
 
 Sans-I/O: time comes in as ``now``; the session's ``Routing`` says who is host and moves bytes.
 """
@@ -32,7 +36,7 @@ import collections
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from ._errors import SendFailed
@@ -40,13 +44,11 @@ from ._framing import MAX_MESSAGE_DATA, MESSAGE_PREFIX
 from ._message_types import Incoming, Message, Reply, ReplyStatus, Request
 from ._queues import FairQueue
 
-if TYPE_CHECKING:
-    from ._p2p_loop import P2PLoop
-
 logger = logging.getLogger("konnekt_arcade.session")
 
 #: The kinds of message (the byte after ``MESSAGE_PREFIX``).
-TO_HOST, TO_PLAYER, REQUEST, REPLY = 0, 1, 2, 3
+TO_HOST, TO_PLAYER, REQUEST, REPLY, FROM_HOST = 0, 1, 2, 3, 4
+_MESSAGES = (TO_HOST, TO_PLAYER, FROM_HOST)
 _WITH_ID = (REQUEST, REPLY)
 #: The "peer" of what we send ourselves (the host asking or telling its own game code).
 LOCAL = ""
@@ -82,6 +84,9 @@ class Routing(Protocol):
 
     def is_host(self) -> bool: ...
 
+    def is_host_peer(self, peer: str) -> bool:
+        """Whether our lobby shows ``peer`` as the host we follow."""
+
     def participant_of(self, peer: str) -> UUID | None:
         """The participant ``peer`` speaks for (``LOCAL``: ours)."""
 
@@ -90,57 +95,6 @@ class Routing(Protocol):
 
     def send(self, peer: str, reliable: bool, data: bytes) -> bool:
         """Send ``data`` to ``peer`` if it is connected; False (nothing sent) if not."""
-
-
-class P2PRouting:
-    """``Routing`` over a ``P2PLoop``: its sync engine's roster and role, its transport."""
-
-    def __init__(self, p2p: P2PLoop) -> None:
-        self._p2p = p2p
-
-    @property
-    def closed(self) -> bool:
-        return self._p2p.closed
-
-    def host_peer(self) -> str | None:
-        from ..sync import Role
-
-        sync, transport = self._p2p.sync, self._p2p.transport
-        if sync is None or sync.lobby is None or self._p2p.closed:
-            return None
-        if sync.is_host:
-            return LOCAL
-        host = sync.host_peer
-        if sync.role is not Role.REPLICA or host is None or transport is None:
-            return None
-        return host if host in transport.connected_peers() else None
-
-    def is_host(self) -> bool:
-        sync = self._p2p.sync
-        return sync is not None and sync.is_host
-
-    def participant_of(self, peer: str) -> UUID | None:
-        sync = self._p2p.sync
-        if sync is None:
-            return None
-        return sync.local_participant_id if peer == LOCAL else sync.participant_of(peer)
-
-    def peer_of(self, participant_id: UUID) -> str | None:
-        sync = self._p2p.sync
-        if sync is None:
-            return None
-        if participant_id == sync.local_participant_id:
-            return LOCAL
-        return sync.peer_of(participant_id)
-
-    def send(self, peer: str, reliable: bool, data: bytes) -> bool:
-        from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
-
-        transport = self._p2p.transport
-        if transport is None or self._p2p.closed or peer not in transport.connected_peers():
-            return False
-        transport.send(peer, CHANNEL_RELIABLE if reliable else CHANNEL_UNRELIABLE, data)
-        return True
 
 
 @dataclass
@@ -220,12 +174,12 @@ class Messenger:
 
     def send_to(self, participant_id: UUID, data: bytes, reliable: bool, now: float) -> None:
         data = check_payload(data, "a message")
-        peer = self.routing.peer_of(participant_id)
+        peer, host = self.routing.peer_of(participant_id), self.routing.is_host()
         if peer == LOCAL:
-            self._deliver_local(Message(self._me(), data, reliable, to_host=False), now)
+            self._deliver_local(Message(self._me(), data, reliable, False, host), now)
         elif peer is None:
             self._drop("unknown_participant", participant_id)
-        elif self.routing.send(peer, reliable, frame(TO_PLAYER, data)):
+        elif self.routing.send(peer, reliable, frame(FROM_HOST if host else TO_PLAYER, data)):
             self.stats["messages_out"] += 1
         else:
             self._drop("not_connected", participant_id)
@@ -260,7 +214,7 @@ class Messenger:
         kind = body[0] if body else -1
         if kind in _WITH_ID and len(body) >= 5:
             request_id, payload = int.from_bytes(body[1:5], "big"), body[5:]
-        elif kind in (TO_HOST, TO_PLAYER):
+        elif kind in _MESSAGES:
             request_id, payload = 0, body[1:]
         else:
             self._drop("malformed")
@@ -310,9 +264,10 @@ class Messenger:
                 continue
             if now < held.expires:
                 self._held.append(held)
+            elif self.routing.participant_of(held.peer) is None:
+                self._drop("unknown_sender")
             else:
-                self._drop("not_host" if self.routing.participant_of(held.peer) else
-                           "unknown_sender")
+                self._drop("not_from_host" if held.kind == FROM_HOST else "not_host")
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -356,12 +311,14 @@ class Messenger:
                now: float) -> bool:
         """Deliver a received message; False if the lobby must catch up first."""
         sender = self.routing.participant_of(peer)
-        if sender is None or (kind != TO_PLAYER and not self.routing.is_host()):
+        if sender is None or (kind in (TO_HOST, REQUEST) and not self.routing.is_host()) or (
+                kind == FROM_HOST and not self.routing.is_host_peer(peer)):
             return False
         if kind == REQUEST:
             self._deliver_request(sender, request_id, payload, peer, now)
         else:
-            self._incoming.put(peer, Message(sender, payload, reliable, kind == TO_HOST), now)
+            self._incoming.put(peer, Message(sender, payload, reliable, kind == TO_HOST,
+                                             kind == FROM_HOST), now)
         return True
 
     def _deliver_request(self, sender: UUID, request_id: int, payload: bytes, peer: str,

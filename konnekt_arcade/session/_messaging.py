@@ -1,14 +1,19 @@
 """The messaging half of ``SessionLoop``'s API: messages to the host and to a player, and
 requests the host's game code answers. A mixin of thin methods over the session's
-``Messenger`` (``_messages.py``, where the routing and its races are decided)."""
+``Messenger`` (``_messages.py``, where the routing and its races are decided), and the
+``Routing`` that tells it about the session (``P2PRouting``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ._message_types import Incoming, Request
-from ._messages import REQUEST_TIMEOUT, Messenger
+from ._messages import LOCAL, REQUEST_TIMEOUT, Messenger
+
+if TYPE_CHECKING:
+    from ._p2p_loop import P2PLoop
 
 
 class Messaging:
@@ -32,8 +37,9 @@ class Messaging:
 
     def send_to(self, participant_id: UUID, data: bytes, reliable: bool = True) -> None:
         """Send ``data`` to the player ``participant_id`` (a ``Message`` with
-        ``to_host=False`` at its end), wherever its peer is now. A player not connected (gone,
-        reconnecting) is no error: the message is dropped and counted
+        ``to_host=False`` at its end), wherever its peer is now. Sent by the host, it arrives
+        with ``from_host=True``, and only once the receiver's lobby shows us as host. A player
+        not connected (gone, reconnecting) is no error: the message is dropped and counted
         (``stats["dropped:message_not_connected"]`` / ``:message_unknown_participant``).
 
         Raises:
@@ -66,3 +72,60 @@ class Messaging:
         oldest first (at most ``queue_size`` per peer: the oldest dropped and counted in
         ``stats["dropped:messages"]``). ``SessionHook`` drains and dispatches them."""
         return self._messages.drain(max_items)
+
+
+class P2PRouting:
+    """``Routing`` over a ``P2PLoop``: its sync engine's roster and role, its transport."""
+
+    def __init__(self, p2p: P2PLoop) -> None:
+        self._p2p = p2p
+
+    @property
+    def closed(self) -> bool:
+        return self._p2p.closed
+
+    def host_peer(self) -> str | None:
+        from ..sync import Role
+
+        sync, transport = self._p2p.sync, self._p2p.transport
+        if sync is None or sync.lobby is None or self._p2p.closed:
+            return None
+        if sync.is_host:
+            return LOCAL
+        host = sync.host_peer
+        if sync.role is not Role.REPLICA or host is None or transport is None:
+            return None
+        return host if host in transport.connected_peers() else None
+
+    def is_host(self) -> bool:
+        sync = self._p2p.sync
+        return sync is not None and sync.is_host
+
+    def is_host_peer(self, peer: str) -> bool:
+        from ..sync import Role
+
+        sync = self._p2p.sync
+        return sync is not None and sync.role is Role.REPLICA and sync.host_peer == peer
+
+    def participant_of(self, peer: str) -> UUID | None:
+        sync = self._p2p.sync
+        if sync is None:
+            return None
+        return sync.local_participant_id if peer == LOCAL else sync.participant_of(peer)
+
+    def peer_of(self, participant_id: UUID) -> str | None:
+        sync = self._p2p.sync
+        if sync is None:
+            return None
+        if participant_id == sync.local_participant_id:
+            return LOCAL
+        return sync.peer_of(participant_id)
+
+    def send(self, peer: str, reliable: bool, data: bytes) -> bool:
+        from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
+
+        transport = self._p2p.transport
+        if transport is None or self._p2p.closed or peer not in transport.connected_peers():
+            return False
+        transport.send(peer, CHANNEL_RELIABLE if reliable else CHANNEL_UNRELIABLE, data)
+        return True

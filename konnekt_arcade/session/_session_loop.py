@@ -41,8 +41,8 @@ from ._domain_view import DomainView
 from ._errors import ConnectionFailed, P2PError, SendFailed, WrongPassword
 from ._join import JoinTimeline
 from ._leave import hand_over
-from ._messages import Messenger, P2PRouting
-from ._messaging import Messaging
+from ._messages import Messenger
+from ._messaging import Messaging, P2PRouting
 from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
 from ._reconnect import Reconnector

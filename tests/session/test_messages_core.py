@@ -19,6 +19,7 @@ from konnekt_arcade.session import (
     SendFailed,
 )
 from konnekt_arcade.session._messages import (
+    FROM_HOST,
     HOLD,
     HOST_WAIT,
     LOCAL,
@@ -50,6 +51,9 @@ class FakeRouting:
 
     def is_host(self) -> bool:
         return self.host_role
+
+    def is_host_peer(self, peer: str) -> bool:
+        return not self.host_role and peer == self.host
 
     def participant_of(self, peer: str) -> UUID | None:
         return self.peers.get(peer)
@@ -211,3 +215,22 @@ def test_local_misuse_raises_and_network_trouble_does_not() -> None:
     m.send_to(OTHER, b"gone", True, 0.0)
     assert stats["dropped:message_unknown_participant"] == 1
     assert stats["dropped:message_not_connected"] == 1
+
+
+def test_a_new_host_s_word_waits_until_our_lobby_shows_it_as_host() -> None:
+    """The race of issue 24 seen from a guest: the new host's first message overtakes the
+    event that makes it host. It is handed out, as the host's, once the lobby caught up."""
+    m, routing, _ = messenger()
+    m.receive("o", body(frame(FROM_HOST, b"coin 7 is taken")), True, now=0.0)
+    m.tick(0.1)
+    assert m.drain() == []
+    routing.host = "o"  # the hand-over event arrived
+    m.tick(0.2)
+    assert m.drain() == [Message(OTHER, b"coin 7 is taken", True, to_host=False, from_host=True)]
+
+
+def test_a_guest_claiming_to_be_host_is_never_believed() -> None:
+    m, _, stats = messenger()
+    m.receive("o", body(frame(FROM_HOST, b"I am the host")), True, now=0.0)
+    m.tick(HOLD)
+    assert m.drain() == [] and stats["dropped:message_not_from_host"] == 1
