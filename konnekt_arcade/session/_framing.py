@@ -48,8 +48,9 @@ MESSAGE_PREFIX = b"\x02"
 #: Largest payload of one message, request or reply: the game-data limit, for the same reason
 #: (one data-channel message each; aiortc refuses larger ones).
 MAX_MESSAGE_DATA = MAX_GAME_DATA
-#: A message's bytes after its prefix: a kind byte, a 4-byte request id, the payload.
-MAX_MESSAGE_FRAME = 1 + 4 + MAX_MESSAGE_DATA
+#: A message's bytes after its prefix: its header (at most 13 bytes, ``_message_wire``) and
+#: the payload.
+MAX_MESSAGE_FRAME = 13 + MAX_MESSAGE_DATA
 
 
 class Frame(Enum):

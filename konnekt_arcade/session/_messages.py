@@ -5,29 +5,26 @@ message to a player to the peer the roster binds to that participant, and whoeve
 one learns the sender from the roster (the peer the bytes came from), never from the bytes,
 so a guest cannot speak for another.
 
-The host changes under a running game (a hand-over, an election after a crash). Three races
-follow, each handled here rather than in every game:
+The host changes under a running game (a hand-over, an election after a crash). The races
+that follow are handled here rather than in every game:
 
 * We send to the host while there is none we can reach (an election, a reconnect): reliable
   messages wait (at most ``HOST_WAIT`` s, ``MAX_WAITING`` of them) and go to the next host;
   unreliable ones are dropped and counted (stale by the time a host is back).
-* A request is pending when the host changes: it is sent again to the new host; it ends with
-  exactly one ``Reply`` — answered, or ``TIMEOUT`` / ``CLOSED``, never a hang.
-* A message for the host reaches a peer whose lobby does not show it as host yet (the event
-  that makes it host is still on its way), or comes from a peer the roster does not bind yet
-  (a newcomer's ``RosterUpdate`` is still on its way): it is held for ``HOLD`` s and delivered
-  when the lobby catches up, else dropped and counted.
+* We send to a host that has just handed over (our lobby has not caught up): it bounces the
+  message (``BOUNCE``, by id: never a payload a peer could slip us) and it waits for the
+  next host like the above. A request pending when the host changes is sent again to the new
+  host; every request ends with exactly one ``Reply``: answered, ``TIMEOUT`` or ``CLOSED``.
+* A message for the host reaches the next host before its own lobby shows it as host (the
+  event is still on its way; the sender's lobby sequence is ahead of ours), or a message
+  comes from a peer the roster does not bind yet (a newcomer): it is held for ``HOLD`` s and
+  delivered when the lobby catches up.
+* The new host's first messages (``FROM_HOST``) reach a peer before the event that makes it
+  host: held the same way, so ``Message.from_host`` is true only when our lobby agrees.
 
-* A message the new host sends (``FROM_HOST``: to a player, by the host) reaches a peer whose
-  lobby does not show the sender as host yet: it is held the same way, so a game that trusts
-  ``Message.from_host`` never sees the host's word before the lobby shows who the host is.
-
-Wire: after ``MESSAGE_PREFIX`` one kind byte (``TO_HOST``, ``TO_PLAYER``, ``FROM_HOST``,
-``REQUEST``, ``REPLY``), for a request or reply a 4-byte request id, then the payload.
-Anything shorter, of another kind, or a reply from a peer we did not ask is dropped and
-counted (``dropped:message_*``), never raised.
-
-Sans-I/O: time comes in as ``now``; the session's ``Routing`` says who is host and moves bytes.
+Anything malformed, a reply or bounce from a peer we did not ask, and whatever outlives its
+wait is dropped and counted (``dropped:message_*``), never raised. Sans-I/O: time comes in
+as ``now``; the session's ``Routing`` says who is who and moves bytes. Wire: ``_message_wire``.
 """
 
 from __future__ import annotations
@@ -36,30 +33,29 @@ import collections
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from ._errors import SendFailed
-from ._framing import MAX_MESSAGE_DATA, MESSAGE_PREFIX
+from ._framing import MAX_MESSAGE_DATA
 from ._message_types import Incoming, Message, Reply, ReplyStatus, Request
+from ._message_wire import BOUNCE, FROM_HOST, REPLY, REQUEST, TO_HOST, TO_PLAYER, frame, parse
 from ._queues import FairQueue
 
 logger = logging.getLogger("konnekt_arcade.session")
 
-#: The kinds of message (the byte after ``MESSAGE_PREFIX``).
-TO_HOST, TO_PLAYER, REQUEST, REPLY, FROM_HOST = 0, 1, 2, 3, 4
-_MESSAGES = (TO_HOST, TO_PLAYER, FROM_HOST)
-_WITH_ID = (REQUEST, REPLY)
 #: The "peer" of what we send ourselves (the host asking or telling its own game code).
 LOCAL = ""
 #: Seconds a reliable message to the host waits for one to be reachable: longer than a host
 #: migration takes (heartbeat timeout 2.5 s + collecting 1 s + the new host's first events).
 HOST_WAIT = 10.0
 #: Messages waiting for a host, at most: a game sending every frame during a 10 s election
-#: must not grow memory; the oldest go first (counted).
+#: must not grow memory; the oldest go first (counted). Also how many sent ones we keep to
+#: send on if bounced.
 MAX_WAITING = 256
 #: Seconds a received message is held for the lobby to catch up (see the module docstring):
-#: the lag between two peers applying the same event, a few round trips.
+#: the lag between two peers applying the same event, a few round trips. A message we sent
+#: to the host is kept twice as long, in case it bounces.
 HOLD = 2.0
 #: Received messages held at most (the oldest dropped, counted).
 MAX_HELD = 256
@@ -73,7 +69,7 @@ REQUEST_TIMEOUT = 10.0
 
 
 class Routing(Protocol):
-    """What the messenger needs of its session: who is host, who is who, and a way out."""
+    """What the messenger needs of its session: who is who, how far its lobby is, a way out."""
 
     @property
     def closed(self) -> bool: ...
@@ -86,6 +82,13 @@ class Routing(Protocol):
 
     def is_host_peer(self, peer: str) -> bool:
         """Whether our lobby shows ``peer`` as the host we follow."""
+
+    def settling(self, sequence: int) -> bool:
+        """Whether our lobby may yet make us host: it is behind ``sequence`` (a peer's), or
+        an election is under way."""
+
+    def sequence(self) -> int:
+        """Our lobby's sequence (the last event applied)."""
 
     def participant_of(self, peer: str) -> UUID | None:
         """The participant ``peer`` speaks for (``LOCAL``: ours)."""
@@ -107,23 +110,23 @@ class _Pending:
     asked: set[str] = field(default_factory=set)  # every peer it went to: a reply counts from these
 
 
-@dataclass(frozen=True, slots=True)
-class _Held:
+class _Waiting(NamedTuple):
+    """A message of ours for the host, waiting for one (not ``avoid``: it bounced it)."""
+
+    expires: float
+    data: bytes
+    avoid: str | None = None
+
+
+class _Held(NamedTuple):
     """A received message waiting for the lobby to catch up."""
 
     expires: float
     peer: str
     kind: int
-    request_id: int
+    id: int
     payload: bytes
     reliable: bool
-
-
-def frame(kind: int, payload: bytes, request_id: int = 0) -> bytes:
-    """One message as it goes on the wire."""
-    if kind in _WITH_ID:
-        return MESSAGE_PREFIX + bytes((kind,)) + request_id.to_bytes(4, "big") + payload
-    return MESSAGE_PREFIX + bytes((kind,)) + payload
 
 
 def check_payload(data: object, what: str) -> bytes:
@@ -150,7 +153,10 @@ class Messenger:
                                                              drop_oldest=True)
         self._next_id = 1
         self._pending: dict[int, _Pending] = {}
-        self._waiting: collections.deque[tuple[float, bytes]] = collections.deque()
+        self._waiting: collections.deque[_Waiting] = collections.deque()
+        #: Messages we sent to a host, by id: (peer, data, until), to send on if bounced.
+        self._sent: collections.OrderedDict[int, tuple[str, bytes, float]] = \
+            collections.OrderedDict()
         self._held: collections.deque[_Held] = collections.deque()
         self._delivered: collections.OrderedDict[tuple[UUID, int], None] = \
             collections.OrderedDict()
@@ -159,24 +165,17 @@ class Messenger:
 
     def send_to_host(self, data: bytes, reliable: bool, now: float) -> None:
         data = check_payload(data, "a message")
-        host = self.routing.host_peer()
-        if host == LOCAL:
-            self._deliver_local(Message(self._me(), data, reliable, to_host=True), now)
-        elif host is not None and self.routing.send(host, reliable, frame(TO_HOST, data)):
-            self.stats["messages_out"] += 1
-        elif reliable:
-            if len(self._waiting) >= MAX_WAITING:
-                self._waiting.popleft()
-                self._drop("waiting_full")
-            self._waiting.append((now + HOST_WAIT, data))
-        else:
-            self._drop("no_host")
+        if not self._to_host(data, reliable, None, now):
+            if not reliable:
+                self._drop("no_host")
+            else:
+                self._wait(_Waiting(now + HOST_WAIT, data))
 
     def send_to(self, participant_id: UUID, data: bytes, reliable: bool, now: float) -> None:
         data = check_payload(data, "a message")
         peer, host = self.routing.peer_of(participant_id), self.routing.is_host()
         if peer == LOCAL:
-            self._deliver_local(Message(self._me(), data, reliable, False, host), now)
+            self._incoming.put(LOCAL, Message(self._me(), data, reliable, False, host), now)
         elif peer is None:
             self._drop("unknown_participant", participant_id)
         elif self.routing.send(peer, reliable, frame(FROM_HOST if host else TO_PLAYER, data)):
@@ -186,7 +185,7 @@ class Messenger:
 
     def request_host(self, payload: bytes, timeout: float, now: float) -> int:
         payload = check_payload(payload, "a request")
-        request_id, self._next_id = self._next_id, (self._next_id % 0xFFFFFFFF) + 1
+        request_id = self._new_id()
         self.stats["requests_out"] += 1
         if len(self._pending) >= MAX_PENDING:
             self._drop("too_many_requests")
@@ -211,22 +210,26 @@ class Messenger:
 
     def receive(self, peer: str, body: bytes, reliable: bool, now: float) -> None:
         """A message frame (``body``: after ``MESSAGE_PREFIX``) from ``peer``."""
-        kind = body[0] if body else -1
-        if kind in _WITH_ID and len(body) >= 5:
-            request_id, payload = int.from_bytes(body[1:5], "big"), body[5:]
-        elif kind in _MESSAGES:
-            request_id, payload = 0, body[1:]
-        else:
+        message = parse(body)
+        if message is None:
             self._drop("malformed")
             return
+        kind, id_, sequence, payload = message
         self.stats["messages_in"] += 1
         if kind == REPLY:
-            self._on_reply(peer, request_id, payload, now)
-        elif not self._route(peer, kind, request_id, payload, reliable, now):
+            self._on_reply(peer, id_, payload, now)
+        elif kind == BOUNCE:
+            self._on_bounce(peer, id_, now)
+        elif self._route(peer, kind, id_, payload, reliable, now):
+            pass
+        elif (kind in (TO_HOST, REQUEST) and self.routing.participant_of(peer) is not None
+              and not self.routing.settling(sequence)):
+            self._refuse(peer, kind, id_)  # its lobby is behind ours: we are not its host
+        else:
             if len(self._held) >= MAX_HELD:
                 self._held.popleft()
                 self._drop("held_full")
-            self._held.append(_Held(now + HOLD, peer, kind, request_id, payload, reliable))
+            self._held.append(_Held(now + HOLD, peer, kind, id_, payload, reliable))
 
     def drain(self, max_items: int | None = None) -> list[Incoming]:
         return self._incoming.drain(max_items)
@@ -241,55 +244,81 @@ class Messenger:
     def tick(self, now: float) -> None:
         """Send what waited for a host, re-ask pending requests after a host change, deliver
         held messages the lobby caught up with, and end what ran out of time."""
-        if not (self._waiting or self._pending or self._held):
+        if not (self._waiting or self._pending or self._held or self._sent):
             return
         if self.routing.closed:
             for request_id in list(self._pending):
                 self._resolve(request_id, ReplyStatus.CLOSED, now)
             self._waiting.clear()
             self._held.clear()
+            self._sent.clear()
             return
+        while self._sent and next(iter(self._sent.values()))[2] <= now:
+            self._sent.popitem(last=False)
         self._flush_waiting(now)
         for request_id, pending in list(self._pending.items()):
             if now >= pending.deadline:
-                logger.debug("request %d timed out (asked: %d peer(s))", request_id,
+                logger.debug("request %d timed out (asked %d peer(s))", request_id,
                              len(pending.asked))
                 self._resolve(request_id, ReplyStatus.TIMEOUT, now)
             else:
                 self._ask(request_id, pending, now)
         for _ in range(len(self._held)):
             held = self._held.popleft()
-            if self._route(held.peer, held.kind, held.request_id, held.payload, held.reliable,
-                           now):
+            if self._route(held.peer, held.kind, held.id, held.payload, held.reliable, now):
                 continue
             if now < held.expires:
                 self._held.append(held)
             elif self.routing.participant_of(held.peer) is None:
                 self._drop("unknown_sender")
+            elif held.kind == FROM_HOST:
+                self._drop("not_from_host")
             else:
-                self._drop("not_from_host" if held.kind == FROM_HOST else "not_host")
+                self._refuse(held.peer, held.kind, held.id)
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        new, self._next_id = self._next_id, self._next_id % 0xFFFFFFFF + 1
+        return new
 
     def _me(self) -> UUID:
         me = self.routing.participant_of(LOCAL)
         assert me is not None, "a host always has a participant id"
         return me
 
+    def _to_host(self, data: bytes, reliable: bool, avoid: str | None, now: float) -> bool:
+        """Send one message to the host now (not to ``avoid``); False if there is none."""
+        host = self.routing.host_peer()
+        if host == LOCAL:
+            self._incoming.put(LOCAL, Message(self._me(), data, reliable, True), now)
+            return True
+        if host is None or host == avoid:
+            return False
+        message_id = self._new_id()
+        if not self.routing.send(host, reliable, frame(TO_HOST, data, message_id,
+                                                       self.routing.sequence())):
+            return False
+        self.stats["messages_out"] += 1
+        if reliable:  # kept a while: the host may have just handed over and bounce it
+            self._sent[message_id] = (host, data, now + 2 * HOLD)
+            if len(self._sent) > MAX_WAITING:
+                self._sent.popitem(last=False)
+        return True
+
+    def _wait(self, waiting: _Waiting) -> None:
+        if len(self._waiting) >= MAX_WAITING:
+            self._waiting.popleft()
+            self._drop("waiting_full")
+        self._waiting.append(waiting)
+
     def _flush_waiting(self, now: float) -> None:
         while self._waiting:
-            expires, data = self._waiting[0]
-            if now >= expires:
-                self._waiting.popleft()
+            waiting = self._waiting[0]
+            if now >= waiting.expires:
                 self._drop("no_host")
-                continue
-            host = self.routing.host_peer()
-            if host == LOCAL:
-                self._deliver_local(Message(self._me(), data, True, to_host=True), now)
-            elif host is None or not self.routing.send(host, True, frame(TO_HOST, data)):
+            elif not self._to_host(waiting.data, True, waiting.avoid, now):
                 return
-            else:
-                self.stats["messages_out"] += 1
             self._waiting.popleft()
 
     def _ask(self, request_id: int, pending: _Pending, now: float) -> None:
@@ -301,25 +330,42 @@ class Messenger:
             pending.sent_to = LOCAL
             pending.asked.add(LOCAL)
             self._deliver_request(self._me(), request_id, pending.payload, LOCAL, now)
-        elif self.routing.send(host, True, frame(REQUEST, pending.payload, request_id)):
+        elif self.routing.send(host, True, frame(REQUEST, pending.payload, request_id,
+                                                 self.routing.sequence())):
             if pending.sent_to is not None:
                 logger.debug("request %d sent again, to the new host", request_id)
             pending.sent_to = host
             pending.asked.add(host)
 
-    def _route(self, peer: str, kind: int, request_id: int, payload: bytes, reliable: bool,
+    def _route(self, peer: str, kind: int, id_: int, payload: bytes, reliable: bool,
                now: float) -> bool:
-        """Deliver a received message; False if the lobby must catch up first."""
+        """Deliver a received message; False if our lobby does not allow it (yet)."""
         sender = self.routing.participant_of(peer)
         if sender is None or (kind in (TO_HOST, REQUEST) and not self.routing.is_host()) or (
                 kind == FROM_HOST and not self.routing.is_host_peer(peer)):
             return False
         if kind == REQUEST:
-            self._deliver_request(sender, request_id, payload, peer, now)
+            self._deliver_request(sender, id_, payload, peer, now)
         else:
             self._incoming.put(peer, Message(sender, payload, reliable, kind == TO_HOST,
                                              kind == FROM_HOST), now)
         return True
+
+    def _refuse(self, peer: str, kind: int, id_: int) -> None:
+        """We are not ``peer``'s host (any more): a message bounces, for the sender to send on
+        to the next host; a request is dropped (its sender asks the next host itself)."""
+        self._drop("not_host")
+        if kind == TO_HOST:
+            self.routing.send(peer, True, frame(BOUNCE, b"", id_))
+
+    def _on_bounce(self, peer: str, message_id: int, now: float) -> None:
+        sent = self._sent.pop(message_id, None)
+        if sent is None or sent[0] != peer:
+            self._drop("bounce_unknown")  # long ago, or not sent to this peer: ignored
+            return
+        self.stats["messages_bounced"] += 1
+        if not self._to_host(sent[1], True, peer, now):
+            self._wait(_Waiting(now + HOST_WAIT, sent[1], peer))
 
     def _deliver_request(self, sender: UUID, request_id: int, payload: bytes, peer: str,
                          now: float) -> None:
@@ -346,9 +392,6 @@ class Messenger:
                  host: UUID | None = None) -> None:
         if self._pending.pop(request_id, None) is not None:
             self._incoming.put(LOCAL, Reply(request_id, status, data, host), now)
-
-    def _deliver_local(self, message: Message, now: float) -> None:
-        self._incoming.put(LOCAL, message, now)
 
     def _drop(self, reason: str, about: object = None) -> None:
         self.stats[f"dropped:message_{reason}"] += 1

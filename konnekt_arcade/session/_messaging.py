@@ -107,6 +107,17 @@ class P2PRouting:
         sync = self._p2p.sync
         return sync is not None and sync.role is Role.REPLICA and sync.host_peer == peer
 
+    def settling(self, sequence: int) -> bool:
+        from ..sync import Role
+
+        sync = self._p2p.sync
+        return sync is None or sync.sequence < sequence or sync.role in (
+            Role.UNSYNCED, Role.ELECTING, Role.COLLECTING)
+
+    def sequence(self) -> int:
+        sync = self._p2p.sync
+        return sync.sequence if sync is not None else 0
+
     def participant_of(self, peer: str) -> UUID | None:
         sync = self._p2p.sync
         if sync is None:

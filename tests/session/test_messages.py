@@ -178,7 +178,7 @@ def test_malformed_and_oversize_frames_are_dropped_and_counted(two: SessionGroup
     assert raw is not None
     bad = [MESSAGE, MESSAGE + b"\x09rest", MESSAGE + b"\x02\x00"]
     if transport == "memory":  # aiortc refuses to send over its limit: only memory gets there
-        bad.append(MESSAGE + b"\x00" + b"x" * (MAX_MESSAGE_DATA + 5))
+        bad.append(MESSAGE + b"\x01" + b"x" * (MAX_MESSAGE_DATA + 13))
     for frame in bad:
         raw.send(host.local_peer_id(), CHANNEL_RELIABLE, frame)  # type: ignore[arg-type]
     guest.send_to_host(b"fine")

@@ -18,19 +18,16 @@ from konnekt_arcade.session import (
     Request,
     SendFailed,
 )
-from konnekt_arcade.session._messages import (
+from konnekt_arcade.session._message_wire import (
+    BOUNCE,
     FROM_HOST,
-    HOLD,
-    HOST_WAIT,
-    LOCAL,
-    MAX_WAITING,
     REPLY,
     REQUEST,
     TO_HOST,
     TO_PLAYER,
-    Messenger,
     frame,
 )
+from konnekt_arcade.session._messages import HOLD, HOST_WAIT, LOCAL, MAX_WAITING, Messenger
 
 ME, HOST, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
@@ -41,6 +38,7 @@ class FakeRouting:
 
     host: str | None = "h"
     host_role: bool = False
+    lobby_sequence: int = 10
     closed: bool = False
     peers: dict[str, UUID] = field(default_factory=lambda: {LOCAL: ME, "h": HOST, "o": OTHER})
     connected: set[str] = field(default_factory=lambda: {"h", "o"})
@@ -54,6 +52,12 @@ class FakeRouting:
 
     def is_host_peer(self, peer: str) -> bool:
         return not self.host_role and peer == self.host
+
+    def settling(self, sequence: int) -> bool:
+        return self.lobby_sequence < sequence
+
+    def sequence(self) -> int:
+        return self.lobby_sequence
 
     def participant_of(self, peer: str) -> UUID | None:
         return self.peers.get(peer)
@@ -80,7 +84,7 @@ def body(data: bytes) -> bytes:
 def test_a_request_goes_to_the_host_and_its_reply_ends_it() -> None:
     m, routing, _ = messenger()
     rid = m.request_host(b"claim 7", 5.0, now=0.0)
-    assert routing.sent == [("h", True, frame(REQUEST, b"claim 7", rid))]
+    assert routing.sent == [("h", True, frame(REQUEST, b"claim 7", rid, 10))]
     m.receive("h", body(frame(REPLY, b"yes", rid)), True, now=0.1)
     assert m.drain() == [Reply(rid, ReplyStatus.ANSWERED, b"yes", HOST)]
     m.tick(10.0)
@@ -149,7 +153,7 @@ def test_a_message_to_the_host_waits_for_the_next_host() -> None:
     assert routing.sent == [] and stats["dropped:message_no_host"] == 1
     routing.host = "o"
     m.tick(1.0)
-    assert routing.sent == [("o", True, frame(TO_HOST, b"reliable"))]
+    assert routing.sent == [("o", True, frame(TO_HOST, b"reliable", 1, 10))]
 
 
 def test_waiting_messages_are_bounded_and_expire() -> None:
@@ -169,25 +173,26 @@ def test_a_message_for_the_host_reaching_a_peer_not_yet_host_is_held() -> None:
     """The race of issue 24: the sender's lobby shows the new host before the new host's
     lobby does. The message waits for the event that makes us host."""
     m, routing, _ = messenger()
-    m.receive("o", body(frame(TO_HOST, b"for the host")), True, now=0.0)
-    m.receive("o", body(frame(REQUEST, b"claim", 9)), True, now=0.0)
+    m.receive("o", body(frame(TO_HOST, b"for the host", 1, sequence=11)), True, now=0.0)
+    m.receive("o", body(frame(REQUEST, b"claim", 9, sequence=11)), True, now=0.0)
     assert m.drain() == []
     routing.host_role = True
     m.tick(0.5)
     assert m.drain() == [Message(OTHER, b"for the host", True, to_host=True),
                          Request(9, OTHER, b"claim")]
-    m.receive("o", body(frame(REQUEST, b"claim", 9)), True, now=0.6)  # sent again to us
+    m.receive("o", body(frame(REQUEST, b"claim", 9, 11)), True, now=0.6)  # sent again to us
     assert m.drain() == []
 
 
 def test_held_messages_expire_counted() -> None:
-    m, _, stats = messenger()
-    m.receive("o", body(frame(TO_HOST, b"x")), True, now=0.0)  # we never become host
+    m, routing, stats = messenger()
+    m.receive("o", body(frame(TO_HOST, b"x", 5, 11)), True, now=0.0)  # we never become host
     m.receive("stranger", body(frame(TO_PLAYER, b"y")), True, now=0.0)  # never in the roster
     m.tick(HOLD)
     assert m.drain() == []
     assert stats["dropped:message_not_host"] == 1
     assert stats["dropped:message_unknown_sender"] == 1
+    assert routing.sent == [("o", True, frame(BOUNCE, b"", 5))]  # for its next host
 
 
 def test_the_sender_is_the_roster_s_never_the_bytes() -> None:
@@ -197,7 +202,7 @@ def test_the_sender_is_the_roster_s_never_the_bytes() -> None:
     assert m.drain() == [Message(OTHER, forged, False, to_host=False)]
 
 
-@pytest.mark.parametrize("data", [b"", b"\x07abc", b"\x02\x00\x00", b"\x03"])
+@pytest.mark.parametrize("data", [b"", b"\x07abc", b"\x02\x00\x00", b"\x03", b"\x00" * 12])
 def test_malformed_frames_are_dropped_and_counted(data: bytes) -> None:
     m, _, stats = messenger()
     m.receive("o", data, True, now=0.0)
@@ -234,3 +239,29 @@ def test_a_guest_claiming_to_be_host_is_never_believed() -> None:
     m.receive("o", body(frame(FROM_HOST, b"I am the host")), True, now=0.0)
     m.tick(HOLD)
     assert m.drain() == [] and stats["dropped:message_not_from_host"] == 1
+
+
+def test_a_host_that_handed_over_bounces_a_message_to_the_next_host() -> None:
+    """The sender's lobby is behind: it still shows the old host, which bounces the message
+    (by id) at once; the sender sends it on when its lobby shows the next host."""
+    sender, s_routing, s_stats = messenger()
+    sender.send_to_host(b"claim", True, now=0.0)
+    (_, _, sent), = s_routing.sent
+    old, o_routing, o_stats = messenger()
+    o_routing.lobby_sequence = 12  # it applied its own hand-over (sequence 11, 12)
+    old.receive("o", body(sent), True, now=0.1)
+    assert old.drain() == [] and o_stats["dropped:message_not_host"] == 1
+    (_, _, bounce), = o_routing.sent
+    sender.receive("h", body(bounce), True, now=0.2)  # from the peer we sent it to
+    assert len(s_routing.sent) == 1  # not to the same peer again
+    s_routing.host = "o"  # our lobby caught up
+    sender.tick(0.3)
+    assert s_routing.sent[-1][0] == "o" and s_routing.sent[-1][2].endswith(b"claim")
+    assert s_stats["messages_bounced"] == 1
+
+
+def test_a_bounce_from_a_peer_we_did_not_send_to_is_ignored() -> None:
+    m, routing, stats = messenger()
+    m.send_to_host(b"claim", True, now=0.0)
+    m.receive("o", body(frame(BOUNCE, b"", 1)), True, now=0.1)
+    assert stats["dropped:message_bounce_unknown"] == 1 and len(routing.sent) == 1
