@@ -215,3 +215,57 @@ def test_game_data_never_raises_when_the_host_leaves(three: SessionGroup) -> Non
     survivors[0].send_game_data(b"after close")
     survivors[0].send_to_host(b"after close")
     assert survivors[0].stats()["dropped:game_data_not_connected"] >= sent + 1
+
+
+def test_the_hand_over_race_in_memory() -> None:
+    """The race of issue 24, made to happen: the old host's events to one guest are slow
+    (``InMemoryNetwork.delay``; over WebRTC links are independent), so the new host speaks
+    before that guest's lobby shows it as host, and the guest still sends to the old host.
+    Nothing is lost or believed early: the new host's word waits for the lobby, the message
+    to the host bounces on to the new host, the request is asked again."""
+    from konnekt_arcade import DomainCommand
+
+    builder = memory_builder()
+    group = SessionGroup(builder, "memory://")
+    try:
+        group.add_guest()
+        group.add_guest()
+        old, new, late = group.host, group.guests[0], group.guests[1]
+        network = builder.network  # type: ignore[attr-defined]
+        old_peer, late_peer = old.local_peer_id(), late.local_peer_id()
+        network.delay = lambda sender, receiver, channel, data: (
+            sender == old_peer and receiver == late_peer)
+        old.submit_command(DomainCommand.DelegateHost(
+            lobby_id=old.lobby_id(), current_host_id=old.local_participant_id(),
+            new_host_id=new.local_participant_id()))
+        group.wait_until(new.is_host, HANG, what="the hand-over")
+        at_new, at_late = Inbox(new), Inbox(late)
+        new.send_to(late.local_participant_id(), b"coin 7 is taken")  # type: ignore[arg-type]
+        late.send_to_host(b"claim coin 8")  # to the old host: its lobby has not caught up
+        request_id = late.request_host(b"claim coin 9", timeout=HANG)
+        group.wait_until(lambda: old.stats()["dropped:message_not_host"] == 2, HANG,
+                         what="the old host refusing both")
+        for _ in range(20):  # a while of frames: nothing handed out early
+            for s in group.all:
+                s.poll()
+        assert not at_late.take() and not late.is_host()
+        assert network.release_delayed() > 0  # the old host's events (and bounce) arrive
+        network.delay = None
+
+        def answered() -> bool:
+            for request in at_new.of(Request):
+                new.reply(request, b"yours")
+                at_new.items.remove(request)
+            return bool(at_late.of(Reply)) and bool(at_late.of(Message))
+
+        group.wait_until(answered, HANG, what="everything delivered")
+        assert at_late.of(Message) == [Message(new.local_participant_id(),  # type: ignore[arg-type]
+                                               b"coin 7 is taken", True, False, from_host=True)]
+        assert at_late.of(Reply) == [Reply(request_id, ReplyStatus.ANSWERED, b"yours",
+                                           new.local_participant_id())]
+        group.wait_until(lambda: at_new.of(Message), HANG, what="the bounced message")
+        assert at_new.of(Message) == [Message(late.local_participant_id(),  # type: ignore[arg-type]
+                                              b"claim coin 8", True, to_host=True)]
+        assert late.stats()["messages_bounced"] == 1
+    finally:
+        group.close()
