@@ -269,3 +269,33 @@ def test_the_hand_over_race_in_memory() -> None:
         assert late.stats()["messages_bounced"] == 1
     finally:
         group.close()
+
+
+def test_sends_while_reconnecting_never_raise_and_reach_the_host_after() -> None:
+    """A guest whose network drops reconnects by itself (new transport, new peer id): its
+    per-frame sends meanwhile are dropped and counted, its reliable message to the host
+    waits and arrives once it is back, under the same participant id."""
+    from konnekt_arcade import ConnectionStage
+
+    builder = memory_builder()
+    group = SessionGroup(builder, "memory://")
+    try:
+        group.add_guest()
+        group.add_guest()
+        host, guest = group.host, group.guests[1]
+        network = builder.network  # type: ignore[attr-defined]
+        for other in (host, group.guests[0]):
+            network.disconnect(guest.local_peer_id(), other.local_peer_id())
+        group.wait_until(lambda: guest.stage is ConnectionStage.RECONNECTING, HANG,
+                         what="the guest reconnecting")
+        guest.send_game_data(b"pos")
+        guest.send_to_host(b"claim while away")
+        guest.send_to_host(b"stale position", reliable=False)
+        assert guest.stats()["dropped:game_data_not_connected"] == 1
+        assert guest.stats()["dropped:message_no_host"] == 1
+        inbox = Inbox(host)
+        group.wait_until(lambda: inbox.of(Message), HANG, what="the message after the rejoin")
+        assert inbox.of(Message) == [Message(guest.local_participant_id(),  # type: ignore[arg-type]
+                                             b"claim while away", True, to_host=True)]
+    finally:
+        group.close()
