@@ -90,8 +90,9 @@ class SessionHook(LobbyCommands, EventDispatcher):
         self._session: SessionLoop | None = None
         self._last_stage: Any = None
         self._targets: list[tuple[Any, dict[str, Any] | None]] = []
-        #: What ``connect`` pushed, per listener (by id), so ``disconnect`` removes just that.
-        self._connected: dict[int, dict[str, Any]] = {}
+        #: The callbacks ``connect`` pushed, per listener, so ``disconnect`` removes just those
+        #: (weakly: like pyglet's handlers, a connection keeps no listener alive).
+        self._connected: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
         self.session = session
 
     # --- the session --------------------------------------------------------------------------
@@ -175,21 +176,21 @@ class SessionHook(LobbyCommands, EventDispatcher):
         """Push every callback ``listener`` declares (a method named as in
         ``SessionCallbacks``), once: calling it again, or for a callback already pushed by
         hand, adds nothing. Returns the names connected now. Undo with ``disconnect``."""
-        if id(listener) in self._connected:
+        if listener in self._connected:
             return []
         handlers = {name: method for name in EVENT_TYPES
                     if callable(method := getattr(listener, name, None))
                     and not self._has_handler(name, method)}
-        self._connected[id(listener)] = handlers
+        self._connected[listener] = list(handlers)
         if handlers:
             self.push_handlers(**handlers)
         return list(handlers)
 
     def disconnect(self, listener: object) -> None:
         """Remove what ``connect(listener)`` pushed (nothing if it pushed nothing)."""
-        handlers = self._connected.pop(id(listener), None)
-        if handlers:
-            self.remove_handlers(**handlers)
+        names = self._connected.pop(listener, None)
+        if names:
+            self.remove_handlers(**{name: getattr(listener, name) for name in names})
 
     def _has_handler(self, name: str, method: Any) -> bool:
         """Whether ``method`` is on the handler stack for ``name`` (pyglet keeps bound
