@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from . import _headless  # noqa: F401  (first: makes arcade.gui importable when headless)
+from ._callbacks import SessionCallbacks
 from ._command_helpers import LobbyCommands
 from ._embedded import embedded_signalling_url
 from ._follow import SpriteFollower, follow
@@ -21,6 +22,7 @@ __all__ = [
     "LobbyCommands",
     "LobbyTheme",
     "LobbyView",
+    "SessionCallbacks",
     "SessionHook",
     "SpriteFollower",
     "embedded_signalling_url",

@@ -9,7 +9,9 @@
 
 Every ``on_update`` polls the session once (``SessionLoop.poll`` handles at most ``batch_size``
 network events, so a frame never stalls), then drains the session's queues and dispatches, in
-order: connection-stage and replication notices, lobby (domain) events, game data. Callbacks run
+order: connection-stage and replication notices, lobby (domain) events, game data, messages
+(``on_message``, ``on_request``, ``on_reply``). Each callback's signature is in
+``SessionCallbacks`` (``_callbacks.py``; ``EVENT_TYPES`` lists them). Callbacks run
 on the thread that calls ``on_update`` — arcade's main thread — so they may touch OpenGL. A
 handler that sets ``hook.session`` (``LobbyView`` clears it when a session ends) stops that
 update: the old session's remaining events are not dispatched.
@@ -18,12 +20,21 @@ Errors: an exception out of ``poll()`` (there should be none; the session layer 
 trouble into a FAILED stage) and a failed connection are dispatched as ``on_error(exception)``;
 with no ``on_error`` handler they are logged. Exceptions raised *by your handlers* propagate —
 they are bugs in the game, not network input.
+"
+An activity's view gets its callbacks just by declaring them: ``hook.attach(view)`` (the
+``LobbyView`` does it for every activity it shows) connects the view's ``on_game_data``,
+``on_message``, ... while the view is shown and disconnects them when it is hidden, so a hidden
+view hears nothing and nobody pushes or removes handlers by hand. ``connect(obj)`` and
+``disconnect(obj)`` do the same for any other object.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import types
+import weakref
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -31,42 +42,13 @@ from pyglet.event import EventDispatcher
 
 from ..domain import ChatMessage, DomainEvent, Lobby, Participant
 from ..sync import HostChanged, HostLost, LobbySynced, Welcomed
+from ._callbacks import EVENT_TYPES
 from ._command_helpers import LobbyCommands
 
 if TYPE_CHECKING:
     from ..session import SessionLoop
 
 logger = logging.getLogger("konnekt_arcade.engine")
-
-#: Every callback a ``SessionHook`` dispatches, with its arguments.
-EVENT_TYPES: dict[str, str] = {
-    "on_connection_stage": "(stage: ConnectionStage, error: P2PError | None)",
-    "on_lobby_synced": "(lobby: Lobby)  — a snapshot arrived (first=True on the initial one)",
-    "on_welcomed": "(participant_id: UUID, rejoined: bool)  — the host accepted our join",
-    "on_guest_joined": "(participant: Participant)",
-    "on_guest_left": "(participant_id: UUID, reason: LeaveReason)",
-    "on_participant_disconnected": "(participant_id: UUID)",
-    "on_participant_reconnected": "(participant_id: UUID)",
-    "on_host_delegated": "(from_id: UUID, to_id: UUID, reason: DelegationReason)",
-    "on_became_host": "()  — this peer is now the host (delegated or migrated)",
-    "on_host_lost": "()  — the host stopped answering; an election is under way",
-    "on_reconnecting": "(attempt: int, delay: float, reason: str)  — we lost the lobby; "
-                       "rejoining by ourselves",
-    "on_reconnected": "(attempts: int, seconds: float)  — the lobby is back",
-    "on_signalling_lost": "(reason: str)  — peers stay connected; new players can't join yet",
-    "on_signalling_restored": "()  — new players can join again",
-    "on_transport_notice": "(kind: str, message: str)  — anything else the transport reported",
-    "on_activity_queued": "(activity: ActivityConfig)",
-    "on_run_started": "(run: ActivityRun)",
-    "on_result_submitted": "(result: ActivityResult)",
-    "on_run_ended": "(run_id: UUID, status: RunStatus, reason: str)",
-    "on_chat": "(message: ChatMessage)",
-    "on_command_failed": "(command_type: str, reason: str, request_id: int | None)",
-    "on_game_data": "(data: GameData)  — .participant_id, .peer_id, .data (bytes), "
-                    ".reliable",
-    "on_lobby_event": "(event)  — every domain event, after its specific callback",
-    "on_error": "(error: Exception)",
-}
 
 _SIMPLE: dict[type, tuple[str, tuple[str, ...]]] = {
     DomainEvent.GuestJoined: ("on_guest_joined", ("participant",)),
@@ -82,6 +64,15 @@ _SIMPLE: dict[type, tuple[str, tuple[str, ...]]] = {
 }
 
 
+@functools.cache
+def _message_callbacks() -> dict[type, str]:
+    """The callback of each kind ``drain_messages()`` hands out (the session module is
+    imported on first use, as in ``_notice``)."""
+    from ..session import Message, Reply, Request
+
+    return {Message: "on_message", Request: "on_request", Reply: "on_reply"}
+
+
 class SessionHook(LobbyCommands, EventDispatcher):
     """Turns a ``SessionLoop`` into pyglet events; see the module docstring.
 
@@ -90,14 +81,18 @@ class SessionHook(LobbyCommands, EventDispatcher):
             ``build_session_*``), or None to set ``hook.session`` later.
 
     Both pyglet styles work: ``@hook.event`` functions and ``hook.push_handlers(obj)`` with an
-    object that has ``on_...`` methods. ``EVENT_TYPES`` lists every callback.
+    object that has ``on_...`` methods. ``SessionCallbacks`` types every callback
+    (``EVENT_TYPES`` lists them).
     """
 
     def __init__(self, session: SessionLoop | None = None) -> None:
         super().__init__()
         self._session: SessionLoop | None = None
         self._last_stage: Any = None
-        self._targets: list[tuple[Any, Any]] = []
+        self._targets: list[tuple[Any, dict[str, Any] | None]] = []
+        #: The callbacks ``connect`` pushed, per listener, so ``disconnect`` removes just those
+        #: (weakly: like pyglet's handlers, a connection keeps no listener alive).
+        self._connected: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
         self.session = session
 
     # --- the session --------------------------------------------------------------------------
@@ -133,32 +128,75 @@ class SessionHook(LobbyCommands, EventDispatcher):
         """Poll on every update of ``target``: an ``arcade.Window`` (or anything with
         ``push_handlers`` and an ``on_update`` event, like the testing ``MockWindow``) or an
         ``arcade.View`` (attach it *before* ``window.show_view(view)``; the hook then runs while
-        that view is shown, before the view's own ``on_update``). Returns the hook."""
+        that view is shown, before the view's own ``on_update``, and the view's declared
+        callbacks are connected while it is shown: see ``connect``). Returns the hook."""
         if hasattr(target, "push_handlers"):
             target.push_handlers(on_update=self.on_update)
             self._targets.append((target, None))
-        else:
-            original = target.on_update
-            hook = self
+            return self
+        hook = self
+        originals = {name: getattr(target, name)
+                     for name in ("on_update", "on_show_view", "on_hide_view")}
 
-            def on_update(view: Any, delta_time: float) -> Any:
-                hook.on_update(delta_time)
-                return original(delta_time)
+        def on_update(view: Any, delta_time: float) -> Any:
+            hook.on_update(delta_time)
+            return originals["on_update"](delta_time)
 
-            # A bound method, as pyglet's push/remove_handlers(view) expect one.
-            target.on_update = types.MethodType(on_update, target)
-            self._targets.append((target, original))
+        def on_show_view(view: Any) -> Any:
+            result = originals["on_show_view"]()
+            hook.connect(view)  # after the view's own: one that pushes by hand is not doubled
+            return result
+
+        def on_hide_view(view: Any) -> Any:
+            hook.disconnect(view)
+            return originals["on_hide_view"]()
+
+        # Bound methods, as pyglet's push/remove_handlers(view) expect them.
+        for function in (on_update, on_show_view, on_hide_view):
+            setattr(target, function.__name__, types.MethodType(function, target))
+        self._targets.append((target, originals))
+        window = getattr(target, "window", None)
+        if window is not None and getattr(window, "current_view", None) is target:
+            self.connect(target)  # already shown
         return self
 
     def detach(self) -> None:
         """Undo every ``attach`` (detach from a view after it is hidden, so the window removes
-        the same handlers it pushed)."""
-        for target, original in reversed(self._targets):
-            if original is None:
+        the same handlers it pushed); a view's connected callbacks are disconnected."""
+        for target, originals in reversed(self._targets):
+            if originals is None:
                 target.remove_handlers(on_update=self.on_update)
-            else:
-                target.on_update = original
+                continue
+            self.disconnect(target)
+            for name, original in originals.items():
+                setattr(target, name, original)
         self._targets.clear()
+
+    def connect(self, listener: object) -> list[str]:
+        """Push every callback ``listener`` declares (a method named as in
+        ``SessionCallbacks``), once: calling it again, or for a callback already pushed by
+        hand, adds nothing. Returns the names connected now. Undo with ``disconnect``."""
+        if listener in self._connected:
+            return []
+        handlers = {name: method for name in EVENT_TYPES
+                    if callable(method := getattr(listener, name, None))
+                    and not self._has_handler(name, method)}
+        self._connected[listener] = list(handlers)
+        if handlers:
+            self.push_handlers(**handlers)
+        return list(handlers)
+
+    def disconnect(self, listener: object) -> None:
+        """Remove what ``connect(listener)`` pushed (nothing if it pushed nothing)."""
+        names = self._connected.pop(listener, None)
+        if names:
+            self.remove_handlers(**{name: getattr(listener, name) for name in names})
+
+    def _has_handler(self, name: str, method: Any) -> bool:
+        """Whether ``method`` is on the handler stack for ``name`` (pyglet keeps bound
+        methods as ``WeakMethod``, which compare equal for the same object and function)."""
+        key = weakref.WeakMethod(method) if inspect.ismethod(method) else method
+        return any(frame.get(name) == key for frame in self._event_stack)
 
     def on_update(self, delta_time: float = 0.0) -> None:
         """Poll the session once and dispatch what came out. Never blocks, never raises
@@ -190,6 +228,8 @@ class SessionHook(LobbyCommands, EventDispatcher):
                 return
         for data in session.drain_game_data():
             self.dispatch_event("on_game_data", data)
+        for item in session.drain_messages():
+            self.dispatch_event(_message_callbacks()[type(item)], item)
 
     # --- translation --------------------------------------------------------------------------
 

@@ -70,6 +70,8 @@ class InMemoryNetwork:
     ``loss`` (test hook, settable at any time): asked for every message between linked peers;
     when it returns True the message is lost on the wire, as a datagram can be: the sender is
     not told (nothing counted), the receiver never sees it. None (the default) loses nothing.
+    ``delay`` (test hook, same signature): a message it returns True for is held until
+    ``release_delayed()`` (one link slower than another, see there).
     """
 
     def __init__(self, *, deterministic_ids: bool = True,
@@ -80,6 +82,8 @@ class InMemoryNetwork:
         self._transports: dict[str, InMemoryTransport] = {}
         self._links: set[frozenset[str]] = set()
         self.loss: LossRule | None = None
+        self.delay: LossRule | None = None
+        self._delayed: list[tuple[str, str, int, bytes]] = []
         #: Crashed peers whose silent links are not reported yet: peer -> when they crashed.
         self._dead: dict[str, float] = {}
         self._signalling_up = True
@@ -180,8 +184,28 @@ class InMemoryNetwork:
             return True  # sent into a link whose far end died: nobody reads it
         if self.loss is not None and self.loss(sender, receiver, channel, data):
             return True  # sent, lost on the way
+        if self.delay is not None and self.delay(sender, receiver, channel, data):
+            self._delayed.append((sender, receiver, channel, data))
+            return True  # on its way: arrives at ``release_delayed()``
         target._push(Message(sender, channel, data))
         return True
+
+    def release_delayed(self) -> int:
+        """Deliver what ``delay`` held, in the order it was sent (what a link cut or a peer
+        that left meanwhile would have lost stays lost); returns how many arrived.
+
+        Links are independent over WebRTC: a message from one peer may overtake an earlier
+        one from another (a new host's first game data before the hand-over event from the
+        old host reaches a third peer). Delivered at once, memory never shows that; ``delay``
+        plus this is how a test shows it, deterministically."""
+        held, self._delayed = self._delayed, []
+        arrived = 0
+        for sender, receiver, channel, data in held:
+            target = self._transports.get(receiver)
+            if target is not None and self.linked(sender, receiver) and receiver not in self._dead:
+                target._push(Message(sender, channel, data))
+                arrived += 1
+        return arrived
 
 
 class InMemoryTransport:

@@ -19,8 +19,9 @@ from ._errors import (
     SyncTimeout,
     WrongPassword,
 )
-from ._framing import GAME_DATA_PREFIX, MAX_GAME_DATA
+from ._framing import GAME_DATA_PREFIX, MAX_GAME_DATA, MAX_MESSAGE_DATA
 from ._ice import DEFAULT_STUN_URLS, IceProbe, IceServer, clear_probe_cache, probe_url
+from ._message_types import Message, Reply, ReplyStatus, Request
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
 from ._session_loop import SessionLoop
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_STUN_URLS",
     "GAME_DATA_PREFIX",
     "MAX_GAME_DATA",
+    "MAX_MESSAGE_DATA",
     "ConnectionFailed",
     "ConnectionStage",
     "ConnectionTimeout",
@@ -54,6 +56,7 @@ __all__ = [
     "ListedLobby",
     "LobbyDirectory",
     "LobbyNotFound",
+    "Message",
     "P2PError",
     "P2PLoop",
     "P2PLoopBuilder",
@@ -62,6 +65,9 @@ __all__ = [
     "ReconnectPolicy",
     "Reconnected",
     "Reconnecting",
+    "Reply",
+    "ReplyStatus",
+    "Request",
     "SendFailed",
     "Serialization",
     "SessionId",

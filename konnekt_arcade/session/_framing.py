@@ -9,12 +9,15 @@ Three kinds of message share a peer's two data channels, told apart by their fir
   sync decoder, whatever the payload looks like.
 - ``FRAGMENT_PREFIX`` (0x01) + header + bytes: one part of a message over ``PART_SIZE`` (a big
   snapshot), on the reliable channel; see ``_fragments``.
+- ``MESSAGE_PREFIX`` (0x02) + kind + body: a message to the host or to one player, a host
+  request or its reply (``_messages`` reads the body; framing checks only its size).
 
 Bad input from a peer is dropped and counted, never raised: game data over ``MAX_GAME_DATA``
 (``dropped:game_data_too_large``; only a peer that skipped ``send_game_data``'s check sends
-it), anything on the unreliable channel that is neither game data nor a sync envelope
-(``dropped:bad_game_data``), and broken parts (``dropped:fragment_*``). Anything else on the
-reliable channel goes to the sync decoder, which counts what it cannot read.
+it), messages over ``MAX_MESSAGE_FRAME`` (``dropped:message_too_large``), anything on the
+unreliable channel that is neither game data nor a sync envelope (``dropped:bad_game_data``),
+and broken parts (``dropped:fragment_*``). Anything else on the reliable channel goes to the
+sync decoder, which counts what it cannot read.
 
 Pure: no clock, no I/O; ``P2PLoop`` moves the bytes.
 """
@@ -39,12 +42,23 @@ MAX_GAME_DATA = 64 * 1024
 #: Lobby sync messages are JSON envelopes: this is their first byte.
 SYNC_FRAME = b"{"
 
+# --- messages and host requests (``_messages``) ----------------------------------------------
+#: First byte of a message, request or reply (``_messages`` owns what follows it).
+MESSAGE_PREFIX = b"\x02"
+#: Largest payload of one message, request or reply: the game-data limit, for the same reason
+#: (one data-channel message each; aiortc refuses larger ones).
+MAX_MESSAGE_DATA = MAX_GAME_DATA
+#: A message's bytes after its prefix: its header (at most 13 bytes, ``_message_wire``) and
+#: the payload.
+MAX_MESSAGE_FRAME = 13 + MAX_MESSAGE_DATA
+
 
 class Frame(Enum):
     """What an unwrapped message is for."""
 
     SYNC = "sync"
     GAME_DATA = "game data"
+    MESSAGE = "message"  # to the host or a player, a request or a reply (``_messages``)
 
 
 def game_data_frame(payload: bytes | bytearray | memoryview) -> bytes:
@@ -98,8 +112,8 @@ class Framer:
 
     def unwrap(self, peer: str, data: bytes, reliable: bool) -> tuple[Frame, bytes] | None:
         """What ``data`` from ``peer`` carries: ``(Frame.SYNC, envelope)``,
-        ``(Frame.GAME_DATA, payload)``, or None (a part of a message still incomplete, or
-        dropped and counted)."""
+        ``(Frame.GAME_DATA, payload)``, ``(Frame.MESSAGE, body)``, or None (a part of a
+        message still incomplete, or dropped and counted)."""
         head = data[:1]
         if head == SYNC_FRAME:
             return Frame.SYNC, data
@@ -113,6 +127,11 @@ class Framer:
                 self.stats["dropped:game_data_too_large"] += 1
                 return None
             return Frame.GAME_DATA, data[1:]
+        if head == MESSAGE_PREFIX:
+            if len(data) - 1 > MAX_MESSAGE_FRAME:
+                self.stats["dropped:message_too_large"] += 1
+                return None
+            return Frame.MESSAGE, data[1:]
         if not reliable and head != SYNC_FRAME:
             self.stats["dropped:bad_game_data"] += 1
             return None

@@ -98,6 +98,9 @@ class P2PLoop:
         #: Asked before the sync engine hears that the last connected peer is gone; returning
         #: True keeps it from the engine (the session reconnects instead of electing itself).
         self.on_mesh_lost: Callable[[str, str, float], bool] = lambda peer, reason, now: False
+        #: A message frame (``Frame.MESSAGE``'s body) from a peer: the session's messenger.
+        self.on_message_frame: Callable[[str, bytes, bool, float], None] = \
+            lambda peer, data, reliable, now: self.stats.update(("dropped:message_unhandled",))
 
     # --- driving ------------------------------------------------------------------------------
 
@@ -213,6 +216,9 @@ class P2PLoop:
                 who = self.sync.participant_of(peer) if self.sync is not None else None
                 self._game_data.put(peer, GameData(peer, data, reliable, who), now)
                 return
+            if kind is Frame.MESSAGE:
+                self.on_message_frame(peer, data, reliable, now)
+                return
         sync = self.sync
         if sync is None:
             self.stats["dropped:before_id"] += 1
@@ -324,29 +330,32 @@ class P2PLoop:
                        reliable: bool = False) -> None:
         """Send raw bytes beside the lobby: to everyone (``to=None``), one peer or several.
 
+        Safe in every frame: alone, reconnecting, or after the session failed or closed the
+        bytes are dropped, as is the copy for a named peer not connected (it left), counted
+        (``dropped:game_data_not_connected``) and logged at debug level, never raised.
+
         Raises:
-            TypeError: ``data`` is not bytes-like. SendFailed: closed, not connected, too
-            large, or a named peer is not connected.
+            TypeError: ``data`` is not bytes-like. SendFailed: over ``MAX_GAME_DATA`` bytes
+            (programming errors, the same on every call: not the network's doing).
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"game data must be bytes, not {type(data).__name__}")
-        if self._closed or self.transport is None:
-            raise SendFailed("the session is not connected")
         if len(data) > MAX_GAME_DATA:
             raise SendFailed(f"game data of {len(data)} bytes exceeds {MAX_GAME_DATA}")
-        payload = game_data_frame(data)
+        transport = None if self._closed else self.transport
+        peers = None if to is None else [to] if isinstance(to, str) else list(to)
+        live = set(transport.connected_peers()) if transport and peers else set()
+        if gone := 1 if transport is None else sum(p not in live for p in peers or ()):
+            self.stats["dropped:game_data_not_connected"] += gone
+            logger.debug("game data dropped: %d peer(s) not connected", gone)
+        if transport is None:
+            return
         channel = CHANNEL_RELIABLE if reliable else CHANNEL_UNRELIABLE
         self.stats["game_data_out"] += 1
-        if to is None:
-            self.transport.broadcast(channel, payload)
-            return
-        peers = [to] if isinstance(to, str) else list(to)
-        connected = set(self.transport.connected_peers())
-        missing = [p for p in peers if p not in connected]
-        if missing:
-            raise SendFailed(f"peer(s) not connected: {', '.join(missing)}")
-        for peer in peers:
-            self.transport.send(peer, channel, payload)
+        if peers is None:
+            transport.broadcast(channel, game_data_frame(data))
+        elif live := live.intersection(peers):
+            transport.send_many(sorted(live), channel, game_data_frame(data))
 
     def drain_game_data(self, max_items: int | None = None) -> list[GameData]:
         """Received game data: each peer's oldest first, the peers taking turns (at most

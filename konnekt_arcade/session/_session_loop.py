@@ -49,6 +49,8 @@ from ._domain_view import DomainView
 from ._errors import ConnectionFailed, IncompatibleVersion, P2PError, SendFailed, WrongPassword
 from ._join import JoinTimeline
 from ._leave import hand_over
+from ._messages import Messenger
+from ._messaging import Messaging, P2PRouting
 from ._p2p_loop import P2PLoop
 from ._queues import DropOldestQueue
 from ._reconnect import Reconnector
@@ -70,7 +72,7 @@ _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, Incompat
             IncompatiblePeer)
 
 
-class SessionLoop(Reconnecting):
+class SessionLoop(Reconnecting, Messaging):
     """One lobby session over one transport; built by ``P2PLoopBuilder``."""
 
     def __init__(
@@ -109,6 +111,8 @@ class SessionLoop(Reconnecting):
         p2p.on_transport_event = self._on_transport_event
         p2p.on_sync_events = self._on_sync_events
         p2p.on_mesh_lost = self._on_mesh_lost
+        self._messages = Messenger(P2PRouting(p2p), p2p.stats, queue_size=queue_size)
+        p2p.on_message_frame = self._messages.receive
         logger.info("🎯 Creating host session..." if role == "host" else "🎯 Joining session...")
         p2p.start()
         if role != "host":
@@ -121,11 +125,13 @@ class SessionLoop(Reconnecting):
     def poll(self) -> int:
         """Process at most ``batch_size`` network events; returns how many. Never blocks."""
         if self.stage in (ConnectionStage.FAILED, ConnectionStage.CLOSED):
+            self._messages.tick(self._clock())  # pending requests end (CLOSED), never hang
             return 0
         handled = self._p2p.poll()
         if not self._p2p.ticked:
             return handled  # nothing arrived and no timer is due: neither is any check here
         now = self._clock()
+        self._messages.tick(now)
         if self._deadline is not None and now >= self._deadline:
             self._deadline = self._join.on_deadline(  # a join still moving goes on (_join)
                 now, self.stage, self.timeouts, self._p2p.refresh_signalling)
@@ -233,7 +239,8 @@ class SessionLoop(Reconnecting):
             transport.stats if transport is not None else None,
             transport.dropped_incoming_by_peer() if transport is not None else {},
             p2p.game_data_dropped_by(), domain_events=self._domain_events.dropped,
-            notices=self._notices.dropped, game_data=p2p.game_data_dropped)
+            notices=self._notices.dropped, game_data=p2p.game_data_dropped,
+            messages=self._messages.dropped)
 
     def selected_candidate_pairs(self) -> dict[str, SelectedPair]:
         """Diagnostics: per connected peer id, the ICE candidate pair in use (a

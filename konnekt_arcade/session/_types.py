@@ -18,10 +18,12 @@ class SessionStats(dict[str, int]):
     reason: ``sync:dropped:<reason>`` (e.g. ``too_large``, ``malformed``, ``bad_version``,
     ``rate_limited``, ``not_from_host``, ``duplicate``), ``sync:rejected:<kind>`` (a command
     type, ``password``, ``rate_limited``, ``host_claim``), ``transport:*`` and this session's
-    own queues (``dropped:domain_events``, ...). Per peer: ``transport:dropped_incoming_from:
-    <peer>`` (over that peer's message budget or its incoming lane full; reasons in
-    ``transport:dropped_incoming:rate_limited`` / ``:queue_full``) and
-    ``dropped:game_data_from:<peer>``. Reading it is cheap; nothing resets it.
+    own queues (``dropped:domain_events``, ``dropped:messages``, ...), game data and messages
+    that had nobody to go to (``dropped:game_data_not_connected``, ``dropped:message_<why>``:
+    ``no_host``, ``not_connected``, ``malformed``, ``reply_not_from_host``, ...). Per peer:
+    ``transport:dropped_incoming_from:<peer>`` (over that peer's message budget or its
+    incoming lane full; reasons in ``transport:dropped_incoming:rate_limited`` /
+    ``:queue_full``) and ``dropped:game_data_from:<peer>``. Reading it is cheap; nothing resets it.
     """
 
     @classmethod

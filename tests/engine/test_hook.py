@@ -198,6 +198,9 @@ class FakeSession:
     def drain_game_data(self) -> list[Any]:
         return []
 
+    def drain_messages(self) -> list[Any]:
+        return []
+
 
 def test_poll_exception_becomes_on_error() -> None:
     hook = SessionHook(FakeSession(poll_error="boom"))
