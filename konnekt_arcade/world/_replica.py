@@ -1,0 +1,135 @@
+"""The receiving half, one per sending peer: its snapshots as we rebuilt them, and its handles.
+
+A delta names its base tick; we rebuild the sender's snapshot ``tick`` from our copy of
+``base`` plus the records, exactly as the sender holds it (both sides store quantised
+integers), keep it as a possible base for later deltas, and acknowledge it. Only a tick newer
+than the newest one applied changes the world (the unreliable channel reorders); then every
+entity whose state differs from the last applied snapshot is set, not only the records (a
+delta against an older base may leave out an entity that went back to its base value).
+
+Decoding reads the whole packet before anything is applied: a malformed packet changes
+nothing (``ValueError`` out, counted by the world).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._schema import Entity
+from ._wire import DELTA_HEAD
+
+Snapshot = dict[int, tuple[Any, ...]]
+#: A record ready to apply: (entity, handle, changed-field mask, wire values).
+Record = tuple[Entity, int, int, tuple[Any, ...]]
+
+
+class UnknownHandle(ValueError):
+    """A delta names an entity whose intro has not arrived (the reliable channel is behind):
+    the packet is dropped; the sender sends that entity in full until we acknowledge it."""
+
+
+class Replica:
+    """What we hold of one peer's entities."""
+
+    __slots__ = ("ack_due", "entities", "keep", "last", "newest", "snaps")
+
+    def __init__(self, keep: int) -> None:
+        self.entities: dict[int, Entity] = {}  # the sender's handle -> entity
+        self.snaps: dict[int, Snapshot] = {0: {}}
+        self.last = 0  # newest tick applied to the world
+        self.newest = 0  # newest tick rebuilt (what we acknowledge)
+        self.ack_due = False
+        self.keep = keep
+
+    def decode(self, data: bytes) -> tuple[int, float, list[Record], list[Record]] | None:
+        """``data`` (a DELTA) rebuilt and stored; returns (tick, stamp, records to apply,
+        other entities that differ from the last applied tick), or None when it is old (kept
+        as a base, nothing to apply). Raises ``ValueError`` for a malformed packet or one
+        whose base we no longer hold."""
+        _, tick, base_tick, stamp, count = DELTA_HEAD.unpack_from(data)
+        snaps = self.snaps
+        if tick == 0:
+            raise ValueError("tick 0")
+        if tick in snaps:  # a duplicate (the network may repeat a datagram): ack it again
+            self.ack_due = True
+            return None
+        base = snaps.get(base_tick)
+        if base is None:
+            raise KeyError("no base")
+        big = int.from_bytes(data[DELTA_HEAD.size:], "big")
+        left = 8 * (len(data) - DELTA_HEAD.size)
+        new = dict(base)
+        entities = self.entities
+        records: list[Record] = []
+        prev = 0
+        for _ in range(count):
+            left -= 1
+            if left < 0:
+                raise ValueError("truncated")
+            if (big >> left) & 1:
+                handle = prev + 1
+            else:
+                left -= 32
+                if left < 0:
+                    raise ValueError("truncated")
+                handle = prev + ((big >> left) & 0xFFFFFFFF)
+            prev = handle
+            e = entities.get(handle)
+            if e is None:
+                raise UnknownHandle(handle)
+            schema = e.__schema__
+            nf = len(schema.codecs)
+            left -= nf
+            if left < 0:
+                raise ValueError("truncated")
+            mask = (big >> left) & schema.full
+            b = base.get(handle)
+            if b is None:
+                if mask != schema.full:
+                    raise ValueError("partial record without a base")
+                vals: list[Any] = [None] * nf
+            else:
+                vals = list(b)
+            for i, bits in schema.layout(mask):
+                if bits is None:
+                    left -= 8
+                    if left < 0:
+                        raise ValueError("truncated")
+                    n = (big >> left) & 0xFF
+                    left -= 8 * n
+                    if left < 0:
+                        raise ValueError("truncated")
+                    vals[i] = ((big >> left) & ((1 << 8 * n) - 1)).to_bytes(n, "big")
+                else:
+                    left -= bits
+                    if left < 0:
+                        raise ValueError("truncated")
+                    vals[i] = (big >> left) & ((1 << bits) - 1)
+            q = tuple(vals)
+            new[handle] = q
+            records.append((e, handle, mask, q))
+        if left >= 8:
+            raise ValueError("trailing bytes")
+        snaps[tick] = new
+        if tick > self.keep:
+            snaps.pop(tick - self.keep, None)
+        if len(snaps) > 2 * self.keep:  # far reordering left old ticks: drop the oldest
+            for old in sorted(snaps)[: len(snaps) - self.keep]:
+                if old:
+                    del snaps[old]
+        if tick > self.newest:
+            self.newest = tick
+        self.ack_due = True
+        if tick <= self.last:
+            return None
+        others: list[Record] = []
+        last = snaps.get(self.last)
+        if base_tick != self.last and last is not None:
+            listed = {r[1] for r in records}
+            for handle, q in new.items():
+                if handle not in listed and last.get(handle) is not q:
+                    e = entities.get(handle)
+                    if e is not None:
+                        others.append((e, handle, e.__schema__.full, q))
+        self.last = tick
+        return tick, stamp, records, others
