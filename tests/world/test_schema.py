@@ -46,12 +46,12 @@ def test_range_type_and_length_refused() -> None:
 
 def test_bad_declarations() -> None:
     with pytest.raises(TypeError, match="float, int, bool or str"):
-        class Bad(Entity):  # noqa: F841
-            items: list = []  # type: ignore[type-arg]
+        class Bad(Entity):
+            items: list = None  # type: ignore[type-arg,assignment]
     with pytest.raises(ValueError, match="precision"):
         field(precision=0)
     with pytest.raises(ValueError, match="owner_leaves"):
-        class Bad2(Entity, owner_leaves="keep"):  # type: ignore[arg-type]  # noqa: F841
+        class Bad2(Entity, owner_leaves="keep"):  # type: ignore[arg-type]
             x: float = 0.0
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import pytest
 
 from konnekt_arcade.world import (
@@ -34,7 +32,7 @@ def test_spawn_change_despawn_reach_the_other_peer() -> None:
     net.step(10)
     (copy,) = b.entities(Avatar)
     assert copy.id == e.id and copy.name == "ada" and copy.x == 1.0 and not copy.is_mine
-    assert [type(ev) for ev in b.drain_events()][0] is Spawned
+    assert next(type(ev) for ev in b.drain_events()) is Spawned
     e.x, e.y = 12.34, -5.0
     net.step(10)
     assert (copy.x, copy.y) == (12.34, -5.0)
@@ -89,7 +87,7 @@ def test_sixty_entities_x_y_bytes_per_tick() -> None:
     es = [a.spawn(Avatar, x=float(i), y=float(i)) for i in range(60)]
     net.step(20)
     sizes = []
-    for k in range(1, 6):
+    for _k in range(1, 6):
         for e in es:
             e.x += 1.25
             e.y -= 0.5
