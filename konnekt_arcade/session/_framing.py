@@ -9,6 +9,9 @@ Three kinds of message share a peer's two data channels, told apart by their fir
   sync decoder, whatever the payload looks like.
 - ``FRAGMENT_PREFIX`` (0x01) + header + bytes: one part of a message over ``PART_SIZE`` (a big
   snapshot), on the reliable channel; see ``_fragments``.
+- ``WORLD_PREFIX`` (0x02) + payload: the shared world's messages (``konnekt_arcade.world``)
+  on either channel, for ``_world_link``; over ``MAX_GAME_DATA`` is dropped
+  (``dropped:world_too_large``).
 
 Bad input from a peer is dropped and counted, never raised: game data over ``MAX_GAME_DATA``
 (``dropped:game_data_too_large``; only a peer that skipped ``send_game_data``'s check sends
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
 GAME_DATA_PREFIX = b"\x00"
 #: Largest game-data payload accepted by ``send_game_data``.
 MAX_GAME_DATA = 64 * 1024
+#: First byte of the shared world's messages (``_world_link``).
+WORLD_PREFIX = b"\x02"
 #: Lobby sync messages are JSON envelopes: this is their first byte.
 SYNC_FRAME = b"{"
 
@@ -45,11 +50,17 @@ class Frame(Enum):
 
     SYNC = "sync"
     GAME_DATA = "game data"
+    WORLD = "world"
 
 
 def game_data_frame(payload: bytes | bytearray | memoryview) -> bytes:
     """``payload`` as it goes on the wire (the caller checked its size)."""
     return GAME_DATA_PREFIX + bytes(payload)
+
+
+def world_frame(payload: bytes) -> bytes:
+    """A world message as it goes on the wire."""
+    return WORLD_PREFIX + payload
 
 
 class Framer:
@@ -98,8 +109,8 @@ class Framer:
 
     def unwrap(self, peer: str, data: bytes, reliable: bool) -> tuple[Frame, bytes] | None:
         """What ``data`` from ``peer`` carries: ``(Frame.SYNC, envelope)``,
-        ``(Frame.GAME_DATA, payload)``, or None (a part of a message still incomplete, or
-        dropped and counted)."""
+        ``(Frame.GAME_DATA, payload)``, ``(Frame.WORLD, payload)``, or None (a part of a
+        message still incomplete, or dropped and counted)."""
         head = data[:1]
         if head == SYNC_FRAME:
             return Frame.SYNC, data
@@ -108,6 +119,11 @@ class Framer:
             if whole is None:
                 return None
             data, head = whole, whole[:1]
+        if head == WORLD_PREFIX:
+            if len(data) - 1 > MAX_GAME_DATA:
+                self.stats["dropped:world_too_large"] += 1
+                return None
+            return Frame.WORLD, data[1:]
         if head == GAME_DATA_PREFIX:
             if len(data) - 1 > MAX_GAME_DATA:
                 self.stats["dropped:game_data_too_large"] += 1

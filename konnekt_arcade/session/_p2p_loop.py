@@ -98,6 +98,8 @@ class P2PLoop:
         #: Asked before the sync engine hears that the last connected peer is gone; returning
         #: True keeps it from the engine (the session reconnects instead of electing itself).
         self.on_mesh_lost: Callable[[str, str, float], bool] = lambda peer, reason, now: False
+        #: The shared world's messages (``_world_link``); dropped until a world listens.
+        self.on_world: Callable[[str, bytes, float], None] = lambda peer, data, now: None
 
     # --- driving ------------------------------------------------------------------------------
 
@@ -208,6 +210,9 @@ class P2PLoop:
             if unwrapped is None:
                 return
             kind, data = unwrapped
+            if kind is Frame.WORLD:
+                self.on_world(peer, data, now)
+                return
             if kind is Frame.GAME_DATA:
                 self.stats["game_data_in"] += 1
                 who = self.sync.participant_of(peer) if self.sync is not None else None

@@ -188,6 +188,10 @@ class World(Inbound):
 
     # --- the driver's API ---------------------------------------------------------------------
 
+    def peers(self) -> set[str]:
+        """The peers the world knows as connected."""
+        return set(self._peers)
+
     def set_local(self, participant: UUID | None) -> None:
         """Our participant id (None until the host welcomed us)."""
         self._local = participant
