@@ -15,7 +15,8 @@ decision about a peer's input is here, and every refusal is counted in ``stats``
 from __future__ import annotations
 
 import struct
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -32,6 +33,7 @@ from ._wire import (
     INTRO,
     REPORT,
     Entry,
+    despawn,
     read_despawn,
     read_intro,
     read_report,
@@ -64,6 +66,8 @@ class Inbound:
     _events: list[WorldEvent]
     _changed: dict[str, Entity]
     _types: dict[str, type[Entity]]
+    _samples: dict[str, deque[tuple[float, int, tuple[Any, ...]]]]
+    on_sample: Callable[[str, float, dict[str, Any]], None] | None
 
     def __init__(self) -> None:
         self._replicas: dict[str, Replica] = {}
@@ -73,7 +77,7 @@ class Inbound:
     def _register(self, e: Entity) -> None: raise NotImplementedError
     def _remove(self, e: Entity) -> None: raise NotImplementedError
     def _adopt(self, entities: list[Entity]) -> None: raise NotImplementedError
-    def _sample(self, e: Entity, t: float, tick: int, q: tuple[Any, ...]) -> None:
+    def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
         raise NotImplementedError
 
     def _add_replica(self, peer: str) -> None:
@@ -135,22 +139,29 @@ class Inbound:
             self.stats["world:delta_old"] += 1
             return
         tick, stamp, records, others = got
-        ready = []
-        for e, _handle, mask, q in (*records, *others):
-            schema = e.__schema__
-            codecs = schema.codecs
-            ready.append((e, [(schema.names[i], codecs[i].value(q[i]))
-                              for i, _bits in schema.layout(mask)], q))
-        by_id, changed, sample = self._by_id, self._changed, self._sample
-        for e, values, q in ready:
+        if others:
+            records = records + others
+        # every value first: one a peer could not have sent drops the whole packet
+        ready = [(e, gen.names_of(mask), gen.converter(mask)(q), q)
+                 for e, _h, mask, q in records for gen in (e.__schema__.gen,)]
+        by_id, changed, samples = self._by_id, self._changed, self._samples
+        keep, on_sample, refused = self.config.samples, self.on_sample, 0
+        for e, names, values, q in ready:
             d = e.__dict__
-            if d.get("_src") != peer or e.id not in by_id:
-                self.stats["world:refused_not_owner"] += 1
+            eid = d["id"]
+            if d.get("_src") != peer or eid not in by_id:
+                refused += 1
                 continue
-            for name, value in values:
-                d[name] = value
-            changed[e.id] = e
-            sample(e, stamp, tick, q)
+            d.update(zip(names, values, strict=False))
+            changed[eid] = e
+            kept = samples.get(eid)
+            if kept is None:
+                kept = samples[eid] = deque(maxlen=keep)
+            kept.append((stamp, tick, q))
+            if on_sample is not None:
+                on_sample(eid, stamp, e.values())
+        if refused:
+            self.stats["world:refused_not_owner"] += refused
 
     def _on_despawn(self, peer: str, eids: list[str]) -> None:
         for eid in eids:
@@ -167,7 +178,10 @@ class Inbound:
             self.stats["world:report_not_host"] += 1
         elif self._migration is not None:
             self._migration.report(peer, entries, gone)
-        else:  # late: take what we do not have
+        else:  # late: take what we do not have; what we saw despawned goes there too
+            dead = [en.eid for en in entries if en.eid in self._gone]
+            if dead:
+                self._queue((peer,), True, despawn(dead))
             best: dict[str, tuple[int, Entry]] = {}
             merge_into(best, [en for en in entries if en.eid not in self._by_id])
             self._adopt(self._merge(best, keep=set()))
@@ -209,7 +223,7 @@ class Inbound:
                 return
             e = make(cls, entry.eid, owner, self, False, values)  # type: ignore[arg-type]
             e.__dict__.update(_src=peer, _rh=entry.handle, _tick=tick)
-            replica.entities[entry.handle] = e
+            replica.add(entry.handle, e)
             self._register(e)
             return
         d = e.__dict__
@@ -221,7 +235,7 @@ class Inbound:
             self._owned[e.owner] -= 1
             self._owned[owner] += 1
         d.update(owner=owner, _src=peer, _rh=entry.handle)
-        replica.entities[entry.handle] = e
+        replica.add(entry.handle, e)
         self._orphans.pop(e.id, None)
         if tick >= replica.last:  # else a newer delta from this sender is already applied
             d.update(values, _tick=tick)

@@ -31,7 +31,7 @@ class UnknownHandle(ValueError):
 class Replica:
     """What we hold of one peer's entities."""
 
-    __slots__ = ("ack_due", "entities", "keep", "last", "newest", "snaps")
+    __slots__ = ("ack_due", "entities", "keep", "last", "newest", "snaps", "window")
 
     def __init__(self, keep: int) -> None:
         self.entities: dict[int, Entity] = {}  # the sender's handle -> entity
@@ -40,6 +40,13 @@ class Replica:
         self.newest = 0  # newest tick rebuilt (what we acknowledge)
         self.ack_due = False
         self.keep = keep
+        #: Bytes of the widest record this sender can send (see ``add``).
+        self.window = 8
+
+    def add(self, handle: int, entity: Entity) -> None:
+        """``handle`` means ``entity`` in this sender's deltas."""
+        self.entities[handle] = entity
+        self.window = max(self.window, entity.__schema__.record_bytes)
 
     def decode(self, data: bytes) -> tuple[int, float, list[Record], list[Record]] | None:
         """``data`` (a DELTA) rebuilt and stored; returns (tick, stamp, records to apply,
@@ -56,23 +63,27 @@ class Replica:
         base = snaps.get(base_tick)
         if base is None:
             raise KeyError("no base")
-        big = int.from_bytes(data[DELTA_HEAD.size:], "big")
-        left = 8 * (len(data) - DELTA_HEAD.size)
+        # Each record is read from a window of the packet as wide as the widest record
+        # (``window``): shifting a small int, not the whole packet's, per field.
+        body = data[DELTA_HEAD.size:]
+        total = 8 * len(body)
+        span = self.window
+        top = 8 * span
+        pos = 0
         new = dict(base)
         entities = self.entities
         records: list[Record] = []
         prev = 0
         for _ in range(count):
-            left -= 1
-            if left < 0:
-                raise ValueError("truncated")
-            if (big >> left) & 1:
+            at = pos >> 3
+            chunk = body[at:at + span]
+            win = int.from_bytes(chunk, "big") << 8 * (span - len(chunk))
+            left = top - (pos & 7) - 1
+            if (win >> left) & 1:
                 handle = prev + 1
             else:
                 left -= 32
-                if left < 0:
-                    raise ValueError("truncated")
-                handle = prev + ((big >> left) & 0xFFFFFFFF)
+                handle = prev + ((win >> left) & 0xFFFFFFFF)
             prev = handle
             e = entities.get(handle)
             if e is None:
@@ -80,9 +91,7 @@ class Replica:
             schema = e.__schema__
             nf = len(schema.codecs)
             left -= nf
-            if left < 0:
-                raise ValueError("truncated")
-            mask = (big >> left) & schema.full
+            mask = (win >> left) & schema.full
             b = base.get(handle)
             if b is None:
                 if mask != schema.full:
@@ -90,25 +99,14 @@ class Replica:
                 vals: list[Any] = [None] * nf
             else:
                 vals = list(b)
-            for i, bits in schema.layout(mask):
-                if bits is None:
-                    left -= 8
-                    if left < 0:
-                        raise ValueError("truncated")
-                    n = (big >> left) & 0xFF
-                    left -= 8 * n
-                    if left < 0:
-                        raise ValueError("truncated")
-                    vals[i] = ((big >> left) & ((1 << 8 * n) - 1)).to_bytes(n, "big")
-                else:
-                    left -= bits
-                    if left < 0:
-                        raise ValueError("truncated")
-                    vals[i] = (big >> left) & ((1 << bits) - 1)
+            left = schema.gen.reader(mask)(win, left, vals)
+            pos += top - (pos & 7) - left
             q = tuple(vals)
             new[handle] = q
             records.append((e, handle, mask, q))
-        if left >= 8:
+        if pos > total:
+            raise ValueError("truncated")
+        if total - pos >= 8:
             raise ValueError("trailing bytes")
         snaps[tick] = new
         if tick > self.keep:

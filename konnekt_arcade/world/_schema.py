@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Protocol
 from uuid import UUID
 
+from ._codegen import Compiled
+
 #: The owner of entities the current host simulates (a ball, coins); they pass to the next
 #: host when the host leaves. The plain string ``"host"`` means the same.
 HOST: Final = "host"
@@ -74,6 +76,7 @@ class Codec:
     __slots__ = (
         "bits",
         "default",
+        "digits",
         "hi",
         "inv",
         "kind",
@@ -82,6 +85,7 @@ class Codec:
         "name",
         "quantise",
         "step",
+        "steps",
         "value",
     )
 
@@ -95,9 +99,11 @@ class Codec:
             lo, hi = spec.range or _DEFAULT_FLOAT_RANGE
             self.inv = 1.0 / spec.precision
             steps = math.ceil((hi - lo) * self.inv - 1e-9)
+            self.steps = steps
             self.bits = max(1, steps.bit_length())
             base, inv, step = lo, self.inv, spec.precision
             digits = max(0, math.ceil(-math.log10(step))) + 3  # 3.14, not 3.139999999999418
+            self.digits = digits
             self.quantise = lambda v: min(steps, max(0, round((v - base) * inv)))
             self.value = lambda q: round(base + min(q, steps) * step, digits)  # wide q: hi
         elif kind == "float":
@@ -179,6 +185,11 @@ class Schema:
         self.owner_leaves = owner_leaves
         self.grace = grace
         self.fixed = all(c.bits is not None for c in codecs)
+        self.gen = Compiled(codecs)
+        #: Bytes that hold any record of this type at any bit offset: the gap (33 bits), the
+        #: mask, every field at its widest, 7 bits of offset (``_replica`` reads by window).
+        widest = sum(8 + 8 * c.max_len if c.bits is None else c.bits for c in codecs)
+        self.record_bytes = (33 + len(codecs) + widest + 7 + 7) // 8
         self._layouts: dict[int, tuple[tuple[int, int | None], ...]] = {}
 
     def layout(self, mask: int) -> tuple[tuple[int, int | None], ...]:
@@ -192,7 +203,8 @@ class Schema:
 
     def quantise(self, values: dict[str, Any]) -> tuple[Any, ...]:
         """The wire integers of ``values`` (already checked)."""
-        return tuple(c.quantise(values[c.name]) for c in self.codecs)
+        q: tuple[Any, ...] = self.gen.quantise(values)
+        return q
 
 
 class ChangeSink(Protocol):
@@ -269,10 +281,12 @@ class Entity:
         if not self._mine:
             raise NotOwner(f"{type(self).__name__} {self.id} belongs to {self.owner}; only its "
                            "owner changes it. Check: send the owner a request instead.")
-        self.__dict__[name] = self.__schema__.codecs[index].check(value)
-        if not self._dirty:
-            self._dirty = True
-            self._sink.changed(self)
+        d = self.__dict__
+        d[name] = self.__schema__.codecs[index].check(value)
+        assigned = d["_dirty"]  # the fields assigned since the last tick, as a mask
+        if not assigned:
+            d["_sink"].changed(self)
+        d["_dirty"] = assigned | 1 << index
 
     @property
     def is_mine(self) -> bool:
@@ -294,7 +308,7 @@ class Entity:
 
     # set by the world (``make``); declared for type checkers
     _mine: bool
-    _dirty: bool
+    _dirty: int
     _sink: ChangeSink
 
 
@@ -303,7 +317,7 @@ def make(cls: type[Entity], eid: str, owner: Owner, sink: ChangeSink, mine: bool
     """A new entity object (the world's only way to create one)."""
     e = cls.__new__(cls)
     d = e.__dict__
-    d.update(id=eid, owner=owner, _sink=sink, _mine=mine, _dirty=False)
+    d.update(id=eid, owner=owner, _sink=sink, _mine=mine, _dirty=0)
     d.update(values)
     return e
 

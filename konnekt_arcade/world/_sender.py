@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._bits import BitWriter
 from ._schema import Entity, Schema
 from ._wire import DELTA, DELTA_HEAD
 
@@ -74,16 +73,20 @@ class Sender:
         self.tick += 1
         tick = self.tick
         current = self.current
+        changed = False
         for e in dirty:
             d = e.__dict__
-            d["_dirty"] = False
+            assigned = d["_dirty"]
+            d["_dirty"] = 0
             handle = d.get("_handle")
-            if handle is None:
-                continue
-            q = e.__schema__.quantise(d)
-            if q != current[handle]:
-                current[handle] = q
-                self._changed = True
+            if handle is not None:
+                old = current[handle]
+                q = e.__schema__.gen.requantiser(assigned)(d, old)
+                if q != old:
+                    current[handle] = q
+                    changed = True
+        if changed:
+            self._changed = True
         history = self.history
         previous = history.get(tick - 1)
         if self._changed or previous is None:
@@ -103,41 +106,41 @@ class Sender:
         return out
 
     def encode(self, base: Snapshot, base_tick: int, stamp: float) -> bytes | None:
-        """The delta from ``base`` to the current snapshot, or None when they are equal."""
-        w = BitWriter()
-        put = w.put
+        """The delta from ``base`` to the current snapshot, or None when they are equal.
+        (The bit writer is inlined: this loop runs for every changed entity each tick.)"""
+        out = bytearray()
+        acc = n = 0
         schemas = self.schemas
-        count = 0
-        prev = 0
+        count = prev = 0
         for handle, q in self.current.items():
             b = base.get(handle)
             if b is q:
                 continue
-            schema = schemas[handle]
+            gen = schemas[handle].gen
             if b is None:
-                mask = schema.full
+                mask, bits, width = gen.full(q)
             else:
-                mask = 0
-                bit = 1
-                for x, y in zip(q, b):  # noqa: B905 - same schema, same length
-                    if x != y:
-                        mask |= bit
-                    bit <<= 1
+                mask, bits, width = gen.diff(q, b)
                 if not mask:
                     continue
             nf = len(q)
-            if handle - prev == 1:
-                put((1 << nf) | mask, 1 + nf)
-            else:
-                put(handle - prev, 33)  # a 0 bit, then the gap in 32 bits
-                put(mask, nf)
+            if handle - prev == 1:  # a 1 bit: the next handle
+                acc = (acc << (1 + nf + width)) | (((1 << nf) | mask) << width) | bits
+                n += 1 + nf + width
+            else:  # a 0 bit, then the gap in 32 bits
+                acc = (acc << (33 + nf + width)) | (((handle - prev) << nf | mask) << width) \
+                    | bits
+                n += 33 + nf + width
+            if n >= 64:
+                keep = n & 7
+                out += (acc >> keep).to_bytes((n - keep) >> 3, "big")
+                acc &= (1 << keep) - 1
+                n = keep
             prev = handle
-            for i, bits in schema.layout(mask):
-                if bits is None:
-                    w.put_bytes(q[i])
-                else:
-                    put(q[i], bits)
             count += 1
         if not count:
             return None
-        return DELTA_HEAD.pack(DELTA, self.tick, base_tick, stamp, count) + w.finish()
+        if n:
+            pad = -n & 7
+            out += (acc << pad).to_bytes((n + pad) >> 3, "big")
+        return DELTA_HEAD.pack(DELTA, self.tick, base_tick, stamp, count) + out

@@ -355,11 +355,15 @@ class World(Inbound):
         m, self._migration = self._migration, None
         if m is None:
             return
-        gone = [eid for eid in m.gone if eid in self._by_id]
-        for eid in gone:
+        # despawned, by what any survivor saw or by what we saw (a survivor may hold one
+        # whose despawn reached others only): gone here, and anyone who named it drops it
+        dead = m.gone | {eid for eid in m.best if eid in self._gone}
+        held = [eid for eid in dead if eid in self._by_id]
+        for eid in held:
             self._remove(self._by_id[eid])
-        if gone:
-            self._queue(tuple(self._peers), True, despawn(gone))
+        notify = sorted(eid for eid in dead if eid in m.best or eid in held)
+        if notify:
+            self._queue(tuple(self._peers), True, despawn(notify))
         self._merge(m.best, keep=self._touched)
         self._adopt([e for e in self._by_id.values() if e.owner == HOST])
         logger.info("world: host-owned entities adopted (%d reports missing)", len(m.expected))
@@ -376,11 +380,3 @@ class World(Inbound):
                     self._remove(e)  # every peer does the same on its own: no message
                 elif self._is_host:
                     self._adopt([e])
-
-    def _sample(self, e: Entity, t: float, tick: int, q: tuple[Any, ...]) -> None:
-        kept = self._samples.get(e.id)
-        if kept is None:
-            kept = self._samples[e.id] = deque(maxlen=self.config.samples)
-        kept.append((t, tick, q))
-        if self.on_sample is not None:
-            self.on_sample(e.id, t, e.values())

@@ -114,14 +114,10 @@ def test_migration_takes_the_newest_state_a_survivor_held() -> None:
     assert b.world.get(ball.id).x == 50.0  # type: ignore[union-attr]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**16), loss=st.floats(0.0, 0.5), jitter=st.floats(0.0, 0.05),
-       peers=st.integers(2, 4), steps=st.integers(10, 120),
-       leave=st.booleans())
-def test_quiet_network_means_equal_worlds(seed: int, loss: float, jitter: float, peers: int,
-                                          steps: int, leave: bool) -> None:
-    """Whatever the loss and reordering, once the network quiets every peer's world equals
-    the owners' state (the host leaving midway included)."""
+def scenario(seed: int, loss: float, jitter: float, peers: int, steps: int,
+             leave: bool) -> Net:
+    """Peers spawn avatars, the first hosts balls; random moves and despawns under loss;
+    the host may leave midway; then the network quiets."""
     net = Net(seed=seed, loss=loss, jitter=jitter)
     members = [net.join(UUID(int=seed * 10 + i + 1)) for i in range(peers)]
     rng = random.Random(seed)
@@ -141,4 +137,29 @@ def test_quiet_network_means_equal_worlds(seed: int, loss: float, jitter: float,
             net.leave(net.host)  # type: ignore[arg-type]
         net.step()
     net.quiet(3.0)
-    assert converged(net)
+    return net
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), loss=st.floats(0.0, 0.5), jitter=st.floats(0.0, 0.05),
+       peers=st.integers(2, 4), steps=st.integers(10, 120),
+       leave=st.booleans())
+def test_quiet_network_means_equal_worlds(seed: int, loss: float, jitter: float, peers: int,
+                                          steps: int, leave: bool) -> None:
+    """Whatever the loss and reordering, once the network quiets every peer's world equals
+    the owners' state (the host leaving midway included)."""
+    assert converged(scenario(seed, loss, jitter, peers, steps, leave))
+
+
+def test_replay_a_despawn_only_the_new_host_saw() -> None:
+    """Found by the property test: the old host despawned a ball and left; its despawn had
+    reached the new host but not another survivor, whose report then named the ball. The new
+    host now tells everyone it is gone (it kept a ghost ball on that survivor before)."""
+    assert converged(scenario(13688, 0.5, 0.046875, 3, 84, True))
+
+
+def test_replay_a_despawn_one_survivor_reported() -> None:
+    """Found by the property test: one survivor reported the old host's ball as despawned,
+    two others (whose despawn was lost with the host) reported it alive. The new host sent
+    no despawn (it had not held the ball) and two ghosts stayed."""
+    assert converged(scenario(5, 0.0, 0.03125, 5, 92, True))
