@@ -8,9 +8,9 @@ per type (and per change mask on the receiving side), so a record costs one call
 - ``quantise(d)``: the wire integers of an entity's ``__dict__``;
 - ``full(q)`` / ``diff(q, base)``: (mask, bits, width) of a record, all fields or those that
   differ from ``base``;
-- ``reader(mask)``: ``read(big, left, vals) -> left``, the mask's fields from a packet;
-- ``converter(mask)``: ``conv(q) -> values`` of the mask's fields (raises ``ValueError`` for
-  a value no owner could have sent: NaN, ±inf, bad UTF-8).
+- ``mask(m)``: for a change mask, ``read(big, left, base) -> (left, q)`` (its fields from a
+  packet, the rest from ``base``), the fields' names, and ``conv(q) -> values`` (raises
+  ``ValueError`` for a value no owner could have sent: NaN, ±inf, bad UTF-8).
 
 The generated source only ever contains numbers and field indices from the declaration
 (field names go in as ``repr`` strings), never peer input.
@@ -50,9 +50,9 @@ class Compiled:
         self.quantise = _compile("quantise", self._quantise_src(), self._env)
         self.full = _compile("full", self._record_src("full", changed_only=False), self._env)
         self.diff = _compile("diff", self._record_src("diff", changed_only=True), self._env)
-        self._readers: dict[int, Callable[..., int]] = {}
-        self._converters: dict[int, Callable[..., tuple[Any, ...]]] = {}
-        self._names: dict[int, tuple[str, ...]] = {}
+        #: Per change mask: (reader, names, converter); see ``mask``.
+        self.masks: dict[int, tuple[Callable[..., Any], tuple[str, ...],
+                                    Callable[..., tuple[Any, ...]]]] = {}
 
     def requantiser(self, mask: int) -> Callable[..., tuple[Any, ...]]:
         """``rq(d, old) -> q``: ``old`` with the fields ``mask`` names quantised again from
@@ -107,13 +107,20 @@ class Compiled:
         lines.append("    return m, v, w")
         return lines
 
-    def reader(self, mask: int) -> Callable[..., int]:
-        """``read(big, left, vals) -> left``: the fields ``mask`` names, top bits first."""
-        got = self._readers.get(mask)
-        if got is not None:
-            return got
+    def mask(self, mask: int) -> tuple[Callable[..., Any], tuple[str, ...],
+                                       Callable[..., tuple[Any, ...]]]:
+        """(reader, names, converter) of the fields ``mask`` names, kept in ``masks``: the
+        receiver's loop looks them up once per record (``masks.get(m) or mask(m)``)."""
+        fns = (self.reader(mask), self.names_of(mask), self.converter(mask))
+        if len(self.masks) < _MAX_CACHED:
+            self.masks[mask] = fns
+        return fns
+
+    def reader(self, mask: int) -> Callable[..., Any]:
+        """``read(big, left, base) -> (left, q)``: the fields ``mask`` names read from the
+        top bits below ``left`` of ``big``; the others as in ``base``."""
         fields = [(i, c) for i, c in enumerate(self.codecs) if mask >> i & 1]
-        lines = ["def read(big, left, vals):"]
+        lines = ["def read(big, left, b):"]
         if all(c.bits is not None for _, c in fields):
             width = sum(c.bits for _, c in fields)
             lines.append(f"    left -= {width}")
@@ -121,28 +128,23 @@ class Compiled:
             shift = width
             for i, c in fields:
                 shift -= c.bits
-                lines.append(f"    vals[{i}] = (v >> {shift}) & {(1 << c.bits) - 1}")
+                lines.append(f"    f{i} = (v >> {shift}) & {(1 << c.bits) - 1}")
         else:
             for i, c in fields:
                 if c.bits is None:
                     lines += ["    left -= 8", "    n = (big >> left) & 255",
                               "    left -= n << 3",
-                              f"    vals[{i}] = ((big >> left) & ((1 << (n << 3)) - 1))"
+                              f"    f{i} = ((big >> left) & ((1 << (n << 3)) - 1))"
                               ".to_bytes(n, 'big')"]
                 else:
                     lines += [f"    left -= {c.bits}",
-                              f"    vals[{i}] = (big >> left) & {(1 << c.bits) - 1}"]
-        lines.append("    return left")
-        fn = _compile("read", lines, self._env)
-        if len(self._readers) < _MAX_CACHED:
-            self._readers[mask] = fn
-        return fn
+                              f"    f{i} = (big >> left) & {(1 << c.bits) - 1}"]
+        q = ", ".join(f"f{i}" if mask >> i & 1 else f"b[{i}]" for i in range(len(self.codecs)))
+        lines.append(f"    return left, ({q},)")
+        return _compile("read", lines, self._env)
 
     def converter(self, mask: int) -> Callable[..., tuple[Any, ...]]:
         """``conv(q) -> values``: the Python values of the fields ``mask`` names."""
-        got = self._converters.get(mask)
-        if got is not None:
-            return got
         parts = []
         for i, c in enumerate(self.codecs):
             if not mask >> i & 1:
@@ -156,15 +158,8 @@ class Compiled:
                 parts.append(f"{q} == 1")
             else:  # float32 and str check what a peer sent
                 parts.append(f"V{i}({q})")
-        fn = _compile("conv", ["def conv(q):", f"    return ({', '.join(parts)},)"],
-                      self._env)
-        if len(self._converters) < _MAX_CACHED:
-            self._converters[mask] = fn
-        return fn
+        return _compile("conv", ["def conv(q):", f"    return ({', '.join(parts)},)"],
+                        self._env)
 
     def names_of(self, mask: int) -> tuple[str, ...]:
-        got = self._names.get(mask)
-        if got is None:
-            got = self._names[mask] = tuple(n for i, n in enumerate(self.names)
-                                            if mask >> i & 1)
-        return got
+        return tuple(n for i, n in enumerate(self.names) if mask >> i & 1)

@@ -15,7 +15,7 @@ decision about a peer's input is here, and every refusal is counted in ``stats``
 from __future__ import annotations
 
 import struct
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -66,7 +66,6 @@ class Inbound:
     _events: list[WorldEvent]
     _changed: dict[str, Entity]
     _types: dict[str, type[Entity]]
-    _samples: dict[str, deque[tuple[float, int, tuple[Any, ...]]]]
     on_sample: Callable[[str, float, dict[str, Any]], None] | None
 
     def __init__(self) -> None:
@@ -138,15 +137,17 @@ class Inbound:
         if got is None:
             self.stats["world:delta_old"] += 1
             return
-        tick, stamp, records, others = got
+        _tick, stamp, records, others = got
         if others:
             records = records + others
         # every value first: one a peer could not have sent drops the whole packet
-        ready = [(e, gen.names_of(mask), gen.converter(mask)(q), q)
-                 for e, _h, mask, q in records for gen in (e.__schema__.gen,)]
-        by_id, changed, samples = self._by_id, self._changed, self._samples
-        keep, on_sample, refused = self.config.samples, self.on_sample, 0
-        for e, names, values, q in ready:
+        ready = []
+        for e, _h, mask, q in records:
+            gen = e.__schema__.gen
+            _read, names, conv = gen.masks.get(mask) or gen.mask(mask)
+            ready.append((e, names, conv(q)))
+        by_id, changed, on_sample, refused = self._by_id, self._changed, self.on_sample, 0
+        for e, names, values in ready:
             d = e.__dict__
             eid = d["id"]
             if d.get("_src") != peer or eid not in by_id:
@@ -154,10 +155,6 @@ class Inbound:
                 continue
             d.update(zip(names, values, strict=False))
             changed[eid] = e
-            kept = samples.get(eid)
-            if kept is None:
-                kept = samples[eid] = deque(maxlen=keep)
-            kept.append((stamp, tick, q))
             if on_sample is not None:
                 on_sample(eid, stamp, e.values())
         if refused:

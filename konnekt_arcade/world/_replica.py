@@ -31,11 +31,12 @@ class UnknownHandle(ValueError):
 class Replica:
     """What we hold of one peer's entities."""
 
-    __slots__ = ("ack_due", "entities", "keep", "last", "newest", "snaps", "window")
+    __slots__ = ("ack_due", "entities", "keep", "last", "newest", "snaps", "stamps", "window")
 
     def __init__(self, keep: int) -> None:
         self.entities: dict[int, Entity] = {}  # the sender's handle -> entity
         self.snaps: dict[int, Snapshot] = {0: {}}
+        self.stamps: dict[int, float] = {}  # tick -> the sender's stamp
         self.last = 0  # newest tick applied to the world
         self.newest = 0  # newest tick rebuilt (what we acknowledge)
         self.ack_due = False
@@ -47,6 +48,14 @@ class Replica:
         """``handle`` means ``entity`` in this sender's deltas."""
         self.entities[handle] = entity
         self.window = max(self.window, entity.__schema__.record_bytes)
+
+    def samples(self, handle: int, n: int) -> list[tuple[float, int, tuple[Any, ...]]]:
+        """The last ``n`` states of ``handle`` we rebuilt, oldest first: (stamp, tick, q).
+        Every snapshot we hold is a true state of the sender at its tick, a late one too."""
+        snaps, stamps = self.snaps, self.stamps
+        out = [(stamps[t], t, snaps[t][handle]) for t in sorted(stamps)
+               if handle in snaps.get(t, ())]
+        return out[-n:]
 
     def decode(self, data: bytes) -> tuple[int, float, list[Record], list[Record]] | None:
         """``data`` (a DELTA) rebuilt and stored; returns (tick, stamp, records to apply,
@@ -93,15 +102,12 @@ class Replica:
             left -= nf
             mask = (win >> left) & schema.full
             b = base.get(handle)
-            if b is None:
-                if mask != schema.full:
-                    raise ValueError("partial record without a base")
-                vals: list[Any] = [None] * nf
-            else:
-                vals = list(b)
-            left = schema.gen.reader(mask)(win, left, vals)
+            if b is None and mask != schema.full:
+                raise ValueError("partial record without a base")
+            gen = schema.gen
+            read = (gen.masks.get(mask) or gen.mask(mask))[0]
+            left, q = read(win, left, b)
             pos += top - (pos & 7) - left
-            q = tuple(vals)
             new[handle] = q
             records.append((e, handle, mask, q))
         if pos > total:
@@ -109,12 +115,16 @@ class Replica:
         if total - pos >= 8:
             raise ValueError("trailing bytes")
         snaps[tick] = new
+        stamps = self.stamps
+        stamps[tick] = stamp
         if tick > self.keep:
             snaps.pop(tick - self.keep, None)
+            stamps.pop(tick - self.keep, None)
         if len(snaps) > 2 * self.keep:  # far reordering left old ticks: drop the oldest
             for old in sorted(snaps)[: len(snaps) - self.keep]:
                 if old:
                     del snaps[old]
+                    stamps.pop(old, None)
         if tick > self.newest:
             self.newest = tick
         self.ack_due = True

@@ -21,7 +21,7 @@ peer owns have no samples: the owner sees them with no delay.
 from __future__ import annotations
 
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
@@ -72,7 +72,6 @@ class World(Inbound):
         self._events: list[WorldEvent] = []
         self._changed: dict[str, Entity] = {}
         self._out: list[Outgoing] = []
-        self._samples: dict[str, deque[tuple[float, int, tuple[Any, ...]]]] = {}
         self._gone: dict[str, bool] = {}  # despawned id -> was host-owned (insertion order)
         self._orphans: dict[str, float] = {}
         self._migration: Migration | None = None
@@ -154,13 +153,13 @@ class World(Inbound):
     def samples(self, entity_id: str) -> list[Sample]:
         """Received states of a remote entity, oldest first (see the module docstring)."""
         e = self._by_id.get(entity_id)
-        kept = self._samples.get(entity_id)
-        if e is None or not kept:
+        replica = self._replicas.get(e.__dict__.get("_src") or "") if e is not None else None
+        if e is None or replica is None:
             return []
-        codecs, names = e.__schema__.codecs, e.__schema__.names
-        return [Sample(t, tick, {n: c.value(v) for n, c, v in zip(names, codecs, q,
-                                                                  strict=True)})
-                for t, tick, q in kept]
+        schema = e.__schema__
+        conv = (schema.gen.masks.get(schema.full) or schema.gen.mask(schema.full))[2]
+        return [Sample(t, tick, dict(zip(schema.names, conv(q), strict=True)))
+                for t, tick, q in replica.samples(e.__dict__["_rh"], self.config.samples)]
 
     @property
     def tick_rate(self) -> float:
@@ -316,7 +315,6 @@ class World(Inbound):
         self._gone[e.id] = e.owner == HOST
         if len(self._gone) > self.config.tombstones:
             del self._gone[next(iter(self._gone))]
-        self._samples.pop(e.id, None)
         self._orphans.pop(e.id, None)
         self._changed.pop(e.id, None)
         self._events.append(Despawned(e))

@@ -9,7 +9,7 @@ import pytest
 
 from konnekt_arcade import P2PLoopBuilder, SessionLoop
 from konnekt_arcade.net import SignallingServer
-from konnekt_arcade.testing import SessionGroup, memory_builder
+from konnekt_arcade.testing import SessionGroup, memory_builder, wait_until
 from konnekt_arcade.world import HOST, Changed, Spawned
 
 from .entities import Avatar, Ball
@@ -76,3 +76,31 @@ def test_avatars_move_and_the_ball_survives_the_host(group: SessionGroup) -> Non
     group.wait_until(lambda: find(other, avatars[host].id) is None, 30,
                      what="the old host's avatar despawned")
     assert find(other, avatars[new_host].id) is not None
+
+
+def test_world_changes_never_raise_alone_or_offline() -> None:
+    """A host alone moves its entities (nothing to send); a guest whose transport is gone
+    (reconnecting) changes its own: dropped and counted, no exception from a frame."""
+    g = SessionGroup(memory_builder(), "memory://", timeout=30.0)
+    try:
+        ball = g.host.world().spawn(Ball, owner=HOST)
+        for k in range(20):
+            ball.x = float(k)
+            g.host.poll()
+        guest = g.add_guest("Bob")
+        me = guest.world().spawn(Avatar)
+        g.wait_until(lambda: g.host.world().get(me.id) is not None, what="the avatar")
+        guest.p2p().suspend_transport()  # as a reconnect does
+        moved = iter(range(10**6))
+
+        def move_and_check() -> bool:
+            me.x = float(next(moved) % 1000)  # every poll: a frame of the game
+            return not guest.world().peers()
+
+        wait_until(move_and_check, 30, guest, what="the world to see it is alone")
+        other = guest.world().spawn(Avatar)  # spawning offline is no error either
+        for _ in range(50):
+            other.x += 1.0
+            guest.poll()
+    finally:
+        g.close()

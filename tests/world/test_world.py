@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from konnekt_arcade.world import (
@@ -231,3 +233,25 @@ def test_a_reconnecting_owner_keeps_its_entities() -> None:
     avatar.x = 4.0
     net.step(150)
     assert host.world.get(avatar.id).x == 4.0  # type: ignore[union-attr]
+
+
+def test_samples_for_interpolation() -> None:
+    """What interpolation reads: each received state of a remote entity with the sender's
+    stamp and tick, oldest first, bounded; none for our own entities."""
+    net, a, b = two(config=WorldConfig(samples=4))
+    a.stamp = lambda now: 1000.0 + now  # a shared clock would go here
+    e = a.spawn(Avatar)
+    seen: list[tuple[str, float, dict[str, object]]] = []
+    b.on_sample = lambda eid, t, values: seen.append((eid, t, values))
+    for k in range(1, 8):
+        e.x = float(k)
+        net.step(5)
+    got = b.samples(e.id)
+    assert len(got) == 4
+    assert [s.values["x"] for s in got] == [4.0, 5.0, 6.0, 7.0]
+    assert all(s.t > 1000.0 for s in got)
+    assert [s.tick for s in got] == sorted(s.tick for s in got)
+    assert all(b2.t - b1.t == pytest.approx(0.05, abs=0.011)
+               for b1, b2 in itertools.pairwise(got))
+    assert seen and seen[-1][0] == e.id and seen[-1][2]["x"] == 7.0
+    assert a.samples(e.id) == []
