@@ -151,7 +151,14 @@ class Compiled:
                 continue
             q = f"q[{i}]"
             if c.kind == "float" and c.step is not None:
-                parts.append(f"round({c.lo!r} + min({q}, {c.steps}) * {c.step!r}, {c.digits})")
+                k = c.lo * c.inv
+                if c.inv == round(c.inv) and k == round(k):  # 0.01, 0.5 ... from a whole lo
+                    # an integer over 100.0 is the double nearest the decimal: 3.14 exactly
+                    # as the literal, where lo + q * 0.01 gives 3.1399999999999
+                    parts.append(f"(min({q}, {c.steps}) + {round(k)}) / {c.inv!r}")
+                else:
+                    parts.append(f"round({c.lo!r} + min({q}, {c.steps}) * {c.step!r}, "
+                                 f"{c.digits})")
             elif c.kind == "int":
                 parts.append(f"min({q}, {c.hi - c.lo}) + {c.lo!r}")
             elif c.kind == "bool":

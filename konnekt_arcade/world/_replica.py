@@ -98,8 +98,7 @@ class Replica:
             if e is None:
                 raise UnknownHandle(handle)
             schema = e.__schema__
-            nf = len(schema.codecs)
-            left -= nf
+            left -= schema.nf
             mask = (win >> left) & schema.full
             b = base.get(handle)
             if b is None and mask != schema.full:

@@ -182,6 +182,7 @@ class Schema:
         self.names = tuple(c.name for c in codecs)
         self.index = {c.name: i for i, c in enumerate(codecs)}
         self.full = (1 << len(codecs)) - 1
+        self.nf = len(codecs)
         self.owner_leaves = owner_leaves
         self.grace = grace
         self.fixed = all(c.bits is not None for c in codecs)
