@@ -19,8 +19,6 @@ delta after the peers are back covers it (intros are re-sent to every peer that 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from ..world import World, WorldConfig
 from ._framing import world_frame
@@ -88,11 +86,10 @@ class WorldLink:
         known = world.peers()
         for peer in known - connected:
             world.peer_left(peer, now)
-        participant_of: Callable[[str], object] = sync.participant_of
         for peer in connected:
-            who = participant_of(peer)
+            who = sync.participant_of(peer)
             if peer not in known:
-                world.peer_joined(peer, who, now)  # type: ignore[arg-type]
+                world.peer_joined(peer, who, now)
             else:
-                world.bind(peer, who)  # type: ignore[arg-type]
+                world.bind(peer, who)
         world.set_host(sync.host_peer, sync.is_host, now)

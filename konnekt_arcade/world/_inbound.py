@@ -76,6 +76,7 @@ class Inbound:
     def _register(self, e: Entity) -> None: raise NotImplementedError
     def _remove(self, e: Entity) -> None: raise NotImplementedError
     def _adopt(self, entities: list[Entity]) -> None: raise NotImplementedError
+    def changed(self, entity: Entity) -> None: raise NotImplementedError
     def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
         raise NotImplementedError
 
@@ -218,7 +219,7 @@ class Inbound:
         if e is None:
             if not self._room_for(owner):
                 return
-            e = make(cls, entry.eid, owner, self, False, values)  # type: ignore[arg-type]
+            e = make(cls, entry.eid, owner, self, False, values)
             e.__dict__.update(_src=peer, _rh=entry.handle, _tick=tick)
             replica.add(entry.handle, e)
             self._register(e)

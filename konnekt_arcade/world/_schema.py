@@ -17,7 +17,7 @@ import math
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal, Protocol
+from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar
 from uuid import UUID
 
 from ._codegen import Compiled
@@ -92,7 +92,9 @@ class Codec:
     def __init__(self, name: str, kind: str, spec: FieldSpec) -> None:
         self.name, self.kind, self.max_len = name, kind, spec.max_len
         self.step = spec.precision
-        lo, hi = spec.range if spec.range is not None else (None, None)
+        self.bits: int | None
+        lo: float | None = spec.range[0] if spec.range is not None else None
+        hi: float | None = spec.range[1] if spec.range is not None else None
         self.quantise: Callable[[Any], Any]
         self.value: Callable[[Any], Any]
         if kind == "float" and spec.precision is not None:
@@ -111,12 +113,12 @@ class Codec:
             self.quantise = lambda v: _U32.unpack(_F32.pack(v))[0]
             self.value = self._f32
         elif kind == "int":
-            lo, hi = (int(lo), int(hi)) if lo is not None else _INT32
-            self.bits = max(1, (hi - lo).bit_length())
-            ibase = lo
-            self.quantise = lambda v: v - ibase
-            span = hi - lo
-            self.value = lambda q: min(q, span) + ibase  # a wider q clamps to hi
+            ilo, ihi = (int(lo), int(hi)) if lo is not None and hi is not None else _INT32
+            self.bits = max(1, (ihi - ilo).bit_length())
+            self.quantise = lambda v: v - ilo
+            span = ihi - ilo
+            self.value = lambda q: min(q, span) + ilo  # a wider q clamps to hi
+            lo, hi = ilo, ihi
         elif kind == "bool":
             self.bits = 1
             self.quantise = lambda v: 1 if v else 0
@@ -127,7 +129,8 @@ class Codec:
             self.value = self._str
         else:  # pragma: no cover - guarded by Schema
             raise TypeError(kind)
-        self.lo, self.hi = lo, hi
+        self.lo: float | None = lo
+        self.hi: float | None = hi
         zero = {"float": 0.0, "int": 0, "bool": False, "str": ""}[kind]
         self.default = spec.default if spec.default is not None else zero
         self.check(self.default)
@@ -135,7 +138,8 @@ class Codec:
     def _f32(self, q: int) -> float:
         """A float32 from a peer: NaN, ±inf or outside the range raise ``ValueError``."""
         v: float = _F32.unpack(_U32.pack(q))[0]
-        if not math.isfinite(v) or (self.lo is not None and not self.lo <= v <= self.hi):
+        lo, hi = self.lo, self.hi
+        if not math.isfinite(v) or (lo is not None and hi is not None and not lo <= v <= hi):
             raise ValueError(f"{self.name}: {v!r} from a peer")
         return v
 
@@ -167,7 +171,8 @@ class Codec:
             if len(v.encode()) > self.max_len:
                 raise ValueError(f"{self.name} is longer than {self.max_len} UTF-8 bytes")
             return v
-        if self.lo is not None and not self.lo <= v <= self.hi:  # type: ignore[operator]
+        lo, hi = self.lo, self.hi
+        if lo is not None and hi is not None and not lo <= v <= hi:
             raise ValueError(f"{self.name}={v!r} is outside its range [{self.lo}, {self.hi}]")
         return v
 
@@ -313,8 +318,11 @@ class Entity:
     _sink: ChangeSink
 
 
-def make(cls: type[Entity], eid: str, owner: Owner, sink: ChangeSink, mine: bool,
-         values: dict[str, Any]) -> Entity:
+E = TypeVar("E", bound="Entity")
+
+
+def make(cls: type[E], eid: str, owner: Owner, sink: ChangeSink, mine: bool,
+         values: dict[str, Any]) -> E:
     """A new entity object (the world's only way to create one)."""
     e = cls.__new__(cls)
     d = e.__dict__

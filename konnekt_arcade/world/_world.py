@@ -251,7 +251,7 @@ class World(Inbound):
         elif old is not None and not is_local and host_peer in self._peers:
             entries = [self._entry(e, e.__dict__.get("_tick", 0)) for e in hosted]
             gone = [eid for eid, hosted_one in self._gone.items() if hosted_one][-256:]
-            self._queue((host_peer,), True, report(entries, gone))  # type: ignore[arg-type]
+            self._queue((host_peer,), True, report(entries, gone))
         self._replay_parked()
 
     def tick(self, now: float) -> None:
