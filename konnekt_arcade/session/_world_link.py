@@ -19,10 +19,14 @@ delta after the peers are back covers it (intros are re-sent to every peer that 
 
 from __future__ import annotations
 
+import logging
+
 from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from ..world import World, WorldConfig
 from ._framing import world_frame
 from ._p2p_loop import P2PLoop
+
+logger = logging.getLogger("konnekt_arcade.session")
 
 
 class WorldLink:
@@ -53,12 +57,21 @@ class WorldLink:
         self.world.receive(peer, data, now)
 
     def poll(self, now: float) -> None:
-        """Reconcile (a few times a tick), tick the world, send what it produced."""
-        if now >= self._next:
-            self._next = now + self._interval
-            self._reconcile(now)
-        self.world.tick(now)
-        self.flush()
+        """Reconcile (a few times a tick), tick the world, send what it produced. A bug here
+        is logged and counted, never raised into the game's frame (but raised in strict
+        mode, as ``P2PLoop.poll`` does, so tests see it)."""
+        try:
+            if now >= self._next:
+                self._next = now + self._interval
+                self._reconcile(now)
+            self.world.tick(now)
+            self.flush()
+        except Exception:
+            self.world.stats["world:internal_error"] += 1
+            logger.exception("error while ticking the shared world")
+            sync = self._p2p.sync
+            if sync is not None and sync.strict:
+                raise
 
     def flush(self) -> None:
         out = self.world.data_to_send()
