@@ -20,6 +20,7 @@ delta after the peers are back covers it (intros are re-sent to every peer that 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from ..world import World, WorldConfig

@@ -11,8 +11,9 @@ Authority: an entity's state is taken only from the peer whose intro for it was 
 
 What interpolation (``_interp``) can rely on: for each remote entity, ``samples(id)`` is its
 last ``WorldConfig.samples`` received states, oldest first, as ``Sample(t, tick, values)``
-where ``t`` is the sender's ``stamp(now)`` at the tick that produced it (set ``World.stamp``
-to the shared session clock so every sender stamps on one time line) and ``tick`` the
+where ``t`` is the sender's ``stamp(now)`` at the tick that produced it (a session's world
+stamps with the shared ``session.time()``, so every sender's samples are on one time line
+with the reader's ``session.time()``) and ``tick`` the
 sender's tick number (increasing per sender; a new sender after host migration starts its
 own). ``on_sample(id, t, values)``, when set, is called as each one is applied. Entities this
 peer owns have no samples: the owner sees them with no delay.

@@ -53,6 +53,9 @@ def test_avatars_move_and_the_ball_survives_the_host(group: SessionGroup) -> Non
             for a in avatars.values() for o in group.all)
             and all(find(o, ball.id).x == 100.0 + s for o in group.all),  # type: ignore[union-attr]
             what=f"move {step}")
+    # samples for interpolation carry the sender's shared session time
+    samples = cleo.world().samples(ball.id)
+    assert samples and abs(samples[-1].t - cleo.time()) < 5.0
     events = bob.world().drain_events()
     assert {type(e) for e in events} >= {Spawned, Changed}
     with pytest.raises(PermissionError):
