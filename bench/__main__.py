@@ -16,9 +16,9 @@ from . import _report
 log = logging.getLogger("bench")
 
 SECTIONS = ("core", "frame", "poll", "latency", "trace", "join", "throughput", "scaling",
-            "loss", "interp")
+            "loss", "interp", "world")
 #: Sections that need no signalling server on loopback ("loss" runs its own in a namespace).
-LOCAL_SECTIONS = ("core", "frame", "loss", "interp")
+LOCAL_SECTIONS = ("core", "frame", "loss", "interp", "world")
 
 #: Sizes of each mode. Quick stays under a minute on a 2-core machine.
 PARAMS: dict[str, dict[str, Any]] = {
@@ -77,10 +77,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results[name]["retried_after"] = failures
         log.info("%s done in %.1f s", name, time.monotonic() - t0)
 
-    from . import _core, _frame, _interp, _loss
+    from . import _core, _frame, _interp, _loss, _world
 
     measure("core", lambda: _core.run_core(quick=mode != "full", tiny=args.tiny), attempts=1)
     measure("frame", lambda: _frame.run_frame(quick=mode != "full"), attempts=1)
+    measure("world", lambda: _world.run_world(quick=mode != "full"), attempts=1)
     measure("loss", lambda: _loss.bench_loss(args.loss_joins or p["loss_joins"],
                                              p["loss_chats"], _rates(args.loss_rates)),
             attempts=1)

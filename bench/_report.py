@@ -185,6 +185,9 @@ def evaluate(results: dict[str, Any], mode: str) -> list[dict[str, Any]]:
                            f"not measured: {mode} run; largest lobby {largest.get('guests')} "
                            f"guests, converged {largest.get('converged')}" if largest
                            else _why_missing(results, "scaling", mode)))
+    from ._world import goals as world_goals
+
+    goals += world_goals(results, mode, _ratio_goal)
     bounded = _get(results, "core", "memory", "bounded")
     large = _get(results, "core", "memory", "events_large")
     goals.append(_goal("memory bounded (1k vs 10k events)", "<= 1.25x (+64 KiB)",
@@ -229,7 +232,7 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
         return name in r and isinstance(r[name], dict) and "error" not in r[name]
 
     out: list[list[str]] = []
-    for name in ("core", *NETWORK_SECTIONS):
+    for name in ("core", "world", *NETWORK_SECTIONS):
         if name in r and not ok(name):
             out.append([f"{name}: NOT MEASURED", "", "", "", "",
                         str(r[name].get("error", ""))[:100]])
@@ -292,6 +295,10 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
                     "", "", "converge" if n == 15 else "",
                     ("met" if run["converged"] else "missed") if n == 15
                     else f"converged={run['converged']}"])
+    if ok("world"):
+        from ._world import rows as world_rows
+
+        out += world_rows(r["world"], verdict)
     if ok("core"):
         c = r["core"]
         tp = c["throughput"]
@@ -399,6 +406,9 @@ _SECTIONS: dict[str, dict[str, Any]] = {
                    "ratio_p50": _NUM, "guests": int},
     "scaling": {"runs": list, "chats": int},
     "interp": {"worst": dict, "goals": dict, "runs": list, "net": dict},
+    "world": {"bytes_60_float32": _NUM, "bytes_60_precision": _NUM, "colyseus_60": int,
+              "host_tick_200x8": {"ours_us": _NUM, "bare_us": _NUM, "ratio": _NUM},
+              "receiver_apply_200": {"ours_us": _NUM, "bare_us": _NUM, "ratio": _NUM}},
     "loss": {},  # either {"skipped": reason} or {"rates": {...}}: see bench/_loss.py
 }
 _TOP = {"schema": int, "date": str, "mode": str, "duration_s": _NUM, "machine": dict,

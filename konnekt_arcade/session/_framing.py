@@ -11,6 +11,9 @@ Three kinds of message share a peer's two data channels, told apart by their fir
   snapshot), on the reliable channel; see ``_fragments``.
 - ``MESSAGE_PREFIX`` (0x02) + kind + body: a message to the host or to one player, a host
   request or its reply (``_messages`` reads the body; framing checks only its size).
+- ``WORLD_PREFIX`` (0x03) + payload: the shared world's messages (``konnekt_arcade.world``)
+  on either channel, for ``_world_link``; over ``MAX_GAME_DATA`` is dropped
+  (``dropped:world_too_large``).
 
 Bad input from a peer is dropped and counted, never raised: game data over ``MAX_GAME_DATA``
 (``dropped:game_data_too_large``; only a peer that skipped ``send_game_data``'s check sends
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
 GAME_DATA_PREFIX = b"\x00"
 #: Largest game-data payload accepted by ``send_game_data``.
 MAX_GAME_DATA = 64 * 1024
+#: First byte of the shared world's messages (``_world_link``).
+WORLD_PREFIX = b"\x03"
 #: Lobby sync messages are JSON envelopes: this is their first byte.
 SYNC_FRAME = b"{"
 
@@ -59,11 +64,17 @@ class Frame(Enum):
     SYNC = "sync"
     GAME_DATA = "game data"
     MESSAGE = "message"  # to the host or a player, a request or a reply (``_messages``)
+    WORLD = "world"
 
 
 def game_data_frame(payload: bytes | bytearray | memoryview) -> bytes:
     """``payload`` as it goes on the wire (the caller checked its size)."""
     return GAME_DATA_PREFIX + bytes(payload)
+
+
+def world_frame(payload: bytes) -> bytes:
+    """A world message as it goes on the wire."""
+    return WORLD_PREFIX + payload
 
 
 class Framer:
@@ -112,7 +123,8 @@ class Framer:
 
     def unwrap(self, peer: str, data: bytes, reliable: bool) -> tuple[Frame, bytes] | None:
         """What ``data`` from ``peer`` carries: ``(Frame.SYNC, envelope)``,
-        ``(Frame.GAME_DATA, payload)``, ``(Frame.MESSAGE, body)``, or None (a part of a
+        ``(Frame.GAME_DATA, payload)``, ``(Frame.MESSAGE, body)``, ``(Frame.WORLD, payload)``,
+        or None (a part of a
         message still incomplete, or dropped and counted)."""
         head = data[:1]
         if head == SYNC_FRAME:
@@ -122,6 +134,11 @@ class Framer:
             if whole is None:
                 return None
             data, head = whole, whole[:1]
+        if head == WORLD_PREFIX:
+            if len(data) - 1 > MAX_GAME_DATA:
+                self.stats["dropped:world_too_large"] += 1
+                return None
+            return Frame.WORLD, data[1:]
         if head == GAME_DATA_PREFIX:
             if len(data) - 1 > MAX_GAME_DATA:
                 self.stats["dropped:game_data_too_large"] += 1

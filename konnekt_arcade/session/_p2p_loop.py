@@ -37,6 +37,7 @@ from ._errors import P2PError, SendFailed, Serialization
 from ._framing import MAX_GAME_DATA, SYNC_FRAME, Frame, Framer, game_data_frame
 from ._ice import IceProbe
 from ._queues import FairQueue
+from ._suspension import TransportSuspension
 from ._types import GameData
 
 logger = logging.getLogger("konnekt_arcade.session")
@@ -52,7 +53,7 @@ TICK_INTERVAL = 0.005
 _COMMANDS_EVERY = 256
 
 
-class P2PLoop:
+class P2PLoop(TransportSuspension):
     """Network events in, lobby sync and game data out. Usually reached via
     ``SessionLoop.p2p()``; every method is non-blocking."""
 
@@ -101,6 +102,8 @@ class P2PLoop:
         #: A message frame (``Frame.MESSAGE``'s body) from a peer: the session's messenger.
         self.on_message_frame: Callable[[str, bytes, bool, float], None] = \
             lambda peer, data, reliable, now: self.stats.update(("dropped:message_unhandled",))
+        #: The shared world's messages (``_world_link``); dropped until a world listens.
+        self.on_world: Callable[[str, bytes, float], None] = lambda peer, data, now: None
 
     # --- driving ------------------------------------------------------------------------------
 
@@ -211,6 +214,9 @@ class P2PLoop:
             if unwrapped is None:
                 return
             kind, data = unwrapped
+            if kind is Frame.WORLD:
+                self.on_world(peer, data, now)
+                return
             if kind is Frame.GAME_DATA:
                 self.stats["game_data_in"] += 1
                 who = self.sync.participant_of(peer) if self.sync is not None else None
@@ -233,45 +239,6 @@ class P2PLoop:
         if sync is not None:
             for received in sync.drain_received_commands():
                 self._commands.put(received.peer, received.command, now)
-
-    # --- reconnection -------------------------------------------------------------------------
-
-    def heard_from_any(self, now: float, within: float,
-                       peers: Iterable[str] | None = None) -> bool:
-        """True if a connected peer connected or sent something in the last ``within`` s.
-        ``peers``: the connected peers if the caller has just asked for them (each ask takes
-        the transport's lock and sorts)."""
-        last_heard = self._last_heard
-        peers = self.connected_peers() if peers is None else peers
-        return any(now - last_heard.get(p, float("-inf")) <= within for p in peers)
-
-    def refresh_signalling(self) -> None:
-        """Register again with signalling: links still connecting are dropped and the peers
-        offer fresh ones (a stalled join's retry, see ``_join``)."""
-        if self.transport is not None:
-            self.transport.refresh_signalling()
-
-    def suspend_transport(self) -> None:
-        """Drop the transport (closed in the background, so this never blocks) and do not
-        create another until ``resume_transport()``. The sync engine and its lobby stay."""
-        old, self.transport = self.transport, None
-        self._suspended = True
-        self._rejoining = False
-        self._last_heard.clear()
-        if old is not None:
-            old.close_nowait()  # a WebRTC close waits for its deadline: not on this thread
-
-    def resume_transport(self) -> None:
-        """Create a new transport (new signalling connection, new peer id) on the next poll;
-        when it gets its id the sync engine rejoins under it with our reconnect token."""
-        if self.transport is not None:
-            self.suspend_transport()
-        self._suspended = False
-        self._rejoining = self.sync is not None
-
-    @property
-    def suspended(self) -> bool:
-        return self._suspended
 
     # --- konnekt-session-p2p's P2PLoop API -----------------------------------------------------
 

@@ -43,6 +43,7 @@ from ..sync import (
     LobbySynced,
     Welcomed,
 )
+from ..world import World
 from ._announce import AnnouncerFactory, Announcers, LobbyInfo
 from ._clock import SessionClock
 from ._domain_view import DomainView
@@ -65,6 +66,7 @@ from ._types import (
     Timeouts,
     TransportNotice,
 )
+from ._world_link import WorldLink
 
 logger = logging.getLogger("konnekt_arcade.session")
 
@@ -108,6 +110,7 @@ class SessionLoop(Reconnecting, Messaging):
         self._last_peer_error = ""
         self._domain = DomainView(self._domain_events, self.get_lobby)
         self._time = SessionClock(p2p)
+        self._world = WorldLink(p2p, self._time.time)  # entities (_world_link)
         p2p.on_transport_event = self._on_transport_event
         p2p.on_sync_events = self._on_sync_events
         p2p.on_mesh_lost = self._on_mesh_lost
@@ -132,6 +135,7 @@ class SessionLoop(Reconnecting, Messaging):
             return handled  # nothing arrived and no timer is due: neither is any check here
         now = self._clock()
         self._messages.tick(now)
+        self._world.poll(now)
         if self._deadline is not None and now >= self._deadline:
             self._deadline = self._join.on_deadline(  # a join still moving goes on (_join)
                 now, self.stage, self.timeouts, self._p2p.refresh_signalling)
@@ -216,6 +220,11 @@ class SessionLoop(Reconnecting, Messaging):
         return self._time.synced
 
     # --- beside the lobby ---------------------------------------------------------------------
+
+    def world(self) -> World:
+        """The session's shared world of synced entities (``konnekt_arcade.world``): spawn,
+        change and despawn entities every peer sees; ticked by ``poll()``."""
+        return self._world.current()
 
     def send_game_data(self, data: bytes, to: str | Iterable[str] | None = None,
                        reliable: bool = False) -> None:

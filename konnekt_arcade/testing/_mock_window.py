@@ -67,6 +67,16 @@ def gl_window() -> arcade.Window:
     import arcade.window_commands as window_commands
     from arcade.gl import Context
 
+    if _gl_window is not None and getattr(_gl_window, "_context", True) is None:
+        _gl_window = None  # that window was closed since
+    if _gl_window is None:
+        # A real window open already (a game's own test fixture)? Use its context: vertex
+        # arrays made in one OpenGL context fail in another (GL_INVALID_OPERATION, 0x1282),
+        # and pyglet and arcade make some while whichever context is current.
+        import pyglet
+
+        _gl_window = next((w for w in pyglet.app.windows if isinstance(w, arcade.Window)
+                           and getattr(w, "_context", None) is not None), None)
     if _gl_window is None:
         previous = window_commands._window
         try:

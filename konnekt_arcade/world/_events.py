@@ -1,0 +1,52 @@
+"""What the world tells the game (``World.drain_events``) and its errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._schema import Entity
+
+
+@dataclass(frozen=True, slots=True)
+class Spawned:
+    """``entity`` appeared (spawned here or by a peer, or arrived in a baseline)."""
+
+    entity: Entity
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A peer changed ``entity`` since the last drain (one event per entity however many
+    ticks changed it: a game redraws once). The owner's own assignments make none."""
+
+    entity: Entity
+
+
+@dataclass(frozen=True, slots=True)
+class Despawned:
+    """``entity`` left the world (despawned by its owner or the host, or its owner left)."""
+
+    entity: Entity
+
+
+WorldEvent = Spawned | Changed | Despawned
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One received state of a remote entity: the sender's ``t`` (its stamp for that tick,
+    see ``World.stamp``), its ``tick`` and the field ``values``: what interpolation reads."""
+
+    t: float
+    tick: int
+    values: dict[str, Any]
+
+
+class WorldError(RuntimeError):
+    """A world call the game made cannot be done (not joined yet, full)."""
+
+
+class WorldFull(WorldError):
+    """Spawning would pass ``max_entities`` or ``max_per_owner``."""
