@@ -35,6 +35,7 @@ from ._events import (
     WorldEvent,
     WorldFull,
 )
+from ._interp import Interpolator
 from ._schema import HOST, Entity, NotOwner, Owner, OwnerLeaves, field
 from ._world import Outgoing, World
 
@@ -43,6 +44,7 @@ __all__ = [
     "Changed",
     "Despawned",
     "Entity",
+    "Interpolator",
     "NotOwner",
     "Outgoing",
     "Owner",
