@@ -287,10 +287,10 @@ BALL_DURATION_MS = 20_000
 PITCH_WIDTH = 1.6
 BALL_RADIUS = 0.035
 #: Half the height of each goal mouth (the goals are the middle of the short sides).
-GOAL_HALF = 0.2
+GOAL_HALF = 0.25
 #: Speed a bump gives the ball (pitch heights a second), and how fast it slows down.
-KICK_SPEED = 0.95
-FRICTION = 0.8
+KICK_SPEED = 1.1
+FRICTION = 0.6
 MAX_BALL_SPEED = 1.6
 #: Points per goal for each member of the scoring team, and the scorer's extra.
 TEAM_POINTS, SCORER_POINTS = 10, 5
@@ -357,7 +357,7 @@ def ball_step(ball: BallState, players: dict[str, tuple[float, float]], dt: floa
         ball.y = min(1 - BALL_RADIUS, max(BALL_RADIUS, ball.y))
         ball.vy = -ball.vy
     in_mouth = abs(ball.y - 0.5) < GOAL_HALF
-    if ball.x < 0 or ball.x > PITCH_WIDTH:
+    if in_mouth and (ball.x < 0 or ball.x > PITCH_WIDTH):
         goal = BLUE if ball.x < 0 else RED
         ball.x, ball.y, ball.vx, ball.vy = PITCH_WIDTH / 2, 0.5, 0.0, 0.0
         return bumper, goal
