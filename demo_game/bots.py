@@ -128,7 +128,9 @@ class Bot:
                                 "stage": str(self.session.stage), **extra}
         if isinstance(rnd, WorldRound):
             ball = rnd.ball()
+            me = rnd.avatar
             line.update(kind=rnd.kind, run=rnd.tag, ms=rnd.now_ms(), coins=len(rnd.coins()),
+                        me=None if me is None else [me.x, me.y],
                         ball=None if ball is None else [ball.x, ball.y],
                         goals=list(rnd.goals()), scores=rnd.scores())
         print(json.dumps(line), flush=True)
