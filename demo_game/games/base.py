@@ -1,10 +1,12 @@
-"""``GameView``: what the three mini-game views share.
+"""``GameView``: what the mini-game views share.
 
-It builds the round from the run (same seed on every peer), listens for game data on the
-session hook, sends ours, submits our result once, and draws the frame around the game: the
+It builds the round from the run (same seed on every peer), hears the others' game data
+(``on_game_data``: the lobby connects the callbacks a view declares while it is shown), sends
+ours, submits our result once, and draws the frame around the game: the
 header with the timer, and a live scoreboard of everyone in the run. A spectator gets the same
 screen without the controls. With ``autoplay`` (``--headless``) a brain plays for us through
-the same input handlers a person uses.
+the same input handlers a person uses. The live games (Coins, Bumper ball) build on it in
+``live.py``: their round is the shared world instead of game data.
 """
 
 from __future__ import annotations
