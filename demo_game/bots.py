@@ -108,7 +108,7 @@ class Bot:
         for event in session.domain().drain_events():
             self._on_event(event, now)
         for data in session.drain_game_data():
-            if self.round is not None:
+            if isinstance(self.round, Round):
                 self.round.receive(data.data)
         if self.ready_at is not None and now >= self.ready_at and not self.ready_sent:
             self._send(lambda lob, pid: DomainCommand.SetReady(lobby_id=lob.id, participant_id=pid,
@@ -152,9 +152,10 @@ class Bot:
         elif isinstance(event, DomainEvent.RunEnded):
             if self.status_every is not None:
                 lobby = self.session.get_lobby()
-                run = next((r for r in lobby.finished_runs if r.id == event.run_id), None) \
+                ended = next((r for r in lobby.finished_runs if r.id == event.run_id), None) \
                     if lobby is not None else None
-                results = {str(r.participant_id): r.score for r in run.results} if run else {}
+                results = {str(r.participant_id): r.score for r in ended.results} if ended \
+                    else {}
                 self._status(ended=str(event.run_id)[:8], status=str(event.status),
                              results=results)
             if isinstance(self.round, WorldRound):
@@ -204,8 +205,8 @@ class Bot:
             for x, y in self.brain.clicks(rnd.model, t):
                 rnd.model.click(x, y, t)
         rnd.tick()
-        for data, reliable in rnd.outgoing():
-            self.session.send_game_data(data, reliable=reliable)  # (alone: dropped, no raise)
+        for message, reliable in rnd.outgoing():
+            self.session.send_game_data(message, reliable=reliable)  # (alone: dropped)
         if rnd.finished:
             if self.submit_at is None:
                 self.submit_at = now + self.rng.uniform(0.05, 0.3)
