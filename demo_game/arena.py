@@ -111,7 +111,6 @@ class WorldRound:
         self.kind = kind
         self.session = session
         self.world = world = session.world()
-        world.stamp = lambda now: session.time()  # samples on the shared clock (migration)
         config = run.activity.config
         self.seed = seed_for(config, run.id)
         self.tag = str(run.id)[:8]
