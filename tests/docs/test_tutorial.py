@@ -186,6 +186,9 @@ def test_two_players_over_webrtc(signalling_server: Any) -> None:
             walks[me] = {tuple(map(round, s["others"][0])) for s in seen if s["others"]}
         time.sleep(3)  # both keep walking and picking up coins
         for me in players:
+            while not me.lines.empty():  # where each saw the other meanwhile
+                state = me.lines.get()
+                walks[me] |= {tuple(map(round, other)) for other in state["others"]}
             me.send("stop")
         time.sleep(1.5)  # let the last pickups and positions arrive everywhere
         final = {}
