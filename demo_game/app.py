@@ -27,7 +27,7 @@ logger = logging.getLogger("demo_game")
 #: Frame period of the headless loop (the network runs in real time, so we do too).
 FRAME = 1 / 60
 #: When to take each game's screenshot (ms into the round), so it shows play in progress.
-SHOT_AT_MS = {"echo": 2600, "targets": 2400, "coins": 7000}
+SHOT_AT_MS = {"echo": 2600, "targets": 2400, "coins": 7000, "ball": 6000}
 #: Seconds to wait for the bots to join and ready up.
 GATHER_TIMEOUT = 45.0
 
@@ -37,6 +37,7 @@ def options_from(args: argparse.Namespace, *, headless: bool) -> Options:
     return Options(name=args.name or ("Alex" if headless else ""), signal=args.signal,
                    bind=args.bind, port=args.port, bots=bots, stun=args.stun, seed=args.seed,
                    coins_ms=int(args.coins_seconds * 1000),
+                   ball_ms=int(args.ball_seconds * 1000),
                    results_seconds=1.5 if headless else 6.0, autoplay=headless,
                    sound=not (headless or args.mute), join=args.join, verbose=args.verbose,
                    public=args.public, lan=not (headless or args.no_lan),

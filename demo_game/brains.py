@@ -2,7 +2,8 @@
 
 A brain decides *inputs* — keys, clicks, a direction — never results: the bot's score comes
 from the same rules as a person's. They hesitate before starting, type at a human pace, make
-typos (and usually fix them), sometimes miss a target, and chase coins with a wobble.
+typos (and usually fix them), sometimes miss a target, chase coins and the ball with a
+wobble.
 Used by the bot processes and by ``--headless`` to play the local player.
 """
 
@@ -12,8 +13,9 @@ import math
 import random
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
-from .rules import Coin, CoinsModel, EchoModel, TargetsModel
+from .rules import EchoModel, TargetsModel
 
 
 @dataclass
@@ -109,33 +111,75 @@ class CoinsBrain:
 
     rng: random.Random
     skill: Skill = field(default_factory=Skill)
-    target: int | None = None
+    target: int | str | None = None
     rethink_ms: int = 0
     drift: tuple[float, float] = (0.0, 0.0)
 
-    def direction(self, model: CoinsModel, now_ms: int,
-                  rivals: list[tuple[float, float]] | None = None) -> tuple[float, float]:
-        """Where to go; ``rivals`` are the other players' positions (a coin someone else is
-        closer to is less tempting, like a person would judge it)."""
-        coins = {c.id: c for c in model.visible(now_ms)}
+    def direction(self, me: tuple[float, float], coins: list[tuple[Any, float, float, int]],
+                  now_ms: int, rivals: list[tuple[float, float]] | None = None
+                  ) -> tuple[float, float]:
+        """Where to go from ``me``; ``coins`` are ``(id, x, y, points)``; ``rivals`` the other
+        players' positions (a coin someone else is closer to is less tempting, like a person
+        would judge it)."""
+        by_id = {c[0]: c for c in coins}
         others = rivals or []
-        if self.target not in coins or now_ms >= self.rethink_ms:
+        if self.target not in by_id or now_ms >= self.rethink_ms:
             self.rethink_ms = now_ms + int(self.rng.uniform(250, 700) * (1.4 - self.skill.level))
             self.drift = (self.rng.gauss(0, 0.35), self.rng.gauss(0, 0.35))
-            if coins:
-                def appeal(c: Coin) -> float:
-                    d = math.dist((model.x, model.y), (c.x, c.y)) + 0.05
-                    beaten = any(math.dist(o, (c.x, c.y)) + 0.05 < d for o in others)
-                    return (c.points / d) * (0.3 if beaten else 1.0) + self.rng.uniform(0, 8)
-                self.target = max(coins.values(), key=appeal).id
+            if by_id:
+                def appeal(c: tuple[Any, float, float, int]) -> float:
+                    d = math.dist(me, (c[1], c[2])) + 0.05
+                    beaten = any(math.dist(o, (c[1], c[2])) + 0.05 < d for o in others)
+                    return (c[3] / d) * (0.3 if beaten else 1.0) + self.rng.uniform(0, 8)
+                self.target = max(by_id.values(), key=appeal)[0]
             else:
                 self.target = None
-        coin = coins.get(self.target) if self.target is not None else None
+        coin = by_id.get(self.target) if self.target is not None else None
         if coin is None:
             return self.drift
-        dx, dy = coin.x - model.x, coin.y - model.y
-        d = math.hypot(dx, dy)
-        if d < 1e-6:
-            return 0.0, 0.0
-        wobble = 1 - self.skill.level
-        return dx / d + self.drift[0] * wobble, dy / d + self.drift[1] * wobble
+        return _towards(me, (coin[1], coin[2]), self.drift, 1 - self.skill.level)
+
+
+@dataclass
+class BallBrain:
+    """Bumper ball: gets behind the ball (on the side away from the goal it attacks), then
+    runs through it towards that goal; circles round the ball when it is on the wrong side;
+    re-thinks a few times a second and drifts a little, more when less skilled."""
+
+    rng: random.Random
+    skill: Skill = field(default_factory=Skill)
+    rethink_ms: int = 0
+    drift: tuple[float, float] = (0.0, 0.0)
+
+    def direction(self, me: tuple[float, float], ball: tuple[float, float],
+                  goal: tuple[float, float], now_ms: int) -> tuple[float, float]:
+        """Where to go from ``me`` to push ``ball`` towards ``goal``."""
+        if now_ms >= self.rethink_ms:
+            self.rethink_ms = now_ms + int(self.rng.uniform(200, 600) * (1.4 - self.skill.level))
+            self.drift = (self.rng.gauss(0, 0.4), self.rng.gauss(0, 0.4))
+        gx, gy = goal[0] - ball[0], goal[1] - ball[1]
+        g = math.hypot(gx, gy) or 1.0
+        ux, uy = gx / g, gy / g  # ball -> goal
+        behind = (ball[0] - ux * 0.09, ball[1] - uy * 0.09)
+        # how far we are on the goal side of the ball (>0: wrong side, we'd push it back)
+        ahead = (me[0] - ball[0]) * ux + (me[1] - ball[1]) * uy
+        if ahead > -0.02 and math.dist(me, ball) < 0.2:
+            # go round it: sideways first, on the side we already are
+            side = (me[0] - ball[0]) * -uy + (me[1] - ball[1]) * ux
+            sign = 1.0 if side >= 0 else -1.0
+            px, py = -uy * sign, ux * sign  # sideways, our side
+            target = (ball[0] + (px - ux) * 0.12, ball[1] + (py - uy) * 0.12)
+        elif math.dist(me, behind) > 0.05:
+            target = behind
+        else:
+            target = (ball[0] + ux * 0.2, ball[1] + uy * 0.2)  # through the ball
+        return _towards(me, target, self.drift, 1 - self.skill.level)
+
+
+def _towards(me: tuple[float, float], target: tuple[float, float],
+             drift: tuple[float, float], wobble: float) -> tuple[float, float]:
+    dx, dy = target[0] - me[0], target[1] - me[1]
+    d = math.hypot(dx, dy)
+    if d < 1e-6:
+        return 0.0, 0.0
+    return dx / d + drift[0] * wobble, dy / d + drift[1] * wobble

@@ -16,7 +16,8 @@ from .lan import DEFAULT_PORT
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m demo_game",
-        description="Konnekt Party: a peer-to-peer party game (Echo, Targets, Coins).")
+        description="Konnekt Party: a peer-to-peer party game (Echo, Coins, Bumper ball, "
+                    "Targets).")
     parser.add_argument("--headless", action="store_true",
                         help="no window: host, play a whole match with bots, save screenshots, "
                              "print the leaderboard")
@@ -24,7 +25,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="bot players, each its own WebRTC peer (default: 0 in a window, "
                              "3 headless)")
     parser.add_argument("--rounds", type=int, default=3, metavar="N",
-                        help="headless: mini-games to play, cycling Echo, Targets, Coins")
+                        help="headless: mini-games to play, cycling Echo, Coins, Bumper ball, "
+                             "Targets")
     parser.add_argument("--signal", default="", metavar="URL",
                         help="use this signalling server instead of starting one")
     parser.add_argument("--join", default="", metavar="INVITE|CODE",
@@ -45,6 +47,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, help="seed for the rounds")
     parser.add_argument("--coins-seconds", type=float, default=20.0,
                         help="length of the Coins round")
+    parser.add_argument("--ball-seconds", type=float, default=20.0,
+                        help="length of the Bumper ball round")
     parser.add_argument("--timeout", type=float, default=None,
                         help="headless: give up after this many seconds")
     parser.add_argument("--no-lan", action="store_true",
@@ -60,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--rounds must be between 1 and 30")
     if not 3 <= args.coins_seconds <= 120:
         parser.error("--coins-seconds must be between 3 and 120")
+    if not 3 <= args.ball_seconds <= 120:
+        parser.error("--ball-seconds must be between 3 and 120")
     return args
 
 

@@ -27,9 +27,15 @@ from . import style
 from .bots import BotFleet
 from .games import make_registry
 from .lan import DEFAULT_PORT, LanServer, invite, split_invite, start_lan_server
-from .play import COINS
+from .play import BALL, COINS
 from .results import RESULTS_SECONDS, ResultsView
-from .rules import COINS_DURATION_MS, ECHO_LIMIT_MS, SEED_RANGE, TARGETS_LIMIT_MS
+from .rules import (
+    BALL_DURATION_MS,
+    COINS_DURATION_MS,
+    ECHO_LIMIT_MS,
+    SEED_RANGE,
+    TARGETS_LIMIT_MS,
+)
 from .sounds import Sounds
 from .state import StateFile
 
@@ -43,6 +49,8 @@ HOW_TO_PLAY = (
                            "points, a fast clear earns a bonus."),
     ("coins", "Coins", "20 seconds in one arena with everybody, live. Arrow keys or WASD; "
                        "gold 25, silver 10, bronze 5."),
+    ("ball", "Bumper ball", "Red against blue, one ball. Run into it to bump it into the "
+                            "other team's goal: 10 points each, 5 more for the scorer."),
 )
 #: The demo's game id: Konnekt Party's LAN list and "Browse lobbies" show only party lobbies.
 GAME = "konnekt-party"
@@ -61,6 +69,7 @@ class Options:
     stun: bool = False
     seed: int | None = None
     coins_ms: int = COINS_DURATION_MS
+    ball_ms: int = BALL_DURATION_MS
     results_seconds: float = RESULTS_SECONDS
     autoplay: bool = False
     sound: bool = True
@@ -147,20 +156,18 @@ class PartyLobbyView(LobbyView):
         config: dict[str, Any] = {"seed": self.rng.randrange(SEED_RANGE)}
         if activity_type == COINS:
             config["duration_ms"] = self.options.coins_ms
+        elif activity_type == BALL:
+            config["duration_ms"] = self.options.ball_ms
         return config
 
     def queue_activity(self, activity: Activity) -> None:
-        config = {**activity.config, **self.game_config(activity.activity_type)}
-        self._try(lambda: self.hook.queue_activity(activity.activity_type,
-                                                   activity.display_name, config))
+        config = self.game_config(activity.activity_type)
+        seconds = time_limit_ms(activity.activity_type, config) / 1000
+        self._try(lambda: self.registry.queue(self.hook, activity.activity_type,
+                                              config_overrides=config, duration=seconds))
 
     def start_next(self) -> None:
-        lobby = self.hook.lobby
-        limit = None
-        if lobby is not None and lobby.activity_queue:
-            limit = time_limit_ms(lobby.activity_queue[0].activity_type,
-                                  lobby.activity_queue[0].config)
-        self._try(lambda: self.hook.start_next_run(limit))
+        self._try(lambda: self.registry.start_next(self.hook))
 
     # --- frames -------------------------------------------------------------------------------
 
@@ -228,7 +235,7 @@ class PartyLobbyView(LobbyView):
 
     def draw_game_cards(self, left: float, bottom: float, width: float, height: float) -> None:
         gap = 18
-        card = (width - 2 * gap) / 3
+        card = (width - (len(HOW_TO_PLAY) - 1) * gap) / len(HOW_TO_PLAY)
         for i, (kind, name, text) in enumerate(HOW_TO_PLAY):
             x = left + i * (card + gap)
             colour = style.player_colour(i)
@@ -241,12 +248,15 @@ class PartyLobbyView(LobbyView):
             elif kind == "targets":
                 for ring, c in enumerate((colour, style.TEXT, colour)):
                     arcade.draw_circle_filled(icon_x, icon_y, 24 - ring * 8, c)
+            elif kind == "ball":
+                arcade.draw_circle_filled(icon_x, icon_y, 22, style.TEXT)
+                arcade.draw_circle_outline(icon_x, icon_y, 22, colour, 4)
             else:
                 if self._coin is None:
                     self._coin = arcade.load_texture(":resources:images/items/coinGold.png")
                 arcade.draw_texture_rect(self._coin, arcade.XYWH(icon_x, icon_y, 64, 64))
-            style.text(name.upper(), x + 96, icon_y, size=18, heading=True, colour=colour,
-                       anchor_y="center")
+            style.text(name.upper(), x + 96, icon_y, size=16, heading=True, colour=colour,
+                       anchor_y="center", width=int(card - 100))
             style.text(text, x + 20, bottom + height - 110, size=13, colour=style.TEXT,
                        width=int(card - 40), anchor_y="top")
 

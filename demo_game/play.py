@@ -1,9 +1,10 @@
-"""One round of a mini-game on one peer, with everything but drawing and input devices.
+"""One round of a turn-free mini-game (Echo, Targets) on one peer, without drawing or input.
 
-``Round`` holds the seeded model (``rules``), the other players' live state heard over the
-game-data channel, and what this peer must send: positions and progress go unreliable
-(a lost one is replaced by the next a moment later), a collected coin goes reliable (every
-peer must see it vanish). The arcade views and the bots both play through a ``Round``.
+``Round`` holds the seeded model (``rules``), the other players' progress heard over the
+game-data channel, and what this peer must send: its progress, unreliable (a lost update is
+replaced by the next a moment later). The arcade views and the bots both play through a
+``Round``. The live games (Coins, Bumper ball) need no messages of their own: they are
+entities of the session's shared world (``arena``).
 
 Game-data messages are compact JSON tagged with the run, so data from an earlier round or
 another game never leaks in; anything that does not decode is ignored.
@@ -17,14 +18,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .rules import CoinsModel, EchoModel, TargetsModel, seed_for, start_position
+from .rules import EchoModel, TargetsModel, seed_for
 
 logger = logging.getLogger("demo_game")
 
-ECHO, TARGETS, COINS = "echo", "targets", "coins"
-GAME_TYPES = (ECHO, TARGETS, COINS)
-#: Positions per second sent in Coins (unreliable channel).
-POSITION_RATE = 15.0
+ECHO, TARGETS, COINS, BALL = "echo", "targets", "coins", "ball"
+#: The order a match plays them in (the default three rounds: Echo, Coins, Bumper ball).
+GAME_TYPES = (ECHO, COINS, BALL, TARGETS)
+#: The live games: played in the shared world (``arena.WorldRound``), refereed by the host.
+LIVE_TYPES = (COINS, BALL)
 #: Progress updates per second at most (Echo, Targets).
 PROGRESS_RATE = 6.0
 #: Largest game-data message we accept (ours are ~120 bytes).
@@ -36,11 +38,6 @@ def make_model(activity_type: str, seed: int, config: dict[str, Any]) -> Any:
         return EchoModel(seed)
     if activity_type == TARGETS:
         return TargetsModel(seed)
-    if activity_type == COINS:
-        duration = config.get("duration_ms")
-        if isinstance(duration, int) and 3_000 <= duration <= 120_000:
-            return CoinsModel(seed, duration_ms=duration)
-        return CoinsModel(seed)
     raise ValueError(f"unknown game {activity_type!r}")
 
 
@@ -73,8 +70,6 @@ def _num(value: Any, default: float = 0.0, lo: float = -1e9, hi: float = 1e9) ->
 class Other:
     """What we know of another player in this round."""
 
-    x: float = 0.5
-    y: float = 0.5
     progress: float = 0.0
     score: int = 0
     done: bool = False
@@ -85,8 +80,8 @@ class Round:
     """One run on this peer.
 
     Args:
-        activity_type: "echo", "targets" or "coins".
-        config: the queued activity's config (``seed``, optional ``duration_ms``).
+        activity_type: "echo" or "targets".
+        config: the queued activity's config (``seed``).
         run_id: the run's id (shared by all peers; tags our game data).
         me: this peer's participant id as text ("" for a peer that is not in the lobby).
         players: the run's required submitters as text, in start order.
@@ -104,18 +99,10 @@ class Round:
         self.playing = playing
         self.clock = clock
         self.started = clock()
-        self.others: dict[str, Other] = {}
-        for index, pid in enumerate(players):
-            if pid != me:
-                x, y = start_position(index)
-                self.others[pid] = Other(x, y)
-        if activity_type == COINS and me in players:
-            self.model.x, self.model.y = start_position(players.index(me))
+        self.others: dict[str, Other] = {pid: Other() for pid in players if pid != me}
         self.submitted = False
-        self._last_pos = -1.0
         self._last_progress = -1.0
         self._sent_progress: tuple[float, int, bool] | None = None
-        self._outbox: list[tuple[bytes, bool]] = []
 
     # --- time ---------------------------------------------------------------------------------
 
@@ -124,7 +111,7 @@ class Round:
 
     @property
     def limit_ms(self) -> int:
-        return int(getattr(self.model, "limit_ms", 0) or self.model.duration_ms)
+        return int(self.model.limit_ms)
 
     def remaining_s(self) -> float:
         return max(0.0, (self.limit_ms - self.now_ms()) / 1000)
@@ -135,31 +122,18 @@ class Round:
         """Advance time-based state (time limits)."""
         self.model.tick(self.now_ms())
 
-    def step_coins(self, dx: float, dy: float, dt: float) -> list[Any]:
-        """Move our avatar; collected coins are announced reliably to everyone."""
-        got = self.model.step(dx, dy, dt, self.now_ms()) if self.playing else []
-        for coin in got:
-            self._outbox.append((encode("got", self.run, self.me, c=coin.id), True))
-        return got
-
     def outgoing(self) -> list[tuple[bytes, bool]]:
         """Messages to broadcast now as ``(data, reliable)``."""
-        out, self._outbox = self._outbox, []
+        out: list[tuple[bytes, bool]] = []
         if not self.playing:
             return out
         now = self.clock()
-        if self.kind == COINS:
-            if now - self._last_pos >= 1 / POSITION_RATE:
-                self._last_pos = now
-                out.append((encode("pos", self.run, self.me, x=round(self.model.x, 4),
-                                   y=round(self.model.y, 4), s=self.model.score()), False))
-        else:
-            state = (round(self.model.progress, 3), self.model.score() if self.model.done else 0,
-                     self.model.done)
-            if state != self._sent_progress and now - self._last_progress >= 1 / PROGRESS_RATE:
-                self._last_progress, self._sent_progress = now, state
-                out.append((encode("prog", self.run, self.me, v=state[0], s=state[1],
-                                   d=state[2]), False))
+        state = (round(self.model.progress, 3), self.model.score() if self.model.done else 0,
+                 self.model.done)
+        if state != self._sent_progress and now - self._last_progress >= 1 / PROGRESS_RATE:
+            self._last_progress, self._sent_progress = now, state
+            out.append((encode("prog", self.run, self.me, v=state[0], s=state[1], d=state[2]),
+                        False))
         return out
 
     def receive(self, data: bytes) -> None:
@@ -169,16 +143,7 @@ class Round:
             return
         other = self.others.setdefault(msg["p"], Other())
         other.seen = self.clock()
-        kind = msg["t"]
-        if kind == "pos":
-            other.x = _num(msg.get("x"), other.x, 0.0, 1.0)
-            other.y = _num(msg.get("y"), other.y, 0.0, 1.0)
-            other.score = int(_num(msg.get("s"), other.score, 0, 1e6))
-        elif kind == "got" and self.kind == COINS:
-            coin = msg.get("c")
-            if isinstance(coin, int) and not isinstance(coin, bool):
-                self.model.take_remote(coin)
-        elif kind == "prog":
+        if msg["t"] == "prog":
             other.progress = _num(msg.get("v"), other.progress, 0.0, 1.0)
             other.score = int(_num(msg.get("s"), other.score, 0, 1e6))
             other.done = msg.get("d") is True

@@ -28,6 +28,9 @@ def describe(kind: str, data: dict[str, Any], time_ms: int) -> str:
                f"{time_ms / 1000:.1f}s"
     if kind == "coins":
         return f"{data.get('coins', 0)} coins"
+    if kind == "ball":
+        goals = data.get("goals", 0)
+        return f"{goals} goal{'s' if goals != 1 else ''}"
     return f"{time_ms / 1000:.1f}s"
 
 

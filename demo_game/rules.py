@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --- seeds ----------------------------------------------------------------------------------
 
@@ -263,64 +263,105 @@ def start_position(index: int) -> tuple[float, float]:
     return 0.5 + 0.3 * math.cos(angle), 0.5 + 0.3 * math.sin(angle)
 
 
+def coin_touched(x: float, y: float, coin_x: float, coin_y: float) -> bool:
+    """Whether a player at (x, y) picks up the coin at (coin_x, coin_y)."""
+    return math.dist((x, y), (coin_x, coin_y)) <= COIN_RADIUS + PLAYER_RADIUS
+
+
+def move(x: float, y: float, dx: float, dy: float, dt: float, *, width: float = 1.0,
+         speed: float = PLAYER_SPEED) -> tuple[float, float]:
+    """A player's position after ``dt`` s of input ``(dx, dy)`` (any length; diagonals are no
+    faster), kept inside the ``width`` x 1 arena."""
+    length = math.hypot(dx, dy)
+    if length > 1e-9:
+        scale = speed * min(dt, 0.1) / max(1.0, length)
+        x = min(width - PLAYER_RADIUS, max(PLAYER_RADIUS, x + dx * scale))
+        y = min(1 - PLAYER_RADIUS, max(PLAYER_RADIUS, y + dy * scale))
+    return x, y
+
+
+# --- Bumper ball: push the shared ball into the other team's goal ---------------------------
+
+BALL_DURATION_MS = 20_000
+#: The pitch is PITCH_WIDTH x 1 (wider than high, like a real one).
+PITCH_WIDTH = 1.6
+BALL_RADIUS = 0.035
+#: Half the height of each goal mouth (the goals are the middle of the short sides).
+GOAL_HALF = 0.25
+#: Speed a bump gives the ball (pitch heights a second), and how fast it slows down.
+KICK_SPEED = 1.1
+FRICTION = 0.6
+MAX_BALL_SPEED = 1.6
+#: Points per goal for each member of the scoring team, and the scorer's extra.
+TEAM_POINTS, SCORER_POINTS = 10, 5
+RED, BLUE = 0, 1
+
+
+def team_of(index: int) -> int:
+    """Teams by start order: even -> red (attacks the right goal), odd -> blue (the left)."""
+    return RED if index % 2 == 0 else BLUE
+
+
+def goal_x(team: int) -> float:
+    """The x of the goal ``team`` attacks."""
+    return PITCH_WIDTH if team == RED else 0.0
+
+
+def ball_start(index: int, players: int) -> tuple[float, float]:
+    """Kick-off places: red on the left half, blue on the right, spread vertically."""
+    team = team_of(index)
+    row = index // 2
+    rows = max(1, (players + 1) // 2)
+    y = (row + 1) / (rows + 1)
+    return (PITCH_WIDTH * (0.25 if team == RED else 0.75), y)
+
+
 @dataclass
-class CoinsModel:
-    """One player's view of the scramble: its avatar, the coins, who took which."""
+class BallState:
+    """The ball as the host simulates it (x, y on the pitch; velocity per second)."""
 
-    seed: int
-    duration_ms: int = COINS_DURATION_MS
-    x: float = 0.5
+    x: float = PITCH_WIDTH / 2
     y: float = 0.5
-    score_points: int = 0
-    collected: list[int] = field(default_factory=list)
-    taken: set[int] = field(default_factory=set)
+    vx: float = 0.0
+    vy: float = 0.0
 
-    def __post_init__(self) -> None:
-        self.coins = coin_schedule(self.seed, self.duration_ms)
-        self.finished_ms: int | None = None
 
-    @property
-    def done(self) -> bool:
-        return self.finished_ms is not None
+def ball_step(ball: BallState, players: dict[str, tuple[float, float]], dt: float
+              ) -> tuple[str | None, int | None]:
+    """Advance the ball by ``dt`` s: bumps from ``players`` (id -> position), friction, walls.
 
-    def visible(self, now_ms: int) -> list[Coin]:
-        return [c for c in self.coins if c.appears_ms <= now_ms < c.expires_ms
-                and c.id not in self.taken]
-
-    def tick(self, now_ms: int) -> None:
-        if not self.done and now_ms >= self.duration_ms:
-            self.finished_ms = self.duration_ms
-
-    def take_remote(self, coin_id: int) -> None:
-        """Someone else collected ``coin_id`` (it vanishes here too)."""
-        self.taken.add(coin_id)
-
-    def step(self, dx: float, dy: float, dt: float, now_ms: int) -> list[Coin]:
-        """Move by the input direction for ``dt`` seconds; returns coins collected now."""
-        if self.done:
-            return []
-        if now_ms >= self.duration_ms:
-            self.finished_ms = self.duration_ms
-            return []
-        length = math.hypot(dx, dy)
-        if length > 1e-9:
-            scale = PLAYER_SPEED * min(dt, 0.1) / max(1.0, length)
-            self.x = min(1 - PLAYER_RADIUS, max(PLAYER_RADIUS, self.x + dx * scale))
-            self.y = min(1 - PLAYER_RADIUS, max(PLAYER_RADIUS, self.y + dy * scale))
-        got = [c for c in self.visible(now_ms)
-               if math.dist((self.x, self.y), (c.x, c.y)) <= COIN_RADIUS + PLAYER_RADIUS]
-        for coin in got:
-            self.taken.add(coin.id)
-            self.collected.append(coin.id)
-            self.score_points += coin.points
-        return got
-
-    @property
-    def progress(self) -> float:
-        return self.score_points
-
-    def score(self) -> int:
-        return self.score_points
-
-    def result(self) -> tuple[int, dict, int]:
-        return self.score_points, {"coins": len(self.collected)}, self.duration_ms
+    Returns ``(bumper, goal)``: who bumped it this step (or None), and the team that scored
+    (``RED``/``BLUE``, or None). After a goal the ball is back on the centre spot.
+    """
+    dt = min(dt, 0.1)
+    bumper = None
+    reach = PLAYER_RADIUS + BALL_RADIUS
+    for pid, (px, py) in players.items():
+        d = math.dist((px, py), (ball.x, ball.y))
+        if d < reach:
+            nx, ny = ((ball.x - px) / d, (ball.y - py) / d) if d > 1e-9 else (1.0, 0.0)
+            ball.x, ball.y = px + nx * reach, py + ny * reach
+            along = ball.vx * nx + ball.vy * ny
+            if along < KICK_SPEED:
+                ball.vx += nx * (KICK_SPEED - along)
+                ball.vy += ny * (KICK_SPEED - along)
+            bumper = pid
+    speed = math.hypot(ball.vx, ball.vy)
+    if speed > MAX_BALL_SPEED:
+        ball.vx, ball.vy = ball.vx * MAX_BALL_SPEED / speed, ball.vy * MAX_BALL_SPEED / speed
+    slow = math.exp(-FRICTION * dt)
+    ball.vx, ball.vy = ball.vx * slow, ball.vy * slow
+    ball.x += ball.vx * dt
+    ball.y += ball.vy * dt
+    if ball.y < BALL_RADIUS or ball.y > 1 - BALL_RADIUS:
+        ball.y = min(1 - BALL_RADIUS, max(BALL_RADIUS, ball.y))
+        ball.vy = -ball.vy
+    in_mouth = abs(ball.y - 0.5) < GOAL_HALF
+    if in_mouth and (ball.x < 0 or ball.x > PITCH_WIDTH):
+        goal = BLUE if ball.x < 0 else RED
+        ball.x, ball.y, ball.vx, ball.vy = PITCH_WIDTH / 2, 0.5, 0.0, 0.0
+        return bumper, goal
+    if not in_mouth and (ball.x < BALL_RADIUS or ball.x > PITCH_WIDTH - BALL_RADIUS):
+        ball.x = min(PITCH_WIDTH - BALL_RADIUS, max(BALL_RADIUS, ball.x))
+        ball.vx = -ball.vx
+    return bumper, None

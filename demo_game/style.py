@@ -16,7 +16,7 @@ import arcade
 from konnekt_arcade import LobbyTheme
 
 TITLE = "Konnekt Party"
-TAGLINE = "Three quick games, one lobby, no server: type, click and grab coins with friends."
+TAGLINE = "Four quick games, one lobby, no server: type, click, grab coins, bump the ball."
 WINDOW_SIZE = (1280, 800)
 
 BACKGROUND = (24, 18, 44)

@@ -1,15 +1,16 @@
-"""``GameView``: what the three mini-game views share.
+"""``GameView``: what the mini-game views share.
 
-It builds the round from the run (same seed on every peer), listens for game data on the
-session hook, sends ours, submits our result once, and draws the frame around the game: the
+It builds the round from the run (same seed on every peer), hears the others' game data
+(``on_game_data``: the lobby connects the callbacks a view declares while it is shown), sends
+ours, submits our result once, and draws the frame around the game: the
 header with the timer, and a live scoreboard of everyone in the run. A spectator gets the same
 screen without the controls. With ``autoplay`` (``--headless``) a brain plays for us through
-the same input handlers a person uses.
+the same input handlers a person uses. The live games (Coins, Bumper ball) build on it in
+``live.py``: their round is the shared world instead of game data.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 from typing import Any
@@ -33,6 +34,8 @@ class GameView(arcade.View):
 
     title = "Game"
     help_text = ""
+    #: A live game: the scoreboard shows points as they come (bars relative to the best).
+    live = False
 
     def __init__(self, context: ActivityContext) -> None:
         super().__init__()
@@ -42,8 +45,7 @@ class GameView(arcade.View):
         me = session.local_participant_id()
         self.me = str(me) if me is not None else ""
         self.players = [str(p) for p in run.required_submitters]
-        self.round = Round(run.activity.activity_type, run.activity.config, run.id, self.me,
-                           self.players, playing=context.is_submitter)
+        self.round = self.make_round(context)
         self.names: dict[str, str] = {}
         self.colours: dict[str, tuple[int, int, int]] = {}
         self._learn_players()
@@ -55,12 +57,15 @@ class GameView(arcade.View):
         self.submitted = False
         self.clock = 0.0
         self.background_color = style.BACKGROUND
-        self.listening = True
-        context.hook.push_handlers(on_game_data=self.on_game_data)
         logger.info("round: %s (seed %d) — %s", run.activity.name, self.round.seed,
                     "playing" if self.round.playing else "spectating")
 
     # --- to override --------------------------------------------------------------------------
+
+    def make_round(self, context: ActivityContext) -> Any:
+        run = context.run
+        return Round(run.activity.activity_type, run.activity.config, run.id, self.me,
+                     self.players, playing=context.is_submitter)
 
     def make_brain(self, rng: random.Random) -> Any:
         return None
@@ -92,18 +97,8 @@ class GameView(arcade.View):
 
     # --- arcade.View --------------------------------------------------------------------------
 
-    def on_show_view(self) -> None:
-        # The lobby hides this view while the session reconnects and shows it again when the
-        # round goes on: the others' moves must reach it again.
-        if not self.listening:
-            self.listening = True
-            self.context.hook.push_handlers(on_game_data=self.on_game_data)
-
-    def on_hide_view(self) -> None:
-        if self.listening:
-            self.listening = False
-            self.context.hook.remove_handlers(on_game_data=self.on_game_data)
-
+    # (The lobby connects the session callbacks this view declares, like ``on_game_data``,
+    # while it is shown: also when it comes back after a reconnection.)
     def on_game_data(self, data: Any) -> None:
         self.round.receive(data.data)
 
@@ -112,14 +107,16 @@ class GameView(arcade.View):
         if self.brain is not None and not self.round.finished:
             self.autoplay(self.brain)
         self.on_frame(delta_time)
+        self.after_frame()
+
+    def after_frame(self) -> None:
+        """Send our progress, and our result once the round is over."""
         self.round.tick()
         session = self.context.session
         if session is None:
             return
         for data, reliable in self.round.outgoing():
-            # nobody connected right now: the next update replaces this one
-            with contextlib.suppress(P2PError):
-                session.send_game_data(data, reliable=reliable)
+            session.send_game_data(data, reliable=reliable)  # (alone: dropped, never raises)
         if self.round.playing and self.round.finished and not self.submitted:
             self.submit()
 
@@ -161,16 +158,14 @@ class GameView(arcade.View):
         for pid in self.players:
             if pid == self.me:
                 model = self.round.model
-                progress = model.progress if self.round.kind != "coins" else model.score()
-                rows.append((pid, progress, model.score() if model.done or
-                             self.round.kind == "coins" else 0, model.done))
+                rows.append((pid, model.progress, model.score() if model.done else 0,
+                             model.done))
             else:
                 o = self.round.others.get(pid)
                 if o is None:
                     rows.append((pid, 0.0, 0, False))
                 else:
-                    prog = o.progress if self.round.kind != "coins" else o.score
-                    rows.append((pid, prog, o.score, o.done))
+                    rows.append((pid, o.progress, o.score, o.done))
         return rows
 
     def draw_scoreboard(self) -> None:
@@ -186,12 +181,12 @@ class GameView(arcade.View):
             you = " (you)" if pid == self.me else ""
             style.text(self.name(pid) + you, left + 16, y, size=14, colour=self.colour(pid),
                        bold=bool(you))
-            right = "done" if done and self.round.kind != "coins" else ""
-            if self.round.kind == "coins" or (done and score):
+            right = "done" if done and not self.live else ""
+            if self.live or (done and score):
                 right = f"{score} pts"
             style.text(right, left + SIDEBAR - 16, y, size=13, colour=style.MUTED,
                        anchor_x="right")
-            share = progress / best if self.round.kind == "coins" else progress
+            share = progress / best if self.live else progress
             style.bar(left + 16, y - 20, SIDEBAR - 32, 8, share, self.colour(pid))
 
     def draw_waiting(self) -> None:

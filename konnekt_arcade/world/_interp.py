@@ -223,11 +223,14 @@ class Interpolator:
         i = bisect.bisect_right(times, rt)
         if i < len(times):
             return self._between(times[i - 1], values[i - 1], times[i], values[i], rt)
-        # Past the newest: extrapolate the last velocity, for a while.
-        ahead = min(rt - times[-1], self.max_extrapolation)
-        self.stats["extrapolated" if rt - times[-1] <= self.max_extrapolation else "held"] += 1
+        # Past the newest: extrapolate the last velocity, for a while; then show the newest
+        # (an entity that stopped sends nothing more: holding the overshoot would be wrong).
+        if rt - times[-1] > self.max_extrapolation:
+            self.stats["held"] += 1
+            return dict(zip(self.fields, values[-1], strict=True))
+        self.stats["extrapolated"] += 1
         t0, t1 = times[-2], times[-1]
-        return self._between(t0, values[-2], t1, values[-1], t1 + ahead)
+        return self._between(t0, values[-2], t1, values[-1], rt)
 
     def latest(self) -> dict[str, float]:
         """The newest values received, undelayed (empty before the first)."""

@@ -30,8 +30,9 @@ def leaderboard(stdout: str) -> list[str]:
 
 
 def test_headless_match_with_two_bots(tmp_path: Path) -> None:
+    """The default match (three rounds: Echo, then the live games Coins and Bumper ball)."""
     shots = tmp_path / "shots"
-    result = run_demo(["--headless", "--bots", "2", "--rounds", "2", "--bind", "127.0.0.1",
+    result = run_demo(["--headless", "--bots", "2", "--bind", "127.0.0.1",
                        "--port", "0", "--seed", "5", "--screenshots", str(shots)],
                       deadline=180)
     output = result.stdout + result.stderr
@@ -40,10 +41,12 @@ def test_headless_match_with_two_bots(tmp_path: Path) -> None:
     assert len(board) == 3, board
     for name in ("Alex", "Robo Rita", "Pixel Pete"):
         assert any(name in line for line in board), (name, board)
-    assert all("(2 rounds)" in line for line in board), board  # everyone played both
-    assert "round 1: Echo completed" in output and "round 2: Targets completed" in output
+    assert all("(3 rounds)" in line for line in board), board  # everyone played all three
+    assert "round 1: Echo completed" in output and "round 2: Coins completed" in output
+    assert "round 3: Bumper ball completed" in output
     expected = ["start", "connecting", "lobby", "round1-echo", "round1-results",
-                "round2-targets", "round2-results", "leaderboard"]
+                "round2-coins", "round2-results", "round3-ball", "round3-results",
+                "leaderboard"]
     from PIL import Image
 
     for name in expected:

@@ -7,22 +7,33 @@ import uuid
 
 import pytest
 
-from demo_game.brains import CoinsBrain, EchoBrain, Skill, TargetsBrain
+from demo_game.brains import BallBrain, CoinsBrain, EchoBrain, Skill, TargetsBrain
 from demo_game.rules import (
+    BALL_RADIUS,
+    BLUE,
     COINS_DURATION_MS,
     ECHO_LIMIT_MS,
     PHRASES,
+    PITCH_WIDTH,
+    PLAYER_RADIUS,
+    RED,
     TARGET_COUNT,
-    CoinsModel,
+    BallState,
     EchoModel,
     TargetsModel,
+    ball_start,
+    ball_step,
     coin_schedule,
+    coin_touched,
     echo_phrase,
     echo_score,
     edit_distance,
+    goal_x,
+    move,
     seed_for,
     target_layout,
     targets_score,
+    team_of,
 )
 
 
@@ -98,20 +109,30 @@ def test_targets_scoring_and_model() -> None:
                               {"hits": TARGET_COUNT, "misses": 1}, 1000 * TARGET_COUNT)
 
 
-def test_coins_model_collects_and_shares() -> None:
-    model = CoinsModel(seed=5)
-    coin = model.visible(0)[0]
-    model.x, model.y = coin.x, coin.y
-    got = model.step(0, 0, 0.016, 10)
-    assert coin in got and model.score() >= coin.points
-    assert coin.id not in {c.id for c in model.visible(20)}
-    other = model.visible(20)[0]
-    model.take_remote(other.id)  # someone else was quicker
-    assert other.id not in {c.id for c in model.visible(30)}
-    model.step(1, 0, 1.0, 40)
-    assert model.x <= 1  # stays in the arena
-    model.tick(COINS_DURATION_MS)
-    assert model.done and model.step(1, 1, 0.1, COINS_DURATION_MS + 5) == []
+def test_moving_stays_in_the_arena_and_touching_picks_up_a_coin() -> None:
+    x, y = move(0.5, 0.5, 3, 4, 0.05)  # any input length: never faster than the speed
+    assert abs((x - 0.5) ** 2 + (y - 0.5) ** 2 - 0.02 ** 2) < 1e-9
+    assert move(0.99, 0.5, 1, 0, 0.1) == (1 - PLAYER_RADIUS, 0.5)
+    assert move(1.58, 0.5, 1, 0, 0.1, width=PITCH_WIDTH)[0] == PITCH_WIDTH - PLAYER_RADIUS
+    coin = coin_schedule(5)[0]
+    assert coin_touched(coin.x + 0.05, coin.y, coin.x, coin.y)
+    assert not coin_touched(coin.x + 0.1, coin.y, coin.x, coin.y)
+
+
+def test_the_ball_is_bumped_bounces_and_goals_count_for_the_attacking_team() -> None:
+    ball = BallState(0.8, 0.5)
+    bumper, goal = ball_step(ball, {"p": (0.8 - PLAYER_RADIUS, 0.5)}, 0.016)
+    assert bumper == "p" and goal is None and ball.vx > 0.5  # pushed away from the player
+    ball = BallState(0.8, 1 - BALL_RADIUS - 0.001, 0.0, 1.0)
+    ball_step(ball, {}, 0.016)
+    assert ball.vy < 0  # off the side wall
+    ball = BallState(PITCH_WIDTH - 0.01, 0.9, 1.0, 0.0)  # beside the goal: the end wall
+    assert ball_step(ball, {}, 0.05) == (None, None) and ball.vx < 0
+    ball = BallState(PITCH_WIDTH - 0.01, 0.5, 1.0, 0.0)  # in the mouth: red scores
+    assert ball_step(ball, {}, 0.05) == (None, RED)
+    assert (ball.x, ball.y, ball.vx, ball.vy) == (PITCH_WIDTH / 2, 0.5, 0.0, 0.0)
+    assert ball_step(BallState(0.01, 0.5, -1.0, 0.0), {}, 0.05)[1] == BLUE
+    assert team_of(0) == RED and team_of(1) == BLUE and goal_x(RED) == PITCH_WIDTH
 
 
 def _play(kind: str, seed: int, skill: float) -> tuple:
@@ -132,11 +153,45 @@ def _play(kind: str, seed: int, skill: float) -> tuple:
             if model.done:
                 break
     else:
-        model, brain = CoinsModel(seed), CoinsBrain(rng, Skill(skill))
-        for t in range(0, COINS_DURATION_MS + 32, 16):
-            dx, dy = brain.direction(model, t)
-            model.step(dx, dy, 0.016, t)
+        return _coins(seed, CoinsBrain(rng, Skill(skill)))
     return model.result()
+
+
+def _coins(seed: int, brain: CoinsBrain) -> tuple:
+    """One player alone in the arena, picking up what the host would hand out."""
+    schedule, taken, points = coin_schedule(seed), set(), 0
+    x, y = 0.5, 0.5
+    for t in range(0, COINS_DURATION_MS, 16):
+        coins = [(c.id, c.x, c.y, c.points) for c in schedule
+                 if c.appears_ms <= t < c.expires_ms and c.id not in taken]
+        x, y = move(x, y, *brain.direction((x, y), coins, t), 0.016)
+        for cid, cx, cy, value in coins:
+            if coin_touched(x, y, cx, cy):
+                taken.add(cid)
+                points += value
+    return points, {"coins": len(taken)}, COINS_DURATION_MS
+
+
+def _ball(seed: int, players: int = 4) -> list[int]:
+    """Goals a match of bots scores in 20 s (the host's physics, no network)."""
+    rng = random.Random(seed)
+    pos = [ball_start(i, players) for i in range(players)]
+    brains = [BallBrain(random.Random(seed * 10 + i), Skill.random(rng)) for i in range(players)]
+    ball, goals = BallState(), [0, 0]
+    for t in range(0, 20_000, 16):
+        for i in range(players):
+            goal = (goal_x(team_of(i)), 0.5)
+            pos[i] = move(*pos[i], *brains[i].direction(pos[i], (ball.x, ball.y), goal, t),
+                          0.016, width=PITCH_WIDTH)
+        _, scored = ball_step(ball, {str(i): p for i, p in enumerate(pos)}, 0.016)
+        if scored is not None:
+            goals[scored] += 1
+    return goals
+
+
+def test_ball_bots_score_goals() -> None:
+    assert _ball(3) == _ball(3)  # deterministic
+    assert sum(sum(_ball(seed)) for seed in range(5)) >= 5  # they do score, for both sides
 
 
 @pytest.mark.parametrize("kind", ["echo", "targets", "coins"])

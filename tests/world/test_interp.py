@@ -81,6 +81,14 @@ def test_extrapolation_is_capped_then_the_entity_holds() -> None:
     assert interp.stats["extrapolated"] > 0 and interp.stats["held"] > 0
 
 
+def test_a_stopped_entity_is_shown_where_it_stopped() -> None:
+    """An entity that stops changing sends nothing more (the world's deltas): once the
+    extrapolation is over it is shown at its newest state, not at the overshoot."""
+    interp = Interpolator(("x",), tick=TICK, max_extrapolation=0.1)
+    steady(interp, 1.0, latency=0.0)
+    assert interp.sample(3.0)["x"] == pytest.approx(100.0)
+
+
 def test_discrete_fields_are_never_blended() -> None:
     interp = Interpolator(("x", "frame"), tick=TICK, discrete=("frame",))
     for k in range(10):
