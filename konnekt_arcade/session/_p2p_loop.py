@@ -99,6 +99,10 @@ class P2PLoop(TransportSuspension):
         #: Asked before the sync engine hears that the last connected peer is gone; returning
         #: True keeps it from the engine (the session reconnects instead of electing itself).
         self.on_mesh_lost: Callable[[str, str, float], bool] = lambda peer, reason, now: False
+        #: Called before each sync tick: the session checks its mesh first, so a late poll
+        #: that finds the mesh silence and the engine's host timeout both due reconnects
+        #: rather than letting the engine elect us host of a lobby of one.
+        self.before_tick: Callable[[float], None] = lambda now: None
         #: A message frame (``Frame.MESSAGE``'s body) from a peer: the session's messenger.
         self.on_message_frame: Callable[[str, bytes, bool, float], None] = \
             lambda peer, data, reliable, now: self.stats.update(("dropped:message_unhandled",))
@@ -140,8 +144,11 @@ class P2PLoop(TransportSuspension):
             if handled or now >= self._next_tick:
                 self.ticked = True
                 self._next_tick = now + TICK_INTERVAL
+                self.before_tick(now)
                 sync = self.sync
-                if sync is not None:
+                if sync is not None and not (self._suspended or self._rejoining):
+                    # While we rejoin, the engine's links are the dead transport's: a host
+                    # timeout from them would elect us host of a lobby of one.
                     sync.tick(now)
                 self.flush(now)
             else:

@@ -74,6 +74,11 @@ class Reconnecting:
         self._start_reconnect(now, f"lost the last peer ({reason})")
         return True
 
+    def _before_tick(self, now: float) -> None:
+        """Before the sync engine's tick (``P2PLoop.before_tick``): the mesh check first."""
+        if self.stage is ConnectionStage.SYNCED:
+            self._check_mesh(now)
+
     def _check_mesh(self, now: float) -> None:
         if not self._may_reconnect() or self._p2p.suspended:
             return

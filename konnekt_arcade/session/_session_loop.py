@@ -114,6 +114,7 @@ class SessionLoop(Reconnecting, Messaging):
         p2p.on_transport_event = self._on_transport_event
         p2p.on_sync_events = self._on_sync_events
         p2p.on_mesh_lost = self._on_mesh_lost
+        p2p.before_tick = self._before_tick
         self._messages = Messenger(P2PRouting(p2p), p2p.stats, queue_size=queue_size)
         p2p.on_message_frame = self._messages.receive
         logger.info("🎯 Creating host session..." if role == "host" else "🎯 Joining session...")
