@@ -32,7 +32,8 @@ from ..net import (
     Transport,
     TransportEvent,
 )
-from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, Outgoing, encode
+from ..sync import MAX_MESSAGE_SIZE, LobbySnapshot, LobbySync, Outgoing
+from ..sync._wire import FullSyncResponse, encode
 from ._errors import P2PError, SendFailed, Serialization
 from ._framing import MAX_GAME_DATA, SYNC_FRAME, Frame, Framer, game_data_frame
 from ._ice import IceProbe

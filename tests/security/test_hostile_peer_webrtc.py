@@ -19,17 +19,16 @@ import pytest
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
 from konnekt_arcade.net import CHANNEL_RELIABLE, Message, PeerConnected, WebRtcTransport
 from konnekt_arcade.session._fragments import split
-from konnekt_arcade.sync import (
-    MAX_MESSAGE_SIZE,
-    PROTOCOL_VERSION,
+from konnekt_arcade.sync import MAX_MESSAGE_SIZE, PROTOCOL_VERSION
+from konnekt_arcade.sync._wire import (
     Command,
     EventBroadcast,
     FullSyncResponse,
+    Heartbeat,
     LobbyEvent,
     decode,
     encode,
 )
-from konnekt_arcade.sync._wire import Heartbeat
 from konnekt_arcade.testing import SessionGroup
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]

@@ -26,7 +26,8 @@ from konnekt_arcade.domain import (
 from konnekt_arcade.domain._decide import MAX_ACTIVITY_FIELD, MAX_PAYLOAD_BYTES
 from konnekt_arcade.net import SignallingServer
 from konnekt_arcade.session._fragments import PART_SIZE
-from konnekt_arcade.sync import MAX_MESSAGE_SIZE, Command, FullSyncResponse, SyncConfig, encode
+from konnekt_arcade.sync import MAX_MESSAGE_SIZE, SyncConfig
+from konnekt_arcade.sync._wire import Command, FullSyncResponse, encode
 from konnekt_arcade.testing import wait_until
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(600)]
