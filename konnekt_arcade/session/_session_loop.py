@@ -240,8 +240,8 @@ class SessionLoop(Reconnecting, Messaging):
 
     @property
     def stats(self) -> SessionStats:
-        """Counters of this session, its sync engine and its transport; callable, so
-        ``session.stats()`` and ``session.stats["..."]`` both work (see ``SessionStats``)."""
+        """Counters of this session, its sync engine and its transport: a fresh snapshot at
+        each read, ``session.stats["..."]`` (see ``SessionStats``; calling it is deprecated)."""
         p2p, sync, transport = self._p2p, self._p2p.sync, self._p2p.transport
         return SessionStats.collect(  # own counters, with the join timeline (_join)
             {**p2p.stats, **self._join.stats()}, sync.stats if sync is not None else None,

@@ -137,9 +137,9 @@ def test_a_late_guest_joins_a_lobby_at_every_maximum(signalling: SignallingServe
                    and guest.state_hash() == host.state_hash(), HANG, host, guest,
                    what="the late guest to join as the last participant")
         assert len(guest.get_lobby().participants) == MAX_PARTICIPANTS_LIMIT
-        assert host.stats()["fragmented_out"] >= 1
-        assert guest.stats()["fragment_messages"] >= 1
-        assert not [k for k, v in guest.stats().items() if k.startswith("dropped") and v]
+        assert host.stats["fragmented_out"] >= 1
+        assert guest.stats["fragment_messages"] >= 1
+        assert not [k for k, v in guest.stats.items() if k.startswith("dropped") and v]
     finally:
         if guest is not None:
             guest.close()
