@@ -55,8 +55,10 @@ _COMMANDS_EVERY = 256
 
 
 class P2PLoop(TransportSuspension):
-    """Network events in, lobby sync and game data out. Usually reached via
-    ``SessionLoop.p2p()``; every method is non-blocking."""
+    """The seed's lower layer: network events in, lobby sync and game data out. Reached via
+    ``SessionLoop.p2p()``; every method is non-blocking. It knows peers, not participants,
+    and nothing of stages, deadlines or reconnection: ``SessionLoop`` adds those, and is what
+    a game uses."""
 
     def __init__(
         self,

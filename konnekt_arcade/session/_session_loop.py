@@ -75,7 +75,8 @@ _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, Incompat
 
 
 class SessionLoop(Reconnecting, Messaging):
-    """One lobby session over one transport; built by ``P2PLoopBuilder``."""
+    """One lobby session over one transport, built by ``P2PLoopBuilder``: the game's object,
+    over the seed's lower layer ``P2PLoop`` (``p2p()``, which a game does not need)."""
 
     def __init__(
         self,
@@ -197,6 +198,7 @@ class SessionLoop(Reconnecting, Messaging):
         return self._domain
 
     def p2p(self) -> P2PLoop:
+        """The seed's lower layer, for diagnostics: it bypasses this loop (docs/api.md)."""
         return self._p2p
 
     def state_hash(self) -> str:
