@@ -7,9 +7,10 @@ import inspect
 
 import pytest
 
-from konnekt_arcade import LobbyView, P2PLoop, SessionHook, SessionLoop
+from konnekt_arcade import ActivityContext, LobbyView, P2PLoop, SessionHook, SessionLoop
 from konnekt_arcade.net import Transport
 from konnekt_arcade.testing import SessionGroup, memory_builder
+from konnekt_arcade.world import World
 
 #: konnekt-session-p2p's reads: methods, as the seed documents them.
 SEED_METHODS = {
@@ -25,11 +26,24 @@ PROPERTIES = {
     P2PLoop: ("closed", "game_data_dropped"),
     SessionHook: ("session", "lobby", "local_participant"),
     LobbyView: ("player_name", "signalling_url"),
+    ActivityContext: ("is_host", "is_submitter", "current_run"),
+    World: ("is_host", "local_participant", "tick_number"),
+}
+
+#: Our queries: methods (they change by themselves between two calls, or compute).
+QUERIES = {
+    SessionLoop: ("time", "state_hash", "selected_candidate_pairs", "drain_notices"),
+    ActivityContext: ("now", "elapsed", "time_left", "pending"),
 }
 
 
 @pytest.mark.parametrize(("cls", "name"), [(c, n) for c, ns in SEED_METHODS.items() for n in ns])
 def test_the_seeds_names_stay_methods(cls: type, name: str) -> None:
+    assert inspect.isfunction(inspect.getattr_static(cls, name)), f"{cls.__name__}.{name}"
+
+
+@pytest.mark.parametrize(("cls", "name"), [(c, n) for c, ns in QUERIES.items() for n in ns])
+def test_queries_are_methods(cls: type, name: str) -> None:
     assert inspect.isfunction(inspect.getattr_static(cls, name)), f"{cls.__name__}.{name}"
 
 
