@@ -15,13 +15,8 @@ import tracemalloc
 from typing import Any
 
 from konnekt_arcade.domain import DomainCommand, evolve
-from konnekt_arcade.sync import (
-    EventBroadcast,
-    FullSyncResponse,
-    LobbySync,
-    decode,
-    encode,
-)
+from konnekt_arcade.sync import LobbySync
+from konnekt_arcade.sync._wire import EventBroadcast, FullSyncResponse, decode, encode
 
 from ._stats import percentile, summary
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from konnekt_arcade import DomainCommand, DomainEvent, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.net.loop_thread import NetworkThread
 from konnekt_arcade.session import ConnectionStage
-from konnekt_arcade.sync import EventBroadcast, LobbyEvent, encode
+from konnekt_arcade.sync._wire import EventBroadcast, LobbyEvent, encode
 
 from ._raw import RawFanout
 from ._stats import percentile, summary

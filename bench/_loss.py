@@ -7,7 +7,7 @@ anchor guest (a lobby usually has someone in it) run in machine 0; one guest pro
 machine 1 joins ``joins`` times in a row with default settings: ``build_session_guest`` to
 the synced lobby (the join time), then a JoinLobby to its ``Welcomed``, then ``chats`` chat
 lines one after another, each timed until the host applies it. Each join reports its stage
-timeline (``session.stats()``'s ``join:<stage>_ms``); this section gives each stage's median
+timeline (``session.stats``'s ``join:<stage>_ms``); this section gives each stage's median
 and p95, the join-time distribution and the failures with their reasons.
 
 Needs root and iptables' ``statistic`` match; without them it is skipped with the reason.

@@ -18,7 +18,7 @@ Commands:
   {"cmd": "signalling"} (start a signalling server in this process, so it dies with it: the
       built-in server of a game that hosts; emits {"event": "signalling", "url"}),
   {"cmd": "state"} (see ``state``), {"cmd": "pairs"} (selected ICE candidate pairs),
-  {"cmd": "stats"} (``session.stats()``, with the join timeline).
+  {"cmd": "stats"} (``session.stats``, with the join timeline).
 
 Every turn emits each domain event ({"event": "domain", "type", ...fields}), each notice
 ({"event": "notice", "type", "t", ...fields}) and a change of the player count
@@ -136,7 +136,7 @@ class SessionRole:
         if kind == "state":
             emit(self.state(session))
         elif kind == "stats":  # the counters, with the join timeline (join:<stage>_ms)
-            emit({"event": "stats", "stats": dict(session.stats())})
+            emit({"event": "stats", "stats": dict(session.stats)})
         elif kind == "pairs":
             emit({"event": "pairs", "pairs": {peer: asdict(pair) for peer, pair
                                               in session.selected_candidate_pairs().items()}})

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from konnekt_arcade.domain import DomainCommand
 from konnekt_arcade.net import CHANNEL_RELIABLE, Message, PeerConnected, WebRtcTransport
-from konnekt_arcade.sync import Command, Welcome, decode, encode
+from konnekt_arcade.sync._wire import Command, Welcome, decode, encode
 
 from ._serve import Command as Cmd
 from ._serve import emit

@@ -20,8 +20,7 @@ from uuid import UUID
 
 import arcade
 
-from konnekt_arcade import Activity, ConnectionStage, IceServer, LobbyView
-from konnekt_arcade.net.directory import looks_like_code
+from konnekt_arcade import Activity, ConnectionStage, IceServer, LobbyView, looks_like_code
 
 from . import style
 from .bots import BotFleet

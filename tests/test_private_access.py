@@ -60,6 +60,14 @@ ALLOWED: dict[str, str] = {
 }
 
 
+#: Private modules tests import on purpose, each with the reason (imports are reported by
+#: ``python tests/test_private_access.py``, not failed on; these are listed apart there).
+ALLOWED_MODULES: dict[str, str] = {
+    "konnekt_arcade.sync._wire": (
+        "the wire format is private (not API: it changes with PROTOCOL_VERSION), but the sync, "
+        "security and version tests must build, forge and decode exact wire messages"),
+}
+
 @dataclass(frozen=True)
 class Hit:
     path: str
@@ -157,6 +165,11 @@ def test_no_test_reads_a_private_attribute() -> None:
         + ", ".join(f"{h.path}:{h.line} {h.what}" for h in offenders[:10]))
 
 
+def test_every_allowed_module_exists() -> None:
+    for module in ALLOWED_MODULES:
+        assert ROOT.joinpath(*module.split(".")).with_suffix(".py").is_file(), module
+
+
 def test_every_allowed_hook_is_still_used() -> None:
     """An allow-list entry nobody needs any more is a door left open: remove it."""
     attributes = scan_all()[0]
@@ -207,7 +220,8 @@ if __name__ == "__main__":  # the report: python tests/test_private_access.py
     offending = [h for h in found_attributes if not allowed(h)]
     print(f"private attribute accesses: {len(offending)} (+{len(kept)} allowed)")
     print(per_file(offending))
-    library = [h for h in found_imports if h.what.startswith(LIBRARY)]
+    library = [h for h in found_imports if h.what.startswith(LIBRARY)
+               and not any(h.what.startswith(m) for m in ALLOWED_MODULES)]
     print(f"\nprivate names imported from {LIBRARY}: {len(library)}")
     print(per_file(library))
     other = [h for h in found_imports if not h.what.startswith(LIBRARY)]

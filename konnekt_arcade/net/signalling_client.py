@@ -152,7 +152,7 @@ class SignallingClient:
     """One websocket to ``url`` (``ws://host:port/<room>``).
 
     ``stats``: where to count (the transport passes its own ``stats`` so that the counters
-    show in ``session.stats()``); a fresh dict by default.
+    show in ``session.stats``); a fresh dict by default.
     """
 
     def __init__(

@@ -6,7 +6,7 @@ A guest's join passes through signalling (registered, peer id), the first link's
 accepted our JoinLobby). The ``SessionLoop`` feeds this class the moments it learns of (the
 link steps come from the network thread as ``LinkProgress`` events with their own time stamp);
 nothing here reads a clock. The result is one INFO line per join and ``join:<stage>_ms`` in
-``session.stats()``: milliseconds from the start of the join to the first time the stage was
+``session.stats``: milliseconds from the start of the join to the first time the stage was
 reached, so a slow join on a lossy network shows which step took the seconds.
 
 It also decides what a passed stage deadline means for a join (``on_deadline``). On a network

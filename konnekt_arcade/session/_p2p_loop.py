@@ -32,7 +32,8 @@ from ..net import (
     Transport,
     TransportEvent,
 )
-from ..sync import MAX_MESSAGE_SIZE, FullSyncResponse, LobbySnapshot, LobbySync, Outgoing, encode
+from ..sync import MAX_MESSAGE_SIZE, LobbySnapshot, LobbySync, Outgoing
+from ..sync._wire import FullSyncResponse, encode
 from ._errors import P2PError, SendFailed, Serialization
 from ._framing import MAX_GAME_DATA, SYNC_FRAME, Frame, Framer, game_data_frame
 from ._ice import IceProbe
@@ -54,8 +55,10 @@ _COMMANDS_EVERY = 256
 
 
 class P2PLoop(TransportSuspension):
-    """Network events in, lobby sync and game data out. Usually reached via
-    ``SessionLoop.p2p()``; every method is non-blocking."""
+    """The seed's lower layer: network events in, lobby sync and game data out. Reached via
+    ``SessionLoop.p2p()``; every method is non-blocking. It knows peers, not participants,
+    and nothing of stages, deadlines or reconnection: ``SessionLoop`` adds those, and is what
+    a game uses."""
 
     def __init__(
         self,

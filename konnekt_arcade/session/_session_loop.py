@@ -75,7 +75,8 @@ _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, Incompat
 
 
 class SessionLoop(Reconnecting, Messaging):
-    """One lobby session over one transport; built by ``P2PLoopBuilder``."""
+    """One lobby session over one transport, built by ``P2PLoopBuilder``: the game's object,
+    over the seed's lower layer ``P2PLoop`` (``p2p()``, which a game does not need)."""
 
     def __init__(
         self,
@@ -198,6 +199,7 @@ class SessionLoop(Reconnecting, Messaging):
         return self._domain
 
     def p2p(self) -> P2PLoop:
+        """The seed's lower layer, for diagnostics: it bypasses this loop (docs/api.md)."""
         return self._p2p
 
     def state_hash(self) -> str:
@@ -241,8 +243,8 @@ class SessionLoop(Reconnecting, Messaging):
 
     @property
     def stats(self) -> SessionStats:
-        """Counters of this session, its sync engine and its transport; callable, so
-        ``session.stats()`` and ``session.stats["..."]`` both work (see ``SessionStats``)."""
+        """Counters of this session, its sync engine and its transport: a fresh snapshot at
+        each read, ``session.stats["..."]`` (see ``SessionStats``; calling it is deprecated)."""
         p2p, sync, transport = self._p2p, self._p2p.sync, self._p2p.transport
         return SessionStats.collect(  # own counters, with the join timeline (_join)
             {**p2p.stats, **self._join.stats()}, sync.stats if sync is not None else None,

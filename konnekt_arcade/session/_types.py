@@ -4,6 +4,7 @@ its counters. Kept apart from the loop itself so the loop's module stays about t
 from __future__ import annotations
 
 import enum
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
@@ -12,7 +13,7 @@ from ._errors import ConnectionTimeout, P2PError, PeerIdTimeout, SyncTimeout
 
 
 class SessionStats(dict[str, int]):
-    """``session.stats()`` (or ``session.stats[...]``): a snapshot of the counters.
+    """``session.stats``: a snapshot of the counters (a missing key reads 0).
 
     Totals ``received``, ``dropped`` and ``rejected`` (lobby messages from peers), then by
     reason: ``sync:dropped:<reason>`` (e.g. ``too_large``, ``malformed``, ``bad_version``,
@@ -47,6 +48,11 @@ class SessionStats(dict[str, int]):
         return out
 
     def __call__(self) -> SessionStats:
+        """``session.stats()``, the 0.1 spelling: ``stats`` is a property (a cheap read, as
+        every layer's ``.stats`` is); calling it still works, and warns, until 0.3."""
+        warnings.warn("session.stats() is deprecated: stats is a property now. Check: read "
+                      "session.stats[...] (drop the parentheses)", DeprecationWarning,
+                      stacklevel=2)
         return self
 
     def __missing__(self, key: str) -> int:

@@ -8,15 +8,28 @@ what is checked is the file a maintainer edits.
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import konnekt_arcade
 
 INIT = Path(konnekt_arcade.__file__)
+ROOT = INIT.parents[1]
+
+#: The public subpackages (docs/api.md, "Public subpackages"): each ``__all__`` is a promise and
+#: is documented in the reference. The other subpackages are the library's layers.
+PUBLIC_SUBPACKAGES = ("domain", "sync", "world", "testing")
+LAYERS = ("session", "engine", "lan", "net")
+
+
+def public_module(subpackage: str) -> ModuleType:
+    return importlib.import_module(f"konnekt_arcade.{subpackage}")
 
 
 def _tree() -> ast.Module:
@@ -98,3 +111,41 @@ def test_readme_names_import_from_the_top(name: str) -> None:
     namespace: dict[str, object] = {}
     exec(f"from konnekt_arcade import {name}", namespace)
     assert namespace[name] is getattr(konnekt_arcade, name)
+
+
+def test_every_subpackage_is_public_or_a_layer() -> None:
+    """A new subpackage is a decision: add it to one list (and to docs/api.md)."""
+    found = {p.parent.name for p in INIT.parent.glob("*/__init__.py")
+             if not p.parent.name.startswith("_")}
+    assert found == set(PUBLIC_SUBPACKAGES) | set(LAYERS)
+
+
+def test_the_design_names_the_public_subpackages() -> None:
+    design = (ROOT / "docs" / "api.md").read_text(encoding="utf-8").split("## Hosting and", 1)[0]
+    table = set(re.findall(r"^\| `konnekt_arcade\.(\w+)`", design, re.M))
+    assert table == set(PUBLIC_SUBPACKAGES)
+
+
+@pytest.mark.parametrize("subpackage", PUBLIC_SUBPACKAGES)
+def test_a_public_subpackage_exports_what_it_lists(subpackage: str) -> None:
+    module = public_module(subpackage)
+    assert len(set(module.__all__)) == len(module.__all__), "a name twice"
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+    assert set(module.__all__) <= set(dir(module))
+
+
+@pytest.mark.parametrize("subpackage", PUBLIC_SUBPACKAGES)
+def test_no_public_name_is_private_or_the_wire(subpackage: str) -> None:
+    for name in public_module(subpackage).__all__:
+        value = getattr(public_module(subpackage), name)
+        assert "._wire" not in getattr(value, "__module__", "") or name in (
+            "LobbySnapshot", "Outgoing", "Channel"), f"{subpackage}.{name} is a wire message"
+
+
+def test_a_moved_name_still_imports_and_warns() -> None:
+    from konnekt_arcade.sync import LobbySnapshot
+
+    with pytest.warns(DeprecationWarning, match=r"moved to konnekt_arcade\.sync"):
+        assert konnekt_arcade.LobbySnapshot is LobbySnapshot
+    assert "LobbySnapshot" not in konnekt_arcade.__all__

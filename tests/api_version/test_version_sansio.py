@@ -13,18 +13,9 @@ from uuid import uuid4
 import pytest
 
 import konnekt_arcade.sync._wire as wire
-from konnekt_arcade.sync import (
-    PROTOCOL_VERSION,
-    AuthRequired,
-    IncompatibleLobby,
-    IncompatiblePeer,
-    LobbySync,
-    RequestFullSync,
-    WireError,
-    decode,
-    encode,
-)
+from konnekt_arcade.sync import PROTOCOL_VERSION, IncompatibleLobby, IncompatiblePeer, LobbySync
 from konnekt_arcade.sync._versions import VERSION_GRACE
+from konnekt_arcade.sync._wire import AuthRequired, RequestFullSync, WireError, decode, encode
 from tests.sync.simnet import SimNet
 
 NEW, OTHER = PROTOCOL_VERSION, PROTOCOL_VERSION - 1

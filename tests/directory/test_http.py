@@ -215,7 +215,7 @@ def test_no_directory_on_the_server_never_breaks_the_session(
                 return any("no lobby directory" in r.getMessage() for r in caplog.records)
             wait_until(told, 20, host, guest,
                        what="the publisher says (in the log) there is no directory")
-            assert host.join_code() is None and host.stats()["announce_errors"] == 0
+            assert host.join_code() is None and host.stats["announce_errors"] == 0
         finally:
             guest.close()
             host.close()

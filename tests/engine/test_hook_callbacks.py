@@ -121,7 +121,7 @@ def test_connect_and_disconnect_any_object(memory_sessions: SessionGroup) -> Non
     hook.disconnect(listener)
     memory_sessions.guest.send_to_host(b"y")
     memory_sessions.wait_until(
-        lambda: memory_sessions.host.stats()["messages_in"] >= 2, what="second message")
+        lambda: memory_sessions.host.stats["messages_in"] >= 2, what="second message")
     hook.on_update()
     assert [m.data for m in listener.got] == [b"x"]
 

@@ -135,7 +135,7 @@ def test_a_flooder_drops_only_its_own_messages(signalling_server,
             f"the flood to end and every honest submission to arrive: lines {lines}, "
             f"toggles {toggles}; host has {honest_lines(host)}, {honest_toggles(host)}; "
             f"other has {honest_lines(other)}, {honest_toggles(other)}; "
-            f"host stats {host.stats()}"))
+            f"host stats {host.stats}"))
         done = _first(flooder, "flood_done")
 
         for s in (host, other):
@@ -154,7 +154,7 @@ def test_a_flooder_drops_only_its_own_messages(signalling_server,
                                                                frames.slowest)
         # It was a flood: far more than the honest guest sent, and more than the host's
         # budget for one peer over the time it lasted.
-        stats = host.stats()
+        stats = host.stats
         sync = host.p2p().sync
         budget = sync.config.message_burst + sync.config.message_rate * float(done["seconds"])
         assert int(done["sent"]) > budget, (done, budget)
@@ -163,7 +163,7 @@ def test_a_flooder_drops_only_its_own_messages(signalling_server,
         assert stats[f"transport:dropped_incoming_from:{flooder_peer}"] > 0, (done, stats)
         # Only the flooder lost messages on their way in, at the host and at the other guest.
         for s in (host, other):
-            by_peer = {k for k, v in s.stats().items()
+            by_peer = {k for k, v in s.stats.items()
                        if k.startswith(("transport:dropped_incoming_from:",
                                         "dropped:game_data_from:")) and v}
             assert by_peer <= {f"transport:dropped_incoming_from:{flooder_peer}"}, by_peer

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from konnekt_arcade.domain import DomainCommand, Lobby, state_hash
-from konnekt_arcade.sync import Command, FullSyncResponse, LobbySync, WireError, decode, encode
+from konnekt_arcade.sync import LobbySync
+from konnekt_arcade.sync._wire import Command, FullSyncResponse, WireError, decode, encode
 from tests.sync.simnet import SimNet
 
 EXAMPLES = int(os.environ.get("KONNEKT_FUZZ_EXAMPLES", "200"))

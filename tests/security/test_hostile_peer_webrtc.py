@@ -5,7 +5,7 @@ data channel to an honest host and guest (real sessions, real signalling server)
 It joins like a player, then tries every forbidden action, malformed JSON, a wrong
 protocol version, a message over the size limit (whole and in parts), replays, and a
 flood of 10,000 messages. The honest peers' state hash is unchanged, ``poll()`` never
-raises, their queues stay bounded, and ``stats()`` says what happened.
+raises, their queues stay bounded, and ``stats`` says what happened.
 """
 
 from __future__ import annotations
@@ -19,17 +19,16 @@ import pytest
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
 from konnekt_arcade.net import CHANNEL_RELIABLE, Message, PeerConnected, WebRtcTransport
 from konnekt_arcade.session._fragments import split
-from konnekt_arcade.sync import (
-    MAX_MESSAGE_SIZE,
-    PROTOCOL_VERSION,
+from konnekt_arcade.sync import MAX_MESSAGE_SIZE, PROTOCOL_VERSION
+from konnekt_arcade.sync._wire import (
     Command,
     EventBroadcast,
     FullSyncResponse,
+    Heartbeat,
     LobbyEvent,
     decode,
     encode,
 )
-from konnekt_arcade.sync._wire import Heartbeat
 from konnekt_arcade.testing import SessionGroup
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
@@ -169,15 +168,15 @@ def test_hostile_peer_changes_nothing_and_is_counted(webrtc_sessions: SessionGro
         hostile.send(host_peer, part)
 
     def seen(key: str, at_least: int = 1) -> Callable[[], bool]:
-        return lambda: host.stats()[key] >= at_least
+        return lambda: host.stats[key] >= at_least
 
     hostile.wait(seen("sync:dropped:too_large"), 60, "the oversized message to arrive")
     hostile.wait(seen("dropped:fragment_too_large"), 60, "the oversized parts to arrive")
     # forged events (3) and replays (2 per genuine event) reach the guest from a non-host
     forgeries = 3 + 2 * len(genuine)
-    hostile.wait(lambda: guest.stats()["sync:dropped:not_from_host"] >= forgeries, 15,
+    hostile.wait(lambda: guest.stats["sync:dropped:not_from_host"] >= forgeries, 15,
                  "forgeries and replays")
-    stats = host.stats()
+    stats = host.stats
     assert stats["sync:dropped:malformed"] >= 2, stats
     assert stats["sync:dropped:bad_version"] >= 1, stats
     for cmd in forbidden:
@@ -194,12 +193,12 @@ def test_hostile_peer_changes_nothing_and_is_counted(webrtc_sessions: SessionGro
             hostile.send(host_peer, flood)
         hostile.wait(lambda s=start: hostile.transport.stats["messages_out"] >= s + 1000
                      or hostile.transport.stats["dropped_outgoing"] > 0, 30, "flood batch")
-    hostile.wait(lambda: host.stats()["received"] + host.stats()["transport:dropped_incoming"]
+    hostile.wait(lambda: host.stats["received"] + host.stats["transport:dropped_incoming"]
                  >= stats["received"] + 10_000, 120, "the flood to arrive")
     flood_seconds = host.p2p().clock() - flood_start
     group.wait_until(group.converged, 20)
 
-    stats = host.stats()
+    stats = host.stats
     # every chat line the host accepted since the start (the lobby keeps only the last ones)
     host_events = host.domain().drain_events()
     chats = [e for e in host_events if isinstance(e, DomainEvent.ChatPosted)

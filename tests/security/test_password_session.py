@@ -32,7 +32,7 @@ def test_missing_or_wrong_password_fails_the_guest_with_wrong_password(guest_pas
         assert "password" in str(guest.error)
         assert guest.get_lobby() is None
         assert len(host.get_lobby().participants) == 1
-        assert host.stats()["sync:rejected:password"] == (1 if guest_password else 0)
+        assert host.stats["sync:rejected:password"] == (1 if guest_password else 0)
     finally:
         host.close()
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 import pytest
 
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
-from konnekt_arcade.sync import (
+from konnekt_arcade.sync import LobbySync, SyncConfig
+from konnekt_arcade.sync._wire import (
     Command,
     EventBroadcast,
     FullSyncResponse,
+    Heartbeat,
     LobbyEvent,
-    LobbySync,
     RosterUpdate,
-    SyncConfig,
     Welcome,
     encode,
 )
-from konnekt_arcade.sync._wire import Heartbeat
 from tests.sync.simnet import SimNet, heartbeat_of
 
 

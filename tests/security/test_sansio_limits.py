@@ -6,15 +6,12 @@ import logging
 import tracemalloc
 
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
-from konnekt_arcade.sync import (
-    PROTOCOL_VERSION,
-    AccessDenied,
+from konnekt_arcade.sync import PROTOCOL_VERSION, AccessDenied, LobbySync, SyncConfig
+from konnekt_arcade.sync._wire import (
     Authenticate,
     Command,
-    LobbySync,
     RequestFullSync,
     RequestMissingEvents,
-    SyncConfig,
     encode,
     password_proof,
 )
@@ -83,7 +80,7 @@ def test_buffers_and_pending_stay_bounded_under_out_of_order_junk():
     net, host, (g1,), mal = lobby(1, config=cfg)
     for i in range(500):
         le = host.event_at(host.sequence).model_copy(update={"sequence": host.sequence + 5 + i})
-        from konnekt_arcade.sync import EventBroadcast
+        from konnekt_arcade.sync._wire import EventBroadcast
         g1.receive("host", encode(EventBroadcast(event=le)), net.now)
         assert g1.buffered_events <= 32
     for _ in range(50):

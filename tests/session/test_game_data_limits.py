@@ -40,17 +40,17 @@ def test_largest_game_data_arrives_and_one_byte_more_is_refused(
             break
         except AssertionError:
             continue
-    assert arrived(), (guest.stats(), host.stats())
+    assert arrived(), (guest.stats, host.stats)
     full = [d for d in got if len(d.data) == MAX_GAME_DATA]
     assert all(d.data == payload and d.reliable is reliable for d in full)
     assert full[0].peer_id == guest.local_peer_id()
     assert full[0].participant_id == guest.local_participant_id()
-    assert guest.stats()["transport:dropped_outgoing"] == 0
+    assert guest.stats["transport:dropped_outgoing"] == 0
 
-    sent_before = guest.stats()["game_data_out"]
+    sent_before = guest.stats["game_data_out"]
     with pytest.raises(SendFailed, match=f"exceeds {MAX_GAME_DATA}"):
         guest.send_game_data(payload + b"x", reliable=reliable)
-    assert guest.stats()["game_data_out"] == sent_before  # nothing went out
+    assert guest.stats["game_data_out"] == sent_before  # nothing went out
 
 
 def test_oversized_game_data_from_a_peer_is_dropped_and_counted(
@@ -69,9 +69,9 @@ def test_oversized_game_data_from_a_peer_is_dropped_and_counted(
         transport.send(host.local_peer_id(), channel, huge)  # type: ignore[arg-type]
     transport.send(host.local_peer_id(), CHANNEL_RELIABLE,  # type: ignore[arg-type]
                    GAME_DATA_PREFIX + b"fine")
-    wait_until(lambda: host.stats()["game_data_in"] >= 1, HANG, host, guest, what="game data")
-    assert host.stats()["dropped:game_data_too_large"] == 2
+    wait_until(lambda: host.stats["game_data_in"] >= 1, HANG, host, guest, what="game data")
+    assert host.stats["dropped:game_data_too_large"] == 2
     assert [d.data for d in host.drain_game_data()] == [b"fine"]
-    assert host.stats()["game_data_in"] == 1
+    assert host.stats["game_data_in"] == 1
     host.close()
     guest.close()

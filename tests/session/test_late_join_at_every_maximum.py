@@ -26,7 +26,8 @@ from konnekt_arcade.domain import (
 from konnekt_arcade.domain._decide import MAX_ACTIVITY_FIELD, MAX_PAYLOAD_BYTES
 from konnekt_arcade.net import SignallingServer
 from konnekt_arcade.session._fragments import PART_SIZE
-from konnekt_arcade.sync import MAX_MESSAGE_SIZE, Command, FullSyncResponse, SyncConfig, encode
+from konnekt_arcade.sync import MAX_MESSAGE_SIZE, SyncConfig
+from konnekt_arcade.sync._wire import Command, FullSyncResponse, encode
 from konnekt_arcade.testing import wait_until
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(600)]
@@ -136,9 +137,9 @@ def test_a_late_guest_joins_a_lobby_at_every_maximum(signalling: SignallingServe
                    and guest.state_hash() == host.state_hash(), HANG, host, guest,
                    what="the late guest to join as the last participant")
         assert len(guest.get_lobby().participants) == MAX_PARTICIPANTS_LIMIT
-        assert host.stats()["fragmented_out"] >= 1
-        assert guest.stats()["fragment_messages"] >= 1
-        assert not [k for k, v in guest.stats().items() if k.startswith("dropped") and v]
+        assert host.stats["fragmented_out"] >= 1
+        assert guest.stats["fragment_messages"] >= 1
+        assert not [k for k, v in guest.stats.items() if k.startswith("dropped") and v]
     finally:
         if guest is not None:
             guest.close()

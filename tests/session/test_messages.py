@@ -91,7 +91,7 @@ def test_messages_and_a_request_answered_by_the_host(two: SessionGroup) -> None:
     assert at_guest.of(Message) == [
         Message(host.local_participant_id(), b"just for you", False, to_host=False,  # type: ignore[arg-type]
                 from_host=True)]
-    assert host.stats()["dropped"] == guest.stats()["dropped"] == 0
+    assert host.stats["dropped"] == guest.stats["dropped"] == 0
 
 
 def test_the_host_asks_its_own_game_like_anyone(two: SessionGroup) -> None:
@@ -112,7 +112,7 @@ def test_host_leaves_mid_request_the_new_host_answers(three: SessionGroup) -> No
     old, asker = three.host, three.guests[1]
     inbox = {s: Inbox(s) for s in three.guests}
     request_id = asker.request_host(b"claim coin 3", timeout=HANG)
-    three.wait_until(lambda: old.stats()["messages_in"] >= 1, HANG, what="the request")
+    three.wait_until(lambda: old.stats["messages_in"] >= 1, HANG, what="the request")
     old.close()  # unanswered: its game never drained it
     asker.send_to_host(b"sent while the host changes")
     survivors = three.guests
@@ -162,7 +162,7 @@ def test_a_guest_cannot_speak_for_another(three: SessionGroup) -> None:
     request_id = honest.request_host(b"claim coin 9", timeout=HANG)
     transport.send(honest.local_peer_id(), CHANNEL_RELIABLE,  # type: ignore[arg-type]
                    MESSAGE + b"\x03" + request_id.to_bytes(4, "big") + b"yes, yours")
-    three.wait_until(lambda: honest.stats()["dropped:message_reply_not_from_host"] == 1, HANG,
+    three.wait_until(lambda: honest.stats["dropped:message_reply_not_from_host"] == 1, HANG,
                      what="the forged reply refused")
     assert not at_honest.of(Reply)
     three.wait_until(lambda: at_host.of(Request), HANG, what="the real request")
@@ -185,7 +185,7 @@ def test_malformed_and_oversize_frames_are_dropped_and_counted(two: SessionGroup
     inbox = Inbox(host)
     two.wait_until(lambda: inbox.of(Message), HANG, what="the good message")
     assert [m.data for m in inbox.of(Message)] == [b"fine"]
-    stats = host.stats()
+    stats = host.stats
     assert stats["dropped:message_malformed"] == 3
     assert stats["dropped:message_too_large"] == (1 if transport == "memory" else 0)
     with pytest.raises(TypeError):
@@ -210,11 +210,11 @@ def test_game_data_never_raises_when_the_host_leaves(three: SessionGroup) -> Non
         return sent > 5 and any(s.is_host() for s in survivors)
 
     three.wait_until(frame, HANG, what="a new host while sending")
-    assert all(s.stats()["dropped:game_data_not_connected"] >= 1 for s in survivors)
+    assert all(s.stats["dropped:game_data_not_connected"] >= 1 for s in survivors)
     survivors[0].close()
     survivors[0].send_game_data(b"after close")
     survivors[0].send_to_host(b"after close")
-    assert survivors[0].stats()["dropped:game_data_not_connected"] >= sent + 1
+    assert survivors[0].stats["dropped:game_data_not_connected"] >= sent + 1
 
 
 def test_the_hand_over_race_in_memory() -> None:
@@ -243,7 +243,7 @@ def test_the_hand_over_race_in_memory() -> None:
         new.send_to(late.local_participant_id(), b"coin 7 is taken")  # type: ignore[arg-type]
         late.send_to_host(b"claim coin 8")  # to the old host: its lobby has not caught up
         request_id = late.request_host(b"claim coin 9", timeout=HANG)
-        group.wait_until(lambda: old.stats()["dropped:message_not_host"] == 2, HANG,
+        group.wait_until(lambda: old.stats["dropped:message_not_host"] == 2, HANG,
                          what="the old host refusing both")
         for _ in range(20):  # a while of frames: nothing handed out early
             for s in group.all:
@@ -266,7 +266,7 @@ def test_the_hand_over_race_in_memory() -> None:
         group.wait_until(lambda: at_new.of(Message), HANG, what="the bounced message")
         assert at_new.of(Message) == [Message(late.local_participant_id(),  # type: ignore[arg-type]
                                               b"claim coin 8", True, to_host=True)]
-        assert late.stats()["messages_bounced"] == 1
+        assert late.stats["messages_bounced"] == 1
     finally:
         group.close()
 
@@ -291,8 +291,8 @@ def test_sends_while_reconnecting_never_raise_and_reach_the_host_after() -> None
         guest.send_game_data(b"pos")
         guest.send_to_host(b"claim while away")
         guest.send_to_host(b"stale position", reliable=False)
-        assert guest.stats()["dropped:game_data_not_connected"] == 1
-        assert guest.stats()["dropped:message_no_host"] == 1
+        assert guest.stats["dropped:game_data_not_connected"] == 1
+        assert guest.stats["dropped:message_no_host"] == 1
         inbox = Inbox(host)
         group.wait_until(lambda: inbox.of(Message), HANG, what="the message after the rejoin")
         assert inbox.of(Message) == [Message(guest.local_participant_id(),  # type: ignore[arg-type]

@@ -89,7 +89,7 @@ def test_local_misuse_raises(memory_builder: P2PLoopBuilder) -> None:
     with pytest.raises(TypeError):
         host.send_game_data("text")  # type: ignore[arg-type]
     host.send_game_data(b"x", to="nobody")  # a peer that left: dropped and counted, no raise
-    assert host.stats()["dropped:game_data_not_connected"] == 1
+    assert host.stats["dropped:game_data_not_connected"] == 1
     with pytest.raises(ValueError):
         memory_builder.start_session_host(URL, [], "", "Alice")
 
@@ -199,7 +199,7 @@ def test_close_is_idempotent_and_context_manager(memory_builder: P2PLoopBuilder)
     guest.close()
     assert guest.poll() == 0
     guest.send_game_data(b"x")  # a game's per-frame send after close: dropped, counted
-    assert guest.stats()["dropped:game_data_not_connected"] == 1
+    assert guest.stats["dropped:game_data_not_connected"] == 1
     with pytest.raises(SendFailed):
         guest.submit_command(DomainCommand.SendChat(lobby_id=guest.lobby_id(),
                                                     participant_id=host.local_participant_id(),

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from konnekt_arcade.domain import DomainCommand, Lobby, decide, fold
-from konnekt_arcade.sync import Role, Roster, RosterEntry, SyncConfig, decode
+from konnekt_arcade.sync import Role, SyncConfig
 from konnekt_arcade.sync._outbox import Outbox
+from konnekt_arcade.sync._wire import Roster, RosterEntry, decode
 
 
 @dataclass

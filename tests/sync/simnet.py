@@ -195,7 +195,7 @@ class SimNet:
 def heartbeat_of(node: LobbySync, beat: int = 0):
     """A heartbeat as ``node`` would send it now, built from its public state. ``beat`` 0
     carries no counter, so receivers judge it by its content alone (never as reordered)."""
-    from konnekt_arcade.sync import Heartbeat
+    from konnekt_arcade.sync._wire import Heartbeat
 
     last = node.event_at(node.sequence)
     return Heartbeat(lobby_id=node.lobby.id if node.lobby else None, epoch=node.epoch,

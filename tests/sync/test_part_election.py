@@ -3,10 +3,11 @@ returned as a ``Move`` (plain values, fake clock, no LobbySync)."""
 
 from __future__ import annotations
 
-from konnekt_arcade.sync import MissingEventsResponse, Role
+from konnekt_arcade.sync import Role
 from konnekt_arcade.sync._election import Election
 from konnekt_arcade.sync._outbox import Outbox
 from konnekt_arcade.sync._role import Cause, Move
+from konnekt_arcade.sync._wire import MissingEventsResponse
 
 from .parts_kit import View, lobby_of, sent
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from konnekt_arcade.domain import DomainCommand
-from konnekt_arcade.sync import CommandAccepted, CommandRejected, Role
+from konnekt_arcade.sync import Role
 from konnekt_arcade.sync._exactly_once import (
     Commands,
     InFlight,
@@ -15,7 +15,7 @@ from konnekt_arcade.sync._exactly_once import (
     first_request_id,
 )
 from konnekt_arcade.sync._outbox import Outbox
-from konnekt_arcade.sync._wire import Command, CommandOrigin
+from konnekt_arcade.sync._wire import Command, CommandAccepted, CommandOrigin, CommandRejected
 
 from .parts_kit import View, lobby_of, sent
 

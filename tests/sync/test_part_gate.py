@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from konnekt_arcade.sync import AccessDenied, Authenticate, AuthFailed, AuthRequired, Role
+from konnekt_arcade.sync import AccessDenied, Role
 from konnekt_arcade.sync._gate import PasswordGate
 from konnekt_arcade.sync._outbox import Outbox
-from konnekt_arcade.sync._wire import password_proof
+from konnekt_arcade.sync._wire import Authenticate, AuthFailed, AuthRequired, password_proof
 
 from .parts_kit import View, lobby_of, sent
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from konnekt_arcade.domain import DomainCommand, evolve
-from konnekt_arcade.sync import Command, Role, Roster
+from konnekt_arcade.sync import Role
 from konnekt_arcade.sync._host import Host
 from konnekt_arcade.sync._outbox import Outbox
+from konnekt_arcade.sync._wire import Command, Roster
 
 from .parts_kit import View, ids, lobby_of, sent
 

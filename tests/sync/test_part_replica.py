@@ -4,11 +4,12 @@ recorders for its callbacks and a fake clock (no LobbySync)."""
 from __future__ import annotations
 
 from konnekt_arcade.domain import DomainEvent
-from konnekt_arcade.sync import Heartbeat, LobbyEvent, Role
+from konnekt_arcade.sync import Role
 from konnekt_arcade.sync._log import EventLog
 from konnekt_arcade.sync._outbox import Outbox
 from konnekt_arcade.sync._replica import Replica
 from konnekt_arcade.sync._role import Cause, Move
+from konnekt_arcade.sync._wire import Heartbeat, LobbyEvent
 
 from .parts_kit import View, lobby_of, sent
 

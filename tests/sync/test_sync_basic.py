@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 
 from konnekt_arcade.domain import DomainCommand, DomainEvent, state_hash
-from konnekt_arcade.sync import (
-    PROTOCOL_VERSION,
-    HostChanged,
-    LobbySync,
-    LobbySynced,
-    SyncConfig,
-    encode,
-)
-from konnekt_arcade.sync._wire import Heartbeat
+from konnekt_arcade.sync import PROTOCOL_VERSION, HostChanged, LobbySync, LobbySynced, SyncConfig
+from konnekt_arcade.sync._wire import Heartbeat, encode
 
 from .simnet import SimNet, heartbeat_of
 
@@ -117,7 +110,7 @@ def test_events_from_non_host_and_stale_epochs_are_ignored():
     before, epoch = state_hash(b.lobby), b.epoch
     # Ann replays the host's last event at her own initiative, then forges one
     le = host.event_at(host.sequence)
-    from konnekt_arcade.sync import EventBroadcast
+    from konnekt_arcade.sync._wire import EventBroadcast
 
     forged = le.model_copy(update={"sequence": host.sequence + 1})
     b.receive("a", encode(EventBroadcast(event=forged)), net.now)

@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from konnekt_arcade.domain import DomainCommand
-from konnekt_arcade.sync import (
-    PROTOCOL_VERSION,
+from konnekt_arcade.sync import PROTOCOL_VERSION, LobbySync
+from konnekt_arcade.sync._wire import (
     Command,
     CommandRejected,
     EventBroadcast,
     Heartbeat,
-    LobbySync,
     RequestFullSync,
     RequestMissingEvents,
     WireError,
@@ -60,7 +59,7 @@ def test_real_events_and_snapshots_round_trip():
     host = net.add_host()
     net.join("a", "Ann")
     snap = host.snapshot()
-    from konnekt_arcade.sync import FullSyncResponse
+    from konnekt_arcade.sync._wire import FullSyncResponse
 
     full = FullSyncResponse(snapshot=snap, events=[host.event_at(1)])
     assert decode(encode(full)) == full
