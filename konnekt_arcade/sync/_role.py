@@ -85,7 +85,9 @@ class Cause(enum.Enum):
     #: Only a snapshot we sent ourselves could name us; listed so no snapshot is refused.
     SNAPSHOT_NAMES_US = "snapshot applied that names us as host"
     HOST_LOST = "host lost (silent for `heartbeat_timeout`, or `PeerLeft`)"
-    HOST_FOLLOWS_OTHER = "our host's heartbeat says it follows a peer we cannot follow"
+    #: A heartbeat of an older epoch than ours predates what made the sender our host.
+    HOST_FOLLOWS_OTHER = ("our host's heartbeat (of our epoch or later: an older one predates "
+                          "the hand-over) says it follows a peer we cannot follow")
     LOST_HOST_BACK = "the host we gave up on heartbeats again as host"
     SUCCESSOR_IS_US = ("our successor rule picks us (earliest-joined connected participant; a "
                        "silent pick is passed over after `migration_timeout`)")
