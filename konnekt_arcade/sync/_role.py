@@ -9,6 +9,8 @@ that partitions exercise, can be tested tie-break by tie-break without a network
 The rule (docs/security.md, "Who is host"):
 
 * our own host may always move us on (a higher epoch it announces, or a successor it names);
+  a heartbeat of an older epoch than ours never does (it left before its sender folded what
+  made it our host: heartbeats and events ride channels that do not order against each other);
 * nobody but our host can hand *us* the role, and only our host tells us its term;
 * while our host is lost we follow the successor our own election rule expects (or an
   earlier-joined one), or a claim at least one other peer already follows;

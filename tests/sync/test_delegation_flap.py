@@ -267,6 +267,33 @@ def test_a_survivor_following_the_migrated_host_ignores_its_heartbeat_from_the_e
     w.settled_on("b")
 
 
+@pytest.mark.parametrize("to", ["b", "c"])
+def test_every_heartbeat_from_before_the_hand_over_arrives_after_it(to: str) -> None:
+    """The old host's own (host = itself, old epoch) and the guests' (following it) too:
+    claims of an older term, refused by every peer; nobody moves."""
+    w = lobby3()
+    w.tick(CONFIG.heartbeat_interval)
+    delegate(w, to)
+    for _ in range(1000):  # the reliable channel only: every peer folds the hand-over
+        ready = [k for k in w.ready() if k[2] is Channel.RELIABLE]
+        if not ready:
+            break
+        w.step(ready[0])
+    terms = {n: (node.host_peer, node.role) for n, node in w.nodes.items()}
+    assert all(host == to for host, _ in terms.values()), terms
+    stale = [k for k in w.ready() if k[2] is Channel.UNRELIABLE]
+    assert len(stale) == 6  # each of three peers' heartbeat to each other
+    for link in stale:
+        (hb,) = w.heartbeats(*link[:2])
+        assert hb.host_peer == "a"
+        w.step(link)
+        assert {n: (node.host_peer, node.role) for n, node in w.nodes.items()} == terms
+    finish(w)
+    w.never_back("a", to)
+    w.no_election_after(to)
+    w.settled_on(to)
+
+
 # --- many interleavings ---------------------------------------------------------------
 
 
