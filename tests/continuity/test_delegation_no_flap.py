@@ -15,7 +15,8 @@ import time
 import pytest
 
 from konnekt_arcade import DomainCommand, SessionLoop
-from konnekt_arcade.sync import Heartbeat, HostLost, WireError, decode
+from konnekt_arcade.sync import HostLost
+from konnekt_arcade.sync._wire import Heartbeat, WireError, decode
 from konnekt_arcade.testing import SessionGroup, memory_builder
 
 pytestmark = [pytest.mark.timeout(240)]

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from konnekt_arcade.domain import DomainCommand
-from konnekt_arcade.sync import Channel, Heartbeat, LobbySync, Role, SyncConfig, decode
+from konnekt_arcade.sync import Channel, LobbySync, Role, SyncConfig
+from konnekt_arcade.sync._wire import Heartbeat, decode
 
 CONFIG = SyncConfig()
 TICK = 0.05
