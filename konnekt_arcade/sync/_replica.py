@@ -231,9 +231,13 @@ class Replica:
             accepted = (claimed in live or claimed == v.local_peer) and \
                 self._consider(claimed, hb.epoch, peer, now)
             if not accepted and peer == v.host_peer and claimed != peer \
-                    and v.role is Role.REPLICA:
+                    and v.role is Role.REPLICA and hb.epoch >= v.epoch:
                 # Our host says it follows a host we cannot follow: nobody is sequencing
-                # for us any more, exactly as if our host were lost.
+                # for us any more, exactly as if our host were lost. Only a heartbeat of our
+                # term or later says so: one from an older epoch was sent before its sender
+                # knew what made it our host (a hand-over we folded first: heartbeats and
+                # events travel on channels that do not order against each other), and
+                # electing on it handed the role back to the peer that gave it up.
                 log.info("host %s follows %s now; electing a successor", peer, claimed)
                 return Move(Cause.HOST_FOLLOWS_OTHER, peer, v.epoch)
             return None

@@ -9,6 +9,8 @@ that partitions exercise, can be tested tie-break by tie-break without a network
 The rule (docs/security.md, "Who is host"):
 
 * our own host may always move us on (a higher epoch it announces, or a successor it names);
+  a heartbeat of an older epoch than ours never does (it left before its sender folded what
+  made it our host: heartbeats and events ride channels that do not order against each other);
 * nobody but our host can hand *us* the role, and only our host tells us its term;
 * while our host is lost we follow the successor our own election rule expects (or an
   earlier-joined one), or a claim at least one other peer already follows;
@@ -85,7 +87,9 @@ class Cause(enum.Enum):
     #: Only a snapshot we sent ourselves could name us; listed so no snapshot is refused.
     SNAPSHOT_NAMES_US = "snapshot applied that names us as host"
     HOST_LOST = "host lost (silent for `heartbeat_timeout`, or `PeerLeft`)"
-    HOST_FOLLOWS_OTHER = "our host's heartbeat says it follows a peer we cannot follow"
+    #: A heartbeat of an older epoch than ours predates what made the sender our host.
+    HOST_FOLLOWS_OTHER = ("our host's heartbeat (of our epoch or later: an older one predates "
+                          "the hand-over) says it follows a peer we cannot follow")
     LOST_HOST_BACK = "the host we gave up on heartbeats again as host"
     SUCCESSOR_IS_US = ("our successor rule picks us (earliest-joined connected participant; a "
                        "silent pick is passed over after `migration_timeout`)")
