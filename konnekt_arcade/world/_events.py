@@ -19,14 +19,18 @@ class Spawned:
 @dataclass(frozen=True, slots=True)
 class Changed:
     """A peer changed ``entity`` since the last drain (one event per entity however many
-    ticks changed it: a game redraws once). The owner's own assignments make none."""
+    ticks changed it: a game redraws once). The owner's own assignments make none.
+    ``fields``: the names of the fields that changed, in declaration order (all of them when
+    a new sender's full state arrived, as after a host migration)."""
 
     entity: Entity
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Despawned:
-    """``entity`` left the world (despawned by its owner or the host, or its owner left)."""
+    """``entity`` left the world (despawned by its owner or the host, or its owner left);
+    the object keeps its last values and ``id``, for the game to find what it drew."""
 
     entity: Entity
 

@@ -40,6 +40,7 @@ from ._wire import (
 )
 
 if TYPE_CHECKING:
+    from ._display import Display
     from ._events import WorldEvent
     from ._migration import Migration
     from ._sender import Sender
@@ -65,6 +66,10 @@ class Inbound:
     _orphans: dict[str, float]
     _events: list[WorldEvent]
     _changed: dict[str, Entity]
+    _changed_masks: dict[str, int]
+    _display: Display
+    clock: Callable[[], float] | None
+    _now: float
     _types: dict[str, type[Entity]]
     on_sample: Callable[[str, float, dict[str, Any]], None] | None
 
@@ -146,9 +151,11 @@ class Inbound:
         for e, _h, mask, q in records:
             gen = e.__schema__.gen
             _read, names, conv = gen.masks.get(mask) or gen.mask(mask)
-            ready.append((e, names, conv(q)))
+            ready.append((e, mask, names, conv(q)))
         by_id, changed, on_sample, refused = self._by_id, self._changed, self.on_sample, 0
-        for e, names, values in ready:
+        masks, shown = self._changed_masks, self._display.buffers
+        arrival = (self._now if self.clock is None else self.clock()) if shown else 0.0
+        for e, mask, names, values in ready:
             d = e.__dict__
             eid = d["id"]
             if d.get("_src") != peer or eid not in by_id:
@@ -156,8 +163,11 @@ class Inbound:
                 continue
             d.update(zip(names, values, strict=False))
             changed[eid] = e
+            masks[eid] = masks.get(eid, 0) | mask
             if on_sample is not None:
                 on_sample(eid, stamp, e.values())
+            if eid in shown:
+                self._display.push(e, stamp, arrival)
         if refused:
             self.stats["world:refused_not_owner"] += refused
 
@@ -238,6 +248,7 @@ class Inbound:
         if tick >= replica.last:  # else a newer delta from this sender is already applied
             d.update(values, _tick=tick)
             self._changed[e.id] = e
+            self._changed_masks[e.id] = e.__schema__.full
 
     def _decode(self, entry: Entry) -> tuple[type[Entity], dict[str, Any], tuple[Any, ...]] | None:
         cls = self._types.get(entry.type_name) or type_named(entry.type_name)
@@ -283,4 +294,5 @@ class Inbound:
                   and tick > e.__dict__.get("_tick", 0)):
                 e.__dict__.update(values, _tick=tick)
                 self._changed[eid] = e
+                self._changed_masks[eid] = e.__schema__.full
         return created

@@ -29,8 +29,10 @@ from uuid import UUID
 
 from ._bits import BitWriter, put_fields
 from ._config import Budget, WorldConfig
-from ._events import Despawned, Sample, Spawned, WorldError, WorldEvent, WorldFull
+from ._display import Display
+from ._events import Changed, Despawned, Sample, Spawned, WorldError, WorldEvent, WorldFull
 from ._inbound import Inbound
+from ._lifecycle import Lifecycle
 from ._migration import Migration
 from ._schema import HOST, Entity, NotOwner, Owner, checked_values, make, normalise_owner
 from ._sender import Sender
@@ -48,7 +50,7 @@ class Outgoing(NamedTuple):
     data: bytes
 
 
-class World(Inbound):
+class World(Lifecycle, Inbound):
     """Entities every peer of a session sees; see the module docstring."""
 
     def __init__(self, config: WorldConfig | None = None, *,
@@ -60,6 +62,11 @@ class World(Inbound):
         self.stamp: Callable[[float], float] = lambda now: now
         #: Called with (entity id, t, values) for each received state of a remote entity.
         self.on_sample: Callable[[str, float, dict[str, Any]], None] | None = None
+        #: The clock ``stamp`` puts on the time line (a session sets its shared ``time()``):
+        #: what ``shown()`` reads when given no ``now``, and the arrival time of each state
+        #: fed to interpolation. None: the last ``now`` the driver passed.
+        self.clock: Callable[[], float] | None = None
+        self._now = 0.0
         self._types = {t.__schema__.name: t for t in types}
         self._by_id: dict[str, Entity] = {}
         self._owned: Counter[Owner] = Counter()
@@ -72,11 +79,14 @@ class World(Inbound):
         self._dirty: list[Entity] = []
         self._events: list[WorldEvent] = []
         self._changed: dict[str, Entity] = {}
+        self._changed_masks: dict[str, int] = {}
+        self._display = Display(lambda: self._interval, self.samples)
         self._out: list[Outgoing] = []
         self._gone: dict[str, bool] = {}  # despawned id -> was host-owned (insertion order)
         self._orphans: dict[str, float] = {}
         self._migration: Migration | None = None
         self._touched: set[str] = set()
+        self._run: Any = None
         self._budget = Budget(c.rate, c.burst)
         self._interval = 1.0 / c.tick_rate
         self._next_tick = float("-inf")
@@ -140,16 +150,30 @@ class World(Inbound):
 
     def drain_events(self) -> list[WorldEvent]:
         """Spawned / Changed / Despawned since the last call, in order (Changed coalesced per
-        entity, after the other events; none for an entity despawned meanwhile)."""
+        entity, after the other events, with the names of the fields that changed; none for
+        an entity despawned meanwhile). ``SessionHook`` drains them for its callbacks
+        (``on_entity_spawned`` ...): a game uses one or the other."""
         events = self._events
         self._events = []
         if self._changed:
-            from ._events import Changed
-
-            by_id = self._by_id
-            events.extend(Changed(e) for eid, e in self._changed.items() if eid in by_id)
+            by_id, masks = self._by_id, self._changed_masks
+            for eid, e in self._changed.items():
+                if eid in by_id:
+                    names = e.__schema__.names
+                    mask = masks.get(eid, e.__schema__.full)
+                    events.append(Changed(e, tuple(n for i, n in enumerate(names)
+                                                   if mask >> i & 1)))
             self._changed = {}
+            self._changed_masks = {}
         return events
+
+    def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]:
+        """``entity``'s fields as to draw them at ``now`` (default: ``clock()``): ours as
+        they are, a remote one's interpolated a little in the past (``_display``); what
+        ``entity.shown()`` and the engine's ``follow(sprite, entity)`` read each frame."""
+        if now is None:
+            now = self.clock() if self.clock is not None else self._now
+        return self._display.shown(entity, now)
 
     def samples(self, entity_id: str) -> list[Sample]:
         """Received states of a remote entity, oldest first (see the module docstring)."""
@@ -257,6 +281,7 @@ class World(Inbound):
 
     def tick(self, now: float) -> None:
         """Timers, and a network tick when one is due (``tick_rate``)."""
+        self._now = now
         if self._migration is not None and self._migration.done(now):
             self._finish_migration()
         if self._orphans:
@@ -279,6 +304,7 @@ class World(Inbound):
 
     def receive(self, peer: str, data: bytes, now: float) -> None:
         """Bytes from ``peer``. Bad input is dropped and counted, never raised."""
+        self._now = now
         if not self._budget.take(peer, now):
             self.stats["world:dropped_rate"] += 1
             return
@@ -303,6 +329,8 @@ class World(Inbound):
             raise WorldFull(f"{owner} owns its maximum of {c.max_per_owner} entities")
 
     def _register(self, e: Entity) -> None:
+        if self._run is not None:
+            e.__dict__["_run"] = self._run
         self._by_id[e.id] = e
         self._owned[e.owner] += 1
         self._events.append(Spawned(e))
@@ -318,6 +346,8 @@ class World(Inbound):
             del self._gone[next(iter(self._gone))]
         self._orphans.pop(e.id, None)
         self._changed.pop(e.id, None)
+        self._changed_masks.pop(e.id, None)
+        self._display.forget(e.id)
         self._events.append(Despawned(e))
 
     def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
@@ -336,46 +366,3 @@ class World(Inbound):
         entries = [self._entry(e, e.__dict__["_handle"]) for e in entities]
         for i in range(0, len(entries), ENTRIES_PER_MESSAGE):
             self._queue(peers, True, intro(self._sender.tick, entries[i:i + ENTRIES_PER_MESSAGE]))
-
-    def _adopt(self, entities: list[Entity]) -> None:
-        """Start sending ``entities`` as the host (after a migration, or orphans)."""
-        for e in entities:
-            d = e.__dict__
-            if e.owner != HOST:
-                self._owned[e.owner] -= 1
-                self._owned[HOST] += 1
-                d["owner"] = HOST
-            d.update(_mine=True, _src=None)
-            if "_handle" not in d:
-                self._sender.add(e)
-        self._send_intros(entities, tuple(self._peers))
-
-    def _finish_migration(self) -> None:
-        m, self._migration = self._migration, None
-        if m is None:
-            return
-        # despawned, by what any survivor saw or by what we saw (a survivor may hold one
-        # whose despawn reached others only): gone here, and anyone who named it drops it
-        dead = m.gone | {eid for eid in m.best if eid in self._gone}
-        held = [eid for eid in dead if eid in self._by_id]
-        for eid in held:
-            self._remove(self._by_id[eid])
-        notify = sorted(eid for eid in dead if eid in m.best or eid in held)
-        if notify:
-            self._queue(tuple(self._peers), True, despawn(notify))
-        self._merge(m.best, keep=self._touched)
-        self._adopt([e for e in self._by_id.values() if e.owner == HOST])
-        logger.info("world: host-owned entities adopted (%d reports missing)", len(m.expected))
-
-    def _expire_orphans(self, now: float) -> None:
-        bound = set(self._peers.values())
-        for eid, deadline in list(self._orphans.items()):
-            e = self._by_id.get(eid)
-            if e is None or e.owner in bound:
-                del self._orphans[eid]
-            elif now >= deadline:
-                del self._orphans[eid]
-                if e.__schema__.owner_leaves == "despawn":
-                    self._remove(e)  # every peer does the same on its own: no message
-                elif self._is_host:
-                    self._adopt([e])
