@@ -1,12 +1,13 @@
 """How entities come and go besides a spawn or despawn call: host migration ends, owners'
 grace runs out, an activity run ends. A mixin of ``World`` (it works on the world's table).
 
-Run scope (``set_run``): every entity registered while an activity run is on belongs to that
-run; when the run ends (the driver reports another run, or none), each peer despawns those it
-may (its own; the host the host-owned ones: every peer is told, reliably) and drops the rest
-locally (their owners despawn them too; dropping here covers an owner that crashed just then).
-So a new run never sees the last run's coins. Entities spawned outside any run (a lobby's
-avatars) are kept until despawned.
+Run scope (``set_run``): an entity spawned while an activity run is on belongs to that run;
+when the run ends (the driver reports another run, or none), each peer despawns the run's
+entities it owns, and the host the run's host-owned ones (a new host those that reached it
+during the run): every peer is told, reliably, so a new run never sees the last run's coins.
+Peers never drop others' entities on their own (a late joiner would see a lobby's entities
+arrive during a run); an owner gone meanwhile is its type's ``owner_leaves`` policy.
+Entities spawned outside any run (a lobby's avatars) are kept until despawned.
 """
 
 from __future__ import annotations
@@ -62,13 +63,12 @@ class Lifecycle:
         old, self._run = self._run, run
         if old is None or old == run:
             return
-        ended = [e for e in self._by_id.values() if e.__dict__.get("_run") == old]
-        ours = [e.id for e in ended if e._mine or (self._is_host and e.owner == HOST)]
+        ended = [e for e in self._by_id.values() if e.__dict__.get("_run") == old
+                 and (e._mine or (self._is_host and e.owner == HOST))]
         for e in ended:
             self._remove(e)
-        if ours:
-            self._queue(tuple(self._peers), True, despawn(ours))
         if ended:
+            self._queue(tuple(self._peers), True, despawn([e.id for e in ended]))
             logger.info("world: %d entities of the ended run despawned", len(ended))
 
     def _adopt(self, entities: list[Entity]) -> None:

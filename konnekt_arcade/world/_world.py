@@ -329,7 +329,7 @@ class World(Lifecycle, Inbound):
             raise WorldFull(f"{owner} owns its maximum of {c.max_per_owner} entities")
 
     def _register(self, e: Entity) -> None:
-        if self._run is not None:
+        if self._run is not None and (e._mine or e.owner == HOST):  # (see _lifecycle)
             e.__dict__["_run"] = self._run
         self._by_id[e.id] = e
         self._owned[e.owner] += 1
