@@ -20,8 +20,8 @@ class Spawned:
 class Changed:
     """A peer changed ``entity`` since the last drain (one event per entity however many
     ticks changed it: a game redraws once). The owner's own assignments make none.
-    ``fields``: the names of the fields that changed, in declaration order (all of them when
-    a new sender's full state arrived, as after a host migration)."""
+    ``fields``: the names of the fields whose values differ from what the last drain told
+    (or the spawn), in declaration order; a state that changed nothing makes no event."""
 
     entity: Entity
     fields: tuple[str, ...] = ()

@@ -66,7 +66,6 @@ class Inbound:
     _orphans: dict[str, float]
     _events: list[WorldEvent]
     _changed: dict[str, Entity]
-    _changed_masks: dict[str, int]
     _display: Display
     clock: Callable[[], float] | None
     _now: float
@@ -151,11 +150,11 @@ class Inbound:
         for e, _h, mask, q in records:
             gen = e.__schema__.gen
             _read, names, conv = gen.masks.get(mask) or gen.mask(mask)
-            ready.append((e, mask, names, conv(q)))
+            ready.append((e, names, conv(q)))
         by_id, changed, on_sample, refused = self._by_id, self._changed, self.on_sample, 0
-        masks, shown = self._changed_masks, self._display.buffers
+        shown = self._display.buffers
         arrival = (self._now if self.clock is None else self.clock()) if shown else 0.0
-        for e, mask, names, values in ready:
+        for e, names, values in ready:
             d = e.__dict__
             eid = d["id"]
             if d.get("_src") != peer or eid not in by_id:
@@ -163,7 +162,6 @@ class Inbound:
                 continue
             d.update(zip(names, values, strict=False))
             changed[eid] = e
-            masks[eid] = masks.get(eid, 0) | mask
             if on_sample is not None:
                 on_sample(eid, stamp, e.values())
             if eid in shown:
@@ -248,7 +246,6 @@ class Inbound:
         if tick >= replica.last:  # else a newer delta from this sender is already applied
             d.update(values, _tick=tick)
             self._changed[e.id] = e
-            self._changed_masks[e.id] = e.__schema__.full
 
     def _decode(self, entry: Entry) -> tuple[type[Entity], dict[str, Any], tuple[Any, ...]] | None:
         cls = self._types.get(entry.type_name) or type_named(entry.type_name)
@@ -294,5 +291,4 @@ class Inbound:
                   and tick > e.__dict__.get("_tick", 0)):
                 e.__dict__.update(values, _tick=tick)
                 self._changed[eid] = e
-                self._changed_masks[eid] = e.__schema__.full
         return created

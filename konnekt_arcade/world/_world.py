@@ -79,7 +79,6 @@ class World(Lifecycle, Inbound):
         self._dirty: list[Entity] = []
         self._events: list[WorldEvent] = []
         self._changed: dict[str, Entity] = {}
-        self._changed_masks: dict[str, int] = {}
         self._display = Display(lambda: self._interval, self.samples)
         self._out: list[Outgoing] = []
         self._gone: dict[str, bool] = {}  # despawned id -> was host-owned (insertion order)
@@ -151,20 +150,21 @@ class World(Lifecycle, Inbound):
     def drain_events(self) -> list[WorldEvent]:
         """Spawned / Changed / Despawned since the last call, in order (Changed coalesced per
         entity, after the other events, with the names of the fields that changed; none for
-        an entity despawned meanwhile). ``SessionHook`` drains them for its callbacks
-        (``on_entity_spawned`` ...): a game uses one or the other."""
+        an entity despawned meanwhile, or whose values came back as they were).
+        ``SessionHook`` drains them for its callbacks (``on_entity_spawned`` ...) while one
+        is connected: a game uses one or the other."""
         events = self._events
         self._events = []
         if self._changed:
-            by_id, masks = self._by_id, self._changed_masks
+            by_id = self._by_id
             for eid, e in self._changed.items():
-                if eid in by_id:
-                    names = e.__schema__.names
-                    mask = masks.get(eid, e.__schema__.full)
-                    events.append(Changed(e, tuple(n for i, n in enumerate(names)
-                                                   if mask >> i & 1)))
+                if eid in by_id:  # the fields that differ from what the last drain told
+                    d, values = e.__dict__, e.values()
+                    told, d["_told"] = d["_told"], values
+                    fields = tuple(n for n, v in values.items() if told[n] != v)
+                    if fields:
+                        events.append(Changed(e, fields))
             self._changed = {}
-            self._changed_masks = {}
         return events
 
     def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]:
@@ -332,6 +332,7 @@ class World(Lifecycle, Inbound):
         if self._run is not None and (e._mine or e.owner == HOST):  # (see _lifecycle)
             e.__dict__["_run"] = self._run
         self._by_id[e.id] = e
+        e.__dict__["_told"] = e.values()  # (what drain_events last told of it)
         self._owned[e.owner] += 1
         self._events.append(Spawned(e))
 
@@ -346,7 +347,6 @@ class World(Lifecycle, Inbound):
             del self._gone[next(iter(self._gone))]
         self._orphans.pop(e.id, None)
         self._changed.pop(e.id, None)
-        self._changed_masks.pop(e.id, None)
         self._display.forget(e.id)
         self._events.append(Despawned(e))
 
