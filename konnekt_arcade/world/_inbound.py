@@ -83,6 +83,8 @@ class Inbound:
     def changed(self, entity: Entity) -> None: raise NotImplementedError
     def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
         raise NotImplementedError
+    def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None:
+        raise NotImplementedError
 
     def _add_replica(self, peer: str) -> None:
         self._replicas[peer] = Replica(self.config.received)
@@ -92,7 +94,8 @@ class Inbound:
         self._parked.pop(peer, None)
         if replica is not None:
             for e in replica.entities.values():
-                self._freeze(e, replica)
+                if e.__dict__.get("_src") == peer:  # (not one a new host sends us already)
+                    self._freeze(e, replica)
 
     def _freeze(self, e: Entity, replica: Replica | None = None) -> None:
         """``e`` stops taking state from its sender; remember how new what we hold is."""
@@ -191,6 +194,13 @@ class Inbound:
             best: dict[str, tuple[int, Entry]] = {}
             merge_into(best, [en for en in entries if en.eid not in self._by_id])
             self._adopt(self._merge(best, keep=set()))
+            # and our baseline of what it holds: it may have refused our intros while it
+            # thought itself host (an election both sides claimed), and takes no delta
+            # from us without one
+            held = [e for en in entries if (e := self._by_id.get(en.eid)) is not None
+                    and e.owner == HOST and e._mine]
+            if held:
+                self._send_intros(held, (peer,))
 
     # --- intros -------------------------------------------------------------------------------
 

@@ -273,7 +273,7 @@ class World(Lifecycle, Inbound):
             logger.info("world: taking over %d host-owned entities", len(hosted))
             if not self._peers:
                 self._finish_migration()
-        elif old is not None and not is_local and host_peer in self._peers:
+        elif (old is not None or hosted) and not is_local and host_peer in self._peers:
             entries = [self._entry(e, e.__dict__.get("_tick", 0)) for e in hosted]
             gone = [eid for eid, hosted_one in self._gone.items() if hosted_one][-256:]
             self._queue((host_peer,), True, report(entries, gone))

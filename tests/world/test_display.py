@@ -114,3 +114,25 @@ def test_an_ended_run_takes_its_entities_along_everywhere() -> None:
     assert [e.id for e in guest.entities(Ball)] == [coin.id]
     assert not any(isinstance(e, Spawned) and e.entity.id in {c.id for c in coins}
                    for e in guest.drain_events())
+
+
+def test_the_old_hosts_link_reported_gone_after_the_new_host_took_over() -> None:
+    """A crashed host's links are reported gone late (ICE consent, seconds): by then the new
+    host already sends the ball. Dropping the dead link must not cut the new host's (replay:
+    the ball stood still for one survivor after a crash, in memory and over WebRTC)."""
+    net = Net()
+    old, new, other = net.join(), net.join(), net.join()
+    ball = old.world.spawn(Ball, owner=HOST, x=1.0)
+    net.step(10)
+    del net.peers[old.name]  # the host's process dies: silent, its links still listed
+    net.host = new.name
+    for p in (new, other):
+        p.world.set_host(new.name, p is new, net.now)
+    net.step(100)  # the migration (its wait), the new host's intros
+    taken = new.world.get(ball.id)
+    assert taken is not None and taken.is_mine
+    for p in (new, other):
+        p.world.peer_left(old.name, net.now)  # now the dead link is reported
+    taken.x = 50.0
+    net.step(10)
+    assert other.world.get(ball.id).x == 50.0  # type: ignore[union-attr]
