@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         RunStatus,
     )
     from ..session import ConnectionStage, GameData, Message, P2PError, Reply, Request
-    from ..world import Entity
+    from ..world import Emitted, Entity
 
 
 class SessionCallbacks(Protocol):
@@ -130,6 +130,9 @@ class SessionCallbacks(Protocol):
 
     def on_entity_despawned(self, entity: Entity) -> None:
         """``entity`` left the world (it keeps its ``id`` and last values)."""
+
+    def on_world_event(self, event: Emitted) -> None:
+        """A one-shot ``world.emit``: ``.name``, ``.data``, ``.sender``, ``.from_host``."""
 
     def on_error(self, error: Exception) -> None:
         """A session error (a failed connection); logged when nobody listens."""

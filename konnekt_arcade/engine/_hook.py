@@ -11,9 +11,9 @@ Every ``on_update`` polls the session once (``SessionLoop.poll`` handles at most
 network events, so a frame never stalls), then drains the session's queues and dispatches, in
 order: connection-stage and replication notices, lobby (domain) events, game data, messages
 (``on_message``, ``on_request``, ``on_reply``), then the shared world's entities
-(``on_entity_spawned``, ``on_entity_changed(entity, fields)``, ``on_entity_despawned``: from
-``session.world().drain_events()``, drained only while a handler for one of them is
-connected). Each callback's signature is in
+(``on_entity_spawned``, ``on_entity_changed(entity, fields)``, ``on_entity_despawned``,
+``on_world_event``: from ``session.world().drain_events()``, drained only while a handler
+for one of them is connected). Each callback's signature is in
 ``SessionCallbacks`` (``_callbacks.py``; ``EVENT_TYPES`` lists them). Callbacks run
 on the thread that calls ``on_update`` — arcade's main thread — so they may touch OpenGL. A
 handler that sets ``hook.session`` (``LobbyView`` clears it when a session ends) stops that
@@ -67,7 +67,8 @@ _SIMPLE: dict[type, tuple[str, tuple[str, ...]]] = {
 }
 
 
-_ENTITY_CALLBACKS = ("on_entity_spawned", "on_entity_changed", "on_entity_despawned")
+_ENTITY_CALLBACKS = ("on_entity_spawned", "on_entity_changed", "on_entity_despawned",
+                     "on_world_event")
 
 
 @functools.cache
@@ -243,7 +244,7 @@ class SessionHook(LobbyCommands, EventDispatcher):
         """The world's spawns, changes and despawns as ``on_entity_*`` (drained only while
         someone listens to one of them: a game that drains the world itself keeps its
         events)."""
-        from ..world import Changed, Spawned
+        from ..world import Changed, Despawned, Spawned
 
         world = getattr(session, "world", None)  # (a test's stand-in session may have none)
         for event in world().drain_events() if world is not None else ():
@@ -251,8 +252,10 @@ class SessionHook(LobbyCommands, EventDispatcher):
                 self.dispatch_event("on_entity_changed", event.entity, event.fields)
             elif isinstance(event, Spawned):
                 self.dispatch_event("on_entity_spawned", event.entity)
-            else:
+            elif isinstance(event, Despawned):
                 self.dispatch_event("on_entity_despawned", event.entity)
+            else:
+                self.dispatch_event("on_world_event", event)
             if session is not self._session:
                 return
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._events import Sample
 from ._interp import Interpolator
 
 if TYPE_CHECKING:
-    from ._events import Sample
+    from ._config import WorldConfig
+    from ._replica import Replica
     from ._schema import Entity
 
 #: Samples pushed when a buffer is made: the last few the world holds (older ones only
@@ -86,3 +88,33 @@ class Display:
         got = (buffer, ints, bools)
         self.buffers[entity.id] = got
         return got
+
+
+class Drawing:
+    """``World``'s reading side for drawing: its received samples and what to show."""
+
+    config: WorldConfig
+    clock: Callable[[], float] | None
+    _now: float
+    _display: Display
+    _by_id: dict[str, Entity]
+    _replicas: dict[str, Replica]
+
+    def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]:
+        """``entity``'s fields as to draw them at ``now`` (default: ``clock()``): ours as
+        they are, a remote one's interpolated a little in the past (``_display``); what
+        ``entity.shown()`` and the engine's ``follow(sprite, entity)`` read each frame."""
+        if now is None:
+            now = self.clock() if self.clock is not None else self._now
+        return self._display.shown(entity, now)
+
+    def samples(self, entity_id: str) -> list[Sample]:
+        """Received states of a remote entity, oldest first (see the module docstring)."""
+        e = self._by_id.get(entity_id)
+        replica = self._replicas.get(e.__dict__.get("_src") or "") if e is not None else None
+        if e is None or replica is None:
+            return []
+        schema = e.__schema__
+        conv = (schema.gen.masks.get(schema.full) or schema.gen.mask(schema.full))[2]
+        return [Sample(t, tick, dict(zip(schema.names, conv(q), strict=True)))
+                for t, tick, q in replica.samples(e.__dict__["_rh"], self.config.samples)]

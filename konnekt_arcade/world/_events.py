@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 if TYPE_CHECKING:
     from ._schema import Entity
@@ -35,7 +36,19 @@ class Despawned:
     entity: Entity
 
 
-WorldEvent = Spawned | Changed | Despawned
+@dataclass(frozen=True, slots=True)
+class Emitted:
+    """A one-shot event (``World.emit``): ``name`` and ``data`` from the participant
+    ``sender`` (None: not known yet), ``from_host`` when the peer that hosts sent it (what a
+    game trusts for a referee's word, e.g. "coin 7 taken by Ada")."""
+
+    sender: UUID | None
+    name: str
+    data: bytes
+    from_host: bool
+
+
+WorldEvent = Spawned | Changed | Despawned | Emitted
 
 
 @dataclass(frozen=True, slots=True)

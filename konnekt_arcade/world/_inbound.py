@@ -22,6 +22,7 @@ from uuid import UUID
 
 from ._bits import BitReader, take_fields
 from ._config import WorldConfig
+from ._events import Emitted
 from ._migration import merge_into
 from ._replica import Replica, UnknownHandle
 from ._schema import HOST, Entity, Owner, make, type_named
@@ -30,11 +31,13 @@ from ._wire import (
     ACK_MSG,
     DELTA,
     DESPAWN,
+    EVENT,
     INTRO,
     REPORT,
     Entry,
     despawn,
     read_despawn,
+    read_event,
     read_intro,
     read_report,
 )
@@ -130,6 +133,10 @@ class Inbound:
                 self._on_despawn(peer, read_despawn(data))
             elif kind == REPORT:
                 self._on_report(peer, *read_report(data))
+            elif kind == EVENT:
+                name, body = read_event(data)
+                self._events.append(Emitted(self._peers.get(peer), name, body,
+                                            peer == self._host_peer))
             else:
                 self.stats["world:malformed"] += 1
         except UnknownHandle:

@@ -29,14 +29,32 @@ from uuid import UUID
 
 from ._bits import BitWriter, put_fields
 from ._config import Budget, WorldConfig
-from ._display import Display
-from ._events import Changed, Despawned, Sample, Spawned, WorldError, WorldEvent, WorldFull
+from ._display import Display, Drawing
+from ._events import (
+    Changed,
+    Despawned,
+    Emitted,
+    Spawned,
+    WorldError,
+    WorldEvent,
+    WorldFull,
+)
 from ._inbound import Inbound
 from ._lifecycle import Lifecycle
 from ._migration import Migration
 from ._schema import HOST, Entity, NotOwner, Owner, checked_values, make, normalise_owner
 from ._sender import Sender
-from ._wire import ENTRIES_PER_MESSAGE, Entry, ack, despawn, intro, report
+from ._wire import (
+    ENTRIES_PER_MESSAGE,
+    MAX_EVENT_DATA,
+    MAX_EVENT_NAME,
+    Entry,
+    ack,
+    despawn,
+    event,
+    intro,
+    report,
+)
 
 logger = logging.getLogger("konnekt_arcade.world")
 E = TypeVar("E", bound=Entity)
@@ -50,7 +68,7 @@ class Outgoing(NamedTuple):
     data: bytes
 
 
-class World(Lifecycle, Inbound):
+class World(Drawing, Lifecycle, Inbound):
     """Entities every peer of a session sees; see the module docstring."""
 
     def __init__(self, config: WorldConfig | None = None, *,
@@ -135,6 +153,24 @@ class World(Lifecycle, Inbound):
         self._remove(e)
         self._queue(tuple(self._peers), True, despawn([e.id]))
 
+    def emit(self, name: str, data: bytes = b"") -> None:
+        """A one-shot event for every peer, ourselves included (``drain_events`` yields an
+        ``Emitted``; the hook calls ``on_world_event``): reliable, once, in order with this
+        peer's spawns and despawns — "coin 7 taken by Ada" just before the coin's despawn.
+        Alone or reconnecting, the peers' copies are dropped (never an exception).
+
+        Raises:
+            TypeError: ``data`` is not bytes. ValueError: an empty name, or a name or data
+            over ``MAX_EVENT_NAME`` / ``MAX_EVENT_DATA`` bytes.
+        """
+        if not isinstance(data, bytes):
+            raise TypeError(f"event data is bytes, not {type(data).__name__}")
+        if not name or len(name.encode()) > MAX_EVENT_NAME or len(data) > MAX_EVENT_DATA:
+            raise ValueError(f"an event has a name of 1..{MAX_EVENT_NAME} bytes and at most "
+                             f"{MAX_EVENT_DATA} bytes of data")
+        self._events.append(Emitted(self._local, name, data, self._is_host))
+        self._queue(tuple(self._peers), True, event(name, data))
+
     def get(self, entity_id: str) -> Entity | None:
         return self._by_id.get(entity_id)
 
@@ -166,25 +202,6 @@ class World(Lifecycle, Inbound):
                         events.append(Changed(e, fields))
             self._changed = {}
         return events
-
-    def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]:
-        """``entity``'s fields as to draw them at ``now`` (default: ``clock()``): ours as
-        they are, a remote one's interpolated a little in the past (``_display``); what
-        ``entity.shown()`` and the engine's ``follow(sprite, entity)`` read each frame."""
-        if now is None:
-            now = self.clock() if self.clock is not None else self._now
-        return self._display.shown(entity, now)
-
-    def samples(self, entity_id: str) -> list[Sample]:
-        """Received states of a remote entity, oldest first (see the module docstring)."""
-        e = self._by_id.get(entity_id)
-        replica = self._replicas.get(e.__dict__.get("_src") or "") if e is not None else None
-        if e is None or replica is None:
-            return []
-        schema = e.__schema__
-        conv = (schema.gen.masks.get(schema.full) or schema.gen.mask(schema.full))[2]
-        return [Sample(t, tick, dict(zip(schema.names, conv(q), strict=True)))
-                for t, tick, q in replica.samples(e.__dict__["_rh"], self.config.samples)]
 
     @property
     def tick_rate(self) -> float:

@@ -13,7 +13,7 @@ import arcade
 from konnekt_arcade import SessionHook
 from konnekt_arcade.engine import ActivityContext, ActivityRegistry, follow
 from konnekt_arcade.testing import SessionGroup
-from konnekt_arcade.world import HOST, Entity, field
+from konnekt_arcade.world import HOST, Emitted, Entity, field
 
 SPEED = 120.0  # px a second
 TICK = 0.05  # the world's default network tick
@@ -79,6 +79,9 @@ class WorldView(arcade.View):
     def on_entity_despawned(self, entity: Entity) -> None:
         self.got.append(("despawned", entity.id))
 
+    def on_world_event(self, event: Emitted) -> None:
+        self.got.append(("event", (event.name, event.data, event.from_host)))
+
 
 def test_a_view_hears_entities_come_change_and_go(window: arcade.Window,
                                                    memory_sessions: SessionGroup) -> None:
@@ -95,8 +98,10 @@ def test_a_view_hears_entities_come_change_and_go(window: arcade.Window,
         until(lambda: ("spawned", mine.id) in view.got, "on_entity_spawned")
         mine.y = 7.0
         until(lambda: ("changed", ("y",)) in view.got, "on_entity_changed with its field")
+        guest.world().emit("caught", b"7")
         guest.world().despawn(mine)
         until(lambda: ("despawned", mine.id) in view.got, "on_entity_despawned")
+        assert view.got[-2:] == [("event", ("caught", b"7", False)), ("despawned", mine.id)]
         window.show_view(arcade.View())  # hidden: hears nothing, and the events stay
         other = guest.world().spawn(Runner)
         until(lambda: host.world().get(other.id) is not None, "the second runner")
