@@ -88,6 +88,8 @@ class Inbound:
         raise NotImplementedError
     def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None:
         raise NotImplementedError
+    if TYPE_CHECKING:  # Drawing's (the ChangeSink an entity draws through)
+        def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]: ...
 
     def _add_replica(self, peer: str) -> None:
         self._replicas[peer] = Replica(self.config.received)

@@ -14,7 +14,6 @@ from childproc import ChildProcess, stop_all
 from konnekt_arcade import ConnectionStage, DomainCommand, P2PLoopBuilder, SessionLoop
 from konnekt_arcade.net import SignallingServer
 from konnekt_arcade.testing import SessionGroup, memory_builder, wait_until
-from konnekt_arcade.testing._sessions import Polled
 from konnekt_arcade.world import HOST
 
 from .entities import Ball
@@ -61,7 +60,7 @@ class Survivors:
 
 
 def survive(guests: Sequence[SessionLoop], ball_id: str, crash: Callable[[], None],
-            *others: Polled) -> None:
+            *others: HostGame) -> None:
     """Guests watch the ball move; ``crash()``; a survivor takes it over and moves it on.
     ``others`` are polled beside the guests (the in-memory host's frames)."""
     watch = Survivors(guests, ball_id)
