@@ -60,7 +60,7 @@ class WorldLink:
 
     @property
     def stats(self) -> dict[str, int]:
-        """The world's counters (all ``world:...``), for ``session.stats()``."""
+        """The world's counters (all ``world:...``), for ``session.stats``."""
         return dict(self.world.stats)
 
     def receive(self, peer: str, data: bytes, now: float) -> None:

@@ -88,7 +88,7 @@ def test_world_changes_never_raise_alone_or_reconnecting(transport: str,
     """A host alone moves its entities (nothing to send); a guest whose transport is gone
     (reconnecting) changes and spawns its own: no exception from a frame, on either
     transport; back, what it spawned offline reaches the host. The world's counters are in
-    ``session.stats()``."""
+    ``session.stats``."""
     if transport == "memory":
         g = SessionGroup(memory_builder(), "memory://", timeout=30.0)
     else:
@@ -122,7 +122,7 @@ def test_world_changes_never_raise_alone_or_reconnecting(transport: str,
             ball.x = x
             g.wait_until(lambda x=x: guest.world().get(ball.id).x == x,  # type: ignore[misc,union-attr]
                          60, what="the host's ball moving for the guest again")
-        host_stats = g.host.stats()
+        host_stats = g.host.stats
         assert host_stats["world:delta_bytes_out"] > 0
         assert all(key.startswith("world:") for key in g.host.world().stats)
         assert set(g.host.world().stats) <= set(host_stats)
