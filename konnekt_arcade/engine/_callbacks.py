@@ -28,11 +28,13 @@ if TYPE_CHECKING:
         RunStatus,
     )
     from ..session import ConnectionStage, GameData, Message, P2PError, Reply, Request
+    from ..world import Emitted, Entity
 
 
 class SessionCallbacks(Protocol):
     """The callbacks of ``SessionHook``, in the order an update dispatches their kinds:
-    connection and replication notices, lobby (domain) events, game data, messages."""
+    connection and replication notices, lobby (domain) events, game data, messages, the
+    shared world's entities."""
 
     # --- connection and replication -----------------------------------------------------------
 
@@ -117,6 +119,20 @@ class SessionCallbacks(Protocol):
 
     def on_reply(self, reply: Reply) -> None:
         """The end of one of our ``request_host`` calls: answered, timed out or closed."""
+
+    # --- the shared world (session.world()) -----------------------------------------------------
+
+    def on_entity_spawned(self, entity: Entity) -> None:
+        """An entity appeared in the world (ours, a peer's, or one a baseline brought)."""
+
+    def on_entity_changed(self, entity: Entity, fields: tuple[str, ...]) -> None:
+        """A peer changed ``entity``'s ``fields`` (once per frame however many ticks did)."""
+
+    def on_entity_despawned(self, entity: Entity) -> None:
+        """``entity`` left the world (it keeps its ``id`` and last values)."""
+
+    def on_world_event(self, event: Emitted) -> None:
+        """A one-shot ``world.emit``: ``.name``, ``.data``, ``.sender``, ``.from_host``."""
 
     def on_error(self, error: Exception) -> None:
         """A session error (a failed connection); logged when nobody listens."""

@@ -6,10 +6,18 @@ the owner must never see its own input delayed. ``SpriteFollower`` does that swi
 an entity handed to us by a host migration turns raw at once) and copies position, angle and
 texture index onto the sprite.
 
-Loosely coupled on purpose: the entity is any object with the fields as attributes (a
-``konnekt_arcade.world.Entity``, a dataclass, a ``SimpleNamespace``), the interpolated values
-come from any ``sample(now) -> mapping`` callable, and ``now`` from any clock (the session's
-``time()`` is the one interpolation buffers are fed in). No arcade import: anything with
+For a shared-world entity (``konnekt_arcade.world.Entity``) nothing more is needed: the
+world interpolates its remote entities itself (``entity.shown()``, on the session's shared
+``time()``) and knows which are ours::
+
+    follower = follow(sprite, avatar)      # any avatar: ours raw, a peer's interpolated
+
+    def on_update(self, delta_time):
+        follower.update()
+
+Loosely coupled beyond that: the entity may be any object with the fields as attributes (a
+dataclass, a ``SimpleNamespace``), the interpolated values come from any ``sample(now) ->
+mapping`` callable, and ``now`` from any clock. No arcade import: anything with
 ``center_x``/``center_y``/``angle`` and, for textures, ``textures``/``set_texture`` works.
 
 ::
@@ -39,10 +47,13 @@ Sample = Callable[[float], Mapping[str, float]]
 class SpriteFollower:
     """Copies an entity's state onto a sprite at each ``update()``.
 
-    ``sample``: the entity's interpolated values at a time (None: always raw); ``own``: whether
-    the entity is ours now (raw values, no delay), asked every frame; ``fields``: sprite
-    attribute -> entity field; ``texture``: the entity field holding the sprite's texture index
-    (None: leave the texture alone); ``clock``: what ``update()`` reads when given no ``now``.
+    ``sample``: the entity's interpolated values at a time (None: a world ``Entity``'s own
+    ``shown()``, else always raw); ``own``: whether the entity is ours now (raw values, no
+    delay), asked every frame (None: an ``Entity``'s ``is_mine``, else False); ``fields``:
+    sprite attribute -> entity field; ``texture``: the entity field holding the sprite's texture
+    index (None: leave the texture alone); ``clock``: what ``update()`` reads when given no
+    ``now`` (None: the entity's world's clock, the session's ``time()``, or
+    ``time.monotonic``).
     """
 
     def __init__(
@@ -51,18 +62,25 @@ class SpriteFollower:
         entity: object,
         *,
         sample: Sample | None = None,
-        own: Callable[[], bool] | bool = False,
+        own: Callable[[], bool] | bool | None = None,
         fields: Mapping[str, str] = DEFAULT_FIELDS,
         texture: str | None = "texture",
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.sprite = sprite
         self.entity = entity
-        self.sample = sample
+        shown = getattr(entity, "shown", None) if sample is None else None
+        self._world_entity = callable(shown) and hasattr(entity, "is_mine")
+        self.sample: Callable[[Any], Mapping[str, Any]] | None = \
+            shown if self._world_entity else sample
+        if own is None:
+            own = (lambda: bool(entity.is_mine)) if self._world_entity else False  # type: ignore[attr-defined]
         self._own = own
         self.fields = dict(fields)
         self.texture = texture
-        self.clock = clock
+        #: None with a world entity: its world's clock (``entity.shown()`` reads it).
+        self.clock: Callable[[], float] | None = \
+            clock if clock is not None or self._world_entity else time.monotonic
 
     @property
     def remote(self) -> bool:
@@ -76,7 +94,9 @@ class SpriteFollower:
         values: Mapping[str, float] = {}
         if self.remote:
             assert self.sample is not None
-            values = self.sample(self.clock() if now is None else now)
+            if now is None and self.clock is not None:
+                now = self.clock()
+            values = self.sample(now)  # (None: a world entity's own clock)
         sprite, entity = self.sprite, self.entity
         for attr, name in self.fields.items():
             value = values[name] if name in values else getattr(entity, name, None)
@@ -100,10 +120,11 @@ class SpriteFollower:
 
 
 def follow(sprite: Any, entity: object, *, sample: Sample | None = None,
-           own: Callable[[], bool] | bool = False, clock: Callable[[], float] = time.monotonic,
-           **options: Any) -> SpriteFollower:
+           own: Callable[[], bool] | bool | None = None,
+           clock: Callable[[], float] | None = None, **options: Any) -> SpriteFollower:
     """A :class:`SpriteFollower` for ``sprite`` and ``entity``, placed at once (so it is
-    right before the first ``on_update``)."""
+    right before the first ``on_update``). For a world ``Entity`` no options are needed:
+    ours is shown raw, a peer's interpolated on the session's shared clock."""
     follower = SpriteFollower(sprite, entity, sample=sample, own=own, clock=clock, **options)
     follower.update()
     return follower

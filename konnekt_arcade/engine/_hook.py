@@ -10,7 +10,10 @@
 Every ``on_update`` polls the session once (``SessionLoop.poll`` handles at most ``batch_size``
 network events, so a frame never stalls), then drains the session's queues and dispatches, in
 order: connection-stage and replication notices, lobby (domain) events, game data, messages
-(``on_message``, ``on_request``, ``on_reply``). Each callback's signature is in
+(``on_message``, ``on_request``, ``on_reply``), then the shared world's entities
+(``on_entity_spawned``, ``on_entity_changed(entity, fields)``, ``on_entity_despawned``,
+``on_world_event``: from ``session.world().drain_events()``, drained only while a handler
+for one of them is connected). Each callback's signature is in
 ``SessionCallbacks`` (``_callbacks.py``; ``EVENT_TYPES`` lists them). Callbacks run
 on the thread that calls ``on_update`` — arcade's main thread — so they may touch OpenGL. A
 handler that sets ``hook.session`` (``LobbyView`` clears it when a session ends) stops that
@@ -62,6 +65,10 @@ _SIMPLE: dict[type, tuple[str, tuple[str, ...]]] = {
     DomainEvent.RunEnded: ("on_run_ended", ("run_id", "status", "reason")),
     DomainEvent.CommandFailed: ("on_command_failed", ("command_type", "reason", "request_id")),
 }
+
+
+_ENTITY_CALLBACKS = ("on_entity_spawned", "on_entity_changed", "on_entity_despawned",
+                     "on_world_event")
 
 
 @functools.cache
@@ -230,6 +237,32 @@ class SessionHook(LobbyCommands, EventDispatcher):
             self.dispatch_event("on_game_data", data)
         for item in session.drain_messages():
             self.dispatch_event(_message_callbacks()[type(item)], item)
+        if self._listens(_ENTITY_CALLBACKS):
+            self._world_events(session)
+
+    def _world_events(self, session: SessionLoop) -> None:
+        """The world's spawns, changes and despawns as ``on_entity_*`` (drained only while
+        someone listens to one of them: a game that drains the world itself keeps its
+        events)."""
+        from ..world import Changed, Despawned, Spawned
+
+        world = getattr(session, "world", None)  # (a test's stand-in session may have none)
+        for event in world().drain_events() if world is not None else ():
+            if isinstance(event, Changed):
+                self.dispatch_event("on_entity_changed", event.entity, event.fields)
+            elif isinstance(event, Spawned):
+                self.dispatch_event("on_entity_spawned", event.entity)
+            elif isinstance(event, Despawned):
+                self.dispatch_event("on_entity_despawned", event.entity)
+            else:
+                self.dispatch_event("on_world_event", event)
+            if session is not self._session:
+                return
+
+    def _listens(self, names: tuple[str, ...]) -> bool:
+        """Whether a handler for any of ``names`` is pushed (or set on the hook itself)."""
+        return any(name in frame for frame in self._event_stack for name in names) or \
+            any(callable(getattr(self, name, None)) for name in names)
 
     # --- translation --------------------------------------------------------------------------
 

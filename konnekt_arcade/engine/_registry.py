@@ -36,12 +36,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ..domain import MAX_RUN_DURATION_MS, ActivityRun, Scoring
 from ._clock import lobby_time
 from ._command_helpers import LobbyCommands
+
+if TYPE_CHECKING:
+    from ..world import World
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ class ActivityContext:
     @property
     def session(self) -> Any:
         return self.hook.session
+
+    @property
+    def world(self) -> World:
+        """The session's shared world (``session.world()``). Entities spawned while this
+        run is on belong to it: when it ends, every peer despawns them (the owner's and the
+        host's despawns reach everyone), so the next run starts with none of them; entities
+        spawned outside a run (a lobby's avatars) stay."""
+        world: World = self.session.world()
+        return world
 
     @property
     def is_submitter(self) -> bool:

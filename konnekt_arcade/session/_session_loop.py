@@ -247,7 +247,8 @@ class SessionLoop(Reconnecting, Messaging):
         each read, ``session.stats["..."]`` (see ``SessionStats``; calling it is deprecated)."""
         p2p, sync, transport = self._p2p, self._p2p.sync, self._p2p.transport
         return SessionStats.collect(  # own counters, with the join timeline (_join)
-            {**p2p.stats, **self._join.stats()}, sync.stats if sync is not None else None,
+            {**p2p.stats, **self._join.stats(), **self._world.stats},  # world:* (_world_link)
+            sync.stats if sync is not None else None,
             transport.stats if transport is not None else None,
             transport.dropped_incoming_by_peer() if transport is not None else {},
             p2p.game_data_dropped_by(), domain_events=self._domain_events.dropped,

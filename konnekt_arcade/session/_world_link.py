@@ -8,9 +8,10 @@ The world core is sans-I/O; this link only moves its bytes and tells it who is w
 - who is who: at each world tick it reconciles the world with the session — the connected
   peers (joins give the newcomer a baseline; a peer gone starts its owner's grace), whom
   each speaks for (the sync layer's roster), who hosts (a change moves the host-owned
-  entities, see ``world/_migration``), and our own participant id. Reconciling instead of
-  following events means nothing is missed across a reconnect (a new transport, a new peer
-  id, the old peers gone) or while the world was idle.
+  entities, see ``world/_migration``), our own participant id, and the activity run on
+  (entities spawned in a run are despawned when it ends: ``world/_lifecycle``).
+  Reconciling instead of following events means nothing is missed across a reconnect (a
+  new transport, a new peer id, the old peers gone) or while the world was idle.
 
 Nothing here raises because the network is away: with no transport (reconnecting) or no
 peer, what the world sends is dropped and counted (``world:dropped_offline``), and the next
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
+from uuid import UUID
 
 from ..net import CHANNEL_RELIABLE, CHANNEL_UNRELIABLE
 from ..world import World, WorldConfig
@@ -39,6 +42,7 @@ class WorldLink:
         self.world = World(config)
         if clock is not None:  # deltas stamped on the session's shared time, for interp
             self.world.stamp = lambda now: clock()
+            self.world.clock = clock  # what shown() draws at, and arrivals are timed on
         self._next = float("-inf")
         self._interval = 1.0 / self.world.config.tick_rate / 2  # reconcile twice a tick
         p2p.on_world = self.receive
@@ -51,7 +55,13 @@ class WorldLink:
             if world.local_participant != sync.local_participant_id:
                 world.set_local(sync.local_participant_id)
             world.set_host(sync.host_peer, sync.is_host, self._p2p.clock())
+            world.set_run(_run_id(sync))
         return world
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """The world's counters (all ``world:...``), for ``session.stats``."""
+        return dict(self.world.stats)
 
     def receive(self, peer: str, data: bytes, now: float) -> None:
         """World bytes from ``peer`` (already unframed)."""
@@ -107,3 +117,11 @@ class WorldLink:
             else:
                 world.bind(peer, who)
         world.set_host(sync.host_peer, sync.is_host, now)
+        world.set_run(_run_id(sync))
+
+
+def _run_id(sync: Any) -> UUID | None:
+    """The activity run on now, as the lobby has it (entities are scoped to it)."""
+    lobby = sync.lobby
+    run = lobby.current_run if lobby is not None else None
+    return run.id if run is not None else None

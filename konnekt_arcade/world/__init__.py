@@ -21,7 +21,10 @@ Declare entity types, then use the session's world::
 
 Only an entity's owner changes it (anyone else gets ``NotOwner``; a peer that tries is refused
 and counted). Changes travel as deltas against what each peer acknowledged, on the unreliable
-channel; spawns and despawns reliably. The core is sans-I/O: ``World`` takes ``now`` and
+channel; spawns, despawns and one-shot events (``world.emit("coin_taken", data)``) reliably.
+Draw with ``entity.shown()`` (a peer's entities interpolated, ours as they are; the engine's
+``follow(sprite, entity)`` does it per frame). Entities spawned during an activity run are
+despawned when it ends. The core is sans-I/O: ``World`` takes ``now`` and
 returns bytes; the session's world link moves them.
 """
 
@@ -29,6 +32,7 @@ from ._config import WorldConfig
 from ._events import (
     Changed,
     Despawned,
+    Emitted,
     Sample,
     Spawned,
     WorldError,
@@ -43,6 +47,7 @@ __all__ = [
     "HOST",
     "Changed",
     "Despawned",
+    "Emitted",
     "Entity",
     "Interpolator",
     "NotOwner",

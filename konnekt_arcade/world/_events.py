@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 if TYPE_CHECKING:
     from ._schema import Entity
@@ -19,19 +20,35 @@ class Spawned:
 @dataclass(frozen=True, slots=True)
 class Changed:
     """A peer changed ``entity`` since the last drain (one event per entity however many
-    ticks changed it: a game redraws once). The owner's own assignments make none."""
+    ticks changed it: a game redraws once). The owner's own assignments make none.
+    ``fields``: the names of the fields whose values differ from what the last drain told
+    (or the spawn), in declaration order; a state that changed nothing makes no event."""
+
+    entity: Entity
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Despawned:
+    """``entity`` left the world (despawned by its owner or the host, or its owner left);
+    the object keeps its last values and ``id``, for the game to find what it drew."""
 
     entity: Entity
 
 
 @dataclass(frozen=True, slots=True)
-class Despawned:
-    """``entity`` left the world (despawned by its owner or the host, or its owner left)."""
+class Emitted:
+    """A one-shot event (``World.emit``): ``name`` and ``data`` from the participant
+    ``sender`` (None: not known yet), ``from_host`` when the peer that hosts sent it (what a
+    game trusts for a referee's word, e.g. "coin 7 taken by Ada")."""
 
-    entity: Entity
+    sender: UUID | None
+    name: str
+    data: bytes
+    from_host: bool
 
 
-WorldEvent = Spawned | Changed | Despawned
+WorldEvent = Spawned | Changed | Despawned | Emitted
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from ._bits import BitReader, take_fields
 from ._config import WorldConfig
+from ._events import Emitted
 from ._migration import merge_into
 from ._replica import Replica, UnknownHandle
 from ._schema import HOST, Entity, Owner, make, type_named
@@ -30,16 +31,19 @@ from ._wire import (
     ACK_MSG,
     DELTA,
     DESPAWN,
+    EVENT,
     INTRO,
     REPORT,
     Entry,
     despawn,
     read_despawn,
+    read_event,
     read_intro,
     read_report,
 )
 
 if TYPE_CHECKING:
+    from ._display import Display
     from ._events import WorldEvent
     from ._migration import Migration
     from ._sender import Sender
@@ -65,6 +69,9 @@ class Inbound:
     _orphans: dict[str, float]
     _events: list[WorldEvent]
     _changed: dict[str, Entity]
+    _display: Display
+    clock: Callable[[], float] | None
+    _now: float
     _types: dict[str, type[Entity]]
     on_sample: Callable[[str, float, dict[str, Any]], None] | None
 
@@ -79,6 +86,10 @@ class Inbound:
     def changed(self, entity: Entity) -> None: raise NotImplementedError
     def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
         raise NotImplementedError
+    def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None:
+        raise NotImplementedError
+    if TYPE_CHECKING:  # Drawing's (the ChangeSink an entity draws through)
+        def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]: ...
 
     def _add_replica(self, peer: str) -> None:
         self._replicas[peer] = Replica(self.config.received)
@@ -88,7 +99,8 @@ class Inbound:
         self._parked.pop(peer, None)
         if replica is not None:
             for e in replica.entities.values():
-                self._freeze(e, replica)
+                if e.__dict__.get("_src") == peer:  # (not one a new host sends us already)
+                    self._freeze(e, replica)
 
     def _freeze(self, e: Entity, replica: Replica | None = None) -> None:
         """``e`` stops taking state from its sender; remember how new what we hold is."""
@@ -123,6 +135,10 @@ class Inbound:
                 self._on_despawn(peer, read_despawn(data))
             elif kind == REPORT:
                 self._on_report(peer, *read_report(data))
+            elif kind == EVENT:
+                name, body = read_event(data)
+                self._events.append(Emitted(self._peers.get(peer), name, body,
+                                            peer == self._host_peer))
             else:
                 self.stats["world:malformed"] += 1
         except UnknownHandle:
@@ -148,6 +164,8 @@ class Inbound:
             _read, names, conv = gen.masks.get(mask) or gen.mask(mask)
             ready.append((e, names, conv(q)))
         by_id, changed, on_sample, refused = self._by_id, self._changed, self.on_sample, 0
+        shown = self._display.buffers
+        arrival = (self._now if self.clock is None else self.clock()) if shown else 0.0
         for e, names, values in ready:
             d = e.__dict__
             eid = d["id"]
@@ -158,6 +176,8 @@ class Inbound:
             changed[eid] = e
             if on_sample is not None:
                 on_sample(eid, stamp, e.values())
+            if eid in shown:
+                self._display.push(e, stamp, arrival)
         if refused:
             self.stats["world:refused_not_owner"] += refused
 
@@ -183,6 +203,13 @@ class Inbound:
             best: dict[str, tuple[int, Entry]] = {}
             merge_into(best, [en for en in entries if en.eid not in self._by_id])
             self._adopt(self._merge(best, keep=set()))
+            # and our baseline of what it holds: it may have refused our intros while it
+            # thought itself host (an election both sides claimed), and takes no delta
+            # from us without one
+            held = [e for en in entries if (e := self._by_id.get(en.eid)) is not None
+                    and e.owner == HOST and e._mine]
+            if held:
+                self._send_intros(held, (peer,))
 
     # --- intros -------------------------------------------------------------------------------
 

@@ -218,13 +218,15 @@ class ChangeSink(Protocol):
 
     def changed(self, entity: Entity) -> None: ...
 
+    def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]: ...
+
 
 class NotOwner(PermissionError):
     """A change to an entity this participant does not own."""
 
 
 #: Names an entity type may not use for a field (the entity's own attributes).
-RESERVED = frozenset({"id", "owner", "is_mine", "type_name", "values"})
+RESERVED = frozenset({"id", "owner", "is_mine", "type_name", "values", "shown"})
 _TYPES: dict[str, type[Entity]] = {}
 
 
@@ -307,6 +309,11 @@ class Entity:
         """The fields as a dict (a copy)."""
         d = self.__dict__
         return {n: d[n] for n in self.__schema__.names}
+
+    def shown(self, now: float | None = None) -> dict[str, Any]:
+        """The fields as to draw them now: as they are if ours, interpolated a little in the
+        past if a peer's (``World.shown``; ``now`` defaults to the session's ``time()``)."""
+        return self._sink.shown(self, now)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{k}={v!r}" for k, v in self.values().items())

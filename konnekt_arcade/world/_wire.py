@@ -14,6 +14,7 @@ Reliable channel (ordered with the lobby traffic):
 - ``DESPAWN`` count u16, then entity ids.
 - ``REPORT`` a survivor's host-owned entities for the new host (entries as ``INTRO``'s, the
   ``handle`` slot holding the old host's tick of those values), then despawned ids.
+- ``EVENT``  name length u8, name (UTF-8), then the data: a one-shot ``World.emit``.
 
 An entity id on the wire is the creating participant's UUID (16 bytes) and its counter (u32);
 in the game it is ``"<uuid>/<n>"``. Decoding raises ``ValueError``/``struct.error`` on bad
@@ -28,7 +29,11 @@ from uuid import UUID
 
 from ._schema import HOST, Owner
 
-DELTA, ACK, INTRO, DESPAWN, REPORT = 1, 2, 3, 4, 5
+DELTA, ACK, INTRO, DESPAWN, REPORT, EVENT = 1, 2, 3, 4, 5, 6
+#: Longest ``emit`` name (UTF-8 bytes) and data: an event says what happened ("coin 7 taken
+#: by Ada"); state belongs in entities. Far below one data channel message.
+MAX_EVENT_NAME = 64
+MAX_EVENT_DATA = 8192
 
 DELTA_HEAD = struct.Struct("<BIIdH")
 ACK_MSG = struct.Struct("<BI")
@@ -143,6 +148,21 @@ def read_report(data: bytes) -> tuple[list[Entry], list[str]]:
     gone = [eid_from_wire(data[at + i * _EID.size:at + (i + 1) * _EID.size])
             for i in range(ngone)]
     return entries, gone
+
+
+def event(name: str, data: bytes) -> bytes:
+    raw = name.encode()
+    return bytes((EVENT, len(raw))) + raw + data
+
+
+def read_event(data: bytes) -> tuple[str, bytes]:
+    size = data[1]
+    name = data[2:2 + size].decode()
+    body = data[2 + size:]
+    if len(name.encode()) != size or not name or size > MAX_EVENT_NAME \
+            or len(body) > MAX_EVENT_DATA:
+        raise ValueError("bad event")
+    return name, body
 
 
 def ack(tick: int) -> bytes:

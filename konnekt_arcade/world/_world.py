@@ -29,12 +29,32 @@ from uuid import UUID
 
 from ._bits import BitWriter, put_fields
 from ._config import Budget, WorldConfig
-from ._events import Despawned, Sample, Spawned, WorldError, WorldEvent, WorldFull
+from ._display import Display, Drawing
+from ._events import (
+    Changed,
+    Despawned,
+    Emitted,
+    Spawned,
+    WorldError,
+    WorldEvent,
+    WorldFull,
+)
 from ._inbound import Inbound
+from ._lifecycle import Lifecycle
 from ._migration import Migration
 from ._schema import HOST, Entity, NotOwner, Owner, checked_values, make, normalise_owner
 from ._sender import Sender
-from ._wire import ENTRIES_PER_MESSAGE, Entry, ack, despawn, intro, report
+from ._wire import (
+    ENTRIES_PER_MESSAGE,
+    MAX_EVENT_DATA,
+    MAX_EVENT_NAME,
+    Entry,
+    ack,
+    despawn,
+    event,
+    intro,
+    report,
+)
 
 logger = logging.getLogger("konnekt_arcade.world")
 E = TypeVar("E", bound=Entity)
@@ -48,7 +68,7 @@ class Outgoing(NamedTuple):
     data: bytes
 
 
-class World(Inbound):
+class World(Drawing, Lifecycle, Inbound):
     """Entities every peer of a session sees; see the module docstring."""
 
     def __init__(self, config: WorldConfig | None = None, *,
@@ -60,6 +80,11 @@ class World(Inbound):
         self.stamp: Callable[[float], float] = lambda now: now
         #: Called with (entity id, t, values) for each received state of a remote entity.
         self.on_sample: Callable[[str, float, dict[str, Any]], None] | None = None
+        #: The clock ``stamp`` puts on the time line (a session sets its shared ``time()``):
+        #: what ``shown()`` reads when given no ``now``, and the arrival time of each state
+        #: fed to interpolation. None: the last ``now`` the driver passed.
+        self.clock: Callable[[], float] | None = None
+        self._now = 0.0
         self._types = {t.__schema__.name: t for t in types}
         self._by_id: dict[str, Entity] = {}
         self._owned: Counter[Owner] = Counter()
@@ -72,11 +97,13 @@ class World(Inbound):
         self._dirty: list[Entity] = []
         self._events: list[WorldEvent] = []
         self._changed: dict[str, Entity] = {}
+        self._display = Display(lambda: self._interval, self.samples)
         self._out: list[Outgoing] = []
         self._gone: dict[str, bool] = {}  # despawned id -> was host-owned (insertion order)
         self._orphans: dict[str, float] = {}
         self._migration: Migration | None = None
         self._touched: set[str] = set()
+        self._run: Any = None
         self._budget = Budget(c.rate, c.burst)
         self._interval = 1.0 / c.tick_rate
         self._next_tick = float("-inf")
@@ -126,6 +153,24 @@ class World(Inbound):
         self._remove(e)
         self._queue(tuple(self._peers), True, despawn([e.id]))
 
+    def emit(self, name: str, data: bytes = b"") -> None:
+        """A one-shot event for every peer, ourselves included (``drain_events`` yields an
+        ``Emitted``; the hook calls ``on_world_event``): reliable, once, in order with this
+        peer's spawns and despawns — "coin 7 taken by Ada" just before the coin's despawn.
+        Alone or reconnecting, the peers' copies are dropped (never an exception).
+
+        Raises:
+            TypeError: ``data`` is not bytes. ValueError: an empty name, or a name or data
+            over ``MAX_EVENT_NAME`` / ``MAX_EVENT_DATA`` bytes.
+        """
+        if not isinstance(data, bytes):
+            raise TypeError(f"event data is bytes, not {type(data).__name__}")
+        if not name or len(name.encode()) > MAX_EVENT_NAME or len(data) > MAX_EVENT_DATA:
+            raise ValueError(f"an event has a name of 1..{MAX_EVENT_NAME} bytes and at most "
+                             f"{MAX_EVENT_DATA} bytes of data")
+        self._events.append(Emitted(self._local, name, data, self._is_host))
+        self._queue(tuple(self._peers), True, event(name, data))
+
     def get(self, entity_id: str) -> Entity | None:
         return self._by_id.get(entity_id)
 
@@ -140,27 +185,23 @@ class World(Inbound):
 
     def drain_events(self) -> list[WorldEvent]:
         """Spawned / Changed / Despawned since the last call, in order (Changed coalesced per
-        entity, after the other events; none for an entity despawned meanwhile)."""
+        entity, after the other events, with the names of the fields that changed; none for
+        an entity despawned meanwhile, or whose values came back as they were).
+        ``SessionHook`` drains them for its callbacks (``on_entity_spawned`` ...) while one
+        is connected: a game uses one or the other."""
         events = self._events
         self._events = []
         if self._changed:
-            from ._events import Changed
-
             by_id = self._by_id
-            events.extend(Changed(e) for eid, e in self._changed.items() if eid in by_id)
+            for eid, e in self._changed.items():
+                if eid in by_id:  # the fields that differ from what the last drain told
+                    d, values = e.__dict__, e.values()
+                    told, d["_told"] = d["_told"], values
+                    fields = tuple(n for n, v in values.items() if told[n] != v)
+                    if fields:
+                        events.append(Changed(e, fields))
             self._changed = {}
         return events
-
-    def samples(self, entity_id: str) -> list[Sample]:
-        """Received states of a remote entity, oldest first (see the module docstring)."""
-        e = self._by_id.get(entity_id)
-        replica = self._replicas.get(e.__dict__.get("_src") or "") if e is not None else None
-        if e is None or replica is None:
-            return []
-        schema = e.__schema__
-        conv = (schema.gen.masks.get(schema.full) or schema.gen.mask(schema.full))[2]
-        return [Sample(t, tick, dict(zip(schema.names, conv(q), strict=True)))
-                for t, tick, q in replica.samples(e.__dict__["_rh"], self.config.samples)]
 
     @property
     def tick_rate(self) -> float:
@@ -249,7 +290,7 @@ class World(Inbound):
             logger.info("world: taking over %d host-owned entities", len(hosted))
             if not self._peers:
                 self._finish_migration()
-        elif old is not None and not is_local and host_peer in self._peers:
+        elif (old is not None or hosted) and not is_local and host_peer in self._peers:
             entries = [self._entry(e, e.__dict__.get("_tick", 0)) for e in hosted]
             gone = [eid for eid, hosted_one in self._gone.items() if hosted_one][-256:]
             self._queue((host_peer,), True, report(entries, gone))
@@ -257,6 +298,7 @@ class World(Inbound):
 
     def tick(self, now: float) -> None:
         """Timers, and a network tick when one is due (``tick_rate``)."""
+        self._now = now
         if self._migration is not None and self._migration.done(now):
             self._finish_migration()
         if self._orphans:
@@ -279,6 +321,7 @@ class World(Inbound):
 
     def receive(self, peer: str, data: bytes, now: float) -> None:
         """Bytes from ``peer``. Bad input is dropped and counted, never raised."""
+        self._now = now
         if not self._budget.take(peer, now):
             self.stats["world:dropped_rate"] += 1
             return
@@ -303,7 +346,10 @@ class World(Inbound):
             raise WorldFull(f"{owner} owns its maximum of {c.max_per_owner} entities")
 
     def _register(self, e: Entity) -> None:
+        if self._run is not None and (e._mine or e.owner == HOST):  # (see _lifecycle)
+            e.__dict__["_run"] = self._run
         self._by_id[e.id] = e
+        e.__dict__["_told"] = e.values()  # (what drain_events last told of it)
         self._owned[e.owner] += 1
         self._events.append(Spawned(e))
 
@@ -318,6 +364,7 @@ class World(Inbound):
             del self._gone[next(iter(self._gone))]
         self._orphans.pop(e.id, None)
         self._changed.pop(e.id, None)
+        self._display.forget(e.id)
         self._events.append(Despawned(e))
 
     def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
@@ -336,46 +383,3 @@ class World(Inbound):
         entries = [self._entry(e, e.__dict__["_handle"]) for e in entities]
         for i in range(0, len(entries), ENTRIES_PER_MESSAGE):
             self._queue(peers, True, intro(self._sender.tick, entries[i:i + ENTRIES_PER_MESSAGE]))
-
-    def _adopt(self, entities: list[Entity]) -> None:
-        """Start sending ``entities`` as the host (after a migration, or orphans)."""
-        for e in entities:
-            d = e.__dict__
-            if e.owner != HOST:
-                self._owned[e.owner] -= 1
-                self._owned[HOST] += 1
-                d["owner"] = HOST
-            d.update(_mine=True, _src=None)
-            if "_handle" not in d:
-                self._sender.add(e)
-        self._send_intros(entities, tuple(self._peers))
-
-    def _finish_migration(self) -> None:
-        m, self._migration = self._migration, None
-        if m is None:
-            return
-        # despawned, by what any survivor saw or by what we saw (a survivor may hold one
-        # whose despawn reached others only): gone here, and anyone who named it drops it
-        dead = m.gone | {eid for eid in m.best if eid in self._gone}
-        held = [eid for eid in dead if eid in self._by_id]
-        for eid in held:
-            self._remove(self._by_id[eid])
-        notify = sorted(eid for eid in dead if eid in m.best or eid in held)
-        if notify:
-            self._queue(tuple(self._peers), True, despawn(notify))
-        self._merge(m.best, keep=self._touched)
-        self._adopt([e for e in self._by_id.values() if e.owner == HOST])
-        logger.info("world: host-owned entities adopted (%d reports missing)", len(m.expected))
-
-    def _expire_orphans(self, now: float) -> None:
-        bound = set(self._peers.values())
-        for eid, deadline in list(self._orphans.items()):
-            e = self._by_id.get(eid)
-            if e is None or e.owner in bound:
-                del self._orphans[eid]
-            elif now >= deadline:
-                del self._orphans[eid]
-                if e.__schema__.owner_leaves == "despawn":
-                    self._remove(e)  # every peer does the same on its own: no message
-                elif self._is_host:
-                    self._adopt([e])

@@ -81,10 +81,19 @@ def test_avatars_move_and_the_ball_survives_the_host(group: SessionGroup) -> Non
     assert find(other, avatars[new_host].id) is not None
 
 
-def test_world_changes_never_raise_alone_or_offline() -> None:
+@pytest.mark.parametrize("transport", ["memory", pytest.param(
+    "webrtc", marks=[pytest.mark.network, pytest.mark.timeout(240)])])
+def test_world_changes_never_raise_alone_or_reconnecting(transport: str,
+                                                         request: pytest.FixtureRequest) -> None:
     """A host alone moves its entities (nothing to send); a guest whose transport is gone
-    (reconnecting) changes its own: dropped and counted, no exception from a frame."""
-    g = SessionGroup(memory_builder(), "memory://", timeout=30.0)
+    (reconnecting) changes and spawns its own: no exception from a frame, on either
+    transport; back, what it spawned offline reaches the host. The world's counters are in
+    ``session.stats``."""
+    if transport == "memory":
+        g = SessionGroup(memory_builder(), "memory://", timeout=30.0)
+    else:
+        server: SignallingServer = request.getfixturevalue("signalling_server")
+        g = SessionGroup(P2PLoopBuilder(), server.url, timeout=60.0)
     try:
         ball = g.host.world().spawn(Ball, owner=HOST)
         for k in range(20):
@@ -92,7 +101,8 @@ def test_world_changes_never_raise_alone_or_offline() -> None:
             g.host.poll()
         guest = g.add_guest("Bob")
         me = guest.world().spawn(Avatar)
-        g.wait_until(lambda: g.host.world().get(me.id) is not None, what="the avatar")
+        g.wait_until(lambda: g.host.world().get(me.id) is not None
+                     and guest.world().get(ball.id) is not None, what="both ways")
         guest.p2p().suspend_transport()  # as a reconnect does
         moved = iter(range(10**6))
 
@@ -105,5 +115,16 @@ def test_world_changes_never_raise_alone_or_offline() -> None:
         for _ in range(50):
             other.x += 1.0
             guest.poll()
+        guest.p2p().resume_transport()
+        g.wait_until(lambda: (o := g.host.world().get(other.id)) is not None
+                     and o.x == other.x, 60, what="the offline spawn at the host")
+        for x in (99.0, 100.0):  # (the first may ride in the rejoined guest's baseline)
+            ball.x = x
+            g.wait_until(lambda x=x: guest.world().get(ball.id).x == x,  # type: ignore[misc,union-attr]
+                         60, what="the host's ball moving for the guest again")
+        host_stats = g.host.stats
+        assert host_stats["world:delta_bytes_out"] > 0
+        assert all(key.startswith("world:") for key in g.host.world().stats)
+        assert set(g.host.world().stats) <= set(host_stats)
     finally:
         g.close()
