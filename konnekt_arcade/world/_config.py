@@ -34,6 +34,9 @@ class WorldConfig:
     samples: int = 8
     #: Despawned ids remembered so a late or re-sent intro does not bring one back.
     tombstones: int = 4096
+    #: Spawned/Despawned/Emitted events kept for ``drain_events`` (a game that never drains
+    #: them must not grow without bound): the oldest go first, counted.
+    max_events: int = 4096
 
     def __post_init__(self) -> None:
         if not 0 < self.tick_rate <= 240:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -67,3 +68,21 @@ class WorldError(RuntimeError):
 
 class WorldFull(WorldError):
     """Spawning would pass ``max_entities`` or ``max_per_owner``."""
+
+
+class EventQueue(list["WorldEvent"]):
+    """The world's undrained events, at most ``limit``: when full the oldest goes and
+    ``stats["world:dropped_events"]`` counts it (a game that never drains must not make the
+    world grow without bound; its entities stay right, only old news is lost)."""
+
+    def __init__(self, limit: int, stats: Counter[str]) -> None:
+        super().__init__()
+        self.limit = limit
+        self.stats = stats
+
+    def append(self, event: WorldEvent) -> None:
+        if len(self) >= self.limit:
+            del self[0]
+            self.stats["world:dropped_events"] += 1
+        super().append(event)
+

@@ -34,6 +34,7 @@ from ._events import (
     Changed,
     Despawned,
     Emitted,
+    EventQueue,
     Spawned,
     WorldError,
     WorldEvent,
@@ -95,7 +96,7 @@ class World(Drawing, Lifecycle, Inbound):
         self._is_host = False
         self._counter = 0
         self._dirty: list[Entity] = []
-        self._events: list[WorldEvent] = []
+        self._events = EventQueue(c.max_events, self.stats)
         self._changed: dict[str, Entity] = {}
         self._display = Display(lambda: self._interval, self.samples)
         self._out: list[Outgoing] = []
@@ -189,8 +190,8 @@ class World(Drawing, Lifecycle, Inbound):
         an entity despawned meanwhile, or whose values came back as they were).
         ``SessionHook`` drains them for its callbacks (``on_entity_spawned`` ...) while one
         is connected: a game uses one or the other."""
-        events = self._events
-        self._events = []
+        events: list[WorldEvent] = list(self._events)
+        self._events.clear()
         if self._changed:
             by_id = self._by_id
             for eid, e in self._changed.items():

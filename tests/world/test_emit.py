@@ -58,3 +58,15 @@ def test_bad_events_are_refused_and_alone_is_no_error() -> None:
         alone.world.receive(peer.name, bad, net.now)
     assert alone.world.stats["world:malformed"] == 3
     assert emitted(alone.world) == []
+
+
+def test_undrained_events_are_bounded_and_the_drops_counted() -> None:
+    from konnekt_arcade.world import WorldConfig
+
+    net = Net(config=WorldConfig(max_events=10))
+    host = net.join()
+    for i in range(25):  # a game that never drains
+        host.world.emit("tick", str(i).encode())
+    kept = emitted(host.world)
+    assert [e.data for e in kept] == [str(i).encode() for i in range(15, 25)]  # the newest
+    assert host.world.stats["world:dropped_events"] == 15
