@@ -174,6 +174,16 @@ class Transport(Protocol):
         for transports without signalling (in memory)."""
         ...
 
+    def move_signalling(self, port: int, urls: Sequence[str], via: str | None = None) -> None:
+        """Register with another signalling server, the one the lobby's new host runs (issue
+        23: signalling moves with the host): ``urls`` are the base URLs it says it listens at,
+        ``port`` its port, ``via`` the peer that runs it (its address as our link to it sees
+        it is tried first: the LAN address the host named may not be the one we reach it at).
+        Links stay; peers in the new room that we are linked to are recognised by their
+        stable id (``signalling_client``'s SDP tag), so no link is made twice. Success is a
+        ``SignallingRestored`` with ``url`` set. Non-blocking."""
+        ...
+
     def close_nowait(self) -> None:
         """Start closing without blocking the caller (the session drops a transport to
         reconnect from the game thread, which must not wait for the close deadline). After
