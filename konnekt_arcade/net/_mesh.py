@@ -113,8 +113,8 @@ class Mesh:
         logger.info("📡 Signalling moves to %s", ", ".join(bases))
         if self._moved is not None:
             self._moved.set()
-        if self.client.connected:
-            asyncio.get_running_loop().create_task(self.client.drop())
+        if self.client.connected:  # "moving": the old server tells the room no PeerLeft
+            asyncio.get_running_loop().create_task(self.client.drop(moving=True))
 
     # --- signalling ---------------------------------------------------------------------------
 
@@ -170,7 +170,7 @@ class Mesh:
                             self.local_peer_id)
                 self._emit(SignallingRestored(new_id, base))
                 if self._candidates:  # told to move while this connect was under way
-                    asyncio.get_running_loop().create_task(self.client.drop())
+                    asyncio.get_running_loop().create_task(self.client.drop(moving=True))
                 return True
         return False  # unreachable: backoff_delays is endless
 

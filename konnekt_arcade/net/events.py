@@ -75,9 +75,12 @@ class SignallingRestored:
     """The transport re-registered with the signalling server: new peers can join again.
 
     ``signalling_id`` is the id the server assigned this time; the transport's
-    ``local_peer_id`` (and the id linked peers know us by) does not change."""
+    ``local_peer_id`` (and the id linked peers know us by) does not change. ``url``: the
+    server's base URL when it is another server than before (``Transport.move_signalling``:
+    signalling moved with the host), else ""."""
 
     signalling_id: str = ""
+    url: str = ""
 
 
 #: The steps of one WebRTC link, in the order a link reaches them (``LinkProgress.stage``).
