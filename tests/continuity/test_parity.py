@@ -58,7 +58,7 @@ def outcome(states: list[dict[str, Any]], names: dict[str, str],
             "stages": sorted({s["stage"] for s in states}),
             "members": {names[pid]: up for pid, up in host["participants"].items()},
             "signalling lost": signalling_lost,
-            "moved": host["signalling_url"] != old_url
+            "moved": host["signalling_url"].rstrip("/") != old_url.rstrip("/")
             and all(s["signalling_url"].rsplit(":", 1)[-1] == port for s in states)}
 
 
