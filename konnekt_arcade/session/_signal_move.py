@@ -240,8 +240,9 @@ class SignallingHome:
 
     def _serving(self, p2p: P2PLoop) -> bool:
         sync = p2p.sync
+        # owner None with a server: the host that started on it, before ``update`` named us
         return (self.server is not None and sync is not None and sync.is_host
-                and self.owner is not None and self.owner == p2p.local_peer_id())
+                and self.owner in (None, p2p.local_peer_id()))
 
     def _tell(self, p2p: P2PLoop, peers: list[str]) -> None:
         server, transport = self.server, p2p.transport
