@@ -222,9 +222,13 @@ class SignallingHome:
         successor's server is being announced meanwhile), else now."""
         server, self.server = self.server, None
         starting, self._starting = self._starting, None
-        if starting is not None:
-            threading.Thread(target=lambda: (starting[1].wait(5.0), starting[0].stop()),
-                             name="signalling-stop", daemon=True).start()
+        if starting is not None:  # still binding: stop it once it is up
+            def stop_when_up(server: HostedServer, ready: threading.Event) -> None:
+                ready.wait(5.0)
+                server.stop()
+
+            threading.Thread(target=stop_when_up, args=starting[:2], name="signalling-stop",
+                             daemon=True).start()
         if server is None:
             return
         if handed_over:

@@ -10,6 +10,7 @@ new host starts one, every survivor registers there (``SignallingRestored`` with
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -92,3 +93,28 @@ def test_signalling_follows_the_new_host_in_memory(how: str, guests: int) -> Non
         assert lobby is not None and [m.text for m in lobby.chat].count("hi") == 1
         s.close()
     host.close()
+
+
+def test_only_the_host_moves_signalling_and_bad_messages_are_counted() -> None:
+    """A guest cannot send the lobby elsewhere: "my server is here" counts only from the peer
+    the lobby calls host; a malformed session message is dropped and counted."""
+    b, network = builder()
+    host, _ = b.build_session_host(None, [], "Moving", "Hana")
+    gus = join(b, host.invite, "Gus", [host])
+    gia = join(b, host.invite, "Gia", [host, gus])
+    everyone = [host, gus, gia]
+    url = gus.signalling_url
+    elsewhere = network.signalling_server().start()  # a live server Gia would lure Gus to
+    transport = gia.p2p().transport
+    assert transport is not None
+    here = b"\x05" + json.dumps({"signalling": {"port": elsewhere.port,
+                                                "urls": [elsewhere.url]}}).encode()
+    for data in (here, b"\x05{not json", b'\x05{"signalling": {"port": 0, "urls": []}}'):
+        transport.send(gus.local_peer_id(), 0, data)  # type: ignore[arg-type]
+    wait_until(lambda: gus.stats["dropped:bad_session_message"] == 2, 10, *everyone,
+               what="the two bad messages counted")
+    for _ in range(50):  # a few more ticks: a move would show by now
+        wait_until(lambda: True, 1, *everyone)
+    assert gus.signalling_url == url and gus.stage is ConnectionStage.SYNCED
+    for s in everyone:
+        s.close()
