@@ -57,7 +57,7 @@ from ._queues import DropOldestQueue
 from ._reconnect import Reconnector
 from ._reconnecting import Reconnecting
 from ._session_id import SessionId
-from ._signal_move import SignallingHome
+from ._signal_move import SignallingHome, WhereToJoin
 from ._types import (
     ConnectionStage,
     GameData,
@@ -75,7 +75,7 @@ _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, Incompat
             IncompatiblePeer)
 
 
-class SessionLoop(Reconnecting, Messaging):
+class SessionLoop(Reconnecting, Messaging, WhereToJoin):
     """One lobby session over one transport, built by ``P2PLoopBuilder``: the game's object,
     over the seed's lower layer ``P2PLoop`` (``p2p()``, which a game does not need)."""
 
@@ -294,24 +294,6 @@ class SessionLoop(Reconnecting, Messaging):
     def __repr__(self) -> str:
         return (f"<SessionLoop {self.role} {self.session_id} stage={self.stage} "
                 f"peer={self.local_peer_id()}>")
-
-    # --- where to join (signalling moves with the host, ``_signal_move``) ---------------------
-
-    @property
-    def signalling_url(self) -> str:
-        """The signalling server this session is registered with now: after the host that
-        ran the lobby's server left, the new host's (``embedded_signalling``)."""
-        return self._home.url
-
-    @signalling_url.setter
-    def signalling_url(self, url: str) -> None:
-        self._home.url = url
-
-    @property
-    def invite(self) -> str:
-        """The invite friends join with now (``ws://host:port/<session id>``); it follows the
-        lobby's signalling server when that moves with the host."""
-        return self._home.invite(str(self.session_id))
 
     # --- announcers (LAN discovery, directory) ------------------------------------------------
 

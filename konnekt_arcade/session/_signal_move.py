@@ -46,6 +46,7 @@ from ._invite import make_invite
 
 if TYPE_CHECKING:
     from ._p2p_loop import P2PLoop
+    from ._session_id import SessionId
 
 logger = logging.getLogger("konnekt_arcade.session")
 
@@ -297,3 +298,27 @@ class SignallingHome:
         self._tell(p2p, peers)
         logger.info("📡 Signalling moved to us at %s in %.0f ms; told %d peer(s)", self.url,
                     (time.monotonic() - since) * 1000, len(peers))
+
+
+class WhereToJoin:
+    """The ``SessionLoop`` properties that say where to join now (a mixin: it reads the
+    loop's ``_home`` and ``session_id``)."""
+
+    _home: SignallingHome
+    session_id: SessionId
+
+    @property
+    def signalling_url(self) -> str:
+        """The signalling server this session is registered with now: after the host that
+        ran the lobby's server left, the new host's (``embedded_signalling``)."""
+        return self._home.url
+
+    @signalling_url.setter
+    def signalling_url(self, url: str) -> None:
+        self._home.url = url
+
+    @property
+    def invite(self) -> str:
+        """The invite friends join with now (``ws://host:port/<session id>``); it follows the
+        lobby's signalling server when that moves with the host."""
+        return self._home.invite(str(self.session_id))
