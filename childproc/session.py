@@ -9,6 +9,8 @@ Commands:
       "participant"}; a published host then {"event": "code", "code"} once it has one.
   {"cmd": "guest", "url", "session" | "code", "resume"?: [participant_id, token]} — emits
       {"event": "ready", "lobby", "peer"}.
+  host and guest take "embedded": true (``embedded_signalling``; "lan": true to listen on
+      every interface); a host with "url": null then runs the lobby's server itself.
   host and guest also take "ice" (see ``ice()``), the sync knobs "grace", "heartbeat_timeout",
       "command_timeout", "probe_timeout" and the stage deadlines ("connection_timeout", ...).
   {"cmd": "join", "name"}, {"cmd": "chat", "text", "count"?} (lines ``<text><i>``),
@@ -58,6 +60,8 @@ def builder(cmd: Command) -> P2PLoopBuilder:
             b = getattr(b, key)(float(cmd[key]))  # each setter returns a new builder
     if "game" in cmd:
         b = b.publish(game=cmd["game"], version="1", public=cmd.get("public", True))
+    if cmd.get("embedded"):  # may run the built-in server (a host with "url": null starts it)
+        b = b.embedded_signalling(lan=bool(cmd.get("lan", False)))
     return b
 
 
@@ -182,7 +186,8 @@ class SessionRole:
         return {"event": "state", "hash": session.state_hash(), "sequence": session.sequence(),
                 "stage": str(session.stage), "is_host": session.is_host(), "participant": me,
                 "token": session.reconnect_token(), "score": mine.score if mine else None,
-                "peer": session.local_peer_id(),
+                "peer": session.local_peer_id(), "invite": session.invite,
+                "signalling_url": session.signalling_url,
                 "participants": {str(p.id): p.connected for p in lobby.participants} if lobby
                 else {}, "chat": [m.text for m in lobby.chat] if lobby else [],
                 "run": lobby.current_run.id if lobby and lobby.current_run else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from konnekt_arcade import SignallingServer
@@ -55,6 +56,23 @@ def start_lan_server(bind: str = "0.0.0.0", port: int = DEFAULT_PORT) -> LanServ
     public_host = lan_ip() if bind in ("0.0.0.0", "") else bind
     return LanServer(server, f"ws://{local_host}:{server.port}",
                      f"ws://{public_host}:{server.port}")
+
+
+def lan_server_factory(bind: str = "0.0.0.0",
+                       port: int = DEFAULT_PORT) -> Callable[[bool], SignallingServer]:
+    """How the lobby makes its built-in server (``embedded_signalling(server=...)``): on
+    ``port`` if it is free (an address friends can type), else on a free one. The library
+    starts it when we host and again on whoever hosts after us: it moves with the host."""
+
+    def make(lan: bool) -> SignallingServer:
+        with socket.socket() as probe:
+            try:
+                probe.bind((bind, port))
+            except OSError:
+                return SignallingServer(host=bind, port=0)
+        return SignallingServer(host=bind, port=port)
+
+    return make
 
 
 def split_invite(text: str) -> tuple[str, str]:

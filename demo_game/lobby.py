@@ -2,9 +2,10 @@
 
 What the demo adds on top of the stock lobby, all through its public methods:
 
-- Hosting starts the embedded signalling server on the LAN (unless ``--signal`` was given) and
-  announces the lobby there: friends on the same network see it on their start screen and press
-  Join. Friends elsewhere paste the invite shown under the lobby (``ws://<ip>:3536/<id>``).
+- Hosting runs the built-in signalling server on the LAN (unless ``--signal`` was given; it
+  moves to the next host when the host leaves) and announces the lobby there: friends on the
+  same network see it on their start screen and press Join. Friends elsewhere paste the
+  invite shown under the lobby (``ws://<ip>:3536/<id>``).
 - Queued games get a fresh seed in their config, so each round is new but the same for all.
 - A results screen after each round, the leaderboard in the lobby, sounds, the backdrop.
 - ``--bots N``: bot processes join as soon as the lobby is up.
@@ -25,7 +26,7 @@ from konnekt_arcade import Activity, ConnectionStage, IceServer, LobbyView, look
 from . import style
 from .bots import BotFleet
 from .games import make_registry
-from .lan import DEFAULT_PORT, LanServer, invite, split_invite, start_lan_server
+from .lan import DEFAULT_PORT, lan_server_factory, split_invite
 from .play import BALL, COINS
 from .results import RESULTS_SECONDS, ResultsView
 from .rules import (
@@ -90,6 +91,9 @@ class PartyLobbyView(LobbyView):
                          signalling_url=options.signal, player_name=options.name,
                          title="Join the party", game=GAME, advertise_lan=options.lan,
                          browse_lan=options.lan)
+        if not options.signal:  # our server on --bind/--port, moving with the host
+            self.builder = self.builder.embedded_signalling(
+                server=lan_server_factory(options.bind, options.port))
         if options.public:
             self.builder = self.builder.publish(game=GAME, version=DIRECTORY_VERSION)
         self.options = options
@@ -98,7 +102,6 @@ class PartyLobbyView(LobbyView):
         self.autoplay = options.autoplay
         self.sounds = Sounds(enabled=options.sound)
         self.rng = random.Random(options.seed)
-        self.lan: LanServer | None = None
         self.fleet = BotFleet()
         self.bots_started = False
         self.round_number = 0
@@ -117,12 +120,7 @@ class PartyLobbyView(LobbyView):
     # --- hosting and joining ------------------------------------------------------------------
 
     def host_lobby(self) -> None:
-        if not self.form["signalling_url"].strip() and not self.default_url:
-            if self.lan is None:
-                self.lan = start_lan_server(self.options.bind, self.options.port)
-                logger.info("signalling server for your LAN: %s", self.lan.lan_url)
-            self.default_url = self.lan.local_url
-        super().host_lobby()
+        super().host_lobby()  # no --signal: on the built-in server (``embedded_signalling``)
         session = self.hook.session
         if session is not None:
             logger.info("hosting session %s — friends join with %s", session.session_id,
@@ -141,13 +139,6 @@ class PartyLobbyView(LobbyView):
         if not self.form["signalling_url"].strip() and not self.default_url:
             self.form["signalling_url"] = f"ws://127.0.0.1:{DEFAULT_PORT}"  # as join_lobby
         super().join_code(code)
-
-    def invite_text(self) -> str:
-        session = self.hook.session
-        if session is None:
-            return ""
-        url = self.lan.lan_url if self.lan is not None else session.signalling_url
-        return invite(url, session.session_id)
 
     # --- host actions: seeds and time limits --------------------------------------------------
 
@@ -307,9 +298,6 @@ class PartyLobbyView(LobbyView):
     def close(self) -> None:
         super().close()
         self.fleet.stop()
-        if self.lan is not None:
-            self.lan.stop()
-            self.lan = None
 
 
 def time_limit_ms(activity_type: str, config: dict[str, Any]) -> int:

@@ -1,4 +1,9 @@
-"""The built-in signalling server ``LobbyView`` starts on demand (one per process and kind)."""
+"""A process-wide built-in signalling server (one per process and kind), for compatibility.
+
+``LobbyView`` no longer uses it to host: with no signalling URL it hosts with
+``P2PLoopBuilder().embedded_signalling()``, a server of the session's own that moves with the
+host when the host leaves (issue 23). Joining by a bare session id without a URL still looks
+on this machine's server (``embedded_signalling_url()``)."""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ class JoinHost(ScreenHost, Protocol):
     builder: P2PLoopBuilder
     ice_servers: list[IceServer]
     advertise_lan: bool
+    game: str
     screen: Screen
 
     def show_screen(self, screen_type: type[Screen]) -> None: ...
@@ -101,6 +102,8 @@ class JoinFlow:
             url, sid = invite if invite is not None else (view.signalling_url,
                                                           SessionId.parse(target))
             builder = view.builder.password(password) if password else view.builder
+            if view.advertise_lan and url.startswith(("ws://", "wss://")):
+                builder = builder.advertise_lan(view.game)  # shown on the LAN if it becomes host
             session = builder.start_session_guest(url, sid, view.ice_servers)
         except (ValueError, P2PError, OSError) as exc:
             self._fail(exc)
@@ -190,10 +193,11 @@ class JoinFlow:
             return ""
         from ..lan._interfaces import invite_for, is_local_url, lan_address
 
+        invite = session.invite  # follows the lobby's server when it moves with the host
         url, sid = session.signalling_url, str(session.session_id)
-        if is_local_url(url) and self.view.advertise_lan and not session.announce_problem():
+        if is_local_url(invite) and self.view.advertise_lan and not session.announce_problem():
             return invite_for(url, sid, lan_address())
-        return make_invite(url, sid)
+        return invite
 
 
 class JoinActions:

@@ -92,6 +92,8 @@ class LobbyView(JoinActions, UIView):
         self.background_color = self.theme.color("background")
         self.registry = registry if registry is not None else ActivityRegistry()
         self.builder = builder or P2PLoopBuilder()
+        if not self.builder.embeds_signalling:  # signalling moves with the host (issue 23)
+            self.builder = self.builder.embedded_signalling(lan=advertise_lan)
         self.ice_servers = (IceServer.default_stun_servers() if ice_servers is None
                             else ice_servers)
         self.default_url = signalling_url
@@ -201,8 +203,8 @@ class LobbyView(JoinActions, UIView):
         """Host with the name, password and server from the form (advertised on the LAN
         unless ``advertise_lan`` is off or the server is not a websocket one)."""
         try:
-            url = (self.form["signalling_url"].strip() or self.default_url
-                   or embedded_signalling_url(lan=self.advertise_lan))
+            # No URL: a built-in server of this session's own, which moves with the host.
+            url = self.form["signalling_url"].strip() or self.default_url or None
             session = start_hosting(self.builder, url, self.ice_servers, self.player_name,
                                     self.form["password"],
                                     self.game if self.advertise_lan else None)

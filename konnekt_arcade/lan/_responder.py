@@ -171,4 +171,4 @@ class LanResponder:
 
 def _shown(info: LobbyInfo) -> tuple[object, ...]:
     """What browsers would see change (a new announce goes out at once when it does)."""
-    return (info.players, info.is_host, info.ready, info.lobby_name)
+    return (info.players, info.is_host, info.ready, info.lobby_name, info.signalling_url)

@@ -11,6 +11,7 @@ is in ``webrtc``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -70,8 +71,13 @@ class Mesh:
         #: Set when the transport shuts down: no more events, no more reconnects.
         self.closing = False
         self._main: asyncio.Task[None] | None = None
+        #: Where to register next after ``move`` (full URL, base URL), tried in order; empty
+        #: when no move is pending. ``_moved`` cuts a backoff wait short when a move arrives.
+        self._candidates: list[tuple[str, str]] = []
+        self._moved: asyncio.Event | None = None
 
     def start(self) -> None:
+        self._moved = asyncio.Event()
         if not self.closing:
             self._main = asyncio.get_running_loop().create_task(self._run(), name="webrtc-main")
 
@@ -88,6 +94,27 @@ class Mesh:
                 if not link.connected:
                     link.close("connecting again")
             asyncio.get_running_loop().create_task(self.client.drop())
+
+    def move(self, port: int, urls: list[str], via: str | None, room: str) -> None:
+        """Register with another server (``WebRtcTransport.move_signalling``): the address
+        our link to ``via`` reaches it at first, then ``urls``. A socket still open to the old
+        server is dropped (a host that left on purpose keeps its server up a moment); the
+        re-registration loop then tries the candidates at once, without backoff."""
+        if self.closing:
+            return
+        bases: list[str] = []
+        link = self.links.link_for(via) if via is not None else None
+        pair = link.selected_pair() if link is not None and link.connected else None
+        if pair is not None and not pair.relayed:
+            host = pair.remote_address[0]
+            bases.append(f"ws://[{host}]:{port}" if ":" in host else f"ws://{host}:{port}")
+        bases += [u.rstrip("/") for u in urls if u.rstrip("/") not in bases]
+        self._candidates = [(f"{base}/{room.lstrip('/')}", base) for base in bases]
+        logger.info("📡 Signalling moves to %s", ", ".join(bases))
+        if self._moved is not None:
+            self._moved.set()
+        if self.client.connected:  # "moving": the old server tells the room no PeerLeft
+            asyncio.get_running_loop().create_task(self.client.drop(moving=True))
 
     # --- signalling ---------------------------------------------------------------------------
 
@@ -113,29 +140,50 @@ class Mesh:
                 return
             reason = self.client.close_reason
             self.signalling_id = None
-            logger.warning("%s: %s; existing peers stay connected", self.url, reason)
-            self._emit(SignallingLost(reason))
+            if not self._candidates:  # a move is not a loss: the new server is named
+                logger.warning("%s: %s; existing peers stay connected", self.url, reason)
+                self._emit(SignallingLost(reason))
             if not self.reconnect or not await self._reregister():
                 return
 
     async def _reregister(self) -> bool:
         """Reconnect to the signalling server with backoff until it answers or we close."""
         for attempt, delay in enumerate(backoff_delays(), start=1):
-            await asyncio.sleep(delay)
+            await self._backoff(delay)
             if self.closing:
                 return False
-            try:
-                new_id = await self.client.connect()
-            except SignallingError as exc:
-                logger.info("Signalling reconnect %d to %s failed: %s", attempt, self.url, exc)
-                continue
-            self.signalling_id = new_id
-            self.stats["signalling_reconnects"] += 1
-            logger.info("Signalling restored after %d attempt(s): %s as peer %s (linked peers "
-                        "still know us as %s)", attempt, self.url, new_id, self.local_peer_id)
-            self._emit(SignallingRestored(new_id))
-            return True
+            moved = list(self._candidates)
+            for url, base in moved or [(self.url, "")]:
+                self.client.url = url
+                try:
+                    new_id = await self.client.connect()
+                except SignallingError as exc:
+                    logger.info("Signalling reconnect %d to %s failed: %s", attempt, url, exc)
+                    continue
+                if self._candidates == moved:
+                    self._candidates = []
+                self.url = url
+                self.signalling_id = new_id
+                self.stats["signalling_reconnects"] += 1
+                logger.info("Signalling restored after %d attempt(s): %s as peer %s (linked "
+                            "peers still know us as %s)", attempt, url, new_id,
+                            self.local_peer_id)
+                self._emit(SignallingRestored(new_id, base))
+                if self._candidates:  # told to move while this connect was under way
+                    asyncio.get_running_loop().create_task(self.client.drop(moving=True))
+                return True
         return False  # unreachable: backoff_delays is endless
+
+    async def _backoff(self, delay: float) -> None:
+        """Wait ``delay`` s before the next attempt, or less when a move arrives."""
+        moved = self._moved
+        if moved is None:
+            await asyncio.sleep(delay)
+            return
+        if not moved.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(moved.wait(), delay)
+        moved.clear()
 
     async def _pump_signalling(self) -> None:
         async for message in self.client.messages():

@@ -75,9 +75,12 @@ class SignallingRestored:
     """The transport re-registered with the signalling server: new peers can join again.
 
     ``signalling_id`` is the id the server assigned this time; the transport's
-    ``local_peer_id`` (and the id linked peers know us by) does not change."""
+    ``local_peer_id`` (and the id linked peers know us by) does not change. ``url``: the
+    server's base URL when it is another server than before (``Transport.move_signalling``:
+    signalling moved with the host), else ""."""
 
     signalling_id: str = ""
+    url: str = ""
 
 
 #: The steps of one WebRTC link, in the order a link reaches them (``LinkProgress.stage``).
@@ -172,6 +175,16 @@ class Transport(Protocol):
         in the room offers a link to us again: for a peer that lost all its links to its own
         network while its signalling socket survived. Non-blocking; a no-op when closed, and
         for transports without signalling (in memory)."""
+        ...
+
+    def move_signalling(self, port: int, urls: Sequence[str], via: str | None = None) -> None:
+        """Register with another signalling server, the one the lobby's new host runs (issue
+        23: signalling moves with the host): ``urls`` are the base URLs it says it listens at,
+        ``port`` its port, ``via`` the peer that runs it (its address as our link to it sees
+        it is tried first: the LAN address the host named may not be the one we reach it at).
+        Links stay; peers in the new room that we are linked to are recognised by their
+        stable id (``signalling_client``'s SDP tag), so no link is made twice. Success is a
+        ``SignallingRestored`` with ``url`` set. Non-blocking."""
         ...
 
     def close_nowait(self) -> None:

@@ -20,9 +20,15 @@ both transports):
   ``SignallingLost`` and the silent link stays listed until ``CONSENT_TIMEOUT`` s of the
   network's clock have passed (ICE consent), then ``PeerDisconnected("connection failed")``.
 
+Signalling moving with the host (issue 23) is modelled as far as a session can see it: a new
+host starts ``InMemoryNetwork.signalling_server()`` (what ``embedded_signalling`` does over
+the wire), and a transport told to ``move_signalling`` there sees ``SignallingRestored`` with
+the server's URL at its next poll; newcomers can join again while any server is up. Links are
+not touched (in memory they never depended on the server).
+
 What it leaves out of the ``Transport`` protocol, on purpose: ``refresh_signalling`` does
-nothing and signalling never comes back, there is no ICE (``selected_candidate_pairs`` is
-empty) and closing is instant (``close_nowait`` is ``close``).
+nothing and the first server never comes back, there is no ICE (``selected_candidate_pairs``
+is empty) and closing is instant (``close_nowait`` is ``close``).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from .events import (
     PeerConnected,
     PeerDisconnected,
     SignallingLost,
+    SignallingRestored,
     TransportError,
     TransportEvent,
 )
@@ -87,6 +94,20 @@ class InMemoryNetwork:
         #: Crashed peers whose silent links are not reported yet: peer -> when they crashed.
         self._dead: dict[str, float] = {}
         self._signalling_up = True
+        #: Servers started since (``signalling_server``), by URL.
+        self._servers: set[str] = set()
+        self._server_seq = itertools.count(1)
+
+    def signalling_server(self, lan: bool = True) -> MemorySignallingServer:
+        """A built-in signalling server on this network (``P2PLoopBuilder.
+        embedded_signalling(server=...)`` in tests): another room host newcomers can join
+        through while it runs."""
+        return MemorySignallingServer(self, next(self._server_seq))
+
+    @property
+    def signalling_up(self) -> bool:
+        """Whether a newcomer can join now (some signalling server runs)."""
+        return self._signalling_up or bool(self._servers)
 
     def create_transport(self, room: str = "", *, start: bool = True,
                          **options: float) -> InMemoryTransport:
@@ -101,7 +122,7 @@ class InMemoryNetwork:
         return f"peer-{next(self._seq)}" if self._deterministic_ids else str(uuid.uuid4())
 
     def _join(self, transport: InMemoryTransport) -> str | None:
-        if not self._signalling_up:
+        if not self.signalling_up:
             transport._push(TransportError("cannot connect to signalling server: it is gone",
                                            fatal=True))
             return None
@@ -157,6 +178,7 @@ class InMemoryNetwork:
         """The signalling server goes away: every live transport sees ``SignallingLost``;
         links stay, and no newcomer can join."""
         self._signalling_up = False
+        self._servers.clear()
         for peer_id, transport in self._transports.items():
             if peer_id not in self._dead and not transport._closed:
                 transport._push(SignallingLost(reason))
@@ -283,6 +305,18 @@ class InMemoryTransport:
             return []
         return sorted(other for link in self.network._links if me in link for other in link - {me})
 
+    def move_signalling(self, port: int, urls: Sequence[str], via: str | None = None) -> None:
+        """Register with the new host's server (see ``Transport``): ``SignallingRestored``
+        with its URL if it runs; nothing if it does not (over the wire the transport keeps
+        trying; here nothing more will come)."""
+        me = self._local_peer_id
+        if self._closed or me is None:
+            return
+        for url in urls:
+            if url in self.network._servers:
+                self._push(SignallingRestored(me, url))
+                return
+
     def close_nowait(self) -> None:
         """Closing is instant in memory: the same as ``close``."""
         self.close()
@@ -298,6 +332,23 @@ class InMemoryTransport:
 
     def _push(self, event: TransportEvent) -> None:
         admit(self._events, self._budget, self.stats, bytes_copy(event), self.network.clock())
+
+
+class MemorySignallingServer:
+    """A signalling server on an ``InMemoryNetwork`` (see ``signalling_server``); the same
+    ``start``/``stop``/``url``/``port`` as ``SignallingServer``."""
+
+    def __init__(self, network: InMemoryNetwork, number: int) -> None:
+        self.network = network
+        self.port = number
+        self.url = f"memory://signal-{number}"
+
+    def start(self) -> MemorySignallingServer:
+        self.network._servers.add(self.url)
+        return self
+
+    def stop(self, timeout: float = 0.0) -> None:
+        self.network._servers.discard(self.url)
 
 
 def bytes_copy(event: TransportEvent) -> TransportEvent:

@@ -120,6 +120,11 @@ def same_as_peer(signal: PeerSignal) -> str | None:
 
 #: The websocket close code matchbox-style servers use when a limit refuses a peer.
 CLOSE_TRY_AGAIN_LATER = 1013
+#: Our close code for "I am moving to another server with the lobby, not leaving": our own
+#: server then tells the room no ``PeerLeft`` (the peers still linked to us would close their
+#: links). A private-use code (4000-4999): stock Matchbox clients never send it, and a stock
+#: server treats it as any close.
+CLOSE_MOVING = 4001
 
 
 class SignallingError(Exception):
@@ -263,12 +268,13 @@ class SignallingClient:
         ws = self._ws
         return ws is not None and ws.close_code is None
 
-    async def drop(self) -> None:
-        """Close the socket so that ``messages()`` ends and the owner re-registers."""
+    async def drop(self, moving: bool = False) -> None:
+        """Close the socket so that ``messages()`` ends and the owner re-registers;
+        ``moving``: with ``CLOSE_MOVING`` (signalling moved with the host)."""
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
-                await ws.close()
+                await (ws.close(CLOSE_MOVING, "moving") if moving else ws.close())
 
     @property
     def close_reason(self) -> str:

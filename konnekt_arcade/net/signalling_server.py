@@ -31,6 +31,7 @@ from ._server_limits import AddressCounts, Bucket, Gate, ServerLimits, gated_con
 from ._server_metrics import server_metrics
 from .directory import DirectoryService, MemoryStore
 from .directory._glue import answer_http, client_address, is_owner_socket, serve_owner
+from .signalling_client import CLOSE_MOVING
 from .signalling_messages import (
     IdAssignedMessage,
     KeepAliveMessage,
@@ -124,6 +125,7 @@ class SignallingServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
+        self._stopping = False  # sockets closing now are the server going: no PeerLeft
         self._lock = threading.Lock()
         if directory is None and with_directory:
             directory = DirectoryService(MemoryStore(time.time), serves_signalling=signalling)
@@ -140,6 +142,7 @@ class SignallingServer:
 
     async def start_async(self) -> SignallingServer:
         """Start listening in the running loop; returns once the port is bound."""
+        self._stopping = False
         self._server = await serve(
             self._handle,
             self.host,
@@ -165,6 +168,7 @@ class SignallingServer:
         server, self._server = self._server, None
         if server is None:
             return
+        self._stopping = True
         server.close()
         try:
             await asyncio.wait_for(server.wait_closed(), self.close_timeout + 1.0)
@@ -318,7 +322,9 @@ class SignallingServer:
         except ConnectionClosed:
             pass
         finally:
-            await self._leave(peer_id, room_key)
+            # Moving with its lobby (CLOSE_MOVING): a PeerLeft would close the room's links.
+            quiet = self._stopping or ws.close_code == CLOSE_MOVING
+            await self._leave(peer_id, room_key, announce=not quiet)
 
     async def _serve_owner(self, ws: ServerConnection, client: str) -> None:
         assert self.directory is not None
@@ -370,15 +376,15 @@ class SignallingServer:
         self.stats["signals_routed"] += 1
         await self._send(target, encode(SignalFromPeer(peer_id, message.data)))
 
-    async def _leave(self, peer_id: str, room_key: str) -> None:
+    async def _leave(self, peer_id: str, room_key: str, announce: bool = True) -> None:
         self._peers.pop(peer_id, None)
-        logger.debug("Peer %s left room %r", peer_id, room_key)
+        logger.debug("Peer %s left room %r (PeerLeft: %s)", peer_id, room_key, announce)
         left = encode(PeerLeftMessage(peer_id))
         for other in self._table.leave(peer_id, room_key):
-            await self._send(other, left)
+            if announce:
+                await self._send(other, left)
 
     # --- diagnostics --------------------------------------------------------------------------
-
     def room_sizes(self) -> dict[str, Any]:
         """Snapshot of room -> peer count (diagnostics and tests)."""
         return {key: len(room.peers) for key, room in self._table.rooms.items()}

@@ -82,6 +82,7 @@ class WebRtcTransport:
         #: Largest frame of several reliable messages to one peer (0: never batch).
         self.batch_bytes = batch_bytes
         self.url = f"{signalling_url.rstrip('/')}/{room.lstrip('/')}"
+        self.room = room
         self.queue_size = queue_size
         self.stats: dict[str, int] = {
             "dropped_incoming": 0,  # both reasons below, every peer
@@ -199,6 +200,15 @@ class WebRtcTransport:
             return
         with contextlib.suppress(RuntimeError):  # loop closed at interpreter exit
             net.call_soon(self._mesh.refresh_signalling)
+
+    def move_signalling(self, port: int, urls: Sequence[str], via: str | None = None) -> None:
+        """Register with the server the lobby's new host runs (see ``Transport``); links
+        stay. Non-blocking; ignored while closed or before the first registration."""
+        net = self._net
+        if net is None or self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # loop closed at interpreter exit
+            net.call_soon(self._mesh.move, port, list(urls), via, self.room)
 
     def close(self) -> None:
         """Close every link and the signalling socket; returns within ``CLOSE_DEADLINE``."""

@@ -27,10 +27,11 @@ from ..sync import LobbySync, SyncConfig
 from ._announce import AnnouncerFactory
 from ._errors import P2PError
 from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
-from ._invite import resolve_target
+from ._invite import invite_args, resolve_code, resolve_target
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
 from ._session_loop import SessionLoop
+from ._signal_move import EmbeddedSignalling, HostedServer, ServerFactory, SignallingHome, local_url
 from ._types import ConnectionStage, ReconnectPolicy, Timeouts
 
 #: ``(room, ice_servers, queue_size) -> Transport`` (not started); for the in-memory transport.
@@ -54,6 +55,8 @@ class _Settings:
     password: str | None = None
     #: Announcers (LAN discovery, directory) the session starts; see ``_announce.py``.
     announcers: tuple[AnnouncerFactory, ...] = ()
+    #: This peer may run the built-in signalling server (see ``embedded_signalling``).
+    embedded: EmbeddedSignalling | None = None
 
 
 class P2PLoopBuilder:
@@ -163,6 +166,24 @@ class P2PLoopBuilder:
 
         return self._with_announcer(factory)
 
+    def embedded_signalling(self, lan: bool = True, *,
+                            server: ServerFactory | None = None) -> P2PLoopBuilder:
+        """This peer may run the built-in signalling server, so a party needs no server of
+        its own: ``build_session_host(None, ...)`` starts one (a free port) and hosts on it,
+        and when the lobby's host ran it and is gone, the new host — this peer, if it is
+        elected — starts its own and the others move there (issue 23: signalling moves with
+        the host; ``session.signalling_url`` and ``session.invite`` follow). ``lan``: listen
+        on every interface so friends on the network can join (else this machine only).
+        ``server``: how to make one (``lan -> server``; the in-memory network's
+        ``signalling_server`` in tests); default the built-in ``SignallingServer``."""
+        options = {"server": server} if server is not None else {}
+        return self._with(embedded=EmbeddedSignalling(lan=lan, **options))  # type: ignore[arg-type]
+
+    @property
+    def embeds_signalling(self) -> bool:
+        """Whether ``embedded_signalling`` is set on this builder."""
+        return self._s.embedded is not None
+
     def transport_factory(self, factory: TransportFactory) -> P2PLoopBuilder:
         """Use another transport (e.g. ``InMemoryNetwork``) instead of WebRTC."""
         return self._with(transport_factory=factory)
@@ -170,14 +191,16 @@ class P2PLoopBuilder:
     # --- non-blocking starts ------------------------------------------------------------------
 
     def start_session_host(
-        self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
+        self, signalling_url: str | None, ice_servers: Sequence[IceServer], lobby_name: str,
         host_name: str, *, max_participants: int | None = None,
     ) -> tuple[SessionLoop, SessionId]:
         """Start hosting a new session; returns at once (stage ``signalling``).
+        ``signalling_url=None``: on a built-in server of our own (``embedded_signalling``).
 
         Raises:
             ValueError: a bad lobby or host name, or ``max_participants`` outside 1 to
-            ``MAX_PARTICIPANTS_LIMIT`` (None means the default, ``DEFAULT_MAX_PARTICIPANTS``).
+            ``MAX_PARTICIPANTS_LIMIT`` (None means the default, ``DEFAULT_MAX_PARTICIPANTS``),
+            or no URL without ``embedded_signalling``. OSError: the server could not listen.
         """
         _check_max_participants(max_participants)
         try:  # refuse bad names here, not later inside poll()
@@ -196,7 +219,27 @@ class P2PLoopBuilder:
                                          max_participants=max_participants, config=config,
                                          password=password)
 
-        return self._start("host", signalling_url, session_id, ice_servers, make_sync), session_id
+        if signalling_url is not None:
+            return (self._start("host", signalling_url, session_id, ice_servers, make_sync),
+                    session_id)
+        server = self._own_server()
+        try:
+            session = self._start("host", local_url(server), session_id, ice_servers, make_sync,
+                                  server)
+        except BaseException:
+            server.stop()
+            raise
+        return session, session_id
+
+    def _own_server(self) -> HostedServer:
+        """``start_session_host(None)``'s server, started (it binds at once: a few ms)."""
+        embedded = self._s.embedded
+        if embedded is None:
+            raise ValueError("no signalling URL. Check: pass the URL of a signalling server, "
+                             "or call P2PLoopBuilder().embedded_signalling() to run one here")
+        server = embedded.server(embedded.lan)
+        server.start()
+        return server
 
     def start_session_guest(
         self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
@@ -212,9 +255,9 @@ class P2PLoopBuilder:
         signalling URL is used. Raises InvalidSessionId for a malformed id or invite,
         LobbyNotFound / DirectoryUnavailable for a code that cannot be resolved.
         """
-        signalling_url, session_id, ice_servers = _invite_args(signalling_url, session_id,
+        signalling_url, session_id, ice_servers = invite_args(signalling_url, session_id,
                                                                ice_servers)
-        signalling_url, session_id = _resolve_code(signalling_url, session_id)
+        signalling_url, session_id = resolve_code(signalling_url, session_id)
         signalling_url, sid = resolve_target(signalling_url, session_id)
         config = self._s.sync_config
         if resume is not None:  # a token saved as JSON comes back with the id as text
@@ -227,7 +270,8 @@ class P2PLoopBuilder:
         return self._start("guest", signalling_url, sid, ice_servers, make_sync)
 
     def _start(self, role: str, url: str, sid: SessionId, ice_servers: Sequence[IceServer],
-               make_sync: Callable[[str, float], LobbySync]) -> SessionLoop:
+               make_sync: Callable[[str, float], LobbySync],
+               server: HostedServer | None = None) -> SessionLoop:
         s = self._s
         servers = [IceServer.stun(x) if isinstance(x, str) else x for x in ice_servers]
         probe = IceProbe(servers, s.ice_probe_timeout) if servers else None
@@ -238,23 +282,28 @@ class P2PLoopBuilder:
         def make_transport(ice: list[IceServerConfig]) -> Transport:
             if factory is not None:
                 return factory(sid.room, ice, s.queue_size)
-            return WebRtcTransport(url, sid.room, ice, queue_size=s.queue_size,
+            return WebRtcTransport(home.url, sid.room, ice, queue_size=s.queue_size,
                                    connect_timeout=peer_timeout,
                                    signalling_timeout=s.timeouts.peer_id, link_progress=True)
 
         p2p = P2PLoop(make_transport, make_sync, ice_probe=probe, batch_size=s.batch_size,
                       queue_size=s.queue_size)
+        # Where signalling is, and whether it moves (the transport factory reads it: a
+        # rejoin after a move registers on the new server).
+        home = SignallingHome(url, s.embedded, server, p2p.stats)
         return SessionLoop(p2p, role=role, session_id=sid, signalling_url=url,
                            timeouts=s.timeouts, queue_size=s.queue_size, reconnect=s.reconnect,
-                           announcers=s.announcers, has_password=s.password is not None)
+                           announcers=s.announcers, has_password=s.password is not None,
+                           home=home)
 
     # --- blocking -----------------------------------------------------------------------------
 
     def build_session_host(
-        self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
+        self, signalling_url: str | None, ice_servers: Sequence[IceServer], lobby_name: str,
         host_name: str, *, max_participants: int | None = None,
     ) -> tuple[SessionLoop, SessionId]:
-        """Host a new session; blocks until it has a peer id (timeout: peer id, 5 s)."""
+        """Host a new session; blocks until it has a peer id (timeout: peer id, 5 s).
+        ``signalling_url=None``: on a built-in server of our own (``embedded_signalling``)."""
         session, sid = self.start_session_host(signalling_url, ice_servers, lobby_name,
                                                host_name, max_participants=max_participants)
         _wait(session)
@@ -277,7 +326,7 @@ class P2PLoopBuilder:
     # --- async --------------------------------------------------------------------------------
 
     async def build_session_host_async(
-        self, signalling_url: str, ice_servers: Sequence[IceServer], lobby_name: str,
+        self, signalling_url: str | None, ice_servers: Sequence[IceServer], lobby_name: str,
         host_name: str, *, max_participants: int | None = None,
     ) -> tuple[SessionLoop, SessionId]:
         session, sid = self.start_session_host(signalling_url, ice_servers, lobby_name,
@@ -306,27 +355,6 @@ def _check_max_participants(size: int | None) -> None:
             f"max_participants={size!r} is not a lobby size. Check: pass a number from 1 to "
             f"{MAX_PARTICIPANTS_LIMIT}, or leave it out (None) for the default "
             f"({DEFAULT_MAX_PARTICIPANTS})")
-
-
-def _invite_args(url: str, session_id: object, ice: object) -> tuple[str, object, object]:
-    """``build_session_guest(invite, ice_servers)``: a list in the session id's place is the
-    ICE servers (no session id is a list), so the invite form reads naturally."""
-    if isinstance(session_id, list | tuple) and not ice:
-        return url, None, session_id
-    return url, session_id, ice
-
-
-def _resolve_code(url: str, session_id: object) -> tuple[str, object]:
-    """A join code -> (the lobby's signalling URL, its session id); anything else as is."""
-    from ..net.directory._codes import looks_like_code
-
-    if not isinstance(session_id, str) or not looks_like_code(session_id):
-        return url, session_id
-    from ._directory import LobbyDirectory
-
-    lobby = LobbyDirectory(url).resolve(session_id)
-    assert lobby.session_id is not None and lobby.signalling_url is not None
-    return lobby.signalling_url, lobby.session_id
 
 
 def _check(session: SessionLoop) -> bool:

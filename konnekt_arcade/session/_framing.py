@@ -7,6 +7,8 @@ Three kinds of message share a peer's two data channels, told apart by their fir
 - ``GAME_DATA_PREFIX`` (0x00) + payload: game data from ``send_game_data``, on the unreliable
   channel (1) or on the reliable one (0, ordered with the lobby traffic). It never reaches the
   sync decoder, whatever the payload looks like.
+- ``SESSION_PREFIX`` (0x05) + JSON: a message between the sessions themselves, beside the
+  lobby (where signalling moved to, ``_signal_move``), on the reliable channel only.
 - ``FRAGMENT_PREFIX`` (0x01) + header + bytes: one part of a message over ``PART_SIZE`` (a big
   snapshot), on the reliable channel; see ``_fragments``.
 - ``MESSAGE_PREFIX`` (0x02) + kind + body: a message to the host or to one player, a host
@@ -46,6 +48,8 @@ MAX_GAME_DATA = 64 * 1024
 WORLD_PREFIX = b"\x03"
 #: Lobby sync messages are JSON envelopes: this is their first byte.
 SYNC_FRAME = b"{"
+#: First byte of a session-to-session message (``_signal_move``); reliable channel only.
+SESSION_PREFIX = b"\x05"
 
 # --- messages and host requests (``_messages``) ----------------------------------------------
 #: First byte of a message, request or reply (``_messages`` owns what follows it).
@@ -65,6 +69,7 @@ class Frame(Enum):
     GAME_DATA = "game data"
     MESSAGE = "message"  # to the host or a player, a request or a reply (``_messages``)
     WORLD = "world"
+    SESSION = "session"
 
 
 def game_data_frame(payload: bytes | bytearray | memoryview) -> bytes:
@@ -149,6 +154,8 @@ class Framer:
                 self.stats["dropped:message_too_large"] += 1
                 return None
             return Frame.MESSAGE, data[1:]
+        if head == SESSION_PREFIX and reliable:
+            return Frame.SESSION, data[1:]
         if not reliable and head != SYNC_FRAME:
             self.stats["dropped:bad_game_data"] += 1
             return None

@@ -86,3 +86,24 @@ def resolve_target(signalling_url: str, session_id: object | None) -> tuple[str,
                                    f"than {sid})")
         return invite
     return signalling_url, sid
+
+
+def invite_args(url: str, session_id: object, ice: object) -> tuple[str, object, object]:
+    """``build_session_guest(invite, ice_servers)``: a list in the session id's place is the
+    ICE servers (no session id is a list), so the invite form reads naturally."""
+    if isinstance(session_id, list | tuple) and not ice:
+        return url, None, session_id
+    return url, session_id, ice
+
+
+def resolve_code(url: str, session_id: object) -> tuple[str, object]:
+    """A join code -> (the lobby's signalling URL, its session id); anything else as is."""
+    from ..net.directory._codes import looks_like_code
+
+    if not isinstance(session_id, str) or not looks_like_code(session_id):
+        return url, session_id
+    from ._directory import LobbyDirectory
+
+    lobby = LobbyDirectory(url).resolve(session_id)
+    assert lobby.session_id is not None and lobby.signalling_url is not None
+    return lobby.signalling_url, lobby.session_id

@@ -111,6 +111,8 @@ class P2PLoop(TransportSuspension):
             lambda peer, data, reliable, now: self.stats.update(("dropped:message_unhandled",))
         #: The shared world's messages (``_world_link``); dropped until a world listens.
         self.on_world: Callable[[str, bytes, float], None] = lambda peer, data, now: None
+        #: A session-to-session message (``Frame.SESSION``, e.g. where signalling moved).
+        self.on_session_message: Callable[[str, bytes, float], None] = lambda p, d, now: None
 
     # --- driving ------------------------------------------------------------------------------
 
@@ -234,6 +236,9 @@ class P2PLoop(TransportSuspension):
                 return
             if kind is Frame.MESSAGE:
                 self.on_message_frame(peer, data, reliable, now)
+                return
+            if kind is Frame.SESSION:
+                self.on_session_message(peer, data, now)
                 return
         sync = self.sync
         if sync is None:

@@ -57,6 +57,7 @@ from ._queues import DropOldestQueue
 from ._reconnect import Reconnector
 from ._reconnecting import Reconnecting
 from ._session_id import SessionId
+from ._signal_move import SignallingHome, WhereToJoin
 from ._types import (
     ConnectionStage,
     GameData,
@@ -74,7 +75,7 @@ _NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, Incompat
             IncompatiblePeer)
 
 
-class SessionLoop(Reconnecting, Messaging):
+class SessionLoop(Reconnecting, Messaging, WhereToJoin):
     """One lobby session over one transport, built by ``P2PLoopBuilder``: the game's object,
     over the seed's lower layer ``P2PLoop`` (``p2p()``, which a game does not need)."""
 
@@ -91,12 +92,13 @@ class SessionLoop(Reconnecting, Messaging):
         reconnect: ReconnectPolicy | None = None,
         announcers: Sequence[AnnouncerFactory] = (),
         has_password: bool = False,
+        home: SignallingHome | None = None,
     ) -> None:
         self._p2p = p2p
         self.has_password = has_password
         self.role = role
         self.session_id = session_id
-        self.signalling_url = signalling_url
+        self._home = home or SignallingHome(signalling_url)  # signalling moves with the host
         self.timeouts = t = timeouts or Timeouts()
         self._reconnector = Reconnector(reconnect or ReconnectPolicy(),
                                         t.peer_id + t.connection + t.sync)
@@ -118,6 +120,7 @@ class SessionLoop(Reconnecting, Messaging):
         p2p.before_tick = self._before_tick
         self._messages = Messenger(P2PRouting(p2p), p2p.stats, queue_size=queue_size)
         p2p.on_message_frame = self._messages.receive
+        p2p.on_session_message = self._home.receive
         logger.info("🎯 Creating host session..." if role == "host" else "🎯 Joining session...")
         p2p.start()
         if role != "host":
@@ -148,6 +151,7 @@ class SessionLoop(Reconnecting, Messaging):
             self._check_mesh(now)
         elif self.stage is ConnectionStage.RECONNECTING:
             self._apply(self._reconnector.step(now))
+        self._home.update(self._p2p, now)
         self._announcers.update(self.lobby_info, now)
         return handled
 
@@ -273,8 +277,8 @@ class SessionLoop(Reconnecting, Messaging):
         other stage change has (a failed one keeps its stage and error)."""
         if self.stage is ConnectionStage.CLOSED:
             return
-        if self.stage is ConnectionStage.SYNCED:
-            hand_over(self._p2p)  # a host hands the lobby over first (bounded)
+        handed = self.stage is ConnectionStage.SYNCED and hand_over(self._p2p) is not None
+        self._home.close(handed)  # our signalling server, if any: kept up for a hand-over
         if self.stage is not ConnectionStage.FAILED:
             self._set_stage(ConnectionStage.CLOSED, None)
         self._deadline = None
@@ -328,6 +332,7 @@ class SessionLoop(Reconnecting, Messaging):
 
     def _on_transport_event(self, event: TransportEvent, now: float) -> None:
         self._join.observe(event, now)
+        self._home.on_event(self._p2p, event)
         match event:
             case IdAssigned() if self.stage is ConnectionStage.SIGNALLING:
                 if self.role == "host":
