@@ -1,13 +1,16 @@
 """Role ``lan``: one game's LAN networking (run inside a test's network namespace).
 
 Commands:
-  {"cmd": "host", "game", "lobby", "name", "password"?} — starts a signalling server on every
-      interface (as LobbyView's embedded one does when advertising) and hosts with
-      ``advertise_lan``; emits {"event": "hosting", "session", "port"}.
+  {"cmd": "host", "game", "lobby", "name", "password"?, "embedded"?} — starts a signalling
+      server on every interface and hosts with ``advertise_lan``; with ``embedded`` the session
+      runs its own (``embedded_signalling(lan=True)``, as LobbyView does: it moves with the
+      host); emits {"event": "hosting", "session", "port"}.
   {"cmd": "browse", "game"} — a ``LanBrowser``; every change of its list is emitted as
       {"event": "lobbies", "lobbies"}.
   {"cmd": "find", "game", "timeout"} — ``find_lan_lobbies``; emits {"event": "found", ...}.
-  {"cmd": "join", "invite", "name", "password"?} — emits "joined" or "join_failed".
+  {"cmd": "join", "invite", "name", "password"?, "embedded"?} — emits "joined" or
+      "join_failed"; ``embedded``: this guest may run the lobby's server if it becomes host.
+  {"cmd": "chat", "text"} — the first session sends a chat line.
   {"cmd": "close"} (closes the sessions; emits "closed"), {"cmd": "state"}.
   {"cmd": "attack", "game", "host_id", "session", "broadcast", "seconds", "fakes"} — a hostile
       LAN peer: for ``seconds`` it broadcasts a bye for ``host_id``, an announce with
@@ -23,6 +26,7 @@ import time
 import uuid
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlsplit
 
 os.environ["KONNEKT_ARCADE_LAN"] = "on"  # the pytest plugin turns it off for test processes
 
@@ -90,11 +94,15 @@ class LanRole:
                 emit({"event": "found", "lobbies": lobbies_of(found)})
             case "join":
                 builder = P2PLoopBuilder()
+                if cmd.get("embedded"):
+                    builder = builder.embedded_signalling(lan=True)
                 if cmd.get("password"):
                     builder = builder.password(cmd["password"])
                 guest = builder.start_session_guest(cmd["invite"], ice_servers=[])
                 self.sessions.append(guest)
                 self.joining.append((guest, cmd["name"]))
+            case "chat":
+                self.sessions[0].submit_command(DomainCommand.SendChat(text=cmd["text"]))
             case "close":
                 for s in self.sessions:
                     s.close()
@@ -107,21 +115,34 @@ class LanRole:
                 raise ValueError(f"unknown command {other!r}")
 
     def _host(self, cmd: Command) -> None:
-        self.server = SignallingServer(host="0.0.0.0", port=0).start()
         builder = P2PLoopBuilder().advertise_lan(cmd["game"])
         if cmd.get("password"):
             builder = builder.password(cmd["password"])
-        session, sid = builder.build_session_host(f"ws://127.0.0.1:{self.server.port}", [],
-                                                  cmd["lobby"], cmd["name"])
+        if cmd.get("embedded"):
+            session, sid = builder.embedded_signalling(lan=True).build_session_host(
+                None, [], cmd["lobby"], cmd["name"])
+            port = int(urlsplit(session.signalling_url).port or 0)
+        else:
+            self.server = SignallingServer(host="0.0.0.0", port=0).start()
+            port = self.server.port
+            session, sid = builder.build_session_host(f"ws://127.0.0.1:{port}", [],
+                                                      cmd["lobby"], cmd["name"])
         self.sessions.append(session)
-        emit({"event": "hosting", "session": str(sid), "port": self.server.port})
+        emit({"event": "hosting", "session": str(sid), "port": port})
 
     def state(self) -> dict[str, Any]:
         out: dict[str, Any] = {"event": "state", "sessions": []}
         for s in self.sessions:
             lobby = s.get_lobby()
-            out["sessions"].append({"role": s.role, "stage": str(s.stage),
-                                    "players": len(lobby.participants) if lobby else 0})
+            host = lobby.host if lobby is not None else None
+            out["sessions"].append({
+                "role": s.role, "stage": str(s.stage), "is_host": s.is_host(),
+                "players": len(lobby.participants) if lobby else 0,
+                "names": [p.name for p in lobby.participants] if lobby else [],
+                "host": host.name if host is not None else None,
+                "chat": [f"{c.name}: {c.text}" for c in lobby.chat] if lobby else [],
+                "peers": sorted(s.connected_peers()), "peer": s.local_peer_id(),
+                "invite": s.invite, "signalling_url": s.signalling_url})
         if self.browser is not None:
             out["browser"] = dict(self.browser.stats)
         return out
