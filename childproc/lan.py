@@ -8,8 +8,9 @@ Commands:
   {"cmd": "browse", "game"} — a ``LanBrowser``; every change of its list is emitted as
       {"event": "lobbies", "lobbies"}.
   {"cmd": "find", "game", "timeout"} — ``find_lan_lobbies``; emits {"event": "found", ...}.
-  {"cmd": "join", "invite", "name", "password"?, "embedded"?} — emits "joined" or
-      "join_failed"; ``embedded``: this guest may run the lobby's server if it becomes host.
+  {"cmd": "join", "invite", "name", "password"?, "embedded"?, "game"?} — emits "joined" or
+      "join_failed"; ``embedded``: this guest may run the lobby's server if it becomes host;
+      ``game``: it announces the lobby on the LAN when it hosts.
   {"cmd": "chat", "text"} — the first session sends a chat line.
   {"cmd": "close"} (closes the sessions; emits "closed"), {"cmd": "state"}.
   {"cmd": "attack", "game", "host_id", "session", "broadcast", "seconds", "fakes"} — a hostile
@@ -96,13 +97,19 @@ class LanRole:
                 builder = P2PLoopBuilder()
                 if cmd.get("embedded"):
                     builder = builder.embedded_signalling(lan=True)
+                if cmd.get("game"):  # a guest that becomes host announces (as LobbyView's)
+                    builder = builder.advertise_lan(cmd["game"])
                 if cmd.get("password"):
                     builder = builder.password(cmd["password"])
                 guest = builder.start_session_guest(cmd["invite"], ice_servers=[])
                 self.sessions.append(guest)
                 self.joining.append((guest, cmd["name"]))
             case "chat":
-                self.sessions[0].submit_command(DomainCommand.SendChat(text=cmd["text"]))
+                session = self.sessions[0]
+                me = session.local_participant_id()
+                assert me is not None, "chat before joining"
+                session.submit_command(DomainCommand.SendChat(
+                    lobby_id=session.lobby_id(), participant_id=me, text=cmd["text"]))
             case "close":
                 for s in self.sessions:
                     s.close()

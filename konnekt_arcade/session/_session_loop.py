@@ -301,7 +301,8 @@ class SessionLoop(Reconnecting, Messaging, WhereToJoin):
         """What announcers say about this lobby now (see ``_announce.py``)."""
         return LobbyInfo.of(self.get_lobby(), session_id=str(self.session_id),
                             signalling_url=self.signalling_url, has_password=self.has_password,
-                            is_host=self.is_host(), ready=self.stage is ConnectionStage.SYNCED)
+                            is_host=self.is_host(), ready=self.stage is ConnectionStage.SYNCED
+                            and not self._home.moving(self.local_peer_id()))
 
     def join_code(self) -> str | None:
         """The lobby's directory join code (``P2PLoopBuilder.publish``); None until the

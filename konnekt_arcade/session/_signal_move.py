@@ -158,6 +158,7 @@ class SignallingHome:
         self._starting: tuple[HostedServer, threading.Event, float] | None = None
         self._refused = False  # logged once: the server died and we may not start one
         self._lan_invite: tuple[str, str] | None = None  # (url, invite base) cache
+        self._hosting = False  # whether we hosted at the last update
 
     # --- hooks (game thread) ------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ class SignallingHome:
             return
         if self.server is not None and self.owner is None and self._starting is None:
             self.owner = me  # the host that started with its own server
+        self._hosting = sync.is_host
         if self._starting is not None:
             self._check_started(p2p, me, now)
         elif sync.is_host:
@@ -204,6 +206,14 @@ class SignallingHome:
             self.owner = host
             if p2p.transport is not None:
                 p2p.transport.move_signalling(here[0], here[1], host)
+
+    def moving(self, me: str | None) -> bool:
+        """Whether the lobby's server is on its way to us: we host, but it is still the old
+        host's (or ours is binding). Nothing should announce the lobby meanwhile: its URL
+        is the dead server's, and a newcomer would fail on it."""
+        return self._starting is not None or (
+            self.server is None and self.owner is not None and self.owner != me
+            and self.embedded is not None and me is not None and self._hosting)
 
     def invite(self, session_id: str) -> str:
         """The invite friends join with now: for our own LAN server named by loopback, this
