@@ -118,7 +118,10 @@ class SequencedCommands:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def __contains__(self, key: tuple[UUID, int]) -> bool:
+    def __contains__(self, key: object) -> bool:
+        """``(participant_id, request_id) in sequenced`` (anything else is not in it)."""
+        if not isinstance(key, tuple) or len(key) != 2 or not isinstance(key[0], UUID):
+            return False
         return (key[0].int, key[1]) in self._seen
 
     def record(self, origin: CommandOrigin) -> None:
