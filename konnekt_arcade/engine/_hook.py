@@ -49,6 +49,8 @@ from ._callbacks import EVENT_TYPES
 from ._command_helpers import LobbyCommands
 
 if TYPE_CHECKING:
+    from ..domain import LobbyDomainEvent
+    from ..domain._events import CommandFailed  # ``DomainEvent.CommandFailed``
     from ..session import SessionLoop
 
 logger = logging.getLogger("konnekt_arcade.engine")
@@ -307,7 +309,8 @@ class SessionHook(LobbyCommands, EventDispatcher):
             else:
                 self.dispatch_event("on_transport_notice", notice.kind, notice.message)
 
-    def _domain_event(self, session: SessionLoop, event: Any) -> None:
+    def _domain_event(self, session: SessionLoop,
+                      event: LobbyDomainEvent | CommandFailed) -> None:
         simple = _SIMPLE.get(type(event))
         if simple is not None:
             name, fields = simple
