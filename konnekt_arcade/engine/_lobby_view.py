@@ -27,7 +27,7 @@ from typing import ClassVar
 from uuid import UUID
 
 import arcade
-from arcade.gui import UIView
+from arcade.gui import UIInputText, UIView
 
 from ..domain import MAX_NAME_LENGTH, ActivityRun, LeaveReason, LobbyDomainEvent, RunStatus
 from ..session import (
@@ -168,9 +168,9 @@ class LobbyView(JoinActions, UIView):
     def on_key_press(self, symbol: int, modifiers: int) -> None:
         active = self.screen.active_field()
         ctrl = modifiers & (arcade.key.MOD_CTRL | arcade.key.MOD_COMMAND)
-        if active is not None and symbol == arcade.key.V and ctrl:
-            field = self.screen.widgets[active]
-            field.text += paste_text(self.window, LobbyView.clipboard).strip()  # type: ignore[attr-defined]
+        field = self.screen.widgets.get(active) if active is not None else None
+        if isinstance(field, UIInputText) and symbol == arcade.key.V and ctrl:
+            field.text += paste_text(self.window, LobbyView.clipboard).strip()
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -190,8 +190,9 @@ class LobbyView(JoinActions, UIView):
         in). For what changes the widgets themselves; new text alone is set in place."""
         active = self.screen.active_field()
         self.show_screen(type(self.screen))
-        if active is not None and active in self.screen.widgets:
-            self.screen.widgets[active].activate()  # type: ignore[attr-defined]
+        field = self.screen.widgets.get(active) if active is not None else None
+        if isinstance(field, UIInputText):
+            field.activate()
 
     # --- start screen actions -----------------------------------------------------------------
 

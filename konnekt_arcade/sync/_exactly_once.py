@@ -215,7 +215,8 @@ class Commands:
         if self.v.lobby is None or host is None or self.v.role is not Role.REPLICA:
             return
         for item in self.pending.to_send(host, now):
-            self.out.send(host, item.command)  # type: ignore[arg-type]
+            if item.command is not None:  # to_send() yields commands only (no Rejoin)
+                self.out.send(host, item.command)
 
     def expire(self, now: float) -> None:
         for item in self.pending.expired(now):
