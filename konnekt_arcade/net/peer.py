@@ -202,7 +202,7 @@ class PeerLink:
         aiortc has no public API for it (``getStats`` lacks candidate pairs), so this reads
         aioice's nominated pair for component 1; any change there yields None, not an error.
         """
-        try:
+        try:  # aiortc types sctp as optional; None raises AttributeError, caught below
             connection = self.pc.sctp.transport.transport._connection  # type: ignore[union-attr]
             pair = connection._nominated.get(1)
             if pair is None:

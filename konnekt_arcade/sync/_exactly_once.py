@@ -186,7 +186,7 @@ class Commands:
             self.fail(kind, "too many commands waiting for the host", request_id)
             return
         self.pending.add(InFlight(request_id, kind, Command(
-            request_id=request_id, command=command),  # type: ignore[arg-type]
+            request_id=request_id, command=command),  # type: ignore[arg-type]  # a user command
             now + self.v.config.command_timeout))
         self.due = True
 
