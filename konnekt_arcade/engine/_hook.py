@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from ..domain import LobbyDomainEvent
     from ..domain._events import CommandFailed  # ``DomainEvent.CommandFailed``
     from ..session import SessionLoop
+    from ..session._types import SessionNotice
 
 logger = logging.getLogger("konnekt_arcade.engine")
 
@@ -272,7 +273,7 @@ class SessionHook(LobbyCommands, EventDispatcher):
         if self.dispatch_event("on_error", exc) is False:  # False: nobody listens
             logger.error("unhandled session error: %s", exc)
 
-    def _notice(self, session: SessionLoop, notice: Any) -> None:
+    def _notice(self, session: SessionLoop, notice: SessionNotice) -> None:
         from ..session import (
             ConnectionStage,
             Reconnected,
