@@ -12,7 +12,7 @@ that did would have every callback, doing nothing).
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         DelegationReason,
         LeaveReason,
         Lobby,
+        LobbyDomainEvent,
         Participant,
         RunStatus,
     )
@@ -103,7 +104,7 @@ class SessionCallbacks(Protocol):
     def on_command_failed(self, command_type: str, reason: str, request_id: int | None) -> None:
         """The host refused one of our lobby commands."""
 
-    def on_lobby_event(self, event: Any) -> None:
+    def on_lobby_event(self, event: LobbyDomainEvent) -> None:
         """Every domain event (a ``DomainEvent`` member), after its specific callback."""
 
     # --- beside the lobby -----------------------------------------------------------------------

@@ -9,10 +9,13 @@ by the difference between two machines' boot times.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..session import SessionLoop
 
 
-def lobby_time(session: Any) -> float:
+def lobby_time(session: SessionLoop) -> float:
     """The lobby's shared clock now, in seconds (the time ``run.deadline`` is in).
 
     ``session.time()`` when the session offers it (the shared session clock); otherwise the

@@ -21,20 +21,24 @@ def ensure_gui_importable() -> None:
     if not pyglet.options.headless or "arcade.gui" in sys.modules:
         return
     if "pyglet.input" not in sys.modules:
-        had_flag = hasattr(sys, "is_pyglet_doc_run")
-        previous = getattr(sys, "is_pyglet_doc_run", None)
-        sys.is_pyglet_doc_run = True  # type: ignore[attr-defined]
+        # pyglet's flag is no attribute ``sys`` declares: set it through the namespace.
+        flags = vars(sys)
+        had_flag = "is_pyglet_doc_run" in flags
+        previous = flags.get("is_pyglet_doc_run")
+        flags["is_pyglet_doc_run"] = True
         try:
             importlib.import_module("pyglet.input")
         finally:
             if had_flag:
-                sys.is_pyglet_doc_run = previous  # type: ignore[attr-defined]
+                flags["is_pyglet_doc_run"] = previous
             else:
-                del sys.is_pyglet_doc_run  # type: ignore[attr-defined]
+                del flags["is_pyglet_doc_run"]
     if not hasattr(arcade, "ControllerManager"):
         from arcade.controller import ControllerManager
 
-        arcade.ControllerManager = ControllerManager  # type: ignore[attr-defined]
+        # arcade declares the class but leaves the name unset when headless: set it
+        # through the module's namespace (an assignment to a class name does not type-check).
+        vars(arcade)["ControllerManager"] = ControllerManager
 
 
 ensure_gui_importable()

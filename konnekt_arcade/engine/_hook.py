@@ -49,7 +49,10 @@ from ._callbacks import EVENT_TYPES
 from ._command_helpers import LobbyCommands
 
 if TYPE_CHECKING:
+    from ..domain import LobbyDomainEvent
+    from ..domain._events import CommandFailed  # ``DomainEvent.CommandFailed``
     from ..session import SessionLoop
+    from ..session._types import SessionNotice
 
 logger = logging.getLogger("konnekt_arcade.engine")
 
@@ -270,7 +273,7 @@ class SessionHook(LobbyCommands, EventDispatcher):
         if self.dispatch_event("on_error", exc) is False:  # False: nobody listens
             logger.error("unhandled session error: %s", exc)
 
-    def _notice(self, session: SessionLoop, notice: Any) -> None:
+    def _notice(self, session: SessionLoop, notice: SessionNotice) -> None:
         from ..session import (
             ConnectionStage,
             Reconnected,
@@ -307,7 +310,8 @@ class SessionHook(LobbyCommands, EventDispatcher):
             else:
                 self.dispatch_event("on_transport_notice", notice.kind, notice.message)
 
-    def _domain_event(self, session: SessionLoop, event: Any) -> None:
+    def _domain_event(self, session: SessionLoop,
+                      event: LobbyDomainEvent | CommandFailed) -> None:
         simple = _SIMPLE.get(type(event))
         if simple is not None:
             name, fields = simple

@@ -9,13 +9,15 @@ delegates, so games and tests call ``view.join_lobby()`` etc. as before.
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..net.directory import normalize_code
 from ..net.directory._codes import looks_like_code
 from ..session import (
+    DirectoryUnavailable,
     IceServer,
     LobbyDirectory,
     LobbyNotFound,
@@ -29,6 +31,10 @@ from ._directory_ui import Browser, off_thread
 from ._friendly import friendly_error
 from ._screens import BrowseScreen, ConnectingScreen, PasswordScreen, Screen
 from ._screens._host import ScreenHost
+
+if TYPE_CHECKING:
+    from ..lan import LanLobby
+    from ..net.directory import ListedLobby
 
 
 class JoinHost(ScreenHost, Protocol):
@@ -72,7 +78,7 @@ class JoinFlow:
         #: The "Browse lobbies" list.
         self.browser = Browser()
         #: The directory's answer for a join code being resolved (a future), or None.
-        self._resolving: Any = None
+        self._resolving: concurrent.futures.Future[ListedLobby] | None = None
         #: The session's join code as last shown (a change redraws the lobby screen).
         self._shown_code: str | None = None
 
@@ -85,7 +91,7 @@ class JoinFlow:
             return
         view.join_target(text)
 
-    def join_lan_lobby(self, lobby: Any) -> None:
+    def join_lan_lobby(self, lobby: LanLobby) -> None:
         """Join a lobby from the LAN list (asks for its password first if it has one)."""
         if lobby.has_password and not self.view.form["join_password"]:
             self.view.ask_password(lobby.invite, f"{lobby.name} needs a password.")
@@ -170,10 +176,13 @@ class JoinFlow:
             self._resolving = None
             try:
                 lobby = future.result()
+                url, sid = lobby.signalling_url, lobby.session_id
+                if url is None or sid is None:  # resolve() refuses such an answer already
+                    raise DirectoryUnavailable(view.signalling_url, "no session id or URL")
             except (ValueError, P2PError, OSError) as exc:
                 self._fail(exc)
             else:  # as an invite, so a password prompt can retry it
-                view.join_target(make_invite(lobby.signalling_url, lobby.session_id))
+                view.join_target(make_invite(url, sid))
         if isinstance(view.screen, BrowseScreen) and self.browser.poll(
                 view.signalling_url, self.game, time.monotonic()):
             dirty = True
@@ -211,7 +220,7 @@ class JoinActions:
         """Join what the Join field names: an invite, a session id, or a join code."""
         self.joining.join_lobby()
 
-    def join_lan_lobby(self, lobby: Any) -> None:
+    def join_lan_lobby(self, lobby: LanLobby) -> None:
         """Join a lobby from the LAN list (asks for its password first if it has one)."""
         self.joining.join_lan_lobby(lobby)
 

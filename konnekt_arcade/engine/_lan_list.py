@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..sync import _wire
+
+if TYPE_CHECKING:
+    from ..lan import LanBrowser, LanLobby
 
 logger = logging.getLogger("konnekt_arcade.engine")
 
@@ -34,7 +37,7 @@ def version_note(protocol: int) -> str | None:
     return "needs a newer version" if protocol > ours else "host has an older version"
 
 
-def _key(lobbies: list[Any]) -> list[tuple[Any, ...]]:
+def _key(lobbies: list[LanLobby]) -> list[tuple[Any, ...]]:
     return [(x.host_id, x.name, x.host_name, x.players, x.max_players, x.has_password,
              x.protocol) for x in lobbies]
 
@@ -45,8 +48,8 @@ class LanList:
     def __init__(self, game: str, enabled: bool) -> None:
         self.game = game
         self.enabled = enabled
-        self.lobbies: list[Any] = []
-        self.browser: Any = None
+        self.lobbies: list[LanLobby] = []
+        self.browser: LanBrowser | None = None
         self._polled = float("-inf")
 
     def running(self, on: bool) -> None:
@@ -64,7 +67,7 @@ class LanList:
             self.browser, self.lobbies = None, []
 
     @staticmethod
-    def note(lobby: Any) -> str | None:
+    def note(lobby: LanLobby) -> str | None:
         """Why ``lobby`` cannot be joined from this game (another protocol), or None."""
         return version_note(lobby.protocol)
 

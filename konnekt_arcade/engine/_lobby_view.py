@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 import arcade
-from arcade.gui import UIView
+from arcade.gui import UIInputText, UIView
 
-from ..domain import MAX_NAME_LENGTH
+from ..domain import MAX_NAME_LENGTH, ActivityRun, LeaveReason, LobbyDomainEvent, RunStatus
 from ..session import (
     ConnectionStage,
     IceServer,
@@ -87,7 +87,8 @@ class LobbyView(JoinActions, UIView):
                  player_name: str = "", title: str = "Multiplayer lobby",
                  advertise_lan: bool = True, browse_lan: bool = True,
                  game: str | None = None) -> None:
-        super().__init__()
+        # unannotated in arcade; untyped_calls_exclude misses super() calls (mypy issue 16653)
+        super().__init__()  # type: ignore[no-untyped-call]
         self.theme = theme or DEFAULT_THEME
         self.background_color = self.theme.color("background")
         self.registry = registry if registry is not None else ActivityRegistry()
@@ -133,7 +134,7 @@ class LobbyView(JoinActions, UIView):
     # --- arcade.View --------------------------------------------------------------------------
 
     def on_show_view(self) -> None:
-        super().on_show_view()
+        super().on_show_view()  # type: ignore[no-untyped-call]  # unannotated in arcade
         self.rebuild()  # the window may have changed size while another view showed
 
     def on_update(self, delta_time: float) -> None:
@@ -167,9 +168,9 @@ class LobbyView(JoinActions, UIView):
     def on_key_press(self, symbol: int, modifiers: int) -> None:
         active = self.screen.active_field()
         ctrl = modifiers & (arcade.key.MOD_CTRL | arcade.key.MOD_COMMAND)
-        if active is not None and symbol == arcade.key.V and ctrl:
-            field = self.screen.widgets[active]
-            field.text += paste_text(self.window, LobbyView.clipboard).strip()  # type: ignore[attr-defined]
+        field = self.screen.widgets.get(active) if active is not None else None
+        if isinstance(field, UIInputText) and symbol == arcade.key.V and ctrl:
+            field.text += paste_text(self.window, LobbyView.clipboard).strip()
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -189,8 +190,9 @@ class LobbyView(JoinActions, UIView):
         in). For what changes the widgets themselves; new text alone is set in place."""
         active = self.screen.active_field()
         self.show_screen(type(self.screen))
-        if active is not None and active in self.screen.widgets:
-            self.screen.widgets[active].activate()  # type: ignore[attr-defined]
+        field = self.screen.widgets.get(active) if active is not None else None
+        if isinstance(field, UIInputText):
+            field.activate()
 
     # --- start screen actions -----------------------------------------------------------------
 
@@ -341,19 +343,19 @@ class LobbyView(JoinActions, UIView):
     def signalling_url_shown(self) -> str:
         return session.signalling_url if (session := self.hook.session) is not None else ""
 
-    def on_lobby_event(self, event: Any) -> None:
+    def on_lobby_event(self, event: LobbyDomainEvent) -> None:
         self._dirty = True
 
-    def on_guest_left(self, participant_id: UUID, reason: Any) -> None:
+    def on_guest_left(self, participant_id: UUID, reason: LeaveReason) -> None:
         session = self.hook.session
         if session is not None and participant_id == session.local_participant_id():
             self.back_to_start("The host removed you from the lobby."
-                               if reason == "kicked" else "You left the lobby.")
+                               if reason is LeaveReason.KICKED else "You left the lobby.")
 
     def on_became_host(self) -> None:
         self._say("You are the host now.")
 
-    def on_command_failed(self, command_type: str, reason: str, request_id: Any) -> None:
+    def on_command_failed(self, command_type: str, reason: str, request_id: int | None) -> None:
         self._say(friendly_failure(command_type, reason))
 
     def on_error(self, error: Exception) -> None:
@@ -361,7 +363,7 @@ class LobbyView(JoinActions, UIView):
         if session is not None and session.stage is not ConnectionStage.FAILED:
             self._say(friendly_error(error, self.signalling_url_shown))  # a failure: told above
 
-    def on_run_started(self, run: Any) -> None:
+    def on_run_started(self, run: ActivityRun) -> None:
         view = self.registry.build_view(run, self.hook, self)
         if view is None:
             self._say(f"{run.activity.name} started, but this game doesn't have it.")
@@ -370,7 +372,7 @@ class LobbyView(JoinActions, UIView):
         self.hook.attach(view)  # keep polling the session while the activity plays
         self.window.show_view(view)
 
-    def on_run_ended(self, run_id: UUID, status: Any, reason: str) -> None:
+    def on_run_ended(self, run_id: UUID, status: RunStatus, reason: str) -> None:
         if self.activity_view is not None:
             self.window.show_view(self)
             self._close_activity()

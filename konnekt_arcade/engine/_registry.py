@@ -44,7 +44,11 @@ from ._clock import lobby_time
 from ._command_helpers import LobbyCommands
 
 if TYPE_CHECKING:
+    import arcade
+
+    from ..session import SessionLoop
     from ..world import World
+    from ._hook import SessionHook
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,28 @@ class ActivityContext:
     """What an activity's View gets: the run it is playing and the hook of the session."""
 
     run: ActivityRun
-    hook: Any  # SessionHook
-    lobby_view: Any = None  # the LobbyView that will come back after RunEnded, if any
+    hook: SessionHook
+    #: The ``LobbyView`` that comes back after ``RunEnded``, if any (typed as the
+    #: ``arcade.View`` it is: the lobby view's module imports this one).
+    lobby_view: arcade.View | None = None
 
     @property
     def config(self) -> dict[str, Any]:
         return self.run.activity.config
 
     @property
-    def session(self) -> Any:
-        return self.hook.session
+    def session(self) -> SessionLoop:
+        """The hook's session, typed, so a View's ``context.session.`` completes in an editor.
+
+        Raises:
+            SendFailed: the session ended (``LobbyView`` clears it) while this View is up.
+        """
+        session = self.hook.session
+        if session is None:
+            from ..session import SendFailed
+
+            raise SendFailed("the session has ended: no session to play this run on")
+        return session
 
     @property
     def world(self) -> World:
@@ -69,8 +85,7 @@ class ActivityContext:
         run is on belong to it: when it ends, every peer despawns them (the owner's and the
         host's despawns reach everyone), so the next run starts with none of them; entities
         spawned outside a run (a lobby's avatars) stay."""
-        world: World = self.session.world()
-        return world
+        return self.session.world()
 
     @property
     def is_submitter(self) -> bool:
@@ -86,7 +101,7 @@ class ActivityContext:
     def is_host(self) -> bool:
         """True while this peer is the host: the one whose game referees a host-scored run.
         It changes mid-round when the host leaves (the hook's ``on_became_host``)."""
-        return bool(self.hook.is_host())
+        return self.hook.is_host()
 
     @property
     def current_run(self) -> ActivityRun | None:
@@ -123,20 +138,21 @@ class ActivityContext:
 
         In a host-scored run the host's own result goes as ``submit_result_for`` itself; a
         guest's is sent and refused by the host (``on_command_failed`` says why)."""
-        if self.host_scored and self.is_host:
-            me = self.session.local_participant_id()
-            return int(self.hook.submit_result_for(me, score, data, time_taken_ms))
-        return int(self.hook.submit_result(score, data, time_taken_ms))
+        me = self.session.local_participant_id() if self.host_scored and self.is_host else None
+        if me is not None:
+            return self.hook.submit_result_for(me, score, data, time_taken_ms)
+        return self.hook.submit_result(score, data, time_taken_ms)
 
     def submit_result_for(self, participant_id: UUID, score: int = 0,
                           data: dict[str, Any] | None = None, time_taken_ms: int = 0) -> int:
         """Host, host-scored run: submit ``participant_id``'s result (the host's game decided
         it); returns the request id. Refused for anyone but the host, and in a self-scored
         run."""
-        return int(self.hook.submit_result_for(participant_id, score, data, time_taken_ms))
+        return self.hook.submit_result_for(participant_id, score, data, time_taken_ms)
 
 
-ViewFactory = Callable[[ActivityContext], Any]
+#: Builds the View of a run: a View class taking the context, or a function returning a View.
+ViewFactory = Callable[[ActivityContext], "arcade.View"]
 
 
 @dataclass(frozen=True)
@@ -262,7 +278,8 @@ class ActivityRegistry:
         activity = self.get(activity_type)
         return activity.display_name if activity is not None else activity_type
 
-    def build_view(self, run: ActivityRun, hook: Any, lobby_view: Any = None) -> Any | None:
+    def build_view(self, run: ActivityRun, hook: SessionHook,
+                   lobby_view: arcade.View | None = None) -> arcade.View | None:
         """The View for ``run``, or None if its type is not registered here."""
         activity = self.get(run.activity.activity_type)
         if activity is None:

@@ -228,11 +228,11 @@ async def _get_component_candidates(
     for stun_server in servers.stun:
         for protocol in host_protocols:
             if ipaddress.ip_address(protocol.local_candidate.host).version == 4:
-                task = asyncio.create_task(ice.server_reflexive_candidate(protocol, stun_server))
-                tasks[task] = f"STUN {stun_server[0]}:{stun_server[1]}"
+                stun = asyncio.create_task(ice.server_reflexive_candidate(protocol, stun_server))
+                tasks[stun] = f"STUN {stun_server[0]}:{stun_server[1]}"
     # A relayed candidate from every TURN server.
     for server in servers.turn:
-        task = asyncio.create_task(ice.relayed_candidate(
+        relay = asyncio.create_task(ice.relayed_candidate(
             component=component,
             hide_related_address=connection._transport_policy == TransportPolicy.RELAY,
             protocol_factory=lambda: ice.StunProtocol(connection),
@@ -242,17 +242,17 @@ async def _get_component_candidates(
             turn_ssl=server.ssl,
             turn_transport=server.transport,
         ))
-        tasks[task] = f"TURN {server.address[0]}:{server.address[1]}"
+        tasks[relay] = f"TURN {server.address[0]}:{server.address[1]}"
 
     if tasks:
         done, pending = await asyncio.wait(tasks, timeout=timeout)
         seen = {(c.type, c.host, c.port) for c in candidates}
         # Keep the configured order (``done`` is a set).
         for task in (t for t in tasks if t in done):
-            exc = task.exception()
-            if exc is not None:
+            error = task.exception()
+            if error is not None:
                 logger.info("No candidate from %s: %s", tasks[task],
-                            str(exc) or type(exc).__name__)
+                            str(error) or type(error).__name__)
                 continue
             candidate, relay_protocol = task.result()
             if relay_protocol is not None:
@@ -263,9 +263,9 @@ async def _get_component_candidates(
             seen.add(key)
             if candidate.type == "srflx":
                 # RFC 8445 5.1.1.3: the foundation also depends on the server asked.
-                server = tasks[task].split(" ", 1)[1]
+                asked = tasks[task].split(" ", 1)[1]
                 candidate.foundation = candidate_foundation(
-                    "srflx", "udp", f"{candidate.related_address}|{server}")
+                    "srflx", "udp", f"{candidate.related_address}|{asked}")
             candidates.append(candidate)
         for task in pending:
             logger.info("No candidate from %s within %g s", tasks[task], timeout)

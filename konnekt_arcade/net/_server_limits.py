@@ -168,8 +168,10 @@ def gated_connection(gate: Gate) -> type[ServerConnection]:
             self.konnekt_address = str(peer[0]) if peer else "?"
             if gate.admit(self.konnekt_address):
                 self.konnekt_admitted = self.konnekt_handshaking = True
-            else:
+            elif isinstance(transport, asyncio.Transport):  # TCP or TLS: always, in practice
                 transport.abort()  # the fd is closed now, not after the handshake timeout
+            else:
+                transport.close()
 
         def handshake_done(self) -> None:
             if self.konnekt_handshaking:

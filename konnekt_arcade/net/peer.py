@@ -28,6 +28,10 @@ from .signalling_messages import PeerSignal
 
 logger = logging.getLogger(__name__)
 
+#: ``SelectedPair`` is what ``PeerLink.selected_pair()`` returns, so it is published here too.
+__all__ = ["MAX_CONNECT_TIMEOUTS", "MAX_EARLY_MESSAGES", "PC_CLOSE_TIMEOUT", "PeerLink",
+           "SelectedPair", "Sent"]
+
 #: How long we let aiortc's ``close()`` run before abandoning it (it can hang on dead peers).
 PC_CLOSE_TIMEOUT = 1.5
 #: A link that keeps making progress (``LINK_STAGES``) gets ``connect_timeout`` again after
@@ -198,7 +202,7 @@ class PeerLink:
         aiortc has no public API for it (``getStats`` lacks candidate pairs), so this reads
         aioice's nominated pair for component 1; any change there yields None, not an error.
         """
-        try:
+        try:  # aiortc types sctp as optional; None raises AttributeError, caught below
             connection = self.pc.sctp.transport.transport._connection  # type: ignore[union-attr]
             pair = connection._nominated.get(1)
             if pair is None:

@@ -99,9 +99,9 @@ class SignallingServer:
         real ``matchbox_server``). ``trust_forwarded_for``: behind a reverse proxy, count
         per-address caps by the last ``X-Forwarded-For`` address instead of the proxy's."""
         limits = limits or ServerLimits()
-        overrides = {k: v for k, v in (("max_peers_per_room", max_peers_per_room),
-                                       ("max_message_size", max_message_size),
-                                       ("max_rooms", max_rooms)) if v is not None}
+        given = (("max_peers_per_room", max_peers_per_room),
+                 ("max_message_size", max_message_size), ("max_rooms", max_rooms))
+        overrides: dict[str, Any] = {k: v for k, v in given if v is not None}  # int fields
         self.limits = replace(limits, **overrides)
         self.host = host
         self.port = port

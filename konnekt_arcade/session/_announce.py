@@ -18,15 +18,17 @@ this module does not import the loop.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ..domain import Lobby
 from ._session_id import SessionId
 
 logger = logging.getLogger("konnekt_arcade.session")
+T = TypeVar("T")
 
 #: How often an unchanged ``LobbyInfo`` is handed to the announcers again (they decide
 #: themselves how often to re-send; this only bounds the work done per frame).
@@ -101,8 +103,10 @@ class Announcers:
         self._last: tuple[LobbyInfo | None, float] = (None, float("-inf"))
         self._announcers: list[Announcer] = []
         for make in factories:
-            self._guard(lambda m=make: self._announcers.append(m(session)),
-                        "could not start an announcer")
+            announcer = self._guard(functools.partial(make, session),
+                                    "could not start an announcer")
+            if announcer is not None:
+                self._announcers.append(announcer)
 
     def __bool__(self) -> bool:
         return bool(self._announcers)
@@ -121,7 +125,7 @@ class Announcers:
             return
         self._last = (current, now)
         for announcer in self._announcers:
-            self._guard(lambda a=announcer: a.update(current, now),
+            self._guard(functools.partial(announcer.update, current, now),
                         "an announcer failed; the session goes on")
 
     def join_code(self) -> str | None:
@@ -146,9 +150,11 @@ class Announcers:
         for announcer in announcers:
             self._guard(announcer.close, "error while closing an announcer")
 
-    def _guard(self, action: Callable[[], object], failure: str) -> None:
+    def _guard(self, action: Callable[[], T], failure: str) -> T | None:
+        """``action()``, or None when it raised (counted and logged)."""
         try:
-            action()
+            return action()
         except Exception:
             self._on_error()
             logger.exception(failure)
+            return None

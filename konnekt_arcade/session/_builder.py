@@ -24,10 +24,10 @@ from ..domain import (
 )
 from ..net import IceServerConfig, Transport, WebRtcTransport
 from ..sync import LobbySync, SyncConfig
-from ._announce import AnnouncerFactory
+from ._announce import AnnouncedSession, AnnouncerFactory
 from ._errors import P2PError
 from ._ice import DEFAULT_PROBE_TIMEOUT, IceProbe, IceServer
-from ._invite import invite_args, resolve_code, resolve_target
+from ._invite import SessionIdOrIce, invite_args, resolve_code, resolve_target
 from ._p2p_loop import P2PLoop
 from ._session_id import SessionId
 from ._session_loop import SessionLoop
@@ -160,7 +160,9 @@ class P2PLoopBuilder:
         runs apart from signalling (``konnekt-signal --directory-only`` beside matchbox)."""
         from ._publish import DirectoryPublisher
 
-        def factory(session: SessionLoop) -> DirectoryPublisher:
+        def factory(session: AnnouncedSession) -> DirectoryPublisher:
+            if not isinstance(session, SessionLoop):  # a factory may get any AnnouncedSession
+                raise TypeError(f"publish() announces a SessionLoop, not {session!r}")
             return DirectoryPublisher(session, game=game, version=version, public=public,
                                       directory_url=directory_url)
 
@@ -177,7 +179,7 @@ class P2PLoopBuilder:
         ``server``: how to make one (``lan -> server``; the in-memory network's
         ``signalling_server`` in tests); default the built-in ``SignallingServer``."""
         options = {"server": server} if server is not None else {}
-        return self._with(embedded=EmbeddedSignalling(lan=lan, **options))  # type: ignore[arg-type]
+        return self._with(embedded=EmbeddedSignalling(lan=lan, **options))
 
     @property
     def embeds_signalling(self) -> bool:
@@ -204,10 +206,10 @@ class P2PLoopBuilder:
         """
         _check_max_participants(max_participants)
         try:  # refuse bad names here, not later inside poll()
-            decide(None, DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
-                                                   **({"max_participants": max_participants}
-                                                      if max_participants is not None else {})),
-                   None, 0.0)
+            decide(None, DomainCommand.CreateLobby(
+                lobby_name=lobby_name, host_name=host_name,
+                max_participants=(DEFAULT_MAX_PARTICIPANTS if max_participants is None
+                                  else max_participants)), None, 0.0)
         except DomainError as exc:
             raise ValueError(exc.reason) from exc
         session_id = SessionId.new()
@@ -242,7 +244,7 @@ class P2PLoopBuilder:
         return server
 
     def start_session_guest(
-        self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
+        self, signalling_url: str, session_id: SessionIdOrIce = None,
         ice_servers: Sequence[IceServer] = (), *, resume: tuple[UUID, str] | None = None,
     ) -> SessionLoop:
         """Start joining ``session_id``; returns at once (stage ``signalling``).
@@ -310,7 +312,7 @@ class P2PLoopBuilder:
         return session, sid
 
     def build_session_guest(
-        self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
+        self, signalling_url: str, session_id: SessionIdOrIce = None,
         ice_servers: Sequence[IceServer] = (), *, resume: tuple[UUID, str] | None = None,
     ) -> tuple[SessionLoop, UUID]:
         """Join ``session_id``; blocks until the host's lobby snapshot is applied.
@@ -335,7 +337,7 @@ class P2PLoopBuilder:
         return session, sid
 
     async def build_session_guest_async(
-        self, signalling_url: str, session_id: SessionId | str | UUID | None = None,
+        self, signalling_url: str, session_id: SessionIdOrIce = None,
         ice_servers: Sequence[IceServer] = (), *, resume: tuple[UUID, str] | None = None,
     ) -> tuple[SessionLoop, UUID]:
         session = self.start_session_guest(signalling_url, session_id, ice_servers,

@@ -19,6 +19,10 @@ from ._errors import P2PError
 
 logger = logging.getLogger(__name__)
 
+#: ``ListedLobby`` is what ``LobbyDirectory`` returns, so it is published from here too.
+__all__ = ["DEFAULT_TIMEOUT", "MAX_RESPONSE_BYTES", "DirectoryUnavailable", "ListedLobby",
+           "LobbyDirectory", "LobbyNotFound"]
+
 #: Seconds one directory request may take; a directory slower than that is unusable in a menu.
 DEFAULT_TIMEOUT = 5.0
 #: Biggest answer read (100 lobbies of ~400 bytes each, plus headroom).

@@ -7,10 +7,14 @@ callable), so it depends on neither the ``SessionLoop`` nor its privates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain import Lobby, state_hash
 from ._queues import DropOldestQueue
+
+if TYPE_CHECKING:
+    from ..domain import LobbyDomainEvent
+    from ..domain._events import CommandFailed  # ``DomainEvent.CommandFailed``
 
 
 class DomainView:
@@ -20,8 +24,9 @@ class DomainView:
         self._events = events
         self._lobby = lobby
 
-    def drain_events(self) -> list[Any]:
-        """Domain events as applied here, plus ``CommandFailed`` for our rejected commands."""
+    def drain_events(self) -> list[LobbyDomainEvent | CommandFailed]:
+        """Domain events as applied here, plus ``CommandFailed`` for our rejected commands
+        (local only: never replicated)."""
         return self._events.drain()
 
     def get_lobby(self) -> Lobby | None:

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..net import IceServerConfig
@@ -94,7 +95,9 @@ def parse_ice_url(url: str) -> _Target:
     return _Target(scheme, parts.hostname, port, tcp, query)
 
 
-def _stun_binding(address: tuple[str, int], family: int, timeout: float) -> bool:
+def _stun_binding(address: tuple[Any, ...], family: int, timeout: float) -> bool:
+    """True if a STUN server answers a Binding request at ``address`` (a socket address of
+    ``family``, as ``getaddrinfo`` gives it: IPv6 keeps its scope id)."""
     txid = os.urandom(12)
     request = b"\x00\x01\x00\x00" + _MAGIC + txid
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
@@ -122,7 +125,7 @@ def probe_url(url: str, timeout: float) -> str | None:
         if left <= 0:
             return None
         if target.tcp:
-            with socket.create_connection(address[:2], timeout=left):
+            with socket.create_connection((str(address[0]), int(address[1])), timeout=left):
                 pass
         elif not _stun_binding(address, family, left):
             return None

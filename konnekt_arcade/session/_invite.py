@@ -10,10 +10,21 @@ The path's last segment is the session id (it is also the signalling room, see
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ._errors import InvalidSessionId
 from ._session_id import SessionId
+
+if TYPE_CHECKING:
+    from ._ice import IceServer
+
+#: A session id, a join code or an invite (``build_session_guest``'s ``session_id``).
+SessionIdArg = SessionId | str | uuid.UUID | None
+#: ``session_id`` as a guest start takes it: with an invite as the URL, the ICE servers may
+#: stand in its place (``build_session_guest(invite, ice_servers)``).
+SessionIdOrIce = SessionIdArg | Sequence["IceServer"]
 
 #: Schemes a guest can reach a signalling server with (``memory://`` is the in-memory network
 #: of tests and examples, which has no address but is joined the same way).
@@ -57,7 +68,7 @@ def parse_invite(text: str) -> tuple[str, SessionId] | None:
     return url, sid
 
 
-def resolve_target(signalling_url: str, session_id: object | None) -> tuple[str, SessionId]:
+def resolve_target(signalling_url: str, session_id: SessionIdArg) -> tuple[str, SessionId]:
     """What ``start_session_guest`` joins: (signalling URL, session id).
 
     ``signalling_url`` may be a whole invite, with ``session_id`` None (or the same id). An
@@ -75,7 +86,7 @@ def resolve_target(signalling_url: str, session_id: object | None) -> tuple[str,
         nested = parse_invite(session_id)
         if nested is not None:
             return nested
-    sid = SessionId.parse(session_id)  # type: ignore[arg-type]
+    sid = SessionId.parse(session_id)
     try:  # a plain server URL ("ws://host:3536", "wss://x/signal") is not an invite
         invite = parse_invite(signalling_url)
     except InvalidSessionId:
@@ -88,15 +99,18 @@ def resolve_target(signalling_url: str, session_id: object | None) -> tuple[str,
     return signalling_url, sid
 
 
-def invite_args(url: str, session_id: object, ice: object) -> tuple[str, object, object]:
+def invite_args(url: str, session_id: SessionIdOrIce, ice: Sequence[IceServer],
+                ) -> tuple[str, SessionIdArg, Sequence[IceServer]]:
     """``build_session_guest(invite, ice_servers)``: a list in the session id's place is the
     ICE servers (no session id is a list), so the invite form reads naturally."""
-    if isinstance(session_id, list | tuple) and not ice:
-        return url, None, session_id
-    return url, session_id, ice
+    if session_id is None or isinstance(session_id, SessionId | str | uuid.UUID):
+        return url, session_id, ice
+    if ice:  # ICE servers twice: the second one is not a session id
+        raise InvalidSessionId(session_id)
+    return url, None, session_id
 
 
-def resolve_code(url: str, session_id: object) -> tuple[str, object]:
+def resolve_code(url: str, session_id: SessionIdArg) -> tuple[str, SessionIdArg]:
     """A join code -> (the lobby's signalling URL, its session id); anything else as is."""
     from ..net.directory._codes import looks_like_code
 

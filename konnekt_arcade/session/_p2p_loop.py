@@ -270,7 +270,7 @@ class P2PLoop(TransportSuspension):
         if not peers:
             raise SendFailed("no peer connected to ask for a full sync")
         targets = [sync.host_peer] if sync.host_peer in peers else peers
-        sync.request_full_sync(targets, self.clock())  # type: ignore[arg-type]
+        sync.request_full_sync(targets, self.clock())
         self.flush()
 
     def send_full_sync_to_peer(self, peer_id: str, snapshot: LobbySnapshot | None = None) -> None:

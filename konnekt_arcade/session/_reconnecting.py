@@ -8,12 +8,12 @@ A mixin of ``SessionLoop`` (it uses the loop's ``_p2p``, ``_reconnector``, ``sta
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._errors import ConnectionFailed, P2PError
 from ._leave import PEER_WENT, may_rejoin
 from ._reconnect import GiveUp, Reconnector, Resume, Suspend
-from ._types import ConnectionStage, ReconnectPolicy
+from ._types import ConnectionStage, ReconnectPolicy, SessionNotice
 
 if TYPE_CHECKING:
     from ._p2p_loop import P2PLoop
@@ -28,7 +28,7 @@ class Reconnecting:
 
     _p2p: P2PLoop
     _reconnector: Reconnector
-    _notices: DropOldestQueue[Any]
+    _notices: DropOldestQueue[SessionNotice]
     stage: ConnectionStage
     session_id: SessionId
     signalling_url: str

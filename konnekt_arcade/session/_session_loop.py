@@ -62,6 +62,7 @@ from ._types import (
     ConnectionStage,
     GameData,
     ReconnectPolicy,
+    SessionNotice,
     SessionStats,
     StageChanged,
     Timeouts,
@@ -107,7 +108,8 @@ class SessionLoop(Reconnecting, Messaging, WhereToJoin):
         self.error: P2PError | None = None
         self._domain_events: DropOldestQueue[Any] = DropOldestQueue(queue_size, "domain event",
                                                                     logger)
-        self._notices: DropOldestQueue[Any] = DropOldestQueue(queue_size, "notice", logger)
+        self._notices: DropOldestQueue[SessionNotice] = DropOldestQueue(queue_size, "notice",
+                                                                        logger)
         self._deadline: float | None = clock() + self.timeouts.peer_id
         self._join = JoinTimeline(clock())  # where the join's time goes (stats, one log line)
         self._last_peer_error = ""
@@ -241,7 +243,7 @@ class SessionLoop(Reconnecting, Messaging, WhereToJoin):
     def drain_game_data(self, max_items: int | None = None) -> list[GameData]:
         return self._p2p.drain_game_data(max_items)
 
-    def drain_notices(self) -> list[Any]:
+    def drain_notices(self) -> list[SessionNotice]:
         """Sync notices and ``StageChanged`` / ``TransportNotice`` values, oldest first."""
         return self._notices.drain()
 

@@ -9,6 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
+from ..sync import (
+    AccessDenied,
+    HostChanged,
+    HostLost,
+    IncompatibleLobby,
+    IncompatiblePeer,
+    LobbySynced,
+    Welcomed,
+)
 from ._errors import ConnectionTimeout, P2PError, PeerIdTimeout, SyncTimeout
 
 
@@ -161,3 +170,11 @@ class GameData:
     data: bytes
     reliable: bool
     participant_id: UUID | None = None
+
+
+#: What ``SessionLoop.drain_notices()`` hands out (``SessionHook`` turns each into its
+#: callback): the session's own notices and the sync engine's (mypy checks the session
+#: queues nothing else).
+SessionNotice = (StageChanged | TransportNotice | Reconnecting | Reconnected | LobbySynced
+                 | Welcomed | HostChanged | HostLost | AccessDenied | IncompatibleLobby
+                 | IncompatiblePeer)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
+from uuid import UUID
 
 from ._wire import MAX_MESSAGE_SIZE
 
@@ -62,3 +65,19 @@ class SyncConfig:
     #: Seconds between two warnings of the same kind in the log (the rest is
     #: counted in ``stats`` and summarised in the next warning).
     warning_interval: float = 10.0
+
+
+class SyncHooks(TypedDict, total=False):
+    """Keyword arguments of ``LobbySync.create_host``/``create_guest`` for tests: injected
+    tokens (a deterministic simulation) and ``strict`` (raise on our own bugs)."""
+
+    new_token: Callable[[], str]
+    strict: bool | None
+
+
+class SyncOptions(SyncHooks, total=False):
+    """Keyword arguments ``LobbySync(...)`` passes on to ``SyncBase.__init__`` (typed, so a
+    subclass's ``**kw`` stays checked)."""
+
+    new_id: Callable[[], UUID]
+    password: str | None

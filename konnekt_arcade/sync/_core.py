@@ -190,6 +190,8 @@ class SyncBase(ReplicatedState, Diagnostics):
         if cause is Cause.COLLECTED:
             log.info("🟢 taking over as host (epoch %d, sequence %d)", self.epoch, self.sequence)
             self.stats["migrations"] += 1
+            # The election returns COLLECTED only while the lobby still holds us.
+            assert me is not None, "COLLECTED without a local participant"
             self.host.decide_commit(DomainCommand.MigrateHost(new_host_id=me), None, now)
         elif cause is Cause.RIVAL_OUTVOTED:
             self.stats["epoch_raised"] += 1

@@ -118,7 +118,10 @@ class SequencedCommands:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def __contains__(self, key: tuple[UUID, int]) -> bool:
+    def __contains__(self, key: object) -> bool:
+        """``(participant_id, request_id) in sequenced`` (anything else is not in it)."""
+        if not isinstance(key, tuple) or len(key) != 2 or not isinstance(key[0], UUID):
+            return False
         return (key[0].int, key[1]) in self._seen
 
     def record(self, origin: CommandOrigin) -> None:
@@ -183,7 +186,7 @@ class Commands:
             self.fail(kind, "too many commands waiting for the host", request_id)
             return
         self.pending.add(InFlight(request_id, kind, Command(
-            request_id=request_id, command=command),  # type: ignore[arg-type]
+            request_id=request_id, command=command),  # type: ignore[arg-type]  # a user command
             now + self.v.config.command_timeout))
         self.due = True
 
@@ -212,7 +215,8 @@ class Commands:
         if self.v.lobby is None or host is None or self.v.role is not Role.REPLICA:
             return
         for item in self.pending.to_send(host, now):
-            self.out.send(host, item.command)  # type: ignore[arg-type]
+            if item.command is not None:  # to_send() yields commands only (no Rejoin)
+                self.out.send(host, item.command)
 
     def expire(self, now: float) -> None:
         for item in self.pending.expired(now):

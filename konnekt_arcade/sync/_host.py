@@ -113,7 +113,8 @@ class Host:
                 sequence=self.v.sequence + 1,
                 epoch=epoch,
                 # __dict__, not getattr: pydantic's __getattr__ raises and catches for a
-                # missing field, a few µs on every event
+                # missing field, a few µs on every event. (An event without a lobby_id
+                # comes after LobbyCreated: the lobby is set; mypy cannot know.)
                 lobby_id=event.__dict__.get("lobby_id") or self.v.lobby.id,  # type: ignore[union-attr]
                 timestamp=at,
                 event=event,

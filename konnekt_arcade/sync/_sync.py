@@ -10,14 +10,20 @@ the one part that handles it (see ``_handlers``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from ..domain import DomainCommand, DomainError, check_wire_safe, decide
+from ..domain import (
+    DEFAULT_MAX_PARTICIPANTS,
+    DomainCommand,
+    DomainError,
+    check_wire_safe,
+    decide,
+)
 from ._common import log, token_hash
-from ._config import SyncConfig
+from ._config import SyncConfig, SyncHooks, SyncOptions
 from ._core import SyncBase
 from ._notices import Welcomed
 from ._role import Cause, Role
@@ -55,8 +61,9 @@ class LobbySync(SyncBase):
     ``stats``.
     """
 
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
+    def __init__(self, local_peer: str, config: SyncConfig | None = None,
+                 **kw: Unpack[SyncOptions]) -> None:
+        super().__init__(local_peer, config, **kw)
         self._handlers = _handlers(self)
         self.versions = VersionGate(self, self.outbox, unlink=self.liveness.unlinked,
                                     give_up=self.liveness.give_up)
@@ -74,7 +81,7 @@ class LobbySync(SyncBase):
         config: SyncConfig | None = None,
         new_id: Callable[[], UUID] = uuid4,
         password: str | None = None,
-        **kw: object,
+        **kw: Unpack[SyncHooks],
     ) -> LobbySync:
         """A new lobby hosted here. Raises DomainError for bad names or a ``max_participants``
         outside the domain's range (0 included: only ``None`` means the default).
@@ -82,12 +89,11 @@ class LobbySync(SyncBase):
         With ``password``, a peer sees nothing of the lobby (no snapshot, no
         events) and cannot join or rejoin until it proves the password.
         """
-        self = cls(local_peer, config, new_id=new_id, password=password,
-                   **kw)  # type: ignore[arg-type]
-        cmd = DomainCommand.CreateLobby(lobby_name=lobby_name, host_name=host_name,
-                                        lobby_id=lobby_id,
-                                        **({"max_participants": max_participants}
-                                           if max_participants is not None else {}))
+        self = cls(local_peer, config, new_id=new_id, password=password, **kw)
+        cmd = DomainCommand.CreateLobby(
+            lobby_name=lobby_name, host_name=host_name, lobby_id=lobby_id,
+            max_participants=(DEFAULT_MAX_PARTICIPANTS if max_participants is None
+                              else max_participants))
         events = decide(None, cmd, None, now, new_id=new_id)
         self._transition(Cause.CREATED, local_peer, 0, now)
         self._ever_synced = True
@@ -110,7 +116,7 @@ class LobbySync(SyncBase):
         resume: tuple[UUID, str] | None = None,
         password: str | None = None,
         lobby_id: UUID | None = None,
-        **kw: object,
+        **kw: Unpack[SyncHooks],
     ) -> LobbySync:
         """A replica waiting for the host's snapshot.
 
@@ -122,7 +128,7 @@ class LobbySync(SyncBase):
         ``password`` answers the host's ``AuthRequired``; a refusal comes out
         of ``drain_events`` as an :class:`AccessDenied` notice.
         """
-        self = cls(local_peer, config, password=password, **kw)  # type: ignore[arg-type]
+        self = cls(local_peer, config, password=password, **kw)
         self.expected_lobby = lobby_id
         if resume is not None:
             self._resume = resume

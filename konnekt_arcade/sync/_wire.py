@@ -35,7 +35,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..domain import Lobby, LobbyDomainEvent, UserCommand
+from ..domain import Lobby, LobbyDomainEvent, Participant, UserCommand
 
 #: Bumped on any incompatible change of the wire (2: the heartbeat's state digest, the
 #: transport's batch frames, the lobby time of events); a peer of another version is refused
@@ -156,7 +156,7 @@ class LobbySnapshot(_Msg):
     commands: tuple[CommandOrigin, ...] = Field(default=(), max_length=4096)
 
     @property
-    def participants(self) -> tuple:
+    def participants(self) -> tuple[Participant, ...]:
         return self.lobby.participants
 
 
@@ -352,7 +352,7 @@ def decode(data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> BaseModel:
     if len(data) > max_size:
         raise WireError("too_large", f"{len(data)} bytes > {max_size}")
     try:
-        env = _validate_envelope(data)
+        env: Envelope = _validate_envelope(data)
     except ValidationError as exc:
         _check_version(data)
         raise WireError("malformed", str(exc.errors()[:1])) from exc

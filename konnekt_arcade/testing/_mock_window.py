@@ -157,7 +157,7 @@ class MockWindow(EventDispatcher):
         import arcade.window_commands as window_commands
 
         previous = window_commands._window
-        window_commands._window = self  # type: ignore[assignment]
+        window_commands._window = self  # type: ignore[assignment]  # a stand-in Window
         try:
             with _gl_kept():
                 yield self

@@ -66,6 +66,7 @@ def memory_builder() -> P2PLoopBuilder:
         return transport
 
     builder = P2PLoopBuilder().transport_factory(factory)
+    # For tests that reach the network through the builder (no builder attribute of its own).
     builder.network = network  # type: ignore[attr-defined]
     return builder
 

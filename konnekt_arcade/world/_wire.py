@@ -70,10 +70,11 @@ class Entry:
 def _put_entries(out: bytearray, entries: list[Entry]) -> None:
     for e in entries:
         creator, _, n = e.eid.partition("/")
-        host = e.owner == HOST
+        owner = e.owner  # HOST or a participant's UUID
+        host = owner == HOST
         out += _ENTRY.pack(e.handle, UUID(creator).bytes, int(n), 0 if host else 1)
-        if not host:
-            out += e.owner.bytes  # type: ignore[union-attr]
+        if isinstance(owner, UUID):
+            out += owner.bytes
         name = e.type_name.encode()
         out += bytes((len(name),)) + name
         out += _COUNT.pack(len(e.values)) + e.values

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, overload
 from uuid import UUID
 
 from ._bits import BitWriter, put_fields
@@ -175,10 +175,15 @@ class World(Drawing, Lifecycle, Inbound):
     def get(self, entity_id: str) -> Entity | None:
         return self._by_id.get(entity_id)
 
-    def entities(self, cls: type[E] | None = None) -> list[E]:
+    @overload
+    def entities(self) -> list[Entity]: ...
+    @overload
+    def entities(self, cls: type[E]) -> list[E]: ...
+
+    def entities(self, cls: type[Entity] | None = None) -> list[Entity] | list[E]:
         """The entities alive here (of ``cls`` and its subclasses, when given)."""
         if cls is None:
-            return list(self._by_id.values())  # type: ignore[arg-type]
+            return list(self._by_id.values())
         return [e for e in self._by_id.values() if isinstance(e, cls)]
 
     def __len__(self) -> int:

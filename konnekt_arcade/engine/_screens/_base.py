@@ -57,7 +57,7 @@ class Screen:
                kind: str = "normal") -> UIWidget:
         """A named themed button that calls ``action()`` when clicked."""
         widget = self.theme.button(text, width=width, kind=kind)
-        widget.on_click = lambda event: action()  # type: ignore[method-assign]
+        widget.push_handlers(on_click=lambda event: action())  # arcade's `@widget.event`
         self.widgets[key] = widget
         return widget
 
@@ -72,7 +72,7 @@ class Screen:
         def changed(event: Any) -> None:
             self.view.form[key] = widget.text
 
-        widget.on_change = changed  # type: ignore[method-assign]
+        widget.push_handlers(on_change=changed)
         self.widgets[key] = widget
         return widget
 

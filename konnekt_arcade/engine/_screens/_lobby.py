@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from arcade.gui import UIBoxLayout, UILabel
+from arcade.gui import UIBoxLayout, UIFlatButton, UIInteractiveWidget, UILabel
 
 from ...domain import Lobby, Participant
 from ...session import ConnectionStage, SessionLoop
@@ -165,8 +165,9 @@ class LobbyScreen(Screen):
         self.root.add(page.with_padding(all=24), anchor_x="left", anchor_y="top")
         if not seen.live:
             for key, widget in self.widgets.items():
-                if key in LIVE_ONLY or key.startswith(HOST_ONLY_PREFIXES):
-                    widget.disabled = True  # type: ignore[attr-defined]
+                if isinstance(widget, UIInteractiveWidget) and (
+                        key in LIVE_ONLY or key.startswith(HOST_ONLY_PREFIXES)):
+                    widget.disabled = True
 
     def update(self) -> bool:
         seen = self._seen()
@@ -180,8 +181,9 @@ class LobbyScreen(Screen):
         set_text(self.players_label, self._players_heading(lobby))
         for p, label in zip(seen.shown, self.row_labels, strict=True):
             set_text(label, describe(p, seen.me), t.text if p.connected else t.muted)
-        if seen.below > 0:
-            self.widgets["players_down"].text = f"{seen.below} more below"  # type: ignore[attr-defined]
+        down = self.widgets.get("players_down")
+        if seen.below > 0 and isinstance(down, UIFlatButton):
+            down.text = f"{seen.below} more below"
         set_text(self.chat_log, *self._chat_text(lobby))
         set_text(self.queue_label, self._queue_text(lobby))
         if self.run_label is not None:

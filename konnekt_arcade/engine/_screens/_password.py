@@ -21,10 +21,11 @@ class PasswordScreen(Screen):
         box.add(t.label("Password needed", size=t.title_size, bold=True))
         box.add(t.label(view.message, color=t.warning, width=width, multiline=True))
         box.add(t.label("Lobby password"))
-        box.add(self.field("join_password", width=width, on_enter=view.submit_password))
+        password = box.add(self.field("join_password", width=width,
+                                      on_enter=view.submit_password))
         box.add(self.button("join_with_password", "Join", view.submit_password, width=width,
                             kind="accent"))
         box.add(self.button("back", "Back", view.back_to_start, width=width))
         panel = box.with_padding(all=24).with_background(color=t.color("panel"))
         self.root.add(panel, anchor_x="center", anchor_y="center")
-        self.widgets["join_password"].activate()  # type: ignore[attr-defined]
+        password.activate()
