@@ -103,12 +103,7 @@ def signalling_server(konnekt_environment: None) -> Iterator[Any]:
 @pytest.fixture
 def memory_sessions(konnekt_environment: None) -> Iterator[SessionGroup]:
     """A host ("Host") and a joined guest ("Guest 1") over the in-memory transport."""
-    group = SessionGroup(memory_builder(), "memory://")
-    try:
-        group.add_guest()
-        yield group
-    finally:
-        group.close()
+    yield from _host_and_guest(SessionGroup(memory_builder(), "memory://"))
 
 
 @pytest.fixture
@@ -116,7 +111,12 @@ def webrtc_sessions(signalling_server: Any) -> Iterator[SessionGroup]:
     """A host and a joined guest over real WebRTC on loopback (no STUN needed)."""
     from ..session import P2PLoopBuilder
 
-    group = SessionGroup(P2PLoopBuilder(), signalling_server.url, timeout=20.0)
+    yield from _host_and_guest(SessionGroup(P2PLoopBuilder(), signalling_server.url,
+                                            timeout=20.0))
+
+
+def _host_and_guest(group: SessionGroup) -> Iterator[SessionGroup]:
+    """The two session fixtures' body: one guest joined, everything closed afterwards."""
     try:
         group.add_guest()
         yield group

@@ -22,6 +22,9 @@ from childproc import ChildProcess
 from konnekt_arcade.lan._registry import ANNOUNCE_PERIOD
 from tests.lan import _netns
 from tests.lan.conftest import require
+from tests.lan.test_lan_netns import procs
+
+__all__ = ["procs"]  # the fixture: every child started, stopped after the test
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
 
@@ -34,14 +37,6 @@ def lan() -> Iterator[_netns.Lan]:
     require(_netns.unavailable())
     with _netns.Lan(4, tag="mv") as network:
         yield network
-
-
-@pytest.fixture
-def procs() -> Iterator[list[ChildProcess]]:
-    started: list[ChildProcess] = []
-    yield started
-    for proc in started:
-        proc.stop()
 
 
 def session_state(proc: ChildProcess) -> dict[str, Any]:

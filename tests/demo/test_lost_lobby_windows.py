@@ -38,19 +38,8 @@ def test_the_survivor_hosts_the_lobby_when_the_host_is_killed(
     lan, display = setup
     games: list[windows.Game] = []
     try:
-        ann = windows.Game(lan, 0, display, "Ann", tmp_path)
-        games.append(ann)
-        ann_window = display.new_window(TITLE, set())
-        display.move(ann_window, 0, 0)
-        bo = windows.Game(lan, 1, display, "Bo", tmp_path)
-        games.append(bo)
-        bo_window = display.new_window(TITLE, {ann_window})
-        display.move(bo_window, 1310, 0)
-
-        start = ann.wait(lambda s: s["screen"] == "start", 60, "Ann's start screen")
-        bo.wait(lambda s: s["screen"] == "start", 60, "Bo's start screen")
-        display.click(ann_window, *start["widgets"]["host"])
-        ann.wait(lambda s: s["screen"] == "lobby", 30, "Ann hosting")
+        ann, ann_window, bo, bo_window, _ = windows.ann_hosts_bo_on_start(lan, display,
+                                                                          tmp_path, games)
         listed = bo.wait(lambda s: s["lan"], 15, "Ann's lobby in Bo's list")
         display.click(bo_window, *listed["widgets"]["lan_join:0"])
         both = ["Ann", "Bo"]

@@ -63,6 +63,27 @@ class Game:
         self.log.close()
 
 
+def ann_hosts_bo_on_start(lan: _netns.Lan, display: _xvfb.Display, folder: Path,
+                          games: list[Game]) -> tuple[Game, str, Game, str, State]:
+    """Ann's and Bo's games side by side (each appended to ``games`` at once, for the caller's
+    cleanup), both on their start screens; Ann has pressed *Host a lobby* and is in her lobby.
+    Returns both games, their windows and Ann's lobby state."""
+    ann = Game(lan, 0, display, "Ann", folder)
+    games.append(ann)
+    ann_window = display.new_window(TITLE, set())
+    display.move(ann_window, 0, 0)
+    bo = Game(lan, 1, display, "Bo", folder)
+    games.append(bo)
+    bo_window = display.new_window(TITLE, {ann_window})
+    display.move(bo_window, 1310, 0)
+    start = ann.wait(lambda s: s["screen"] == "start", 60, "Ann's start screen")
+    bo.wait(lambda s: s["screen"] == "start", 60, "Bo's start screen")
+    display.click(ann_window, *start["widgets"]["host"])
+    hosting = ann.wait(lambda s: s["screen"] == "lobby" and s["players"] == ["Ann"], 30,
+                       "Ann hosting")
+    return ann, ann_window, bo, bo_window, hosting
+
+
 def lan_and_display(tag: str, machines: int = 2) -> Iterator[tuple[_netns.Lan, _xvfb.Display]]:
     """``machines`` machines (two unless told) on one switch and a virtual screen (a window
     test's fixture body; the test is skipped, with the reason, where either cannot be made)."""
@@ -86,20 +107,8 @@ def test_host_and_join_with_one_click_in_real_windows(
     lan, display = setup
     games: list[Game] = []
     try:
-        ann = Game(lan, 0, display, "Ann", tmp_path)
-        games.append(ann)
-        ann_window = display.new_window(TITLE, set())
-        display.move(ann_window, 0, 0)
-        bo = Game(lan, 1, display, "Bo", tmp_path)
-        games.append(bo)
-        bo_window = display.new_window(TITLE, {ann_window})
-        display.move(bo_window, 1310, 0)
-
-        start = ann.wait(lambda s: s["screen"] == "start", 60, "Ann's start screen")
-        bo.wait(lambda s: s["screen"] == "start", 60, "Bo's start screen")
-        display.click(ann_window, *start["widgets"]["host"])
-        ann.wait(lambda s: s["screen"] == "lobby" and s["players"] == ["Ann"], 30,
-                 "Ann hosting")
+        ann, ann_window, bo, bo_window, _ = ann_hosts_bo_on_start(lan, display, tmp_path,
+                                                                  games)
 
         listed = bo.wait(lambda s: s["lan"], 10, "Ann's lobby in Bo's list")
         assert listed["lan"][0]["name"] == "Ann's lobby"
