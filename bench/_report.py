@@ -378,6 +378,7 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
 _NUM = (int, float)
 _SUMMARY = {"n": int, "p50": _NUM, "p90": _NUM, "p99": _NUM, "mean": _NUM, "min": _NUM,
             "max": _NUM}
+_MIGRATION = {"max_ms": _NUM, "p50_ms": _NUM, "stuck": int, "max_vs_goal": _NUM}
 _SECTIONS: dict[str, dict[str, Any]] = {
     "core": {
         "throughput": {"events": int, "evolve_per_s": _NUM, "decode_msgs_per_s": _NUM,
@@ -408,7 +409,9 @@ _SECTIONS: dict[str, dict[str, Any]] = {
     "interp": {"worst": dict, "goals": dict, "runs": list, "net": dict},
     "world": {"bytes_60_float32": _NUM, "bytes_60_precision": _NUM, "colyseus_60": int,
               "host_tick_200x8": {"ours_us": _NUM, "bare_us": _NUM, "ratio": _NUM},
-              "receiver_apply_200": {"ours_us": _NUM, "bare_us": _NUM, "ratio": _NUM}},
+              "receiver_apply_200": {"ours_us": _NUM, "bare_us": _NUM, "ratio": _NUM},
+              "migration": {"goal_ms": _NUM, "seeds": int, "leave": _MIGRATION,
+                            "crash": _MIGRATION}},
     "loss": {},  # either {"skipped": reason} or {"rates": {...}}: see bench/_loss.py
 }
 _TOP = {"schema": int, "date": str, "mode": str, "duration_s": _NUM, "machine": dict,

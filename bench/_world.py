@@ -9,7 +9,9 @@
   entity, joined: one packet, as a broadcast needs);
 - receiver apply: ``World.receive`` of one such delta (decode, authority check, attribute
   sets, a sample kept) against ``struct.unpack_from`` of the bare packet plus the attribute
-  sets on plain objects found by id.
+  sets on plain objects found by id;
+- host migration: how soon a host-owned entity moves again once a new host is named, after the
+  host leaves or crashes, against ``migration_wait + 1 tick`` (``bench/_world_migration``).
 
 Pure Python, no sockets: ``python -m bench --quick --only world`` or ``python -m bench._world``.
 """
@@ -28,6 +30,9 @@ from konnekt_arcade.world import HOST, Entity, World, WorldConfig, field
 from konnekt_arcade.world._wire import ack
 
 from ._stats import percentile
+from ._world_migration import goals as migration_goals
+from ._world_migration import rows as migration_rows
+from ._world_migration import run_migration
 
 COLYSEUS_60 = 720  # 60 x (1 + 1 + 2 x (1 + 4))
 BOUND = 1e4
@@ -177,6 +182,7 @@ def run_world(quick: bool = False) -> dict[str, Any]:
         "precision_vs_colyseus": round(bq / COLYSEUS_60, 3),
         "host_tick_200x8": host_tick(reps=reps),
         "receiver_apply_200": receiver_apply(reps=reps),
+        "migration": run_migration(quick=quick),
     }
 
 
@@ -202,6 +208,7 @@ def goals(results: dict[str, Any], mode: str, ratio_goal: Any) -> list[dict[str,
         ratio_goal(results, mode, "world: receiver apply vs struct.unpack + sets", "world",
                    ("receiver_apply_200", "ratio"), CPU, True, "struct.unpack",
                    f"{apply.get('ours_us')} µs vs {apply.get('bare_us')} µs (200 entities)"),
+        *migration_goals(results, mode, ratio_goal),
     ]
 
 
@@ -219,6 +226,7 @@ def rows(w: dict[str, Any], verdict: Any) -> list[list[str]]:
          f"{host['ratio']}", *verdict("world: host tick 200 entities to 8 peers vs struct.pack")],
         ["world: receiver apply 200 ents (µs)", f"{apply['ours_us']}", f"{apply['bare_us']}",
          f"{apply['ratio']}", *verdict("world: receiver apply vs struct.unpack + sets")],
+        *migration_rows(w["migration"], verdict),
     ]
 
 
