@@ -8,7 +8,8 @@ line before it picks how:
   loopback, started for it) and ``ice`` (``[]``) defined, the two names docs leave to the
   reader;
 - ``<!-- snippet: not run — <reason> -->``: it is not run; the reason must say what runs the
-  same code instead (or why nothing can: a public server, a window that waits for a person).
+  same code instead (or why nothing can: a public server, a window that waits for a person),
+  and a test or example it names must exist.
 
 Comments are invisible on GitHub and in the built site.
 """
@@ -77,13 +78,24 @@ def test_the_docs_have_snippets() -> None:
     assert len(ALL) >= 5, [s.id for s in ALL]
 
 
-@pytest.mark.parametrize("snippet", ALL, ids=[s.id for s in ALL])
+RUN = [s for s in ALL if not s.how.startswith("not run")]
+NOT_RUN = [s for s in ALL if s.how.startswith("not run")]
+_PATH = re.compile(r"\b(?:tests|examples)/[\w/.-]+\.py\b")
+
+
+def test_every_block_not_run_says_what_runs_it_instead() -> None:
+    """A block that is not run names its reason, and any test or example it points to exists
+    (so the pointer cannot rot). Not a skip per block: CI fails on skips (``_strict_skips``)."""
+    for snippet in NOT_RUN:
+        reason = snippet.how.removeprefix("not run").strip(" —-:")
+        assert len(reason) >= 20, f"{snippet.id}: 'not run' needs a reason: {snippet.how!r}"
+        for path in _PATH.findall(reason):
+            assert (ROOT / path).is_file(), f"{snippet.id}: {path} (named as its runner) is gone"
+
+
+@pytest.mark.parametrize("snippet", RUN, ids=[s.id for s in RUN])
 def test_snippet(snippet: Snippet, tmp_path: Path) -> None:
     how = snippet.how
-    if how.startswith("not run"):
-        reason = how.removeprefix("not run").strip(" —-:")
-        assert len(reason) >= 20, f"{snippet.id}: 'not run' needs a reason: {how!r}"
-        pytest.skip(f"not run: {reason}")
     assert how in ("", "signalling"), f"{snippet.id}: unknown snippet mark {how!r}"
     script = (PRELUDE_SIGNALLING if how == "signalling" else "") + snippet.code
     env = {**os.environ, "ARCADE_HEADLESS": "1", "PYTHONPATH": str(ROOT)}
