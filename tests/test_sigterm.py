@@ -15,10 +15,10 @@ import pathlib, time, pytest
 OUT = pathlib.Path({out!r})
 @pytest.fixture
 def resource():
-    (OUT / "started").write_text("1")
     yield
     (OUT / "torn-down").write_text("1")
 def test_runs_until_terminated(resource):
+    (OUT / "started").write_text("1")  # the fixture is set up: only its teardown is left
     time.sleep(120)
 '''
 
