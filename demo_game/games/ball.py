@@ -9,16 +9,14 @@ leaves, the ball rolls on from the next host's screen.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import arcade
 
 from .. import style
-from ..arena import BALL, WorldRound
+from ..arena import BALL
 from ..brains import BallBrain
 from ..rules import BALL_RADIUS, GOAL_HALF, PITCH_WIDTH, PLAYER_RADIUS, RED
-from .coins import CHARACTERS, KEYS
 from .live import LiveView
 
 TEAM_COLOURS = ((235, 70, 90), (70, 150, 255))
@@ -28,23 +26,15 @@ class BallView(LiveView):
     title = "Bumper ball"
     help_text = "Arrow keys / WASD — bump the ball into the other team's goal"
     kind = BALL
-    round: WorldRound
+    brain_type = BallBrain
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
-        self.characters = [arcade.load_texture(path) for path in CHARACTERS]
         self.ball_texture = arcade.load_texture(":resources:images/pinball/pool_cue_ball.png")
         self.goals_seen = (0, 0)
         self.flash = 0.0
 
-    def make_brain(self, rng: random.Random) -> Any:
-        return BallBrain(rng)
-
-    def autoplay(self, brain: BallBrain) -> None:
-        self.auto_dir = self.round.autopilot(brain)
-
-    def on_frame(self, delta_time: float) -> None:
-        self.round.step(*self.direction(KEYS), delta_time)
+    def after_step(self, delta_time: float) -> None:
         goals = self.round.goals()
         if goals != self.goals_seen:
             self.goals_seen, self.flash = goals, 1.0
@@ -73,15 +63,8 @@ class BallView(LiveView):
             colour = TEAM_COLOURS[1 - team]
             arcade.draw_lrbt_rectangle_filled(x - 8, x + 8, bottom + scale / 2 - goal_h / 2,
                                               bottom + scale / 2 + goal_h / 2, colour)
-        order = {pid: i for i, pid in enumerate(self.players)}
-        r = PLAYER_RADIUS * scale
-        for pid, runner in self.round.runners().items():
-            if pid in order:
-                x, y = self.to_screen(*self.shown.position(runner))
-                team = self.round.team(pid)
-                arcade.draw_circle_outline(x, y, r * 1.15, TEAM_COLOURS[team], 3)
-                self.draw_runner(pid, runner, x, y, r,
-                                 self.characters[order[pid] % len(self.characters)])
+        self.draw_runners(PLAYER_RADIUS * scale,
+                          ring=lambda pid: TEAM_COLOURS[self.round.team(pid)])
         ball = self.round.ball()
         if ball is not None:
             x, y = self.to_screen(*self.shown.position(ball))

@@ -7,50 +7,32 @@ and keeps the score, so a coin vanishes for everyone at once and nobody can clai
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import arcade
 
 from .. import style
-from ..arena import COINS, WorldRound
+from ..arena import COINS
 from ..brains import CoinsBrain
 from ..rules import COIN_KINDS, COIN_RADIUS, PLAYER_RADIUS
 from .live import LiveView
 
 COIN_TEXTURES = [f":resources:images/items/coin{kind.title()}.png" for kind, _, _ in COIN_KINDS]
-CHARACTERS = (":resources:images/animated_characters/female_adventurer/femaleAdventurer_idle.png",
-              ":resources:images/animated_characters/male_adventurer/maleAdventurer_idle.png",
-              ":resources:images/animated_characters/robot/robot_idle.png",
-              ":resources:images/animated_characters/female_person/femalePerson_idle.png",
-              ":resources:images/animated_characters/male_person/malePerson_idle.png",
-              ":resources:images/animated_characters/zombie/zombie_idle.png")
-KEYS = {arcade.key.LEFT: (-1, 0), arcade.key.A: (-1, 0), arcade.key.RIGHT: (1, 0),
-        arcade.key.D: (1, 0), arcade.key.UP: (0, 1), arcade.key.W: (0, 1),
-        arcade.key.DOWN: (0, -1), arcade.key.S: (0, -1)}
 
 
 class CoinsView(LiveView):
     title = "Coins"
     help_text = "Arrow keys / WASD — grab the coins, gold is worth most"
     kind = COINS
-    round: WorldRound
+    brain_type = CoinsBrain
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self.pops: list[tuple[float, float, float, int]] = []
         self.textures = [arcade.load_texture(path) for path in COIN_TEXTURES]
-        self.characters = [arcade.load_texture(path) for path in CHARACTERS]
         self.seen: dict[str, Any] = {}
 
-    def make_brain(self, rng: random.Random) -> Any:
-        return CoinsBrain(rng)
-
-    def autoplay(self, brain: CoinsBrain) -> None:
-        self.auto_dir = self.round.autopilot(brain)
-
-    def on_frame(self, delta_time: float) -> None:
-        self.round.step(*self.direction(KEYS), delta_time)
+    def after_step(self, delta_time: float) -> None:
         # a coin gone before its time was picked up: pop its points where it was
         coins = {c.id: c for c in self.round.coins()}
         now = self.round.now_ms()
@@ -75,12 +57,7 @@ class CoinsView(LiveView):
             x, y = self.to_screen(*self.shown.position(coin))
             if not (coin.expires_ms - now < 1000 and (now // 120) % 2):  # blink: going soon
                 arcade.draw_texture_rect(self.textures[coin.kind], arcade.XYWH(x, y, size, size))
-        order = {pid: i for i, pid in enumerate(self.players)}
-        for pid, runner in self.round.runners().items():
-            if pid in order:
-                x, y = self.to_screen(*self.shown.position(runner))
-                self.draw_runner(pid, runner, x, y, PLAYER_RADIUS * unit,
-                                 self.characters[order[pid] % len(self.characters)])
+        self.draw_runners(PLAYER_RADIUS * unit)
         for x, y, age, points in self.pops:
             sx, sy = self.to_screen(x, y)
             style.text(f"+{points}", sx, sy + 20 + 60 * age, size=18, heading=True,

@@ -11,6 +11,8 @@ round's host-owned entities become its own.
 from __future__ import annotations
 
 import logging
+import random
+from collections.abc import Callable
 from typing import Any
 
 import arcade
@@ -23,16 +25,46 @@ from .base import GameView
 
 logger = logging.getLogger("demo_game")
 
+CHARACTERS = (":resources:images/animated_characters/female_adventurer/femaleAdventurer_idle.png",
+              ":resources:images/animated_characters/male_adventurer/maleAdventurer_idle.png",
+              ":resources:images/animated_characters/robot/robot_idle.png",
+              ":resources:images/animated_characters/female_person/femalePerson_idle.png",
+              ":resources:images/animated_characters/male_person/malePerson_idle.png",
+              ":resources:images/animated_characters/zombie/zombie_idle.png")
+KEYS = {arcade.key.LEFT: (-1, 0), arcade.key.A: (-1, 0), arcade.key.RIGHT: (1, 0),
+        arcade.key.D: (1, 0), arcade.key.UP: (0, 1), arcade.key.W: (0, 1),
+        arcade.key.DOWN: (0, -1), arcade.key.S: (0, -1)}
+
 
 class LiveView(GameView):
+    """Runners moved with the arrow keys (or a brain), drawn from the shared world."""
+
     live = True
     kind = ""
+    #: The bot that plays for us with ``--headless`` (it steers through ``round.autopilot``).
+    brain_type: Callable[[random.Random], Any] | None = None
+    round: WorldRound
 
     def __init__(self, context: ActivityContext) -> None:
         self.held: set[int] = set()
         self.auto_dir = (0.0, 0.0)
         super().__init__(context)
         self.shown = Smoothing(self.round.world, context.session.time)
+        self.characters = [arcade.load_texture(path) for path in CHARACTERS]
+
+    def make_brain(self, rng: random.Random) -> Any:
+        return self.brain_type(rng) if self.brain_type is not None else None
+
+    def autoplay(self, brain: Any) -> None:
+        self.auto_dir = self.round.autopilot(brain)
+
+    def on_frame(self, delta_time: float) -> None:
+        """Move our runner (the host also referees inside ``step``), then the game's part."""
+        self.round.step(*self.direction(KEYS), delta_time)
+        self.after_step(delta_time)
+
+    def after_step(self, delta_time: float) -> None:
+        """What a game does each frame once the world has stepped (pops, goal flashes)."""
 
     def make_round(self, context: ActivityContext) -> WorldRound:
         return WorldRound(self.kind, context.session, context.run,
@@ -91,8 +123,23 @@ class LiveView(GameView):
         style.panel(left + width / 2 - 300, 40, 600, 48, (16, 10, 32, 230), style.ACCENT)
         style.text(message, left + width / 2, 57, size=16, anchor_x="center")
 
-    def draw_runner(self, pid: str, runner: Any, x: float, y: float, r: float,
-                    texture: Any) -> None:
+    def to_screen(self, x: float, y: float) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def draw_runners(self, r: float, ring: Callable[[str], tuple[int, int, int]] | None = None,
+                     ) -> None:
+        """Every player's runner where the world (smoothed) has it; ``ring`` colours a circle
+        around each (Bumper ball's teams)."""
+        order = {pid: i for i, pid in enumerate(self.players)}
+        for pid, runner in self.round.runners().items():
+            if pid in order:
+                x, y = self.to_screen(*self.shown.position(runner))
+                if ring is not None:
+                    arcade.draw_circle_outline(x, y, r * 1.15, ring(pid), 3)
+                self.draw_runner(pid, x, y, r,
+                                 self.characters[order[pid] % len(self.characters)])
+
+    def draw_runner(self, pid: str, x: float, y: float, r: float, texture: Any) -> None:
         ghost = pid != self.me
         colour = self.colour(pid)
         arcade.draw_circle_filled(x, y - r * 0.9, r * 0.9, (*colour, 90 if ghost else 160))

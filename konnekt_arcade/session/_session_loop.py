@@ -36,12 +36,8 @@ from ..net import (
 from ..net.peer import SelectedPair
 from ..sync import (
     AccessDenied,
-    HostChanged,
-    HostLost,
     IncompatibleLobby,
-    IncompatiblePeer,
     LobbySynced,
-    Welcomed,
 )
 from ..world import World
 from ._announce import AnnouncerFactory, Announcers, LobbyInfo
@@ -65,6 +61,7 @@ from ._types import (
     SessionNotice,
     SessionStats,
     StageChanged,
+    SyncNotice,
     Timeouts,
     TransportNotice,
 )
@@ -72,8 +69,6 @@ from ._world_link import WorldLink
 
 logger = logging.getLogger("konnekt_arcade.session")
 
-_NOTICES = (LobbySynced, Welcomed, HostChanged, HostLost, AccessDenied, IncompatibleLobby,
-            IncompatiblePeer)
 
 
 class SessionLoop(Reconnecting, Messaging, WhereToJoin):
@@ -368,11 +363,11 @@ class SessionLoop(Reconnecting, Messaging, WhereToJoin):
                 self._notices.put(TransportNotice("SignallingRestored", signalling_id))
 
     def _on_sync_events(self, events: list[object], now: float) -> None:
-        if not any(isinstance(event, _NOTICES) for event in events):
+        if not any(isinstance(event, SyncNotice) for event in events):
             self._domain_events.extend(events)  # nearly always: domain events only
             return
         for event in events:
-            if not isinstance(event, _NOTICES):
+            if not isinstance(event, SyncNotice):
                 self._domain_events.put(event)
             else:
                 self._notices.put(event)

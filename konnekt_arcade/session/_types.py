@@ -172,9 +172,12 @@ class GameData:
     participant_id: UUID | None = None
 
 
+#: The sync engine's notices: the session routes these to the notice queue (and its join
+#: timeline), every other sync event to the domain-event queue.
+SyncNotice = (LobbySynced | Welcomed | HostChanged | HostLost | AccessDenied | IncompatibleLobby
+              | IncompatiblePeer)
+
 #: What ``SessionLoop.drain_notices()`` hands out (``SessionHook`` turns each into its
 #: callback): the session's own notices and the sync engine's (mypy checks the session
 #: queues nothing else).
-SessionNotice = (StageChanged | TransportNotice | Reconnecting | Reconnected | LobbySynced
-                 | Welcomed | HostChanged | HostLost | AccessDenied | IncompatibleLobby
-                 | IncompatiblePeer)
+SessionNotice = StageChanged | TransportNotice | Reconnecting | Reconnected | SyncNotice
