@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import struct
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar
@@ -275,6 +276,15 @@ class Entity:
         cls.__schema__ = Schema(type_name, codecs, owner_leaves, float(grace))
         for codec in codecs:  # the class attribute would shadow nothing, but reads clearer
             setattr(cls, codec.name, codec.default)
+        earlier = _TYPES.get(type_name)
+        if earlier is not None and _shape(earlier.__schema__) != _shape(cls.__schema__):
+            # Peers find a type by its name: two shapes under one name would decode each
+            # other's records wrongly (the later class wins in this process).
+            warnings.warn(f"entity type {type_name!r} ({cls.__module__}.{cls.__qualname__}) "
+                          f"replaces {earlier.__module__}.{earlier.__qualname__}, which has "
+                          f"other fields; give one of them another wire name "
+                          f"(class {cls.__name__}(Entity, name=...))", RuntimeWarning,
+                          stacklevel=3)
         _TYPES[type_name] = cls
 
     # --- what every entity has --------------------------------------------------------------
@@ -346,6 +356,12 @@ def checked_values(cls: type[Entity], given: dict[str, Any]) -> dict[str, Any]:
         raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
     return {c.name: c.check(given[c.name]) if c.name in given else c.default
             for c in schema.codecs}
+
+
+def _shape(schema: Schema) -> tuple[object, ...]:
+    """What peers must agree on for a type's records to decode the same."""
+    return (schema.owner_leaves, tuple((c.name, c.kind, c.bits, c.max_len, c.step)
+                                       for c in schema.codecs))
 
 
 def type_named(name: str) -> type[Entity] | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
 from konnekt_arcade.world import HOST, Entity, field
-from konnekt_arcade.world._schema import normalise_owner
+from konnekt_arcade.world._schema import normalise_owner, type_named
 
 from .entities import Avatar, Ball
 
@@ -59,3 +60,26 @@ def test_host_constant_and_string_agree() -> None:
     assert normalise_owner("host") == HOST == normalise_owner(HOST)
     with pytest.raises(ValueError):
         normalise_owner("nobody")
+
+
+def test_a_second_shape_under_one_type_name_warns() -> None:
+    """Peers find a type by its wire name: another shape under a name in use would decode
+    the first one's records wrongly, so declaring it warns and names both classes."""
+
+    class First(Entity, name="test_schema.Shared"):
+        x: float = 0.0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same shape again (a re-import) is fine
+
+        class Again(Entity, name="test_schema.Shared"):
+            x: float = 0.0
+
+    with pytest.warns(RuntimeWarning, match=r"'test_schema.Shared'.*Other.*replaces.*Again"):
+
+        class Other(Entity, name="test_schema.Shared"):
+            x: float = 0.0
+            label: str = ""
+
+    assert type_named("test_schema.Shared") is Other
+    assert First.__schema__.names == ("x",)
