@@ -41,6 +41,9 @@ class Lifecycle:
     _orphans: dict[str, float]
     _touched: set[str]
     _run: Any
+    _local: UUID | None
+    #: The last participant id we had (kept while we have none, e.g. reconnecting).
+    _former: UUID | None = None
     if TYPE_CHECKING:  # Inbound's (a stub here would come first in World's MRO)
         def _merge(self, best: dict[str, tuple[int, Entry]], keep: set[str]) -> list[Entity]:
             ...
@@ -83,6 +86,23 @@ class Lifecycle:
             if "_handle" not in d:
                 self._sender.add(e)
         self._send_intros(entities, tuple(self._peers))
+
+    def _drop_former_self(self, participant: UUID | None) -> None:
+        """We came back as another participant (our old one's grace ran out, so the lobby
+        removed it): every peer already dropped our old entities of ``owner_leaves=
+        "despawn"`` types, so we drop them too (the game sees them despawn and can spawn
+        anew). Those of ``"host"`` types are the host's now; its intros update them."""
+        former = self._local if self._local is not None else self._former
+        if participant is None or former is None or participant == former:
+            self._former = former
+            return
+        self._former = participant
+        stale = [e for e in self._by_id.values()
+                 if e.owner == former and e.__schema__.owner_leaves == "despawn"]
+        for e in stale:
+            self._remove(e)
+        if stale:
+            logger.info("world: %d entities of our former participant dropped", len(stale))
 
     def _finish_migration(self) -> None:
         m, self._migration = self._migration, None

@@ -240,7 +240,9 @@ class World(Drawing, Lifecycle, Inbound):
         return set(self._peers)
 
     def set_local(self, participant: UUID | None) -> None:
-        """Our participant id (None until the host welcomed us)."""
+        """Our participant id (None until the host welcomed us; another after we rejoined
+        as a new participant: ``_drop_former_self``)."""
+        self._drop_former_self(participant)
         self._local = participant
         for e in self._by_id.values():
             if e.owner != HOST:

@@ -235,6 +235,45 @@ def test_a_reconnecting_owner_keeps_its_entities() -> None:
     assert host.world.get(avatar.id).x == 4.0  # type: ignore[union-attr]
 
 
+def test_an_owner_back_as_a_new_participant_drops_what_the_others_dropped() -> None:
+    """Its grace ran out, so the lobby removed it and the others despawned its avatar (and
+    the host adopted its pet); it comes back under a new participant id. Its old avatar goes
+    on its own screen too (a Despawned event, so the game can spawn anew), the host's pet
+    stays, and the others never see the old avatar again."""
+    from .entities import Pet
+
+    net = Net()
+    host, guest = net.join(), net.join()
+    avatar = guest.world.spawn(Avatar, x=3.0)
+    pet = guest.world.spawn(Pet, x=5.0)
+    net.step(10)
+    world = guest.world
+    net.leave(guest.name)
+    net.step(150)  # past both graces: the host dropped the avatar and adopted the pet
+    assert host.world.get(avatar.id) is None and host.world.get(pet.id) is not None
+    world.drain_events()
+    world.set_local(None)  # reconnecting: no participant id until the host welcomes us
+    assert world.get(avatar.id) is not None  # (nothing is decided while we have none)
+    back = net.join()  # a new participant, new peer
+    old = back.world
+    world.set_local(back.participant)
+    back.world = world
+    for other in list(net.peers.values()):
+        world.peer_left(other.name, net.now)
+        old.peer_left(other.name, net.now)
+    for other in net.peers.values():
+        if other is not back:
+            world.peer_joined(other.name, other.participant, net.now)
+    world.set_host(net.host, False, net.now)
+    assert world.get(avatar.id) is None
+    assert any(isinstance(ev, Despawned) and ev.entity.id == avatar.id
+               for ev in world.drain_events())
+    net.step(150)
+    assert host.world.get(avatar.id) is None
+    kept = world.get(pet.id)
+    assert kept is not None and kept.owner == HOST and not kept.is_mine
+
+
 def test_samples_for_interpolation() -> None:
     """What interpolation reads: each received state of a remote entity with the sender's
     stamp and tick, oldest first, bounded; none for our own entities."""
