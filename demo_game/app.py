@@ -41,7 +41,7 @@ def options_from(args: argparse.Namespace, *, headless: bool) -> Options:
                    results_seconds=1.5 if headless else 6.0, autoplay=headless,
                    sound=not (headless or args.mute), join=args.join, verbose=args.verbose,
                    public=args.public, lan=not (headless or args.no_lan),
-                   state_file=args.state_file)
+                   state_file=args.state_file, grace=args.grace)
 
 
 class PartyWindow(arcade.Window):

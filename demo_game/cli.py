@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="length of the Coins round")
     parser.add_argument("--ball-seconds", type=float, default=20.0,
                         help="length of the Bumper ball round")
+    parser.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+                        help="how long a player who dropped out keeps their place (while you "
+                             "host)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="headless: give up after this many seconds")
     parser.add_argument("--no-lan", action="store_true",
@@ -66,6 +69,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--coins-seconds must be between 3 and 120")
     if not 3 <= args.ball_seconds <= 120:
         parser.error("--ball-seconds must be between 3 and 120")
+    if not 2 <= args.grace <= 600:
+        parser.error("--grace must be between 2 and 600 seconds")
     return args
 
 

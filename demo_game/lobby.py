@@ -21,7 +21,14 @@ from uuid import UUID
 
 import arcade
 
-from konnekt_arcade import Activity, ConnectionStage, IceServer, LobbyView, looks_like_code
+from konnekt_arcade import (
+    Activity,
+    ConnectionStage,
+    IceServer,
+    LobbyView,
+    SyncConfig,
+    looks_like_code,
+)
 
 from . import style
 from .bots import BotFleet
@@ -81,6 +88,8 @@ class Options:
     lan: bool = True
     #: Where to keep the screen and lobby state as JSON (tests read it); "" = nowhere.
     state_file: str = ""
+    #: How long a dropped player keeps their place while we host (the lobby's grace period).
+    grace: float = SyncConfig.grace_period
 
 
 class PartyLobbyView(LobbyView):
@@ -94,6 +103,8 @@ class PartyLobbyView(LobbyView):
         if not options.signal:  # our server on --bind/--port, moving with the host
             self.builder = self.builder.embedded_signalling(
                 server=lan_server_factory(options.bind, options.port))
+        if options.grace != SyncConfig.grace_period:
+            self.builder = self.builder.sync_config(SyncConfig(grace_period=options.grace))
         if options.public:
             self.builder = self.builder.publish(game=GAME, version=DIRECTORY_VERSION)
         self.options = options

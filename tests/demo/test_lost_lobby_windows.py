@@ -20,8 +20,12 @@ from tests.lan import _netns, _xvfb
 pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.timeout(300)]
 
 TITLE = windows.TITLE
-#: The lobby's grace period (30 s) plus margin for a busy machine.
-GRACE_ENDS_WITHIN = 90
+#: The lobby's grace period in both games (``--grace``; the default 30 s would only make the
+#: test wait longer: the same code ends it).
+GRACE = 6.0
+#: When Bo's lobby must be alone in front after Ann's kill: her grace, the heartbeat timeout
+#: and a migration, with a wide margin for a busy machine.
+GRACE_ENDS_WITHIN = GRACE + 60
 
 
 @pytest.fixture
@@ -38,8 +42,8 @@ def test_the_survivor_hosts_the_lobby_when_the_host_is_killed(
     lan, display = setup
     games: list[windows.Game] = []
     try:
-        ann, ann_window, bo, bo_window, _ = windows.ann_hosts_bo_on_start(lan, display,
-                                                                          tmp_path, games)
+        ann, ann_window, bo, bo_window, _ = windows.ann_hosts_bo_on_start(
+            lan, display, tmp_path, games, ("--grace", str(GRACE)))
         listed = bo.wait(lambda s: s["lan"], 15, "Ann's lobby in Bo's list")
         display.click(bo_window, *listed["widgets"]["lan_join:0"])
         both = ["Ann", "Bo"]
@@ -54,12 +58,15 @@ def test_the_survivor_hosts_the_lobby_when_the_host_is_killed(
         display.screenshot(tmp_path / "1-round.png")
 
         ann.proc.kill()  # the hard way: the host's game and its signalling server are gone
+        killed = time.monotonic()
         # Two players is a lobby (issue 23): Bo becomes the host and his round goes on under
         # him; Ann keeps her place for her grace period, then goes, and the round that waited
         # for her ends: Bo's lobby comes back in front, with the host's controls.
         alone = bo.wait(lambda s: s["players"] == ["Bo"] and s["front"] == "PartyLobbyView",
                         GRACE_ENDS_WITHIN, "Ann removed when her grace ends, the round over")
         assert alone["screen"] == "lobby" and "queue:echo" in alone["widgets"], alone
+        # not before her grace: she kept her place until then (the flag reached Bo's lobby)
+        assert time.monotonic() - killed >= GRACE, "Ann removed before her grace ended"
         settle()
         shot = display.screenshot(tmp_path / "3-alone.png")
         assert shot.stat().st_size > 10_000

@@ -29,7 +29,7 @@ class Game:
     """One demo process (``python -m demo_game``) in a namespace, on the test's display."""
 
     def __init__(self, lan: _netns.Lan, i: int, display: _xvfb.Display, name: str,
-                 folder: Path) -> None:
+                 folder: Path, extra: tuple[str, ...] = ()) -> None:
         self.state_file = folder / f"{name}.json"
         self.log = (folder / f"{name}.log").open("w")
         env = {k: v for k, v in os.environ.items() if k != "ARCADE_HEADLESS"}
@@ -37,7 +37,7 @@ class Game:
                    KONNEKT_ARCADE_LAN="on")
         self.proc = subprocess.Popen(
             [*lan.exec_prefix(i), sys.executable, "-m", "demo_game", "--name", name, "--mute",
-             "--state-file", str(self.state_file)],
+             "--state-file", str(self.state_file), *extra],
             env=env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
 
     def state(self) -> State:
@@ -64,15 +64,17 @@ class Game:
 
 
 def ann_hosts_bo_on_start(lan: _netns.Lan, display: _xvfb.Display, folder: Path,
-                          games: list[Game]) -> tuple[Game, str, Game, str, State]:
+                          games: list[Game], extra: tuple[str, ...] = (),
+                          ) -> tuple[Game, str, Game, str, State]:
     """Ann's and Bo's games side by side (each appended to ``games`` at once, for the caller's
     cleanup), both on their start screens; Ann has pressed *Host a lobby* and is in her lobby.
-    Returns both games, their windows and Ann's lobby state."""
-    ann = Game(lan, 0, display, "Ann", folder)
+    ``extra``: more command-line options for both games. Returns both games, their windows
+    and Ann's lobby state."""
+    ann = Game(lan, 0, display, "Ann", folder, extra)
     games.append(ann)
     ann_window = display.new_window(TITLE, set())
     display.move(ann_window, 0, 0)
-    bo = Game(lan, 1, display, "Bo", folder)
+    bo = Game(lan, 1, display, "Bo", folder, extra)
     games.append(bo)
     bo_window = display.new_window(TITLE, {ann_window})
     display.move(bo_window, 1310, 0)
