@@ -87,13 +87,17 @@ def hand_over(p2p: P2PLoop, timeout: float = HAND_OVER_TIMEOUT) -> float | None:
     leave = sync.submit(DomainCommand.LeaveLobby(lobby_id=lobby.id, participant_id=me), now)
     p2p.flush()
     deadline = started + timeout
+    peer = sync.peer_of(target)
     while sync.command_outcome(leave) is None and time.monotonic() < deadline:
         time.sleep(_POLL_SLEEP)
         p2p.poll()
+        if peer not in p2p.connected_peers():  # (everyone closing at once: a game's end)
+            logger.info("👋 Our successor %s left too; closing without a hand-over", peer)
+            return None
     took = time.monotonic() - started
     if sync.command_outcome(leave) != "accepted":
         logger.warning("👋 The new host did not confirm our leaving within %.0f ms; closing",
                        timeout * 1000)
         return None
-    logger.info("👋 Handed the lobby over to %s in %.0f ms", sync.peer_of(target), took * 1000)
+    logger.info("👋 Handed the lobby over to %s in %.0f ms", peer, took * 1000)
     return took

@@ -3,9 +3,13 @@ lone survivor's lobby merges back when the partition heals (issue 23)."""
 
 from __future__ import annotations
 
+import logging
 import time
 
+import pytest
+
 from konnekt_arcade import ConnectionStage, DomainCommand, DomainEvent, SessionLoop
+from konnekt_arcade.session._leave import _POLL_SLEEP, HAND_OVER_TIMEOUT
 from konnekt_arcade.sync import HostChanged, Welcomed
 from konnekt_arcade.testing import memory_builder, wait_until
 
@@ -54,6 +58,35 @@ def test_host_close_is_bounded_and_the_guest_sees_a_hand_over() -> None:
         (me, guest.local_participant_id(), "delegated")]
     assert any(isinstance(n, HostChanged) and n.is_local for n in guest.drain_notices())
     assert guest.is_host() and guest.stage is ConnectionStage.SYNCED
+    guest.close()
+
+
+def test_a_host_closing_as_its_successor_leaves_says_so_and_does_not_wait(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Everyone closing at once (a game's end): the successor's link goes while the host
+    waits for its answer. The host stops waiting then, and logs that (INFO), not a warning
+    that the new host never answered."""
+    network, host, guest = pair()
+    p2p = host._p2p
+    poll = p2p.poll
+    polls = 0
+
+    def poll_then_cut() -> int:
+        nonlocal polls
+        polls += 1
+        if polls == 2:  # the successor goes in the middle of the wait
+            network.disconnect(host.local_peer_id(), guest.local_peer_id(),  # type: ignore[attr-defined]
+                               "data channel closed")
+        return poll()
+
+    monkeypatch.setattr(p2p, "poll", poll_then_cut)
+    with caplog.at_level(logging.INFO, logger="konnekt_arcade.session"):
+        host.close()  # nobody polls the guest: without the cut the wait runs to its bound
+    said = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert any(level == logging.INFO and "left too" in text for level, text in said), said
+    assert not any("did not confirm" in text for _, text in said), said
+    # it stopped at the cut, not at the bound (a poll takes far under the 2 ms sleep)
+    assert polls < HAND_OVER_TIMEOUT / _POLL_SLEEP / 2, polls
     guest.close()
 
 
