@@ -226,7 +226,7 @@ def leaderboard_lines(lobby: Any) -> list[str]:
     lines = ["", "FINAL LEADERBOARD", "================="]
     for rank, entry in enumerate(lobby.sorted_leaderboard(), 1):
         lines.append(f"{rank:>2}. {entry.name:<16} {entry.score:>5} pts"
-                     f"  ({entry.runs_played} rounds)")
+                     f"  ({entry.runs_played} round{'' if entry.runs_played == 1 else 's'})")
     return lines
 
 

@@ -307,8 +307,11 @@ class PartyLobbyView(LobbyView):
         return p.name if p is not None else "?"
 
     def close(self) -> None:
-        super().close()
+        # Our bots first: they are our child processes and go with us, so handing them the
+        # lobby (as a host leaving real players does) would only make one of them host for
+        # a moment, warn that nobody new can join, and go.
         self.fleet.stop()
+        super().close()
 
 
 def time_limit_ms(activity_type: str, config: dict[str, Any]) -> int:

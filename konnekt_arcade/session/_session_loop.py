@@ -275,12 +275,12 @@ class SessionLoop(Reconnecting, Messaging, WhereToJoin):
         if self.stage is ConnectionStage.CLOSED:
             return
         handed = self.stage is ConnectionStage.SYNCED and hand_over(self._p2p) is not None
-        self._home.close(handed)  # our signalling server, if any: kept up for a hand-over
         if self.stage is not ConnectionStage.FAILED:
             self._set_stage(ConnectionStage.CLOSED, None)
         self._deadline = None
         self._announcers.close()
-        self._p2p.close()
+        self._p2p.close()  # before our server stops: its closing socket is then no "loss"
+        self._home.close(handed)  # our signalling server, if any: kept up for a hand-over
 
     def __enter__(self) -> SessionLoop:
         return self
