@@ -54,6 +54,8 @@ def test_the_survivor_hosts_the_lobby_when_the_host_is_killed(
         queued = ann.wait(lambda s: s["queue"] == ["Echo"], 15, "Echo queued")
         display.click(ann_window, *queued["widgets"]["start"])
         bo.wait(lambda s: s["front"] == "EchoView", 30, "Bo playing the round")
+        display.click(bo_window, 300, 400)  # (focus follows the pointer: no window manager)
+        display.type_line("hi")  # Bo answers (a wrong answer scores little, but counts)
         settle()
         display.screenshot(tmp_path / "1-round.png")
 
@@ -61,7 +63,8 @@ def test_the_survivor_hosts_the_lobby_when_the_host_is_killed(
         killed = time.monotonic()
         # Two players is a lobby (issue 23): Bo becomes the host and his round goes on under
         # him; Ann keeps her place for her grace period, then goes, and the round that waited
-        # for her ends: Bo's lobby comes back in front, with the host's controls.
+        # for her (Bo has answered) ends: Bo's lobby comes back in front, with the host's
+        # controls, well before the round's own 20 s are up.
         alone = bo.wait(lambda s: s["players"] == ["Bo"] and s["front"] == "PartyLobbyView",
                         GRACE_ENDS_WITHIN, "Ann removed when her grace ends, the round over")
         assert alone["screen"] == "lobby" and "queue:echo" in alone["widgets"], alone
