@@ -33,14 +33,11 @@ class Reconnecting:
     session_id: SessionId
     signalling_url: str
 
-    def _set_stage(self, stage: ConnectionStage, deadline: float | None) -> None:
-        raise NotImplementedError
-
-    def _fail(self, error: P2PError) -> None:
-        raise NotImplementedError
-
-    def is_host(self) -> bool:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # SessionLoop's (declared for the checker only: a runtime stub here
+        # would shadow a later base's real method)
+        def _set_stage(self, stage: ConnectionStage, deadline: float | None) -> None: ...
+        def _fail(self, error: P2PError) -> None: ...
+        def is_host(self) -> bool: ...
 
     # --- reconnection -------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ class TransportSuspension:
     _rejoining: bool
     _last_heard: dict[str, float]
 
-    def connected_peers(self) -> list[str]:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # P2PLoop's (for the checker only: a runtime stub could shadow it)
+        def connected_peers(self) -> list[str]: ...
 
     def heard_from_any(self, now: float, within: float,
                        peers: Iterable[str] | None = None) -> bool:

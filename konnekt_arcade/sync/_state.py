@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ..domain import DomainError, Lobby, evolve
@@ -179,8 +180,6 @@ class ReplicatedState:
             self._after_apply(event, now, le.epoch)
         return True
 
-    def _after_apply(self, event: object, now: float, epoch: int) -> None:
-        raise NotImplementedError  # the core's
-
-    def _request_full_sync(self, now: float) -> None:
-        raise NotImplementedError  # the core's
+    if TYPE_CHECKING:  # the core's (for the checker only: no runtime stub to shadow it)
+        def _after_apply(self, event: object, now: float, epoch: int) -> None: ...
+        def _request_full_sync(self, now: float) -> None: ...

@@ -79,16 +79,15 @@ class Inbound:
         self._replicas: dict[str, Replica] = {}
         self._parked: dict[str, list[tuple[int, Entry]]] = {}
 
-    # provided by World
-    def _register(self, e: Entity) -> None: raise NotImplementedError
-    def _remove(self, e: Entity) -> None: raise NotImplementedError
-    def _adopt(self, entities: list[Entity]) -> None: raise NotImplementedError
-    def changed(self, entity: Entity) -> None: raise NotImplementedError
-    def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
-        raise NotImplementedError
-    def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None:
-        raise NotImplementedError
-    if TYPE_CHECKING:  # Drawing's (the ChangeSink an entity draws through)
+    if TYPE_CHECKING:  # World's and Lifecycle's (declared for the checker only: a runtime
+        # stub here would shadow the real method of a base later in World's MRO)
+        def _register(self, e: Entity) -> None: ...
+        def _remove(self, e: Entity) -> None: ...
+        def _adopt(self, entities: list[Entity]) -> None: ...
+        def changed(self, entity: Entity) -> None: ...
+        def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None: ...
+        def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None: ...
+        # Drawing's (the ChangeSink an entity draws through)
         def shown(self, entity: Entity, now: float | None = None) -> dict[str, Any]: ...
 
     def _add_replica(self, peer: str) -> None:

@@ -44,16 +44,13 @@ class Lifecycle:
     _local: UUID | None
     #: The last participant id we had (kept while we have none, e.g. reconnecting).
     _former: UUID | None = None
-    if TYPE_CHECKING:  # Inbound's (a stub here would come first in World's MRO)
+    if TYPE_CHECKING:  # World's and Inbound's (for the checker only: a runtime stub here
+        # would come first in World's MRO and shadow Inbound's real method)
         def _merge(self, best: dict[str, tuple[int, Entry]], keep: set[str]) -> list[Entity]:
             ...
-
-    # provided by World / Inbound
-    def _remove(self, e: Entity) -> None: raise NotImplementedError
-    def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None:
-        raise NotImplementedError
-    def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None:
-        raise NotImplementedError
+        def _remove(self, e: Entity) -> None: ...
+        def _queue(self, peers: tuple[str, ...], reliable: bool, data: bytes) -> None: ...
+        def _send_intros(self, entities: list[Entity], peers: tuple[str, ...]) -> None: ...
 
     @property
     def run(self) -> Any:
