@@ -42,6 +42,9 @@ _INT32 = (-(2**31), 2**31 - 1)
 _DEFAULT_FLOAT_RANGE = (-1e6, 1e6)
 #: Longest str field in UTF-8 bytes (one length byte on the wire).
 MAX_STR_BYTES = 255
+#: A str field's ``max_len`` unless declared: a player's name or a UUID's 36 characters fit.
+#: It bounds what a peer may send; a value costs only its own bytes on the wire.
+DEFAULT_STR_BYTES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +54,16 @@ class FieldSpec:
     default: Any = None
     precision: float | None = None
     range: tuple[float, float] | None = None
-    max_len: int = 32
+    max_len: int = DEFAULT_STR_BYTES
 
 
 def field(*, default: Any = None, precision: float | None = None,
-          range: tuple[float, float] | None = None, max_len: int = 32) -> Any:
+          range: tuple[float, float] | None = None, max_len: int = DEFAULT_STR_BYTES) -> Any:
     """Declare a field's wire shape: ``precision`` (floats: the step they are rounded to on
     the wire), ``range`` (inclusive; assignments outside it raise; with ``precision`` it sets
-    the bit width), ``max_len`` (str: UTF-8 bytes, at most 255), ``default`` (else 0 / 0.0 /
-    False / "")."""
+    the bit width), ``max_len`` (str: UTF-8 bytes, at most 255; default 64, so a player's
+    name or a participant id's string fits; only the bytes a value has are sent), ``default``
+    (else 0 / 0.0 / False / "")."""
     if precision is not None and not (precision > 0 and math.isfinite(precision)):
         raise ValueError(f"precision must be a positive number, not {precision!r}")
     if range is not None and not (len(range) == 2 and range[0] < range[1]

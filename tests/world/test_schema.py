@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 import warnings
 
 import pytest
@@ -41,7 +42,8 @@ def test_range_type_and_length_refused() -> None:
     with pytest.raises(ValueError, match="range"):
         frame.check(256)
     with pytest.raises(ValueError, match="longer"):
-        name.check("x" * 40)
+        name.check("x" * 65)
+    assert name.check(str(uuid.uuid4()))  # a participant id's string fits by default
     assert x.check(3) == 3.0 and type(x.check(3)) is float
 
 
