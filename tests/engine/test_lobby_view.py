@@ -199,3 +199,25 @@ def test_participant_list_scrolls_when_the_lobby_outgrows_the_window(
     assert len([k for k in alice.screen.widgets if k.startswith("kick:")]) == shown - 3
     for view in (*reversed(guests), alice):
         view.close()
+
+
+def test_cancel_run_is_offered_only_while_a_run_is_on(window: arcade.Window,
+                                                      registry: ActivityRegistry) -> None:
+    """The host's "Cancel run" is there while a run is on (a host looking at the lobby
+    meanwhile ends it with one click), not when there is nothing to cancel."""
+    builder = memory_builder()
+    alice = host(window, builder, registry=registry)
+    bob = join(window, builder, str(alice.hook.session.session_id), "Bob", alice,
+               registry=registry)
+    window.show_view(alice)
+    assert "start" in alice.screen.widgets and "cancel" not in alice.screen.widgets
+    click(window, alice.screen.widgets["queue:dice"])
+    pump(lambda: alice.hook.lobby.activity_queue, alice, bob)
+    click(window, alice.screen.widgets["start"])
+    pump(lambda: alice.activity_view is not None, alice, bob, what="run started")
+    window.show_view(alice)  # the host back at the lobby while the others play
+    pump(lambda: "cancel" in alice.screen.widgets, alice, bob, what="Cancel run offered")
+    click(window, alice.screen.widgets["cancel"])
+    pump(lambda: alice.hook.lobby.current_run is None, alice, bob, what="run cancelled")
+    window.show_view(alice)
+    pump(lambda: "cancel" not in alice.screen.widgets, alice, bob, what="Cancel run gone")

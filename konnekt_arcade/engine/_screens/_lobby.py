@@ -274,6 +274,7 @@ class LobbyScreen(Screen):
                                     lambda a=activity: view.queue_activity(a), width=150))
             row.add(self.button("start", "Start next", view.start_next, width=120,
                                 kind="accent"))
-            row.add(self.button("cancel", "Cancel run", view.cancel_run, width=120))
+            if lobby.current_run is not None:  # (the shape has the run: a rebuild adds it)
+                row.add(self.button("cancel", "Cancel run", view.cancel_run, width=120))
             box.add(row)
         return box
