@@ -67,7 +67,7 @@ def test_a_host_closing_as_its_successor_leaves_says_so_and_does_not_wait(
     waits for its answer. The host stops waiting then, and logs that (INFO), not a warning
     that the new host never answered."""
     network, host, guest = pair()
-    p2p = host._p2p
+    p2p = host.p2p()
     poll = p2p.poll
     polls = 0
 

@@ -38,11 +38,11 @@ class _RecordingNet(Net):
 
     seen: dict[int, list[bytes]] = field(default_factory=dict)
 
-    def _send(self, src: str, dst: str, reliable: bool, data: bytes) -> None:
+    def carry(self, src: str, dst: str, reliable: bool, data: bytes) -> None:
         kept = self.seen.setdefault(data[0], [])
         if len(kept) < 8:
             kept.append(data)
-        super()._send(src, dst, reliable, data)
+        super().carry(src, dst, reliable, data)
 
 
 def _three(net: Net | None = None) -> tuple[Net, Any, Any, Any]:

@@ -80,13 +80,14 @@ class Net:
                 peer.world.tick(self.now)
                 for out in peer.world.data_to_send():
                     for to in out.peers:
-                        self._send(peer.name, to, out.reliable, out.data)
+                        self.carry(peer.name, to, out.reliable, out.data)
             while self._queue and self._queue[0][0] <= self.now:
                 _, _, src, dst, data = heapq.heappop(self._queue)
                 if dst in self.peers and src in self.peers:
                     self.peers[dst].world.receive(src, data, self.now)
 
-    def _send(self, src: str, dst: str, reliable: bool, data: bytes) -> None:
+    def carry(self, src: str, dst: str, reliable: bool, data: bytes) -> None:
+        """Put one message on the wire from ``src`` to ``dst`` (lost or delayed as set)."""
         delay = self.latency + self.rng.uniform(-self.jitter, self.jitter)
         at = self.now + max(0.0, delay)
         if reliable:  # in order per link, after anything reliable sent before it
