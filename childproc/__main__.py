@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,9 @@ def resolve(role: str) -> Callable[..., Any]:
 
 
 def main(argv: list[str]) -> None:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+    # KONNEKT_CHILD_LOG=INFO (or DEBUG) when a test's failure needs the children's story
+    level = os.environ.get("KONNEKT_CHILD_LOG", "WARNING").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.WARNING), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not argv:
         raise SystemExit(__doc__)

@@ -148,9 +148,13 @@ class Election:
             return None
         skip = self.state.passed_over if self.state is not None else set()
         me = v.local_participant_id
+        # The host we lost is not a candidate. Our lobby may name *us* host while we lost
+        # another (we hosted our copy during a partition, then yielded to that host's claim
+        # before its lobby reached us): we are a candidate then, not "the lost host".
+        lost = {lobby.host_id} - {me}
         candidates = []
         for p in lobby.participants:
-            if not p.connected or p.id == lobby.host_id:
+            if not p.connected or p.id in lost:
                 continue
             if p.id != me:
                 peer = v.peer_of(p.id)
@@ -162,7 +166,7 @@ class Election:
             # them while the mesh was torn): any participant we can still
             # reach, or we ourselves, rather than nobody forever.
             for p in lobby.participants:
-                if p.id == lobby.host_id:
+                if p.id in lost:
                     continue
                 peer = v.peer_of(p.id)
                 if p.id == me or (peer in live and peer not in skip):
