@@ -27,6 +27,14 @@ from typing import Generic, Protocol, TypeVar
 #: interval (1 s), below its loss timeout (3 s) plus slack; an older link may be a dead one
 #: that ICE has not failed yet (~30 s), so the new offer is taken and replaces it.
 LINK_HEALTHY_WITHIN = 5.0
+#: A PeerLeft for a peer whose link delivered this recently is taken as news about its old
+#: signalling socket, not about the peer: a live peer heartbeats every 0.5 s on every link.
+#: Seen after a partition healed: the old server dropped a guest's socket (it had moved to
+#: its own server, and the close it sent then never arrived) just as the guest came back,
+#: and closing the live link on that PeerLeft split the lobby for good. The link is closed
+#: only if it stays silent for ``PEER_LEFT_PROOF`` s after the PeerLeft (a crashed peer: it
+#: is closed that much later than at once, still before the sync engine's 2.5 s timeout).
+PEER_LEFT_PROOF = 1.0
 
 
 class Link(Protocol):
@@ -173,13 +181,33 @@ class LinkTable(Generic[L]):
         others = [link for other, link in self._links.items() if self.stable(other) == peer]
         return not ((others and not was_connected) or any(link.connected for link in others))
 
-    def leaving(self, key: str) -> list[L] | None:
-        """The signalling server says ``key`` left the room. Returns the links to that peer
-        to close, or None if the peer re-registered under a newer id since (the PeerLeft is
-        about its old signalling socket only; its links stay)."""
+    def leaving(self, key: str, now: float) -> list[L] | None:
+        """The signalling server says ``key`` left the room at ``now``. Returns the links to
+        that peer to close, or None to keep them: the peer re-registered under a newer id
+        since, or one of its links delivered within ``PEER_LEFT_PROOF`` s (the PeerLeft is
+        about an old signalling socket; ``still_silent`` decides once the proof is due)."""
         peer = self.stable(key)
         if self._latest_ids.get(peer, key) != key:
             return None
+        if self._heard_since(peer, now - PEER_LEFT_PROOF):
+            return None
+        return self._links_of(peer)
+
+    def still_silent(self, key: str, since: float) -> list[L]:
+        """``PEER_LEFT_PROOF`` s after a PeerLeft of ``key`` at ``since`` that ``leaving``
+        kept: the links to close if the peer delivered nothing since (it is gone), else none
+        (it lives on: only its old signalling socket went)."""
+        peer = self.stable(key)
+        if self._latest_ids.get(peer, key) != key or self._heard_since(peer, since):
+            return []
+        return self._links_of(peer)
+
+    def _heard_since(self, peer: str, since: float) -> bool:
+        return any(self.stable(key) == peer and link.connected
+                   and self._last_rx.get(key, float("-inf")) > since
+                   for key, link in self._links.items())
+
+    def _links_of(self, peer: str) -> list[L]:
         return [link for other, link in self._links.items() if self.stable(other) == peer]
 
     def clear(self) -> list[L]:

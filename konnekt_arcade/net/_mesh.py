@@ -18,7 +18,7 @@ import time
 from aiortc import RTCConfiguration
 
 from ._inbox import Inbox
-from ._links import LinkTable
+from ._links import PEER_LEFT_PROOF, LinkTable
 from .events import (
     IdAssigned,
     LinkProgress,
@@ -222,12 +222,22 @@ class Mesh:
         link.handle_signal(data)
 
     def _on_peer_left(self, sender: str) -> None:
-        leaving = self.links.leaving(sender)
+        now = time.monotonic()
+        leaving = self.links.leaving(sender, now)
         if leaving is None:
-            logger.debug("Ignoring PeerLeft of %s: %s re-registered since", sender,
-                         self.links.stable(sender))
+            logger.debug("PeerLeft of %s: %s re-registered or is live; keeping its links for "
+                         "now", sender, self.links.stable(sender))
+            asyncio.get_running_loop().call_later(PEER_LEFT_PROOF, self._peer_left_due,
+                                                  sender, now)
             return
         for link in leaving:
+            link.close("peer left")
+
+    def _peer_left_due(self, sender: str, since: float) -> None:
+        """A PeerLeft kept for a live-looking peer: close its links if it stayed silent."""
+        if self.closing:
+            return
+        for link in self.links.still_silent(sender, since):
             link.close("peer left")
 
     async def _send_signal(self, receiver: str, signal: PeerSignal) -> bool:

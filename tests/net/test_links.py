@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from konnekt_arcade.net._links import LINK_HEALTHY_WITHIN, LinkTable
+from konnekt_arcade.net._links import LINK_HEALTHY_WITHIN, PEER_LEFT_PROOF, LinkTable
 
 
 @dataclass(eq=False)
@@ -130,9 +130,31 @@ def test_peer_left_under_an_old_id_closes_nothing() -> None:
     table.learn("a", "a")
     table.add("a2", new, now=0.0)
     table.learn("a2", "a")
-    assert table.leaving("a") is None  # its old signalling socket: the peer is still here
-    assert table.leaving("a2") == [old, new]
-    assert table.leaving("nobody") == []
+    later = PEER_LEFT_PROOF + 5.0  # both links silent since they were added at 0
+    assert table.leaving("a", later) is None  # its old signalling socket: the peer is here
+    assert table.still_silent("a", later) == []  # (and stays: it re-registered)
+    assert table.leaving("a2", later) == [old, new]
+    assert table.leaving("nobody", later) == []
+
+
+def test_peer_left_of_a_live_peer_waits_for_proof_that_it_is_gone() -> None:
+    """A PeerLeft may be about a socket the peer no longer uses (the close it sent when it
+    moved servers was lost in a partition): a link that delivered lately is kept, and closed
+    only if it stays silent for ``PEER_LEFT_PROOF`` s after the PeerLeft."""
+    table: LinkTable[FakeLink] = LinkTable()
+    link = FakeLink("a", connected=True)
+    table.add("a", link, now=0.0)
+    table.heard("a", 10.0)
+    left = 10.0 + PEER_LEFT_PROOF / 2  # it heartbeat a moment ago
+    assert table.leaving("a", left) is None
+    table.heard("a", left + 0.3)  # it lives on: only its old socket went
+    assert table.still_silent("a", left) == []
+    # another PeerLeft later, and this time nothing comes: a crash
+    again = left + 0.3 + PEER_LEFT_PROOF / 2
+    assert table.leaving("a", again) is None
+    assert table.still_silent("a", again) == [link]
+    # a peer silent for longer than the proof is closed at once, as before
+    assert table.leaving("a", again + PEER_LEFT_PROOF + 0.1) == [link]
 
 
 def test_clear_hands_back_every_link() -> None:
