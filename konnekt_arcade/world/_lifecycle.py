@@ -41,7 +41,6 @@ class Lifecycle:
     _orphans: dict[str, float]
     _touched: set[str]
     _run: Any
-    _local: UUID | None
     #: The last participant id we had (kept while we have none, e.g. reconnecting).
     _former: UUID | None = None
     if TYPE_CHECKING:  # World's and Inbound's (for the checker only: a runtime stub here
@@ -89,11 +88,12 @@ class Lifecycle:
         removed it): every peer already dropped our old entities of ``owner_leaves=
         "despawn"`` types, so we drop them too (the game sees them despawn and can spawn
         anew). Those of ``"host"`` types are the host's now; its intros update them."""
-        former = self._local if self._local is not None else self._former
-        if participant is None or former is None or participant == former:
-            self._former = former
+        former = self._former
+        if participant is None or participant == former:
             return
         self._former = participant
+        if former is None:
+            return
         stale = [e for e in self._by_id.values()
                  if e.owner == former and e.__schema__.owner_leaves == "despawn"]
         for e in stale:
