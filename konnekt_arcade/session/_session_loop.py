@@ -70,7 +70,6 @@ from ._world_link import WorldLink
 logger = logging.getLogger("konnekt_arcade.session")
 
 
-
 class SessionLoop(Reconnecting, Messaging, WhereToJoin):
     """One lobby session over one transport, built by ``P2PLoopBuilder``: the game's object,
     over the seed's lower layer ``P2PLoop`` (``p2p()``, which a game does not need)."""
